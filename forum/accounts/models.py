@@ -1,0 +1,44 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+
+class User(AbstractUser):
+    """A member. `role` decides what they may moderate; `trust_level` (0-4) is earned by
+    activity and decides how much the forum trusts their posts."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        MODERATOR = "moderator", "Moderator"
+        ADMIN = "admin", "Administrator"
+
+    MAX_TRUST_LEVEL = 4
+
+    display_name = models.CharField(max_length=50, blank=True)
+    bio = models.TextField(blank=True, max_length=2000)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    trust_level = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(MAX_TRUST_LEVEL)]
+    )
+    # Set when staff choose a level by hand, so that automatic promotion leaves it alone.
+    trust_level_locked = models.BooleanField(default=False)
+    post_count = models.PositiveIntegerField(default=0)
+    last_posted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(trust_level__lte=4), name="user_trust_level_at_most_4"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_superuser or self.role in (self.Role.MODERATOR, self.Role.ADMIN)

@@ -1,0 +1,27 @@
+"""Periodic account upkeep."""
+
+from celery import shared_task
+from django.db import DatabaseError
+
+from forum.accounts.models import User
+from forum.accounts.services import user_refresh_trust_level
+
+
+@shared_task(
+    name="accounts.refresh_trust_levels",
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=10,
+    max_retries=3,
+    soft_time_limit=600,
+    time_limit=660,
+)
+def refresh_trust_levels() -> int:
+    """Promote every member whose activity has earned a higher trust level."""
+    promoted = 0
+    candidates = User.objects.filter(
+        is_active=True, trust_level_locked=False, trust_level__lt=User.MAX_TRUST_LEVEL
+    ).only("pk", "trust_level", "trust_level_locked", "post_count", "date_joined")
+    for user in candidates.iterator(chunk_size=1000):
+        promoted += user_refresh_trust_level(user=user)
+    return promoted

@@ -1,0 +1,11 @@
+"""The Celery app. Workers: `celery -A forum worker`; periodic sweeps: `celery -A forum beat`."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings.dev")
+
+app = Celery("forum")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["moderation", "forum.threads", "forum.accounts"])

@@ -1,0 +1,114 @@
+"""The one place that answers "may this person do this to this?".
+
+Views, the API, the admin and selectors ask here; nothing else decides. Reading
+functions return booleans; `check_*` functions raise a ForumError that names the reason.
+"""
+
+from django.db.models import Q
+
+from forum.core.errors import NotAuthenticated, NotFound, PermissionDenied
+from forum.threads.models import Post, PostState, Thread
+
+# Each sanction that stops a member posting, with the error code a client sees.
+_POSTING_SANCTIONS = {
+    "ban": ("Your account is banned.", "account_banned"),
+    "suspend": ("Your account is suspended.", "account_suspended"),
+    "silence": ("Your account is silenced: you can read but not post.", "account_silenced"),
+}
+
+
+def is_moderator(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_moderator)
+
+
+def check_can_post(user) -> None:
+    """Raise unless `user` may write posts at all (signed in, active, not sanctioned)."""
+    from moderation.selectors import user_active_sanction_kinds
+
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to post.")
+    if not user.is_active:
+        raise PermissionDenied("This account is deactivated.", code="account_inactive")
+    sanctions = user_active_sanction_kinds(user=user)
+    for kind, (message, code) in _POSTING_SANCTIONS.items():
+        if kind in sanctions:
+            raise PermissionDenied(message, code=code)
+
+
+def can_view_post(user, post: Post) -> bool:
+    if is_moderator(user):
+        return True
+    if post.deleted_at is not None:
+        return False
+    if post.state == PostState.VISIBLE:
+        return True
+    # Authors see their own pending, hidden and removed posts, with the reason.
+    return user.is_authenticated and post.author_id == user.pk
+
+
+def can_view_thread(user, thread: Thread) -> bool:
+    if is_moderator(user):
+        return True
+    if thread.is_deleted:
+        return False
+    if thread.state == PostState.VISIBLE:
+        return True
+    return user.is_authenticated and thread.author_id == user.pk
+
+
+def check_can_view_thread(user, thread: Thread) -> None:
+    if not can_view_thread(user, thread):
+        raise NotFound("No such thread.")
+
+
+def check_can_reply(user, thread: Thread) -> None:
+    check_can_post(user)
+    check_can_view_thread(user, thread)
+    if thread.is_locked and not is_moderator(user):
+        raise PermissionDenied("This thread is locked; replies are closed.", code="thread_locked")
+
+
+def check_can_edit_post(user, post: Post) -> None:
+    check_can_post(user)
+    if not can_view_post(user, post):
+        raise NotFound("No such post.")
+    if is_moderator(user):
+        return
+    if post.author_id != user.pk:
+        raise PermissionDenied("Only the author can edit this post.", code="not_author")
+    if post.deleted_at is not None or post.state == PostState.REMOVED:
+        raise PermissionDenied("A removed post cannot be edited.", code="post_removed")
+    if post.thread.is_locked:
+        raise PermissionDenied(
+            "This thread is locked; posts cannot be edited.", code="thread_locked"
+        )
+
+
+def check_can_delete_post(user, post: Post) -> None:
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to delete posts.")
+    if is_moderator(user) or post.author_id == user.pk:
+        return
+    if not can_view_post(user, post):
+        raise NotFound("No such post.")
+    raise PermissionDenied("Only the author can delete this post.", code="not_author")
+
+
+def visible_posts_q(user) -> Q:
+    """Filter for the posts `user` may read in full. Readers also get placeholders for
+    deleted posts that keep a visible branch together; see selectors."""
+    if is_moderator(user):
+        return Q()
+    visible = Q(state=PostState.VISIBLE, deleted_at__isnull=True)
+    if user.is_authenticated:
+        return visible | Q(author_id=user.pk, deleted_at__isnull=True)
+    return visible
+
+
+def visible_threads_q(user) -> Q:
+    if is_moderator(user):
+        return Q()
+    visible = Q(state=PostState.VISIBLE, is_deleted=False)
+    if user.is_authenticated:
+        return visible | Q(author_id=user.pk, is_deleted=False)
+    return visible

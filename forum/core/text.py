@@ -1,0 +1,57 @@
+"""Validation of the text people send: lengths, control characters, unencodable strings."""
+
+import re
+
+from forum.core.errors import ValidationFailed
+
+# Unicode category Cc is exactly these two ranges. A body keeps newlines and tabs.
+_CONTROLS_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A one-line field also refuses bidirectional embedding, override and isolate controls:
+# legitimate inside a body in mixed scripts, but in a title they disguise what it says.
+_CONTROLS_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(
+    value: object,
+    *,
+    field: str,
+    min_length: int,
+    max_length: int,
+    multiline: bool,
+) -> str:
+    """Return `value` normalised (newlines to LF, single-line fields stripped), or raise
+    ValidationFailed naming `field` and the reason."""
+    if not isinstance(value, str):
+        raise ValidationFailed.for_field(field, "Must be text.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValidationFailed.for_field(
+            field, "Contains characters that are not valid Unicode.", code="invalid_encoding"
+        ) from exc
+    # Bodies keep their layout (with LF line ends); one-line fields lose stray spaces.
+    value = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value.strip()
+    control = (_CONTROLS_MULTILINE if multiline else _CONTROLS_SINGLE_LINE).search(value)
+    if control:
+        raise ValidationFailed.for_field(
+            field,
+            f"Contains a control character (U+{ord(control.group()):04X}) "
+            f"at position {control.start()}.",
+            code="control_character",
+        )
+    if multiline and not value.strip():
+        value = ""
+    if len(value) < min_length:
+        message = (
+            "This field is required."
+            if not value
+            else (f"Must be at least {min_length} characters (it has {len(value)}).")
+        )
+        raise ValidationFailed.for_field(field, message, code="too_short" if value else "required")
+    if len(value) > max_length:
+        raise ValidationFailed.for_field(
+            field,
+            f"Must be at most {max_length} characters (it has {len(value)}).",
+            code="too_long",
+        )
+    return value

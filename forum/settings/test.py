@@ -1,0 +1,27 @@
+"""Test runs. PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set; fallbacks otherwise."""
+
+from forum.settings.base import *  # noqa: F403
+from forum.settings.base import PARLEY
+from forum.settings.env import env_bool
+
+SECRET_KEY = "parley-test-secret-key-not-for-production-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PARLEY = {**PARLEY, "UNCHECKED_REVISION_GRACE_SECONDS": 0}
+
+# Unit tests run tasks in-process; the integration fixture starts a real worker and
+# switches the app to the broker for its test. The worker itself is told by this flag.
+CELERY_TASK_ALWAYS_EAGER = env_bool("PARLEY_CELERY_EAGER", True)
+
+# Serve static files straight from the apps, as in development, with no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# A live server thread must not keep its connection open past the test, or the test
+# database cannot be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,0 +1,68 @@
+from django.contrib import admin
+
+from forum.threads.models import Category, Post, PostRevision, Thread
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "moderation_mode")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = (
+        "title",
+        "category",
+        "author",
+        "state",
+        "reply_count",
+        "is_pinned",
+        "is_locked",
+        "last_activity_at",
+    )
+    list_filter = ("state", "category", "is_pinned", "is_locked", "is_deleted")
+    search_fields = ("title",)
+    list_select_related = ("category", "author")
+    raw_id_fields = ("author", "opening_post")
+    readonly_fields = ("reply_count", "last_position", "last_activity_at", "created_at")
+
+
+class RevisionInline(admin.TabularInline):
+    model = PostRevision
+    fields = ("number", "editor", "reason", "created_at", "checked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("pk", "thread", "author", "state", "depth", "created_at", "deleted_at")
+    list_filter = ("state",)
+    list_select_related = ("thread", "author")
+    raw_id_fields = ("thread", "author", "parent", "current_revision", "deleted_by")
+    readonly_fields = (
+        "position",
+        "depth",
+        "path",
+        "body_html",
+        "revision_count",
+        "created_at",
+        "edited_at",
+    )
+    inlines = [RevisionInline]
+
+
+@admin.register(PostRevision)
+class PostRevisionAdmin(admin.ModelAdmin):
+    list_display = ("post", "number", "editor", "created_at", "checked_at")
+    raw_id_fields = ("post", "editor")
+    readonly_fields = ("body_source", "body_html", "created_at", "checked_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

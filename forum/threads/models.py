@@ -1,0 +1,165 @@
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.Model):
+    class ModerationMode(models.TextChoices):
+        POST_MODERATED = "post", "Post-moderated (posts appear at once, checked after)"
+        PRE_MODERATED = "pre", "Pre-moderated (every post waits for approval)"
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, max_length=1000)
+    position = models.PositiveIntegerField(default=0)
+    moderation_mode = models.CharField(
+        max_length=8, choices=ModerationMode.choices, default=ModerationMode.POST_MODERATED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostState(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    VISIBLE = "visible", "Visible"
+    HIDDEN = "hidden", "Hidden"
+    REMOVED = "removed", "Removed"
+
+
+class Thread(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, allow_unicode=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads"
+    )
+    opening_post = models.OneToOneField(
+        "Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Mirrors the opening post's state and deletion, so that lists filter on one indexed row.
+    state = models.CharField(max_length=8, choices=PostState.choices, default=PostState.VISIBLE)
+    is_deleted = models.BooleanField(default=False)
+    is_pinned = models.BooleanField(default=False)
+    is_locked = models.BooleanField(default=False)
+    reply_count = models.PositiveIntegerField(default=0)
+    # The position handed to the newest post; allocated under a row lock on the thread.
+    last_position = models.PositiveIntegerField(default=0)
+    last_activity_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["category", "state", "-is_pinned", "-last_activity_at"],
+                name="thread_category_latest",
+            ),
+            models.Index(fields=["state", "-last_activity_at"], name="thread_latest"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:thread", kwargs={"pk": self.pk, "slug": self.slug})
+
+
+class Post(models.Model):
+    """A post: the opening post of a thread (position 1) or a reply at any depth.
+
+    `path` is the reading-order key: the concatenation of fixed-width base-36 positions
+    from the root down, so one ORDER BY path over (thread, path) reads a thread as a tree.
+    Below MAX_PATH_DEPTH levels, descendants share their deepest ancestor's prefix and
+    follow in the order they were written, which keeps every key short enough to index."""
+
+    SEGMENT_WIDTH = 7  # 36**7 positions per thread, about 78 billion
+    MAX_PATH_DEPTH = 64
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    position = models.PositiveIntegerField()
+    depth = models.PositiveIntegerField(default=0)
+    path = models.CharField(max_length=SEGMENT_WIDTH * MAX_PATH_DEPTH)
+    state = models.CharField(max_length=8, choices=PostState.choices, default=PostState.VISIBLE)
+    state_reason = models.CharField(max_length=500, blank=True)
+    body_source = models.TextField()
+    body_html = models.TextField()
+    current_revision = models.OneToOneField(
+        "PostRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revision_count = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    # Soft deletion by the author or a moderator: readers see a placeholder, moderators
+    # still see the content.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["thread", "position"], name="post_unique_position"),
+        ]
+        indexes = [
+            models.Index(fields=["thread", "path"], name="post_reading_order"),
+            models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post {self.pk} in thread {self.thread_id}"
+
+    @property
+    def is_opening_post(self) -> bool:
+        return self.position == 1
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class PostRevision(models.Model):
+    """The text of a post at one point in time. The first revision is the original."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    editor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200, blank=True)
+    body_source = models.TextField()
+    body_html = models.TextField()
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the moderation pipeline has checked this revision; the sweep re-enqueues
+    # revisions that stay unchecked (for example while the broker was down).
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="revision_unique_number"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="revision_unchecked",
+                condition=models.Q(checked_at__isnull=True),
+            ),
+        ]
+        ordering = ["post", "number"]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of post {self.post_id}"

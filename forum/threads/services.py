@@ -1,0 +1,313 @@
+"""Writes to threads and posts. Every path that creates or changes a post comes here.
+
+Each service checks permissions and validates first, renders Markdown outside the
+transaction, then writes inside `transaction.atomic` and enqueues the moderation check
+after commit. A refusal raises a ForumError before anything is stored.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forum.core import permissions
+from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.text import clean_text
+from forum.threads.models import Category, Post, PostRevision, PostState, Thread
+from forum.threads.rendering import RenderedPost, render_markdown
+
+TITLE_MIN_LENGTH = 3
+
+
+def _clean_title(title: object) -> str:
+    return clean_text(
+        title,
+        field="title",
+        min_length=TITLE_MIN_LENGTH,
+        max_length=settings.PARLEY["TITLE_MAX_LENGTH"],
+        multiline=False,
+    )
+
+
+def _clean_body(body: object) -> str:
+    return clean_text(
+        body,
+        field="body",
+        min_length=1,
+        max_length=settings.PARLEY["BODY_MAX_LENGTH"],
+        multiline=True,
+    )
+
+
+def _slug_for(title: str) -> str:
+    return slugify(title)[:80].strip("-") or "thread"
+
+
+def path_segment(position: int) -> str:
+    """The fixed-width base-36 key of one position; fixed width makes string order equal
+    numeric order."""
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = []
+    while position:
+        position, remainder = divmod(position, 36)
+        out.append(digits[remainder])
+    return "".join(reversed(out)).rjust(Post.SEGMENT_WIDTH, "0")
+
+
+def child_path(parent_path: str, position: int) -> str:
+    width = Post.SEGMENT_WIDTH
+    if len(parent_path) >= width * Post.MAX_PATH_DEPTH:
+        # At the cap the child sorts beside its parent under their deepest indexed
+        # ancestor; it was written later, so it still reads after its parent.
+        parent_path = parent_path[: width * (Post.MAX_PATH_DEPTH - 1)]
+    return parent_path + path_segment(position)
+
+
+def initial_state(*, author, category: Category) -> tuple[str, str]:
+    """The state a new post starts in, and why, before the automatic checks run."""
+    if permissions.is_moderator(author):
+        return PostState.VISIBLE, ""
+    if category.moderation_mode == Category.ModerationMode.PRE_MODERATED:
+        return PostState.PENDING, "Posts in this category wait for a moderator's approval."
+    if author.trust_level < settings.PARLEY["PREMODERATE_BELOW_TRUST_LEVEL"]:
+        return PostState.PENDING, "Posts by new members wait for a moderator's approval."
+    return PostState.VISIBLE, ""
+
+
+def _enqueue_check(revision_id: int) -> None:
+    from moderation.tasks import check_post_revision
+
+    check_post_revision.delay(revision_id)
+
+
+def _after_commit_check(revision_id: int) -> None:
+    # robust: if the broker is down the post is stored already, and the periodic sweep
+    # re-enqueues its unchecked revision, so a failed enqueue must not fail the request.
+    def enqueue_check() -> None:
+        _enqueue_check(revision_id)
+
+    transaction.on_commit(enqueue_check, robust=True)
+
+
+def _store_revision(
+    *,
+    post: Post,
+    number: int,
+    editor,
+    rendered: RenderedPost,
+    source: str,
+    title: str = "",
+    reason: str = "",
+) -> PostRevision:
+    return PostRevision.objects.create(
+        post=post,
+        number=number,
+        editor=editor,
+        title=title,
+        body_source=source,
+        body_html=rendered.html,
+        reason=reason,
+    )
+
+
+def _count_author_post(author_id: int, delta: int, when=None) -> None:
+    from forum.accounts.models import User
+
+    changes = {"post_count": F("post_count") + delta}
+    if when is not None:
+        changes["last_posted_at"] = when
+    User.objects.filter(pk=author_id).update(**changes)
+
+
+def thread_create(*, author, category: Category, title: object, body: object) -> Thread:
+    """Start a thread in `category` with an opening post. Raises ForumError if refused."""
+    permissions.check_can_post(author)
+    title = _clean_title(title)
+    body = _clean_body(body)
+    rendered = render_markdown(body)
+    state, reason = initial_state(author=author, category=category)
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.create(
+            category=category,
+            title=title,
+            slug=_slug_for(title),
+            author=author,
+            state=state,
+            last_position=1,
+            last_activity_at=now,
+            created_at=now,
+        )
+        post = Post.objects.create(
+            thread=thread,
+            author=author,
+            position=1,
+            depth=0,
+            path=path_segment(1),
+            state=state,
+            state_reason=reason,
+            body_source=body,
+            body_html=rendered.html,
+            created_at=now,
+        )
+        revision = _store_revision(
+            post=post, number=1, editor=author, rendered=rendered, source=body, title=title
+        )
+        post.current_revision = revision
+        post.save(update_fields=["current_revision"])
+        thread.opening_post = post
+        thread.save(update_fields=["opening_post"])
+        if state == PostState.VISIBLE:
+            _count_author_post(author.pk, +1, when=now)
+        _after_commit_check(revision.pk)
+    return thread
+
+
+def post_create(*, author, thread: Thread, body: object, parent: Post | None = None) -> Post:
+    """Reply in `thread`, to `parent` or, without one, to the opening post."""
+    permissions.check_can_reply(author, thread)
+    if parent is not None and (
+        parent.thread_id != thread.pk or not permissions.can_view_post(author, parent)
+    ):
+        # The same words whether the post is elsewhere or hidden: nothing is revealed.
+        raise ValidationFailed.for_field(
+            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
+        )
+    body = _clean_body(body)
+    rendered = render_markdown(body)
+    state, reason = initial_state(author=author, category=thread.category)
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.is_locked and not permissions.is_moderator(author):
+            raise PermissionDenied(
+                "This thread is locked; replies are closed.", code="thread_locked"
+            )
+        parent = parent or Post.objects.get(pk=locked.opening_post_id)
+        position = locked.last_position + 1
+        now = timezone.now()
+        post = Post.objects.create(
+            thread=locked,
+            author=author,
+            parent=parent,
+            position=position,
+            depth=parent.depth + 1,
+            path=child_path(parent.path, position),
+            state=state,
+            state_reason=reason,
+            body_source=body,
+            body_html=rendered.html,
+            created_at=now,
+        )
+        revision = _store_revision(
+            post=post, number=1, editor=author, rendered=rendered, source=body
+        )
+        Post.objects.filter(pk=post.pk).update(current_revision=revision)
+        post.current_revision = revision
+        thread_changes = {"last_position": position}
+        if state == PostState.VISIBLE:
+            thread_changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
+            _count_author_post(author.pk, +1, when=now)
+        Thread.objects.filter(pk=locked.pk).update(**thread_changes)
+        _after_commit_check(revision.pk)
+    return post
+
+
+def post_edit(
+    *, editor, post: Post, body: object, title: object | None = None, reason: str = ""
+) -> PostRevision:
+    """Store a new revision of `post`. Editing to the same text changes nothing and
+    returns the current revision. `title` applies to opening posts only."""
+    permissions.check_can_edit_post(editor, post)
+    body = _clean_body(body)
+    thread = post.thread
+    new_title = None
+    if title is not None:
+        if not post.is_opening_post:
+            raise ValidationFailed.for_field(
+                "title", "Only the opening post of a thread has a title.", code="not_opening_post"
+            )
+        new_title = _clean_title(title)
+        if new_title == thread.title:
+            new_title = None
+    reason = clean_text(reason, field="reason", min_length=0, max_length=300, multiline=False)
+    if body == post.body_source and new_title is None:
+        return post.current_revision
+    rendered = render_markdown(body)
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        number = locked.revision_count + 1
+        revision = _store_revision(
+            post=locked,
+            number=number,
+            editor=editor,
+            rendered=rendered,
+            source=body,
+            title=new_title or (thread.title if locked.is_opening_post else ""),
+            reason=reason,
+        )
+        now = timezone.now()
+        Post.objects.filter(pk=locked.pk).update(
+            body_source=body,
+            body_html=rendered.html,
+            current_revision=revision,
+            revision_count=number,
+            edited_at=now,
+        )
+        if new_title is not None:
+            Thread.objects.filter(pk=thread.pk).update(title=new_title, slug=_slug_for(new_title))
+        _after_commit_check(revision.pk)
+    post.refresh_from_db()
+    if new_title is not None:
+        thread.refresh_from_db()
+    return revision
+
+
+def post_delete(*, actor, post: Post) -> bool:
+    """Soft-delete `post`: readers see a placeholder, moderators keep the content.
+    Deleting an opening post deletes the thread. Returns False if already deleted."""
+    permissions.check_can_delete_post(actor, post)
+    with transaction.atomic():
+        updated = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(
+            deleted_at=timezone.now(), deleted_by=actor
+        )
+        if not updated:
+            return False
+        if post.is_opening_post:
+            Thread.objects.filter(pk=post.thread_id).update(is_deleted=True)
+        if post.state == PostState.VISIBLE:
+            _count_author_post(post.author_id, -1)
+        thread_refresh_counters(thread_id=post.thread_id)
+    post.refresh_from_db()
+    return True
+
+
+def post_set_state(*, post: Post, state: str, reason: str = "") -> bool:
+    """Move `post` to a moderation state. Returns False if it was already there.
+    Callers (moderation actions) have checked the actor's permission."""
+    with transaction.atomic():
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.state == state:
+            return False
+        Post.objects.filter(pk=locked.pk).update(state=state, state_reason=reason)
+        if locked.is_opening_post:
+            Thread.objects.filter(pk=locked.thread_id).update(state=state)
+        was_visible = locked.state == PostState.VISIBLE
+        now_visible = state == PostState.VISIBLE
+        if was_visible != now_visible and locked.deleted_at is None:
+            _count_author_post(locked.author_id, +1 if now_visible else -1)
+        thread_refresh_counters(thread_id=locked.thread_id)
+    post.refresh_from_db()
+    return True
+
+
+def thread_refresh_counters(*, thread_id: int) -> None:
+    """Recount a thread's visible replies and last activity from its posts."""
+    replies = Post.objects.filter(
+        thread_id=thread_id, state=PostState.VISIBLE, deleted_at__isnull=True, position__gt=1
+    )
+    summary = replies.aggregate(last=Max("created_at"))
+    thread = Thread.objects.get(pk=thread_id)
+    Thread.objects.filter(pk=thread_id).update(
+        reply_count=replies.count(), last_activity_at=summary["last"] or thread.created_at
+    )

@@ -1,0 +1,239 @@
+"""Shared fixtures, and the account of which real services this run used.
+
+PostgreSQL, Redis and a Celery worker process are used when DATABASE_URL and REDIS_URL
+point at them; otherwise the suite runs on SQLite with in-process tasks and says so
+loudly at the end. Under CI=true a missing service fails the run instead."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS.mkdir(exist_ok=True)
+
+# Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
+# from such a thread unless told the caller knows what it does.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _missing_services() -> dict[str, str]:
+    missing = {}
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        missing["postgresql"] = "DATABASE_URL does not point at PostgreSQL"
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        missing["redis"] = "REDIS_URL is not set"
+    else:
+        parsed = urlparse(redis_url)
+        try:
+            socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=2).close()
+        except OSError as exc:
+            missing["redis"] = f"Redis at {redis_url} does not answer ({exc})"
+    return missing
+
+
+MISSING = _missing_services()
+_fallback_report: list[str] = []
+_worker_runs: list[str] = []
+
+
+def _require(services: tuple[str, ...], nodeid: str) -> None:
+    absent = {name: MISSING[name] for name in services if name in MISSING}
+    if not absent:
+        return
+    reasons = "; ".join(absent.values())
+    if IN_CI:
+        pytest.fail(f"CI=true and a required service is missing: {reasons}", pytrace=False)
+    _fallback_report.append(f"{nodeid}: SKIPPED, needs {', '.join(absent)} ({reasons})")
+    pytest.skip(f"needs {', '.join(absent)}: {reasons}")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("integration"):
+        _require(("postgresql", "redis"), item.nodeid)
+    if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM}"
+        if IN_CI:
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        _fallback_report.append(f"{item.nodeid}: SKIPPED, {message}")
+        pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    write = terminalreporter.write_line
+    if not MISSING and not _fallback_report:
+        write(
+            "Services: PostgreSQL and Redis; a real Celery worker process ran "
+            f"{len(_worker_runs)} test(s)."
+        )
+        return
+    terminalreporter.section("FALLBACKS IN THIS RUN", sep="!", red=True, bold=True)
+    if "postgresql" in MISSING:
+        write("Database: every database test ran on SQLite, not PostgreSQL.", red=True)
+    if "redis" in MISSING:
+        write("Tasks: no Redis, so no test ran a task through a real broker.", red=True)
+    for line in _fallback_report:
+        write(line, red=True)
+    write("Set DATABASE_URL and REDIS_URL (see README.md) to run on the real services.")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium; nothing is downloaded."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory(username="member")
+
+
+@pytest.fixture
+def other_member(db):
+    return UserFactory(username="other")
+
+
+@pytest.fixture
+def newcomer(db):
+    return UserFactory(username="newcomer", trust_level=0)
+
+
+@pytest.fixture
+def moderator(db):
+    return ModeratorFactory(username="mod")
+
+
+@pytest.fixture
+def category(db):
+    return CategoryFactory(slug="general", name="General")
+
+
+# --- Real Celery worker --------------------------------------------------------------
+
+
+def _database_url_for_test_db() -> str:
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    return (
+        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
+        f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
+        f"{settings_dict['NAME']}"
+    )
+
+
+def _worker_answers(env: dict, name: str) -> bool:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "forum",
+            "inspect",
+            "ping",
+            "-d",
+            name,
+            "--timeout",
+            "2",
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+    )
+    return result.returncode == 0 and "pong" in result.stdout
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A separate `celery worker` process against the test database and the real Redis.
+    The test's own process enqueues through Redis instead of running tasks in-process."""
+    from forum.celery import app
+
+    name = f"parley-test-{os.getpid()}@127.0.0.1"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
+        "DATABASE_URL": _database_url_for_test_db(),
+        "PARLEY_CELERY_EAGER": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    log = (tmp_path / "worker.log").open("w")
+    # Drop anything a previous run left in the queue, so this worker sees only this test.
+    app.control.purge()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "forum",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _worker_answers(env, name):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "The Celery worker did not start:\n" + (tmp_path / "worker.log").read_text()
+                )
+            time.sleep(0.5)
+        app.conf.task_always_eager = False
+        _worker_runs.append(name)
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
+    """Poll `predicate` until it returns something truthy, or fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout}s waiting for {predicate.__name__}")
