@@ -1,7 +1,6 @@
 """Public API for categories, threads and posts. Thin views: input serializer, one
 service or selector call, output serializer; refusals come from ForumError."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
@@ -10,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.threads import selectors, services
-from forum.threads.models import Category, Post, Thread
+from forum.threads.models import Category, Thread
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -127,7 +126,7 @@ class ThreadPostsView(APIView):
         incoming = ReplyCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         parent_id = incoming.validated_data.get("parent")
-        parent = get_object_or_404(Post, pk=parent_id) if parent_id else None
+        parent = selectors.post_for_reply(thread=thread, pk=parent_id) if parent_id else None
         post = services.post_create(
             author=request.user, thread=thread, parent=parent, body=incoming.validated_data["body"]
         )

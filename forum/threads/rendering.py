@@ -27,9 +27,25 @@ from markdown_it.utils import EnvType, OptionsDict
 
 from forum.core.sanitize import ALLOWED_PROTOCOLS, sanitize_html
 
-__all__ = ("MAX_MENTIONS", "RenderedPost", "render_markdown")
+__all__ = (
+    "MAX_MENTIONS",
+    "MAX_RENDERED_LENGTH",
+    "RenderedPost",
+    "RenderedTooLarge",
+    "render_markdown",
+)
 
 MAX_MENTIONS = 50
+
+# Sanitising costs about 3 us per character of markup, and a short source can expand a
+# lot (a table of empty rows, thousands of mentions). Markup past this length is refused
+# before it reaches the sanitiser; a 100,000-character essay renders to about 240,000.
+MAX_RENDERED_LENGTH = 800_000
+
+
+class RenderedTooLarge(ValueError):
+    """The source expands to more markup than a post may have."""
+
 
 # markdown-it recurses once per level of nested blocks (> > >, lists in lists, our
 # quotes); past this depth it drops the rest of the block instead of recursing deeper.
@@ -258,9 +274,8 @@ def _find_quote_close(state: StateBlock, start: int, end: int) -> int | None:
 
 
 def _quote_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    if state.is_code_block(start):
-        return False
-    if state.src[state.bMarks[start] + state.tShift[start] : state.eMarks[start]][:1] != "[":
+    first = state.bMarks[start] + state.tShift[start]
+    if first >= state.eMarks[start] or state.src[first] != "[" or state.is_code_block(start):
         return False
     opener = _QUOTE_OPEN.fullmatch(_line_text(state, start))
     if opener is None:
@@ -431,15 +446,21 @@ def render_markdown(
     *,
     mention_url: Callable[[str], str] = _default_mention_url,
     post_url: Callable[[int], str] = _default_post_url,
+    max_rendered_length: int = MAX_RENDERED_LENGTH,
 ) -> RenderedPost:
     """Render a post's Markdown `source` to sanitised HTML plus what it refers to.
 
     `mention_url` gets a lowercased username, `post_url` a post id; both return the
-    href to link to.
+    href to link to. Raises RenderedTooLarge when the markup would pass
+    `max_rendered_length` characters.
     """
     context = _RenderContext(mention_url=mention_url, post_url=post_url)
     # mdurl percent-encodes link targets through UTF-8, which a lone surrogate breaks.
     html = _MD.render(_SURROGATES.sub("\ufffd", source), {_ENV_KEY: context})
+    if len(html) > max_rendered_length:
+        raise RenderedTooLarge(
+            f"renders to {len(html):,} characters of markup; the limit is {max_rendered_length:,}"
+        )
     return RenderedPost(
         html=sanitize_html(html),
         mentions=tuple(context.mentions),

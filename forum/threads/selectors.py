@@ -34,6 +34,19 @@ def thread_get(*, user, pk: int) -> Thread:
     return thread
 
 
+def post_for_reply(*, thread: Thread, pk: int) -> Post:
+    """The post being replied to. A missing id, or a post of another thread, is refused in
+    the same words as a hidden one, so a refusal reveals nothing."""
+    from forum.core.errors import ValidationFailed
+
+    post = Post.objects.filter(pk=pk, thread=thread).first()
+    if post is None:
+        raise ValidationFailed.for_field(
+            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
+        )
+    return post
+
+
 @dataclass(frozen=True)
 class PostView:
     """A post as one reader sees it: `post` when they may read it, or a placeholder that

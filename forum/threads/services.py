@@ -15,7 +15,7 @@ from forum.core import permissions
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
-from forum.threads.rendering import RenderedPost, render_markdown
+from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
 
 TITLE_MIN_LENGTH = 3
 
@@ -38,6 +38,17 @@ def _clean_body(body: object) -> str:
         max_length=settings.PARLEY["BODY_MAX_LENGTH"],
         multiline=True,
     )
+
+
+def _render(body: str) -> RenderedPost:
+    try:
+        return render_markdown(body)
+    except RenderedTooLarge as exc:
+        raise ValidationFailed.for_field(
+            "body",
+            f"This post is too complex to display: it {exc}. Split it up.",
+            code="too_complex",
+        ) from exc
 
 
 def _slug_for(title: str) -> str:
@@ -125,7 +136,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     permissions.check_can_post(author)
     title = _clean_title(title)
     body = _clean_body(body)
-    rendered = render_markdown(body)
+    rendered = _render(body)
     state, reason = initial_state(author=author, category=category)
     now = timezone.now()
     with transaction.atomic():
@@ -175,7 +186,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             "parent", "The post you are replying to is not in this thread.", code="bad_parent"
         )
     body = _clean_body(body)
-    rendered = render_markdown(body)
+    rendered = _render(body)
     state, reason = initial_state(author=author, category=thread.category)
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -233,7 +244,7 @@ def post_edit(
     reason = clean_text(reason, field="reason", min_length=0, max_length=300, multiline=False)
     if body == post.body_source and new_title is None:
         return post.current_revision
-    rendered = render_markdown(body)
+    rendered = _render(body)
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         number = locked.revision_count + 1

@@ -267,3 +267,14 @@ def test_long_form_opening_post_of_100k_characters_is_stored_and_rendered(member
     assert post.body_html.count("<h2") == 70
     assert post.body_html.count("<table>") == 70
     assert "Final marker paragraph." in post.body_html
+
+
+def test_a_body_that_expands_to_too_much_markup_is_refused(member, category):
+    body = "|a|b|\n|-|-|\n" + "|x|y|\n" * 40_000
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.thread_create(author=member, category=category, title="Table", body=body)
+
+    assert refused.value.code == "too_complex"
+    assert "body" in refused.value.fields
+    assert not Thread.objects.exists()

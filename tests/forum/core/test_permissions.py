@@ -1,0 +1,61 @@
+"""Who may read and write what: the one permissions module."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from forum.core import permissions
+from forum.threads import services
+from forum.threads.models import PostState
+from tests.factories import make_reply, make_thread
+
+pytestmark = pytest.mark.django_db
+
+READERS = ("anonymous", "stranger", "author", "moderator")
+
+
+@pytest.fixture
+def people(member, other_member, moderator):
+    return {
+        "anonymous": AnonymousUser(),
+        "stranger": other_member,
+        "author": member,
+        "moderator": moderator,
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "deleted", "who_reads"),
+    [
+        (PostState.VISIBLE, False, {"anonymous", "stranger", "author", "moderator"}),
+        (PostState.PENDING, False, {"author", "moderator"}),
+        (PostState.HIDDEN, False, {"author", "moderator"}),
+        (PostState.REMOVED, False, {"author", "moderator"}),
+        (PostState.VISIBLE, True, {"moderator"}),
+    ],
+)
+def test_who_can_read_a_post(people, member, state, deleted, who_reads):
+    reply = make_reply(thread=make_thread(author=member), author=member)
+    services.post_set_state(post=reply, state=state)
+    if deleted:
+        services.post_delete(actor=member, post=reply)
+    reply.refresh_from_db()
+
+    readers = {name for name in READERS if permissions.can_view_post(people[name], reply)}
+
+    assert readers == who_reads
+
+
+def test_query_filters_agree_with_the_object_checks(people, member, newcomer):
+    from forum.threads.models import Post
+
+    thread = make_thread(author=member)
+    for state in PostState.values:
+        services.post_set_state(post=make_reply(thread=thread, author=member), state=state)
+    services.post_delete(actor=member, post=make_reply(thread=thread, author=member))
+    make_reply(thread=thread, author=newcomer)
+
+    for name in READERS:
+        user = people[name]
+        by_filter = set(Post.objects.filter(permissions.visible_posts_q(user)))
+        by_check = {post for post in Post.objects.all() if permissions.can_view_post(user, post)}
+        assert by_filter == by_check, name

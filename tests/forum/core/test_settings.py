@@ -1,0 +1,67 @@
+"""Settings from the environment, and the production checks."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+STRONG_KEY = "k3J9-vQ2_pX7zL5mN8rT1wY4uE6iO0aS3dF5gH7jK9lZ2xC4vB6nM8qW1eR3tY5uI7o"
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    dropped = ("SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE")
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_check_with_no_warnings():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        "--settings=forum.settings.prod",
+        SECRET_KEY=STRONG_KEY,
+    )
+
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_the_development_secret_key_is_refused_when_debug_is_off():
+    result = run_manage("check", "--settings=forum.settings.prod")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is the development default while DEBUG is off" in result.stderr
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = run_manage("check", DEBUG="maybe")
+
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_without_redis_the_start_up_log_says_tasks_run_in_process():
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Celery tasks run in-process (eager mode)") == 1

@@ -1,0 +1,58 @@
+"""The revision check task and the sweep are safe to run any number of times."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from forum.threads.models import PostRevision
+from moderation import services
+from moderation.tasks import check_post_revision, sweep_unchecked_revisions
+from tests.factories import make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def test_check_marks_a_revision_once(member):
+    revision = make_thread(author=member).opening_post.current_revision
+
+    assert check_post_revision.apply(args=[revision.pk]).get() == "checked"
+    first = PostRevision.objects.get(pk=revision.pk).checked_at
+    assert check_post_revision.apply(args=[revision.pk]).get() == "already_checked"
+    assert PostRevision.objects.get(pk=revision.pk).checked_at == first
+
+
+def test_check_of_a_missing_revision_is_a_no_op():
+    assert services.revision_check(revision_id=987654) == "missing"
+
+
+def test_new_posts_enqueue_their_check_after_commit(member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        thread = make_thread(author=member)
+
+    assert len(callbacks) == 1
+    assert PostRevision.objects.get(post=thread.opening_post_id).checked_at is not None
+
+
+def test_nothing_is_enqueued_when_the_write_rolls_back(member, category):
+    from forum.core.errors import ValidationFailed
+    from forum.threads import services as thread_services
+
+    with pytest.raises(ValidationFailed):
+        thread_services.thread_create(author=member, category=category, title="", body="x")
+    assert not PostRevision.objects.exists()
+
+
+def test_sweep_picks_only_revisions_past_the_grace_period(member, settings):
+    settings.PARLEY = {**settings.PARLEY, "UNCHECKED_REVISION_GRACE_SECONDS": 120}
+    old = make_thread(author=member).opening_post.current_revision
+    fresh = make_thread(author=member).opening_post.current_revision
+    PostRevision.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+
+    assert services.unchecked_revision_ids() == [old.pk]
+    assert sweep_unchecked_revisions.apply().get() == 1
+    assert PostRevision.objects.get(pk=old.pk).checked_at is not None
+    assert PostRevision.objects.get(pk=fresh.pk).checked_at is None
+    assert sweep_unchecked_revisions.apply().get() == 0
