@@ -20,6 +20,7 @@ install: $(STAMP)
 # it); without it, tasks run in-process and the start-up log says so.
 run: install
 	$(MANAGE) migrate --noinput
+	$(MANAGE) install_default_rules
 	$(MANAGE) load_demo
 	$(MANAGE) ensure_local_admin
 	@if [ -n "$$REDIS_URL" ]; then \

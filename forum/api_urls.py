@@ -1,6 +1,8 @@
 from django.urls import path
 
+from forum.notifications import api as notifications_api
 from forum.threads import api as threads_api
+from moderation import api as moderation_api
 
 app_name = "api"
 
@@ -9,4 +11,39 @@ urlpatterns = [
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
     path("threads/<int:pk>/", threads_api.ThreadDetailView.as_view(), name="thread-detail"),
     path("threads/<int:pk>/posts/", threads_api.ThreadPostsView.as_view(), name="thread-posts"),
+    path(
+        "threads/<int:pk>/watch/", notifications_api.ThreadWatchView.as_view(), name="thread-watch"
+    ),
+    path("notifications/", notifications_api.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/unread-count/",
+        notifications_api.UnreadCountView.as_view(),
+        name="notifications-unread",
+    ),
+    path(
+        "notifications/read/", notifications_api.MarkReadView.as_view(), name="notifications-read"
+    ),
+    path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),
+    path("posts/<int:pk>/appeal/", moderation_api.PostAppealView.as_view(), name="post-appeal"),
+    path("moderation/queue/", moderation_api.QueueView.as_view(), name="mod-queue"),
+    path("moderation/queue/<int:pk>/", moderation_api.QueueItemView.as_view(), name="mod-item"),
+    path(
+        "moderation/queue/<int:pk>/claim/",
+        moderation_api.QueueClaimView.as_view(),
+        name="mod-item-claim",
+    ),
+    path(
+        "moderation/queue/<int:pk>/decide/",
+        moderation_api.QueueDecideView.as_view(),
+        name="mod-item-decide",
+    ),
+    path("moderation/actions/", moderation_api.ActionView.as_view(), name="mod-actions"),
+    path("moderation/reports/", moderation_api.ReportListView.as_view(), name="mod-reports"),
+    path("moderation/sanctions/", moderation_api.SanctionListView.as_view(), name="mod-sanctions"),
+    path(
+        "moderation/sanctions/<int:pk>/lift/",
+        moderation_api.SanctionLiftView.as_view(),
+        name="mod-sanction-lift",
+    ),
+    path("moderation/log/", moderation_api.LogView.as_view(), name="mod-log"),
 ]

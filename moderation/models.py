@@ -40,3 +40,269 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.user_id}"
+
+
+class Rule(models.Model):
+    """An automatic check, edited by staff. `version` rises with every edit, and each
+    verdict and log entry records the version that produced it."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Block (refuse at submit; reject if found later)"
+        REQUIRE_APPROVAL = "require_approval", "Require approval (hold for review)"
+        FLAG = "flag", "Flag for review (stays visible)"
+        CENSOR = "censor", "Censor the matched words"
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=32)
+    params = models.JSONField(default=dict, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices, default=Action.FLAG)
+    enabled = models.BooleanField(default=False)
+    # Empty means every category.
+    categories = models.ManyToManyField("threads.Category", blank=True, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+
+class ContentCheck(models.Model):
+    """What the automatic check of one revision found, and what it needs to remember so
+    that the next edit re-checks only changed paragraphs."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        QUEUED = "queued", "Queued for review"
+        HIDDEN = "hidden", "Hidden pending review"
+        REJECTED = "rejected", "Rejected"
+
+    revision = models.OneToOneField(
+        "threads.PostRevision", on_delete=models.CASCADE, related_name="content_check"
+    )
+    post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    paragraph_fingerprints = models.JSONField(default=list)
+    text_hash = models.CharField(max_length=64, db_index=True)
+    signature = models.JSONField(default=list)
+    # The enabled rules and their versions when this check ran: {rule id: version}.
+    rule_versions = models.JSONField(default=dict)
+    paragraphs_checked = models.PositiveIntegerField(default=0)
+    paragraphs_reused = models.PositiveIntegerField(default=0)
+    duration_ms = models.FloatField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["author", "-created_at"], name="check_author_recent")]
+
+    def __str__(self) -> str:
+        return f"Check of revision {self.revision_id}: {self.outcome}"
+
+
+class ContentFingerprint(models.Model):
+    """One LSH band key of a post's MinHash signature: posts that share a key are
+    candidates for near-duplicate comparison."""
+
+    band_key = models.CharField(max_length=40)
+    post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["band_key", "-created_at"], name="fingerprint_band")]
+
+    def __str__(self) -> str:
+        return f"{self.band_key} of post {self.post_id}"
+
+
+class Verdict(models.Model):
+    """One rule's hit on one revision, with the evidence: spans of
+    {"paragraph", "start", "end", "text"} in the rendered post's paragraphs."""
+
+    revision = models.ForeignKey(
+        "threads.PostRevision", on_delete=models.CASCADE, related_name="verdicts"
+    )
+    post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="verdicts")
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="verdicts")
+    rule_version = models.PositiveIntegerField()
+    action = models.CharField(max_length=16, choices=Rule.Action.choices)
+    score = models.FloatField()
+    detail = models.CharField(max_length=300)
+    spans = models.JSONField(default=list)
+    # For paragraph-scoped rules: which paragraph, so an edit can reuse unchanged ones.
+    paragraph_fingerprint = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["rule", "-created_at"], name="verdict_rule_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.detail} (rule {self.rule_id} v{self.rule_version})"
+
+
+class Report(models.Model):
+    """A member's report of a post, or of one paragraph of it."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        ABUSE = "abuse", "Abuse or harassment"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="reports")
+    paragraph = models.PositiveIntegerField(null=True, blank=True)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_filed"
+    )
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    message = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"],
+                condition=Q(status="open"),
+                name="report_one_open_per_member",
+            )
+        ]
+        indexes = [models.Index(fields=["post", "status"], name="report_post_status")]
+
+    def __str__(self) -> str:
+        return f"Report of post {self.post_id}: {self.reason}"
+
+
+class ReviewItem(models.Model):
+    """A post that needs a human decision, gathering why: rule verdicts, reports, an
+    appeal. At most one pending item per post; a moderator claims it before deciding."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    class Reason(models.TextChoices):
+        RULE = "rule", "A rule fired"
+        PREMODERATION = "premoderation", "Pre-moderation"
+        REPORTS = "reports", "Reports from members"
+        APPEAL = "appeal", "Appeal against removal"
+
+    post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="review_items")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reasons = models.JSONField(default=list)
+    severity = models.FloatField(default=0)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(state="pending"), name="review_one_pending_per_post"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="review_queue")]
+
+    def __str__(self) -> str:
+        return f"Review of post {self.post_id} ({self.state})"
+
+
+class Appeal(models.Model):
+    """The author's one appeal against the removal of their post."""
+
+    post = models.OneToOneField("threads.Post", on_delete=models.CASCADE, related_name="appeal")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    message = models.CharField(max_length=2000)
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Appeal of post {self.post_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The moderation log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The moderation log is append-only.")
+
+
+class ModerationLogEntry(models.Model):
+    """One decision, automatic or human. Append-only: the model refuses updates and
+    deletes, and on PostgreSQL a trigger refuses them for every client too."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=20)
+    target_id = models.BigIntegerField()
+    target_label = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=1000, blank=True)
+    rule = models.ForeignKey(
+        Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rule_version = models.PositiveIntegerField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="log_target"),
+            models.Index(fields=["action", "-created_at"], name="log_action"),
+        ]
+        verbose_name_plural = "moderation log entries"
+
+    def __str__(self) -> str:
+        who = self.actor.username if self.actor_id else "automatic"
+        return f"{who}: {self.action} {self.target_type} {self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The moderation log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The moderation log is append-only.")

@@ -1,36 +1,31 @@
-"""Writes for moderation."""
+"""Writes for moderation: reports, the review queue, appeals, sanctions and rules.
+
+Moderator actions on posts, threads and members live in `moderation.actions` and call
+these and the thread services; the automatic checks live in `moderation.pipeline`.
+"""
 
 import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
-from forum.threads.models import PostRevision
+from forum.core import permissions
+from forum.core.errors import Conflict, RateLimited, ValidationFailed
+from forum.core.text import clean_text
+from forum.threads import services as thread_services
+from forum.threads.models import Post, PostRevision, PostState
+from moderation.log import log_record
+from moderation.models import Appeal, Report, ReviewItem, Rule, Sanction
 
 logger = logging.getLogger(__name__)
 
+CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 
-def revision_check(*, revision_id: int) -> str:
-    """Run the automatic checks for one post revision and record that it was checked.
 
-    Safe to call any number of times: a revision is marked checked once, by a guarded
-    UPDATE, and a revision already checked (or deleted since) is skipped. Returns what
-    happened: "checked", "already_checked" or "missing".
-
-    The rule kinds, their verdicts and the combined outcome come with the moderation
-    pipeline; until then a checked revision keeps the state its post was given at submit
-    time (pre-moderated members and categories stay pending for a human).
-    """
-    revision = PostRevision.objects.filter(pk=revision_id).only("pk", "checked_at").first()
-    if revision is None:
-        return "missing"
-    if revision.checked_at is not None:
-        return "already_checked"
-    updated = PostRevision.objects.filter(pk=revision_id, checked_at__isnull=True).update(
-        checked_at=timezone.now()
-    )
-    return "checked" if updated else "already_checked"
+# --- revision checks ----------------------------------------------------------------
 
 
 def unchecked_revision_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
@@ -42,3 +37,316 @@ def unchecked_revision_ids(*, now: dt.datetime | None = None, limit: int = 500) 
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+# --- review queue -------------------------------------------------------------------
+
+
+def review_item_open(*, post: Post, reason: str, severity: float = 0.0) -> ReviewItem:
+    """The pending review item for `post`, created or extended with `reason`. Safe under
+    concurrency: the unique pending-item constraint decides a race."""
+    for _attempt in range(3):
+        with transaction.atomic():
+            item = ReviewItem.objects.select_for_update().filter(post=post, state="pending").first()
+            if item is not None:
+                return _review_item_extend(item, reason=reason, severity=severity)
+        try:
+            with transaction.atomic():
+                return ReviewItem.objects.create(post=post, reasons=[reason], severity=severity)
+        except IntegrityError:
+            continue
+    raise Conflict("The review queue is busy; try again.")
+
+
+def _review_item_extend(item: ReviewItem, *, reason: str, severity: float) -> ReviewItem:
+    changed = []
+    if reason not in item.reasons:
+        item.reasons = [*item.reasons, reason]
+        changed.append("reasons")
+    if severity > item.severity:
+        item.severity = severity
+        changed.append("severity")
+    if changed:
+        item.save(update_fields=changed)
+    return item
+
+
+def review_item_claim(*, moderator, item: ReviewItem, now: dt.datetime | None = None) -> ReviewItem:
+    """Claim `item` for `moderator`, so that two moderators do not decide the same post.
+    A claim older than CLAIM_TIMEOUT lapses. Claiming one's own item again is a no-op."""
+    permissions.check_can_moderate(moderator)
+    now = now or timezone.now()
+    claimed = (
+        ReviewItem.objects.filter(pk=item.pk, state=ReviewItem.State.PENDING)
+        .filter(
+            Q(claimed_by__isnull=True)
+            | Q(claimed_by=moderator)
+            | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+        )
+        .update(claimed_by=moderator, claimed_at=now)
+    )
+    item.refresh_from_db()
+    if not claimed:
+        if item.state != ReviewItem.State.PENDING:
+            raise Conflict("This item has already been decided.", code="already_decided")
+        raise Conflict(
+            f"{item.claimed_by.username} is reviewing this item.", code="claimed_by_other"
+        )
+    return item
+
+
+def review_item_decide(
+    *, moderator, item: ReviewItem, approve: bool, reason: str = ""
+) -> ReviewItem:
+    """Approve (the post becomes visible, its reports are dismissed) or reject (the post
+    is removed, its reports upheld), through the action registry so it is logged. The
+    moderator must hold the claim, or take it now."""
+    from moderation import actions
+
+    item = review_item_claim(moderator=moderator, item=item)
+    actions.perform(
+        "approve" if approve else "remove", actor=moderator, target=item.post, reason=reason
+    )
+    item.refresh_from_db()
+    return item
+
+
+def reports_resolve(*, post: Post, upheld: bool) -> int:
+    """Close the open reports on `post`: upheld when the post was removed, dismissed
+    when it was approved."""
+    status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
+    return Report.objects.filter(post=post, status=Report.Status.OPEN).update(
+        status=status, resolved_at=timezone.now()
+    )
+
+
+def post_make_visible(*, post: Post, reason: str = "") -> bool:
+    """Make `post` visible and tell whoever should hear of it. The single door through
+    which a post becomes visible after review, so the fan-out is never skipped."""
+    changed = thread_services.post_set_state(post=post, state=PostState.VISIBLE, reason=reason)
+    return changed
+
+
+# --- reports ------------------------------------------------------------------------
+
+REPORTS_PER_HOUR = 20
+
+
+def report_file(
+    *, reporter, post: Post, reason: str, message: str = "", paragraph: int | None = None
+) -> Report:
+    """File a report. Reports from distinct members at trust level 1 or above add up;
+    at the threshold the post is hidden until a moderator decides."""
+    permissions.check_can_report(reporter, post)
+    if reason not in Report.Reason.values:
+        raise ValidationFailed.for_field(
+            "reason", f"Choose one of: {', '.join(Report.Reason.values)}.", code="invalid_choice"
+        )
+    message = clean_text(message, field="message", min_length=0, max_length=1000, multiline=True)
+    if reason == Report.Reason.OTHER and not message:
+        raise ValidationFailed.for_field(
+            "message", "Say what is wrong when the reason is “other”.", code="required"
+        )
+    if paragraph is not None and not (0 <= paragraph < 10_000):
+        raise ValidationFailed.for_field("paragraph", "No such paragraph.", code="invalid")
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    if (
+        Report.objects.filter(reporter=reporter, created_at__gte=hour_ago).count()
+        >= REPORTS_PER_HOUR
+    ):
+        raise RateLimited("Too many reports in the last hour; try again later.", retry_after=3600)
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                post=post, reporter=reporter, reason=reason, message=message, paragraph=paragraph
+            )
+    except IntegrityError as exc:
+        raise Conflict("You have already reported this post.", code="already_reported") from exc
+    _hide_if_reported_enough(post)
+    return report
+
+
+def _hide_if_reported_enough(post: Post) -> None:
+    threshold = settings.PARLEY["REPORT_HIDE_THRESHOLD"]
+    weighty = (
+        Report.objects.filter(post=post, status=Report.Status.OPEN, reporter__trust_level__gte=1)
+        .values("reporter")
+        .distinct()
+        .count()
+    )
+    with transaction.atomic():
+        review_item_open(
+            post=post, reason=ReviewItem.Reason.REPORTS, severity=min(1.0, weighty / threshold)
+        )
+        if weighty >= threshold:
+            reason = "Hidden after reports from members, until a moderator decides."
+            if thread_services.post_set_state(post=post, state=PostState.HIDDEN, reason=reason):
+                log_record(
+                    actor=None,
+                    action="hide",
+                    target=post,
+                    reason=reason,
+                    details={"reporters": weighty, "threshold": threshold},
+                )
+
+
+# --- appeals ------------------------------------------------------------------------
+
+
+def appeal_file(*, author, post: Post, message: str) -> Appeal:
+    """The author's one appeal against the removal of `post`; it joins the queue."""
+    permissions.check_can_appeal(author, post)
+    message = clean_text(message, field="message", min_length=1, max_length=2000, multiline=True)
+    with transaction.atomic():
+        if Appeal.objects.filter(post=post).exists():
+            raise Conflict("This post has already been appealed.", code="already_appealed")
+        item = review_item_open(post=post, reason=ReviewItem.Reason.APPEAL, severity=0.5)
+        appeal = Appeal.objects.create(post=post, author=author, message=message, review_item=item)
+        log_record(actor=author, action="appeal", target=post, reason=message[:200])
+    return appeal
+
+
+# --- sanctions ----------------------------------------------------------------------
+
+
+def sanction_impose(
+    *,
+    actor,
+    user,
+    kind: str,
+    reason: str,
+    ends_at: dt.datetime | None = None,
+    record: bool = True,
+) -> Sanction:
+    """Sanction `user`. `record=False` leaves the log entry to the caller (the action
+    registry writes its own)."""
+    permissions.check_can_sanction(actor, user)
+    if kind not in Sanction.Kind.values:
+        raise ValidationFailed.for_field(
+            "kind", f"Choose one of: {', '.join(Sanction.Kind.values)}.", code="invalid_choice"
+        )
+    reason = clean_text(reason, field="reason", min_length=1, max_length=500, multiline=False)
+    now = timezone.now()
+    if ends_at is not None and ends_at <= now:
+        raise ValidationFailed.for_field("ends_at", "The end must be in the future.")
+    with transaction.atomic():
+        sanction = Sanction.objects.create(
+            user=user, kind=kind, reason=reason, created_by=actor, starts_at=now, ends_at=ends_at
+        )
+        if record:
+            log_record(
+                actor=actor,
+                action=kind,
+                target=user,
+                reason=reason,
+                details={
+                    "sanction": sanction.pk,
+                    "ends_at": ends_at.isoformat() if ends_at else None,
+                },
+            )
+    return sanction
+
+
+def sanction_lift(*, actor, sanction: Sanction, reason: str = "") -> bool:
+    """Lift `sanction` now. Returns False if it had already ended or been lifted."""
+    permissions.check_can_moderate(actor)
+    now = timezone.now()
+    with transaction.atomic():
+        lifted = Sanction.objects.active(now).filter(pk=sanction.pk).update(lifted_at=now)
+        if lifted:
+            log_record(
+                actor=actor,
+                action="lift_sanction",
+                target=sanction.user,
+                reason=reason,
+                details={"sanction": sanction.pk, "kind": sanction.kind},
+            )
+    return bool(lifted)
+
+
+def sanctions_expire(*, now: dt.datetime | None = None) -> int:
+    """Record the end of every sanction whose end time has passed. (An ended sanction
+    stops applying at once; this makes its end visible in the log.)"""
+    now = now or timezone.now()
+    expired = list(
+        Sanction.objects.filter(lifted_at__isnull=True, ends_at__lte=now).select_related("user")
+    )
+    for sanction in expired:
+        with transaction.atomic():
+            if Sanction.objects.filter(pk=sanction.pk, lifted_at__isnull=True).update(
+                lifted_at=sanction.ends_at
+            ):
+                log_record(
+                    actor=None,
+                    action="sanction_expired",
+                    target=sanction.user,
+                    details={"sanction": sanction.pk, "kind": sanction.kind},
+                )
+    return len(expired)
+
+
+# --- rules --------------------------------------------------------------------------
+
+
+def rule_save(
+    *,
+    actor,
+    rule: Rule | None = None,
+    name: str,
+    kind: str,
+    params: dict,
+    action: str,
+    enabled: bool,
+    categories=(),
+) -> Rule:
+    """Create or edit a rule after validating its parameters; every edit bumps its
+    version so verdicts say which version fired."""
+    from moderation.rules import InvalidRuleParams, get_kind
+
+    permissions.check_can_moderate(actor)
+    name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
+    try:
+        rule_kind = get_kind(kind)
+    except LookupError as exc:
+        raise ValidationFailed.for_field("kind", f"Unknown rule kind “{kind}”.") from exc
+    if action not in Rule.Action.values:
+        raise ValidationFailed.for_field(
+            "action", f"Choose one of: {', '.join(Rule.Action.values)}."
+        )
+    try:
+        params = rule_kind.validate_params(params)
+    except InvalidRuleParams as exc:
+        raise ValidationFailed.for_field("params", str(exc)) from exc
+    with transaction.atomic():
+        if rule is None:
+            rule = Rule.objects.create(
+                name=name,
+                kind=kind,
+                params=params,
+                action=action,
+                enabled=enabled,
+                updated_by=actor,
+            )
+            change = "rule_create"
+        else:
+            Rule.objects.filter(pk=rule.pk).update(
+                name=name,
+                kind=kind,
+                params=params,
+                action=action,
+                enabled=enabled,
+                updated_by=actor,
+                updated_at=timezone.now(),
+                version=F("version") + 1,
+            )
+            rule.refresh_from_db()
+            change = "rule_edit"
+        rule.categories.set(categories)
+        log_record(
+            actor=actor,
+            action=change,
+            target=rule,
+            rule=rule,
+            details={"kind": kind, "action": action, "enabled": enabled, "params": params},
+        )
+    return rule

@@ -115,8 +115,19 @@ def other_member(db):
 
 
 @pytest.fixture
-def newcomer(db):
-    return UserFactory(username="newcomer", trust_level=0)
+def default_rules(db):
+    """The rules a new forum starts with (`manage.py install_default_rules`)."""
+    from moderation.defaults import install_default_rules
+    from moderation.models import Rule
+
+    install_default_rules(Rule)
+    return {rule.kind: rule for rule in Rule.objects.all()}
+
+
+@pytest.fixture
+def newcomer(default_rules):
+    """A trust level 0 member, with the default pre-moderation rule in force."""
+    return UserFactory(username="newcomer", trust_level=0, post_count=0)
 
 
 @pytest.fixture

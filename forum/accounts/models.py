@@ -23,6 +23,8 @@ class User(AbstractUser):
     # Set when staff choose a level by hand, so that automatic promotion leaves it alone.
     trust_level_locked = models.BooleanField(default=False)
     post_count = models.PositiveIntegerField(default=0)
+    # Watch threads one starts or replies to.
+    auto_watch_threads = models.BooleanField(default=True)
     last_posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

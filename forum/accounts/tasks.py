@@ -1,21 +1,11 @@
 """Periodic account upkeep."""
 
-from celery import shared_task
-from django.db import DatabaseError
-
 from forum.accounts.models import User
 from forum.accounts.services import user_refresh_trust_level
+from forum.core.tasks import forum_task
 
 
-@shared_task(
-    name="accounts.refresh_trust_levels",
-    acks_late=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=10,
-    max_retries=3,
-    soft_time_limit=600,
-    time_limit=660,
-)
+@forum_task("accounts.refresh_trust_levels", soft_time_limit=600, max_retries=3)
 def refresh_trust_levels() -> int:
     """Promote every member whose activity has earned a higher trust level."""
     promoted = 0

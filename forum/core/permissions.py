@@ -112,3 +112,41 @@ def visible_threads_q(user) -> Q:
     if user.is_authenticated:
         return visible | Q(author_id=user.pk, is_deleted=False)
     return visible
+
+
+def check_can_moderate(user, *, category=None) -> None:
+    """Raise unless `user` may take moderator actions (in `category`, when given)."""
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to moderate.")
+    if not is_moderator(user):
+        raise PermissionDenied("Only moderators can do this.", code="not_moderator")
+
+
+def check_can_report(user, post: Post) -> None:
+    check_can_post(user)
+    if not can_view_post(user, post) or post.state != PostState.VISIBLE:
+        raise NotFound("No such post.")
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot report your own post.", code="own_post")
+
+
+def check_can_sanction(actor, target) -> None:
+    """Moderators sanction members; only admins may sanction a moderator, and nobody
+    sanctions themselves."""
+    check_can_moderate(actor)
+    if target.pk == actor.pk:
+        raise PermissionDenied("You cannot sanction yourself.", code="self_sanction")
+    if is_moderator(target) and not actor.is_superuser:
+        raise PermissionDenied(
+            "Only an administrator can sanction a moderator.", code="sanction_moderator"
+        )
+
+
+def check_can_appeal(user, post: Post) -> None:
+    # Sanctioned members may still appeal: an appeal is how a wrong decision is undone.
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to appeal.")
+    if post.author_id != user.pk:
+        raise NotFound("No such post.")
+    if post.state != PostState.REMOVED:
+        raise PermissionDenied("Only a removed post can be appealed.", code="not_removed")

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "forum.core",
     "forum.accounts",
     "forum.threads",
+    "forum.notifications",
     "forum.web",
     "moderation",
 ]
@@ -48,6 +49,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "forum.urls"
 WSGI_APPLICATION = "forum.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["forum.accounts.backends.SanctionAwareBackend"]
 LOGIN_URL = "/admin/login/"
 
 TEMPLATES = [
@@ -60,6 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "forum.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -147,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.sweep_unchecked_revisions",
         "schedule": 60.0,
     },
+    "moderation-expire-sanctions": {
+        "task": "moderation.expire_sanctions",
+        "schedule": 300.0,
+    },
     "accounts-refresh-trust-levels": {
         "task": "accounts.refresh_trust_levels",
         "schedule": 3600.0,
@@ -167,6 +174,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Threads, posts and moderation for long-form discussion.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "PostStateEnum": "forum.threads.models.PostState",
+        "ReviewStateEnum": "moderation.models.ReviewItem.State",
+    },
     # Swagger UI's files are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -184,8 +195,11 @@ PARLEY = {
         4: {"posts": env_int("TRUST_4_POSTS", 500), "days": env_int("TRUST_4_DAYS", 180)},
     },
     "RECENT_SANCTION_DAYS": env_int("TRUST_RECENT_SANCTION_DAYS", 30),
-    # Members below this trust level are pre-moderated (their posts start pending).
-    "PREMODERATE_BELOW_TRUST_LEVEL": env_int("PREMODERATE_BELOW_TRUST_LEVEL", 1),
+    # Open reports from this many distinct members (trust level 1 or above) hide a post
+    # until a moderator decides.
+    "REPORT_HIDE_THRESHOLD": env_int("REPORT_HIDE_THRESHOLD", 3),
+    # A flag whose score reaches this hides the post pending review instead of queueing it.
+    "FLAG_HIDE_SCORE": 0.9,
     "TITLE_MAX_LENGTH": 200,
     "BODY_MAX_LENGTH": env_int("POST_BODY_MAX_LENGTH", 250_000),
     # Revisions left unchecked longer than this are re-enqueued by the sweep.

@@ -95,6 +95,10 @@ class Post(models.Model):
     state_reason = models.CharField(max_length=500, blank=True)
     body_source = models.TextField()
     body_html = models.TextField()
+    # Who the current text mentions and which posts it quotes (quoted text's own
+    # mentions excluded), for notifications.
+    mentions = models.JSONField(default=list, blank=True)
+    quoted_post_ids = models.JSONField(default=list, blank=True)
     current_revision = models.OneToOneField(
         "PostRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from forum.core import permissions
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
+from forum.notifications.services import watch_auto
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
 
@@ -77,13 +78,20 @@ def child_path(parent_path: str, position: int) -> str:
 
 def initial_state(*, author, category: Category) -> tuple[str, str]:
     """The state a new post starts in, and why, before the automatic checks run."""
+    from moderation.pipeline import submission_hold_reason
+
     if permissions.is_moderator(author):
         return PostState.VISIBLE, ""
-    if category.moderation_mode == Category.ModerationMode.PRE_MODERATED:
-        return PostState.PENDING, "Posts in this category wait for a moderator's approval."
-    if author.trust_level < settings.PARLEY["PREMODERATE_BELOW_TRUST_LEVEL"]:
-        return PostState.PENDING, "Posts by new members wait for a moderator's approval."
-    return PostState.VISIBLE, ""
+    reason = submission_hold_reason(author=author, category=category)
+    return (PostState.PENDING, reason) if reason else (PostState.VISIBLE, "")
+
+
+def _check_submission(*, author, category: Category, html: str, post: Post | None = None) -> None:
+    """Rules whose action is `block` refuse a post before anything is stored."""
+    from moderation.pipeline import check_submission
+
+    if not permissions.is_moderator(author):
+        check_submission(author=author, category=category, html=html, post=post)
 
 
 def _enqueue_check(revision_id: int) -> None:
@@ -99,6 +107,26 @@ def _after_commit_check(revision_id: int) -> None:
         _enqueue_check(revision_id)
 
     transaction.on_commit(enqueue_check, robust=True)
+
+
+def _enqueue_fan_out(post_id: int) -> None:
+    from forum.notifications.tasks import fan_out_post
+
+    fan_out_post.delay(post_id)
+
+
+def _after_commit_publish(post_id: int) -> None:
+    """Once `post` is visible and committed, tell whoever should hear of it. Deliveries
+    are once per member and post, so publishing a post again notifies nobody twice."""
+
+    def enqueue_fan_out() -> None:
+        _enqueue_fan_out(post_id)
+
+    transaction.on_commit(enqueue_fan_out, robust=True)
+
+
+def _references(rendered: RenderedPost) -> dict:
+    return {"mentions": list(rendered.mentions), "quoted_post_ids": list(rendered.quoted_post_ids)}
 
 
 def _store_revision(
@@ -137,6 +165,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     title = _clean_title(title)
     body = _clean_body(body)
     rendered = _render(body)
+    _check_submission(author=author, category=category, html=rendered.html)
     state, reason = initial_state(author=author, category=category)
     now = timezone.now()
     with transaction.atomic():
@@ -161,6 +190,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            **_references(rendered),
         )
         revision = _store_revision(
             post=post, number=1, editor=author, rendered=rendered, source=body, title=title
@@ -169,8 +199,10 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
         post.save(update_fields=["current_revision"])
         thread.opening_post = post
         thread.save(update_fields=["opening_post"])
+        watch_auto(user=author, thread=thread)
         if state == PostState.VISIBLE:
             _count_author_post(author.pk, +1, when=now)
+            _after_commit_publish(post.pk)
         _after_commit_check(revision.pk)
     return thread
 
@@ -187,6 +219,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         )
     body = _clean_body(body)
     rendered = _render(body)
+    _check_submission(author=author, category=thread.category, html=rendered.html)
     state, reason = initial_state(author=author, category=thread.category)
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -209,6 +242,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            **_references(rendered),
         )
         revision = _store_revision(
             post=post, number=1, editor=author, rendered=rendered, source=body
@@ -219,7 +253,9 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         if state == PostState.VISIBLE:
             thread_changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
             _count_author_post(author.pk, +1, when=now)
+            _after_commit_publish(post.pk)
         Thread.objects.filter(pk=locked.pk).update(**thread_changes)
+        watch_auto(user=author, thread=locked)
         _after_commit_check(revision.pk)
     return post
 
@@ -245,6 +281,7 @@ def post_edit(
     if body == post.body_source and new_title is None:
         return post.current_revision
     rendered = _render(body)
+    _check_submission(author=editor, category=thread.category, html=rendered.html, post=post)
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         number = locked.revision_count + 1
@@ -264,6 +301,7 @@ def post_edit(
             current_revision=revision,
             revision_count=number,
             edited_at=now,
+            **_references(rendered),
         )
         if new_title is not None:
             Thread.objects.filter(pk=thread.pk).update(title=new_title, slug=_slug_for(new_title))
@@ -307,6 +345,8 @@ def post_set_state(*, post: Post, state: str, reason: str = "") -> bool:
         now_visible = state == PostState.VISIBLE
         if was_visible != now_visible and locked.deleted_at is None:
             _count_author_post(locked.author_id, +1 if now_visible else -1)
+        if now_visible and locked.deleted_at is None:
+            _after_commit_publish(locked.pk)
         thread_refresh_counters(thread_id=locked.thread_id)
     post.refresh_from_db()
     return True
@@ -322,3 +362,110 @@ def thread_refresh_counters(*, thread_id: int) -> None:
     Thread.objects.filter(pk=thread_id).update(
         reply_count=replies.count(), last_activity_at=summary["last"] or thread.created_at
     )
+
+
+def thread_set_flags(
+    *, thread: Thread, is_locked: bool | None = None, is_pinned: bool | None = None
+) -> bool:
+    """Lock/unlock or pin/unpin `thread`. Returns False when nothing changed."""
+    changes = {}
+    if is_locked is not None and thread.is_locked != is_locked:
+        changes["is_locked"] = is_locked
+    if is_pinned is not None and thread.is_pinned != is_pinned:
+        changes["is_pinned"] = is_pinned
+    if not changes:
+        return False
+    Thread.objects.filter(pk=thread.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(thread, name, value)
+    return True
+
+
+def thread_move(*, thread: Thread, category: Category) -> bool:
+    if thread.category_id == category.pk:
+        return False
+    Thread.objects.filter(pk=thread.pk).update(category=category)
+    thread.category = category
+    return True
+
+
+def _subtree(root: Post) -> list[Post]:
+    """`root` and every reply below it, parents first. Walks parent links rather than
+    path prefixes, which stop being exact below MAX_PATH_DEPTH."""
+    posts = list(Post.objects.filter(thread_id=root.thread_id).order_by("path"))
+    children: dict[int, list[Post]] = {}
+    for post in posts:
+        children.setdefault(post.parent_id, []).append(post)
+    ordered, frontier = [], [next(p for p in posts if p.pk == root.pk)]
+    while frontier:
+        post = frontier.pop(0)
+        ordered.append(post)
+        frontier.extend(children.get(post.pk, []))
+    return ordered
+
+
+def _rehome(posts: list[Post], *, thread: Thread, new_parent: Post | None) -> None:
+    """Give `posts` (a subtree, parents first) new positions and paths in `thread`, the
+    first one under `new_parent`, or as the opening post when `new_parent` is None.
+    Assumes the caller holds a row lock on `thread`."""
+    position = thread.last_position
+    placed: dict[int, Post] = {}
+    for index, post in enumerate(posts):
+        position += 1
+        parent = new_parent if index == 0 else placed[post.parent_id]
+        post.thread = thread
+        post.position = position
+        post.parent = parent
+        post.depth = parent.depth + 1 if parent else 0
+        post.path = child_path(parent.path, position) if parent else path_segment(position)
+        placed[post.pk] = post
+    Post.objects.bulk_update(posts, ["thread", "position", "parent", "depth", "path"])
+    Thread.objects.filter(pk=thread.pk).update(last_position=position)
+
+
+def thread_merge(*, source: Thread, target: Thread) -> None:
+    """Move every post of `source` into `target`: the source's opening post becomes a
+    reply to the target's. The emptied source thread is soft-deleted."""
+    if source.pk == target.pk:
+        raise ValidationFailed.for_field("target", "A thread cannot be merged into itself.")
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=target.pk)
+        Thread.objects.select_for_update().get(pk=source.pk)
+        opening = Post.objects.get(pk=source.opening_post_id)
+        posts = _subtree(opening)
+        _rehome(posts, thread=locked, new_parent=Post.objects.get(pk=locked.opening_post_id))
+        Thread.objects.filter(pk=source.pk).update(
+            is_deleted=True, opening_post=None, reply_count=0
+        )
+        thread_refresh_counters(thread_id=target.pk)
+
+
+def post_split(*, post: Post, title: object, category: Category | None = None) -> Thread:
+    """Make `post` and its replies a new thread, with `post` as the opening post."""
+    if post.is_opening_post:
+        raise ValidationFailed.for_field(
+            "post", "The opening post already starts its thread.", code="opening_post"
+        )
+    title = _clean_title(title)
+    old_thread = post.thread
+    with transaction.atomic():
+        Thread.objects.select_for_update().get(pk=old_thread.pk)
+        now = timezone.now()
+        new_thread = Thread.objects.create(
+            category=category or old_thread.category,
+            title=title,
+            slug=_slug_for(title),
+            author=post.author,
+            state=post.state,
+            last_position=0,
+            last_activity_at=now,
+            created_at=post.created_at,
+        )
+        posts = _subtree(Post.objects.get(pk=post.pk))
+        _rehome(posts, thread=new_thread, new_parent=None)
+        Thread.objects.filter(pk=new_thread.pk).update(opening_post=post.pk)
+        thread_refresh_counters(thread_id=new_thread.pk)
+        thread_refresh_counters(thread_id=old_thread.pk)
+    new_thread.refresh_from_db()
+    post.refresh_from_db()
+    return new_thread

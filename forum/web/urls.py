@@ -10,4 +10,5 @@ urlpatterns = [
     path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="thread"),
     path("p/<int:pk>/", views.post_permalink, name="post"),
     path("u/<str:username>/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

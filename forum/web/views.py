@@ -1,5 +1,6 @@
 """Server-rendered pages. Thin: a selector call and a template."""
 
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from forum.accounts.models import User
 from forum.core import permissions
 from forum.core.errors import NotFound
+from forum.notifications import selectors as notification_selectors
 from forum.threads import selectors
 from forum.threads.models import Post
 
@@ -57,3 +59,12 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     threads = selectors.thread_list(user=request.user).filter(author=member)[:20]
     return render(request, "web/profile.html", {"member": member, "threads": threads})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notification_selectors.inbox(user=request.user), 30).get_page(
+        request.GET.get("page")
+    )
+    items = [(n, notification_selectors.describe(n)) for n in page.object_list]
+    return render(request, "web/notifications.html", {"page": page, "items": items})

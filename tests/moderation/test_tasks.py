@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from forum.threads.models import PostRevision
-from moderation import services
+from moderation import pipeline, services
 from moderation.tasks import check_post_revision, sweep_unchecked_revisions
 from tests.factories import make_thread
 
@@ -16,21 +16,22 @@ pytestmark = pytest.mark.django_db
 def test_check_marks_a_revision_once(member):
     revision = make_thread(author=member).opening_post.current_revision
 
-    assert check_post_revision.apply(args=[revision.pk]).get() == "checked"
+    assert check_post_revision.apply(args=[revision.pk]).get() == "approved"
     first = PostRevision.objects.get(pk=revision.pk).checked_at
     assert check_post_revision.apply(args=[revision.pk]).get() == "already_checked"
     assert PostRevision.objects.get(pk=revision.pk).checked_at == first
 
 
 def test_check_of_a_missing_revision_is_a_no_op():
-    assert services.revision_check(revision_id=987654) == "missing"
+    assert pipeline.revision_check(revision_id=987654) == "missing"
 
 
 def test_new_posts_enqueue_their_check_after_commit(member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         thread = make_thread(author=member)
 
-    assert len(callbacks) == 1
+    # the moderation check and the fan-out of the visible opening post
+    assert len(callbacks) == 2
     assert PostRevision.objects.get(post=thread.opening_post_id).checked_at is not None
 
 

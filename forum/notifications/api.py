@@ -1,0 +1,101 @@
+"""In-app notifications and watching, for the API (the web badge reads the same rows)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, serializers
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from forum.notifications import selectors, services
+from forum.notifications.models import Notification, WatchLevel
+from forum.threads import selectors as thread_selectors
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    actor = serializers.CharField(source="actor.username", allow_null=True)
+
+    class Meta:
+        model = Notification
+        fields = (
+            "id",
+            "kind",
+            "text",
+            "url",
+            "actor",
+            "thread_id",
+            "post_id",
+            "count",
+            "created_at",
+            "updated_at",
+            "read_at",
+        )
+
+    def get_text(self, notification) -> str:
+        return selectors.describe(notification)
+
+    def get_url(self, notification) -> str:
+        return f"/p/{notification.post_id}/" if notification.post_id else "/"
+
+
+class NewestUpdated(CursorPagination):
+    ordering = ("-updated_at", "-pk")
+    page_size = 30
+
+
+class NotificationListView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = NotificationSerializer
+    pagination_class = NewestUpdated
+
+    def get_queryset(self):
+        return selectors.inbox(user=self.request.user)
+
+
+class UnreadCountView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        responses={200: {"type": "object", "properties": {"unread": {"type": "integer"}}}}
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"unread": selectors.unread_count(user=request.user)})
+
+
+class MarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+    )
+
+
+class MarkReadView(APIView):
+    """Mark the given notifications read, or all of them without `ids`."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=MarkReadSerializer, responses={200: {"type": "object"}})
+    def post(self, request: Request) -> Response:
+        incoming = MarkReadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(
+            user=request.user, ids=incoming.validated_data.get("ids")
+        )
+        return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
+
+
+class WatchSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=WatchLevel.values)
+
+
+class ThreadWatchView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=WatchSerializer, responses=WatchSerializer)
+    def put(self, request: Request, pk: int) -> Response:
+        thread = thread_selectors.thread_get(user=request.user, pk=pk)
+        incoming = WatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.watch_set(user=request.user, thread=thread, **incoming.validated_data)
+        return Response(incoming.validated_data)

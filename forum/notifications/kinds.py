@@ -1,0 +1,74 @@
+"""Notification kinds, as a registry: each knows its text, its link and whether several
+events fold into one unread notification."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    name: str
+    # Formatted with actor, thread and count; a collapsed notification uses `plural`.
+    text: str
+    plural: str
+    collapses: bool
+    # When a member qualifies for several kinds for one post, the highest wins.
+    priority: int
+
+    def describe(self, *, actor: str, thread: str, count: int) -> str:
+        template = self.plural if count > 1 else self.text
+        return template.format(actor=actor, thread=thread, count=count)
+
+
+KINDS: dict[str, NotificationKind] = {}
+
+
+def register(kind: NotificationKind) -> NotificationKind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+MENTION = register(
+    NotificationKind(
+        "mention",
+        "{actor} mentioned you in “{thread}”",
+        "{count} mentions of you in “{thread}”",
+        collapses=False,
+        priority=40,
+    )
+)
+QUOTE = register(
+    NotificationKind(
+        "quote",
+        "{actor} quoted you in “{thread}”",
+        "{count} quotes of you in “{thread}”",
+        collapses=False,
+        priority=30,
+    )
+)
+REPLY = register(
+    NotificationKind(
+        "reply",
+        "{actor} replied to you in “{thread}”",
+        "{count} replies to you in “{thread}”",
+        collapses=True,
+        priority=20,
+    )
+)
+NEW_POST = register(
+    NotificationKind(
+        "new_post",
+        "{actor} posted in “{thread}”",
+        "{count} new posts in “{thread}”",
+        collapses=True,
+        priority=10,
+    )
+)
+NEW_THREAD = register(
+    NotificationKind(
+        "new_thread",
+        "{actor} started “{thread}”",
+        "{count} new threads, the latest “{thread}”",
+        collapses=False,
+        priority=10,
+    )
+)

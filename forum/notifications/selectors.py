@@ -1,0 +1,95 @@
+"""Reads for notifications: who hears of a post, and a member's inbox."""
+
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
+
+from forum.accounts.models import User
+from forum.notifications.kinds import KINDS
+from forum.notifications.models import CategoryWatch, Notification, ThreadWatch, WatchLevel
+from forum.threads.models import Post, PostState
+
+
+def fanout_recipients(*, post: Post) -> dict[int, str]:
+    """Who should hear of `post`, and as which kind, from one query: the thread's
+    watchers, the mentioned and quoted members, the author of the post replied to, and
+    (for a new thread) the category's watchers; less the author and anyone who muted
+    the thread."""
+    thread = post.thread
+    mentions = [name for name in post.mentions if isinstance(name, str)]
+    quoted_authors = Post.objects.filter(pk__in=post.quoted_post_ids, thread__isnull=False).values(
+        "author_id"
+    )
+    parent_author_id = post.parent.author_id if post.parent_id else None
+    watching = Q(thread_watches__thread=thread, thread_watches__level=WatchLevel.WATCHING)
+    wanted = (
+        watching | Q(username_lower__in=[n.lower() for n in mentions]) | Q(pk__in=quoted_authors)
+    )
+    if parent_author_id:
+        wanted |= Q(pk=parent_author_id)
+    if post.is_opening_post:
+        wanted |= Q(
+            category_watches__category_id=thread.category_id,
+            category_watches__level=WatchLevel.WATCHING,
+        )
+    muted = ThreadWatch.objects.filter(thread=thread, level=WatchLevel.MUTED).values("user_id")
+    muted_category = CategoryWatch.objects.filter(
+        category_id=thread.category_id, level=WatchLevel.MUTED
+    ).values("user_id")
+    rows = (
+        User.objects.annotate(username_lower=Lower("username"))
+        .filter(wanted, is_active=True)
+        .exclude(pk=post.author_id)
+        .exclude(pk__in=muted)
+        .exclude(pk__in=muted_category)
+        .values_list("pk", "username")
+        .distinct()
+    )
+    return _choose_kinds(rows, post=post, mentions=mentions, parent_author_id=parent_author_id)
+
+
+def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> dict[int, str]:
+    """Each recipient gets one notification per post: the most specific kind."""
+    mentioned = {name.lower() for name in mentions}
+    quoted_author_ids = set(
+        Post.objects.filter(pk__in=post.quoted_post_ids).values_list("author_id", flat=True)
+    )
+    chosen: dict[int, str] = {}
+    for user_id, username in rows:
+        if username.lower() in mentioned:
+            kind = "mention"
+        elif user_id in quoted_author_ids:
+            kind = "quote"
+        elif user_id == parent_author_id:
+            kind = "reply"
+        elif post.is_opening_post:
+            kind = "new_thread"
+        else:
+            kind = "new_post"
+        chosen[user_id] = kind
+    return chosen
+
+
+def inbox(*, user) -> QuerySet[Notification]:
+    """`user`'s notifications, newest first, leaving out those whose post is no longer
+    visible (hidden or removed after the fan-out)."""
+    return (
+        Notification.objects.filter(recipient=user)
+        .filter(
+            Q(post__isnull=True) | Q(post__state=PostState.VISIBLE, post__deleted_at__isnull=True)
+        )
+        .select_related("actor", "thread", "post")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def unread_count(*, user) -> int:
+    return inbox(user=user).filter(read_at__isnull=True).count()
+
+
+def describe(notification: Notification) -> str:
+    kind = KINDS[notification.kind]
+    return kind.describe(
+        actor=notification.actor.shown_name if notification.actor_id else "Someone",
+        thread=notification.thread.title if notification.thread_id else "",
+        count=notification.count,
+    )

@@ -1,0 +1,34 @@
+"""Fan-out tasks: ids in, safe to run twice."""
+
+from forum.core.tasks import forum_task
+from forum.notifications import selectors, services
+from forum.threads.models import Post, PostState
+
+
+@forum_task("notifications.fan_out_post", soft_time_limit=120)
+def fan_out_post(post_id: int) -> int:
+    """Work out who hears of a visible post and enqueue one delivery task per batch.
+    A post that is not (or no longer) visible notifies nobody."""
+    post = Post.objects.select_related("thread", "parent").filter(pk=post_id).first()
+    if post is None or post.state != PostState.VISIBLE or post.deleted_at is not None:
+        return 0
+    if post.thread.state != PostState.VISIBLE or post.thread.is_deleted:
+        return 0
+    by_kind: dict[str, list[int]] = {}
+    for user_id, kind in selectors.fanout_recipients(post=post).items():
+        by_kind.setdefault(kind, []).append(user_id)
+    batches = 0
+    for kind, recipient_ids in by_kind.items():
+        recipient_ids.sort()
+        for start in range(0, len(recipient_ids), services.BATCH_SIZE):
+            deliver_batch.delay(post_id, kind, recipient_ids[start : start + services.BATCH_SIZE])
+            batches += 1
+    return batches
+
+
+@forum_task("notifications.deliver_batch", soft_time_limit=60)
+def deliver_batch(post_id: int, kind: str, recipient_ids: list[int]) -> int:
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None or post.state != PostState.VISIBLE:
+        return 0
+    return services.deliver_batch(post=post, kind=kind, recipient_ids=recipient_ids)

@@ -1,0 +1,254 @@
+"""Moderator actions, as a registry. The admin, the moderator API and the web UI's inline
+controls all go through `perform`, which checks permission, runs the action and writes
+the moderation log, so no decision goes unrecorded."""
+
+import datetime as dt
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from forum.core import permissions
+from forum.core.errors import NotFound, ValidationFailed
+from forum.core.text import clean_text
+from forum.threads import services as thread_services
+from forum.threads.models import Category, Post, PostState, Thread
+from moderation import services
+from moderation.log import log_record
+from moderation.models import ReviewItem
+
+
+@dataclass(frozen=True)
+class ModerationAction:
+    name: str
+    label: str
+    target: str  # "post", "thread" or "user"
+    reason_required: bool
+    run: Callable[..., bool]  # (actor=, target=, reason=, **params) -> changed?
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: str
+    changed: bool
+    message: str
+
+
+ACTIONS: dict[str, ModerationAction] = {}
+
+
+def register(name: str, label: str, *, target: str, reason_required: bool = False):
+    def decorator(run: Callable[..., bool]) -> Callable[..., bool]:
+        ACTIONS[name] = ModerationAction(name, label, target, reason_required, run)
+        return run
+
+    return decorator
+
+
+def actions_for(target: str) -> list[ModerationAction]:
+    return [action for action in ACTIONS.values() if action.target == target]
+
+
+def perform(name: str, *, actor, target, reason: str = "", **params) -> ActionResult:
+    """Run the registered action `name` on `target` as `actor`. Reaching a state the
+    target is already in changes nothing, writes no log entry and says so."""
+    action = ACTIONS.get(name)
+    if action is None:
+        raise ValidationFailed.for_field("action", f"Unknown action “{name}”.")
+    permissions.check_can_moderate(actor)
+    reason = clean_text(reason, field="reason", min_length=0, max_length=500, multiline=False)
+    if action.reason_required and not reason:
+        raise ValidationFailed.for_field("reason", f"Say why ({action.label}).", code="required")
+    _check_params(action, params)
+    with transaction.atomic():
+        changed = action.run(actor=actor, target=target, reason=reason, **params)
+        if changed:
+            log_record(
+                actor=actor,
+                action=name,
+                target=target,
+                reason=reason,
+                details={key: _loggable(value) for key, value in params.items()},
+            )
+    message = f"{action.label}: done." if changed else f"{action.label}: nothing to change."
+    return ActionResult(action=name, changed=changed, message=message)
+
+
+def _check_params(action: ModerationAction, params: dict) -> None:
+    try:
+        inspect.signature(action.run).bind(actor=None, target=None, reason="", **params)
+    except TypeError as exc:
+        accepted = [
+            name
+            for name in inspect.signature(action.run).parameters
+            if name not in ("actor", "target", "reason")
+        ]
+        raise ValidationFailed.for_field(
+            "params",
+            f"{action.label} takes {', '.join(accepted) or 'no parameters'} ({exc}).",
+        ) from exc
+
+
+def _loggable(value):
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _close_review(post: Post, *, actor, approved: bool, reason: str) -> None:
+    state = ReviewItem.State.APPROVED if approved else ReviewItem.State.REJECTED
+    ReviewItem.objects.filter(post=post, state=ReviewItem.State.PENDING).update(
+        state=state,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_reason=reason,
+        claimed_by=actor,
+    )
+    services.reports_resolve(post=post, upheld=not approved)
+
+
+# --- posts --------------------------------------------------------------------------
+
+
+@register("approve", "Approve", target="post")
+def _approve(*, actor, target: Post, reason: str) -> bool:
+    changed = services.post_make_visible(post=target)
+    pending = ReviewItem.objects.filter(post=target, state=ReviewItem.State.PENDING).exists()
+    _close_review(target, actor=actor, approved=True, reason=reason)
+    return changed or pending
+
+
+@register("hide", "Hide", target="post", reason_required=True)
+def _hide(*, actor, target: Post, reason: str) -> bool:
+    changed = thread_services.post_set_state(post=target, state=PostState.HIDDEN, reason=reason)
+    if changed:
+        services.review_item_open(post=target, reason=ReviewItem.Reason.RULE, severity=0.5)
+    return changed
+
+
+@register("remove", "Remove", target="post", reason_required=True)
+def _remove(*, actor, target: Post, reason: str) -> bool:
+    changed = thread_services.post_set_state(post=target, state=PostState.REMOVED, reason=reason)
+    pending = ReviewItem.objects.filter(post=target, state=ReviewItem.State.PENDING).exists()
+    _close_review(target, actor=actor, approved=False, reason=reason)
+    return changed or pending
+
+
+@register("restore", "Restore", target="post")
+def _restore(*, actor, target: Post, reason: str) -> bool:
+    if target.state not in (PostState.HIDDEN, PostState.REMOVED):
+        return False
+    changed = services.post_make_visible(post=target)
+    _close_review(target, actor=actor, approved=True, reason=reason)
+    return changed
+
+
+@register("edit", "Edit with a reason", target="post", reason_required=True)
+def _edit(*, actor, target: Post, reason: str, body: str) -> bool:
+    before = target.current_revision_id
+    revision = thread_services.post_edit(editor=actor, post=target, body=body, reason=reason)
+    return revision.pk != before
+
+
+# --- threads ------------------------------------------------------------------------
+
+
+@register("lock", "Lock", target="thread")
+def _lock(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_flags(thread=target, is_locked=True)
+
+
+@register("unlock", "Unlock", target="thread")
+def _unlock(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_flags(thread=target, is_locked=False)
+
+
+@register("pin", "Pin", target="thread")
+def _pin(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_flags(thread=target, is_pinned=True)
+
+
+@register("unpin", "Unpin", target="thread")
+def _unpin(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_flags(thread=target, is_pinned=False)
+
+
+@register("move", "Move to another category", target="thread")
+def _move(*, actor, target: Thread, reason: str, category: Category) -> bool:
+    return thread_services.thread_move(thread=target, category=category)
+
+
+@register("merge", "Merge into another thread", target="thread", reason_required=True)
+def _merge(*, actor, target: Thread, reason: str, into: Thread) -> bool:
+    thread_services.thread_merge(source=target, target=into)
+    return True
+
+
+@register("split", "Split into a new thread", target="post", reason_required=True)
+def _split(*, actor, target: Post, reason: str, title: str) -> bool:
+    thread_services.post_split(post=target, title=title)
+    return True
+
+
+# --- members ------------------------------------------------------------------------
+
+
+def _sanction(kind: str):
+    def run(*, actor, target, reason: str, ends_at: dt.datetime | str | None = None) -> bool:
+        if isinstance(ends_at, str):
+            parsed = parse_datetime(ends_at)
+            if parsed is None:
+                raise ValidationFailed.for_field("ends_at", "Not a date and time.")
+            ends_at = parsed
+        services.sanction_impose(
+            actor=actor, user=target, kind=kind, reason=reason, ends_at=ends_at, record=False
+        )
+        return True
+
+    return run
+
+
+register("silence", "Silence (can read, cannot post)", target="user", reason_required=True)(
+    _sanction("silence")
+)
+register("suspend", "Suspend (cannot log in)", target="user", reason_required=True)(
+    _sanction("suspend")
+)
+register("ban", "Ban", target="user", reason_required=True)(_sanction("ban"))
+
+
+def target_lookup(target_type: str, target_id: int):
+    """The object an action names, or NotFound."""
+    model = {"post": Post, "thread": Thread}.get(target_type)
+    if model is None:
+        from forum.accounts.models import User
+
+        model = User
+    obj = model.objects.filter(pk=target_id).first()
+    if obj is None:
+        raise NotFound(f"No such {target_type}.")
+    return obj
+
+
+# Parameters that name other objects arrive as ids from the API and the admin.
+_PARAM_MODELS = {"category": Category, "into": Thread}
+
+
+def resolve_params(action: str, raw: dict) -> dict:
+    """Turn an action's raw parameters (ids, text) into what its run function takes."""
+    params = {}
+    for name, value in raw.items():
+        model = _PARAM_MODELS.get(name)
+        if model is None:
+            params[name] = value
+            continue
+        obj = model.objects.filter(pk=value).first() if str(value).isdigit() else None
+        if obj is None:
+            raise ValidationFailed.for_field(f"params.{name}", f"No such {name}.")
+        params[name] = obj
+    return params

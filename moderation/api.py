@@ -1,0 +1,353 @@
+"""Moderator endpoints under /api/v1/moderation/, and the member's report and appeal
+endpoints. Same error body and permission rules as the rest of the API."""
+
+from django.db.models import Count
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework import permissions as drf_permissions
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from forum.core import permissions
+from forum.core.errors import NotFound
+from forum.threads.models import Post
+from moderation import actions, services
+from moderation.models import ModerationLogEntry, Report, ReviewItem, Sanction, Verdict
+
+
+class IsModerator(drf_permissions.BasePermission):
+    message = "Only moderators can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return permissions.is_moderator(request.user)
+
+
+class Newest(CursorPagination):
+    ordering = ("-created_at", "-pk")
+    page_size = 50
+
+
+class OldestFirst(CursorPagination):
+    ordering = ("created_at", "pk")
+    page_size = 50
+
+
+class VerdictSerializer(serializers.ModelSerializer):
+    rule = serializers.CharField(source="rule.name")
+
+    class Meta:
+        model = Verdict
+        fields = ("id", "rule", "rule_id", "rule_version", "action", "score", "detail", "spans")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    reporter = serializers.CharField(source="reporter.username")
+
+    class Meta:
+        model = Report
+        fields = (
+            "id",
+            "post_id",
+            "paragraph",
+            "reporter",
+            "reason",
+            "message",
+            "status",
+            "created_at",
+        )
+
+
+class ReviewItemSerializer(serializers.ModelSerializer):
+    claimed_by = serializers.CharField(source="claimed_by.username", allow_null=True)
+    post_author = serializers.CharField(source="post.author.username")
+    post_state = serializers.CharField(source="post.state")
+    thread_id = serializers.IntegerField(source="post.thread_id")
+    report_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ReviewItem
+        fields = (
+            "id",
+            "post_id",
+            "thread_id",
+            "post_author",
+            "post_state",
+            "state",
+            "reasons",
+            "severity",
+            "claimed_by",
+            "claimed_at",
+            "report_count",
+            "created_at",
+        )
+
+
+class ReviewItemDetailSerializer(ReviewItemSerializer):
+    body_html = serializers.CharField(source="post.body_html")
+    verdicts = serializers.SerializerMethodField()
+    reports = serializers.SerializerMethodField()
+
+    class Meta(ReviewItemSerializer.Meta):
+        fields = (*ReviewItemSerializer.Meta.fields, "body_html", "verdicts", "reports")
+
+    @extend_schema(responses=VerdictSerializer(many=True))
+    def get_verdicts(self, item) -> list:
+        verdicts = Verdict.objects.filter(revision_id=item.post.current_revision_id).select_related(
+            "rule"
+        )
+        return VerdictSerializer(verdicts, many=True).data
+
+    @extend_schema(responses=ReportSerializer(many=True))
+    def get_reports(self, item) -> list:
+        reports = Report.objects.filter(post=item.post).select_related("reporter")
+        return ReportSerializer(reports, many=True).data
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(actions.ACTIONS))
+    target_id = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    params = serializers.DictField(required=False, default=dict)
+
+
+class ActionResultSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    changed = serializers.BooleanField()
+    message = serializers.CharField()
+
+
+class SanctionSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = Sanction
+        fields = ("id", "user", "kind", "reason", "starts_at", "ends_at", "lifted_at")
+
+
+class LogEntrySerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", allow_null=True)
+
+    class Meta:
+        model = ModerationLogEntry
+        fields = (
+            "id",
+            "actor",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "reason",
+            "rule_id",
+            "rule_version",
+            "details",
+            "created_at",
+        )
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Report.Reason.values)
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    paragraph = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+
+class AppealCreateSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+def _queue_queryset():
+    return ReviewItem.objects.select_related("post__author", "claimed_by").annotate(
+        report_count=Count("post__reports")
+    )
+
+
+class QueueView(generics.ListAPIView):
+    """Pending review items, oldest first; `?reason=` filters by why they are queued."""
+
+    permission_classes = [IsModerator]
+    serializer_class = ReviewItemSerializer
+    pagination_class = OldestFirst
+
+    def get_queryset(self):
+        items = _queue_queryset().filter(state=ReviewItem.State.PENDING)
+        reason = self.request.query_params.get("reason")
+        if reason in ReviewItem.Reason.values:
+            # A text match on the JSON list works on both PostgreSQL and SQLite.
+            items = items.filter(reasons__icontains=f'"{reason}"')
+        return items
+
+
+class QueueItemView(generics.RetrieveAPIView):
+    permission_classes = [IsModerator]
+    serializer_class = ReviewItemDetailSerializer
+
+    def get_queryset(self):
+        return _queue_queryset()
+
+
+class QueueClaimView(APIView):
+    permission_classes = [IsModerator]
+
+    @extend_schema(request=None, responses=ReviewItemSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        item = _item(pk)
+        item = services.review_item_claim(moderator=request.user, item=item)
+        return Response(ReviewItemSerializer(_queue_queryset().get(pk=item.pk)).data)
+
+
+class QueueDecideView(APIView):
+    permission_classes = [IsModerator]
+
+    @extend_schema(request=DecisionSerializer, responses=ReviewItemSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        incoming = DecisionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        item = services.review_item_decide(
+            moderator=request.user,
+            item=_item(pk),
+            approve=incoming.validated_data["decision"] == "approve",
+            reason=incoming.validated_data["reason"],
+        )
+        return Response(ReviewItemSerializer(_queue_queryset().get(pk=item.pk)).data)
+
+
+def _item(pk: int) -> ReviewItem:
+    item = ReviewItem.objects.select_related("post").filter(pk=pk).first()
+    if item is None:
+        raise NotFound("No such review item.")
+    return item
+
+
+class ActionInfoSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()
+    target = serializers.CharField()
+    reason_required = serializers.BooleanField()
+
+
+class ActionView(APIView):
+    """Run one moderator action from the registry (`GET` lists them)."""
+
+    permission_classes = [IsModerator]
+
+    @extend_schema(responses=ActionInfoSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {
+                    "action": a.name,
+                    "label": a.label,
+                    "target": a.target,
+                    "reason_required": a.reason_required,
+                }
+                for a in actions.ACTIONS.values()
+            ]
+        )
+
+    @extend_schema(request=ActionSerializer, responses=ActionResultSerializer)
+    def post(self, request: Request) -> Response:
+        incoming = ActionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        action = actions.ACTIONS[data["action"]]
+        target = actions.target_lookup(action.target, data["target_id"])
+        params = actions.resolve_params(data["action"], data["params"])
+        result = actions.perform(
+            data["action"], actor=request.user, target=target, reason=data["reason"], **params
+        )
+        return Response(ActionResultSerializer(result).data)
+
+
+class ReportListView(generics.ListAPIView):
+    permission_classes = [IsModerator]
+    serializer_class = ReportSerializer
+    pagination_class = Newest
+
+    def get_queryset(self):
+        reports = Report.objects.select_related("reporter")
+        status = self.request.query_params.get("status", Report.Status.OPEN)
+        return reports.filter(status=status) if status in Report.Status.values else reports
+
+
+class NewestStart(CursorPagination):
+    ordering = ("-starts_at", "-pk")
+    page_size = 50
+
+
+class SanctionListView(generics.ListAPIView):
+    permission_classes = [IsModerator]
+    serializer_class = SanctionSerializer
+    pagination_class = NewestStart
+
+    def get_queryset(self):
+        return Sanction.objects.select_related("user")
+
+
+class SanctionLiftView(APIView):
+    permission_classes = [IsModerator]
+
+    @extend_schema(request=None, responses=ActionResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        sanction = Sanction.objects.select_related("user").filter(pk=pk).first()
+        if sanction is None:
+            raise NotFound("No such sanction.")
+        lifted = services.sanction_lift(actor=request.user, sanction=sanction)
+        message = "Sanction lifted." if lifted else "That sanction had already ended."
+        return Response({"action": "lift_sanction", "changed": lifted, "message": message})
+
+
+class LogView(generics.ListAPIView):
+    """The moderation log, newest first; filter by `actor`, `action`, `target_type`,
+    `target_id`."""
+
+    permission_classes = [IsModerator]
+    serializer_class = LogEntrySerializer
+    pagination_class = Newest
+
+    def get_queryset(self):
+        entries = ModerationLogEntry.objects.select_related("actor")
+        query = self.request.query_params
+        if query.get("actor"):
+            entries = entries.filter(actor__username=query["actor"])
+        for name in ("action", "target_type"):
+            if query.get(name):
+                entries = entries.filter(**{name: query[name]})
+        if query.get("target_id", "").isdigit():
+            entries = entries.filter(target_id=int(query["target_id"]))
+        return entries
+
+
+class PostReportView(APIView):
+    """Report a post, or one paragraph of it."""
+
+    @extend_schema(request=ReportCreateSerializer, responses={201: ReportSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        incoming = ReportCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        post = Post.objects.select_related("thread").filter(pk=pk).first()
+        if post is None:
+            raise NotFound("No such post.")
+        report = services.report_file(reporter=request.user, post=post, **incoming.validated_data)
+        return Response(ReportSerializer(report).data, status=201)
+
+
+class PostAppealView(APIView):
+    """The author's one appeal against the removal of their post."""
+
+    @extend_schema(request=AppealCreateSerializer, responses={201: ReviewItemSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        incoming = AppealCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        post = Post.objects.filter(pk=pk).first()
+        if post is None:
+            raise NotFound("No such post.")
+        appeal = services.appeal_file(
+            author=request.user, post=post, message=incoming.validated_data["message"]
+        )
+        return Response({"id": appeal.pk, "post_id": post.pk, "status": "queued"}, status=201)

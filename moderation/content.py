@@ -1,0 +1,313 @@
+"""What a moderation rule sees of a post: its paragraphs, their text and their links.
+
+A post's sanitised HTML is split into *paragraphs*, one per leaf block, numbered from 0
+in document order. Offsets in `Link` and in evidence spans count characters of a
+paragraph's `text`, which is the block's text content (entities decoded, tags removed,
+nothing added: a `<br>` contributes no character, as in the DOM's textContent; the
+renderer always follows it with a newline). A moderator UI highlights evidence by
+taking the same paragraphs and slicing their text.
+
+Leaf blocks are `p`, `h1`-`h6`, `pre`, `li`, `th` and `td` (plus a few HTML blocks the
+renderer never emits, such as `dd`). A leaf-capable block that holds other blocks (an
+`li` around `p`s or around a nested list) is not a leaf: its nested blocks are the
+paragraphs, and its own inline text outside them (the "item" of a tight list item
+followed by a sub-list) becomes a paragraph of its own, numbered where the block opens,
+only when that text is not blank. Text outside every leaf block (never produced by the
+renderer) is not lost: it forms a paragraph of its own up to the next block boundary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
+from typing import Any, Final, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from moderation.normalize import NormalizedText, normalize_for_matching
+
+__all__ = (
+    "Link",
+    "Paragraph",
+    "PostContent",
+    "content_from_html",
+    "link_domain",
+    "normalize_domain",
+    "paragraph_fingerprint",
+)
+
+T = TypeVar("T")
+
+_LEAF_BLOCKS: Final = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "li", "th", "td", "dt", "dd",
+     "caption", "figcaption", "summary"}
+)  # fmt: skip
+_CONTAINER_BLOCKS: Final = frozenset(
+    {"blockquote", "ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "div",
+     "section", "article", "aside", "details", "figure", "header", "footer", "nav", "main",
+     "hr"}
+)  # fmt: skip
+_VOID: Final = frozenset({"br", "hr", "img", "wbr", "input", "col", "area", "source"})
+
+_BLOCKS: Final = _LEAF_BLOCKS | _CONTAINER_BLOCKS
+
+# A tag, its attributes allowed to hold ">" inside quotes; or a comment, doctype or
+# processing instruction. Possessive repetition: nothing to backtrack into, so a tag
+# that never closes costs linear time.
+_ATTRIBUTES: Final = r"""((?:[^>"']++|"[^"]*+"|'[^']*+')*+)"""
+_TAG: Final = re.compile(
+    rf"<(?:(/?)([A-Za-z][A-Za-z0-9]*){_ATTRIBUTES}>|!--.*?--!?>|![^>]*>|\?[^>]*>)", re.DOTALL
+)
+# The inline tags the sanitiser lets through (and a few more): they add no text and no
+# structure, so one regex pass drops them before Python looks at each tag. Any other
+# tag that is neither a block nor a link is skipped by the walk as well.
+_INLINE_TAG: Final = re.compile(
+    r"</?(?:strong|em|code|del|s|sup|sub|b|i|u|span|mark|small|abbr|kbd|q|cite|ins|samp|"
+    rf"var|br|wbr|img)(?=[\s/>]){_ATTRIBUTES}>",
+    re.IGNORECASE,
+)
+# Scheme, optional user info (up to the authority's last "@") and host of an absolute
+# URL. A backslash ends the authority as it does in browsers for http(s).
+_AUTHORITY: Final = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#\\]*@)?(\[[^\]/?#\\]*\]|[^:/?#\\@\[\]]*)"
+)
+_HREF: Final = re.compile(
+    r"""(?:^|\s)href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link in a paragraph; `text[start:end]` of the paragraph is its link text."""
+
+    href: str
+    domain: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """The text of one leaf block and the links in it."""
+
+    index: int
+    text: str
+    links: tuple[Link, ...] = ()
+
+    @cached_property
+    def normalized(self) -> NormalizedText:
+        """The folded form of `text`, computed once however many rules ask for it."""
+        return normalize_for_matching(self.text)
+
+
+@dataclass(frozen=True)
+class PostContent:
+    """A post as a sequence of paragraphs."""
+
+    paragraphs: tuple[Paragraph, ...]
+    _memo: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    @cached_property
+    def text(self) -> str:
+        """The paragraphs' text, separated by blank lines."""
+        return "\n\n".join(paragraph.text for paragraph in self.paragraphs)
+
+    @cached_property
+    def links(self) -> tuple[Link, ...]:
+        """Every link, in document order."""
+        return tuple(link for paragraph in self.paragraphs for link in paragraph.links)
+
+    @cached_property
+    def normalized_text(self) -> str:
+        """The folded text of every paragraph, separated by blank lines."""
+        return "\n\n".join(paragraph.normalized.text for paragraph in self.paragraphs)
+
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """The match keys of every word of the post, in order."""
+        return tuple(chain.from_iterable(p.normalized.words for p in self.paragraphs))
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """Return the value stored under `key`, computing it with `compute` the first time.
+
+        For values derived from the whole post that several rules need (a text hash, a
+        MinHash signature): computed once per post however many rules ask.
+        """
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute()
+            return value
+
+
+def paragraph_fingerprint(text: str) -> str:
+    """A stable 32-hex-digit hash of a paragraph's text, for spotting changed paragraphs."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def normalize_domain(host: str) -> str:
+    """Lower-case `host`, drop a trailing dot, and decode percent-escapes and IDNA
+    ("xn--") labels when valid, as a browser would before connecting."""
+    if "%" in host:
+        host = unquote(host)
+    host = host.strip().rstrip(".").lower()
+    if "xn--" in host:
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("ascii").decode("idna")
+    return host
+
+
+def link_domain(href: str) -> str:
+    """The domain `href` points at ("" for a relative link), as `normalize_domain` gives it.
+
+    A mailto: link's domain is the one after the address's "@".
+    """
+    authority = _AUTHORITY.match(href.strip())
+    if authority is not None:
+        return normalize_domain(authority.group(1).strip("[]"))
+    try:
+        parts = urlsplit(href.strip())
+        if parts.scheme.lower() == "mailto":
+            return normalize_domain(parts.path.rpartition("@")[2].partition("?")[0])
+        return normalize_domain(parts.hostname or "")
+    except ValueError:
+        # An unparseable authority (a bad IPv6 literal) still names no domain to trust.
+        return ""
+
+
+class _Block:
+    __slots__ = ("chunks", "has_blocks", "length", "links")
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.length = 0
+        self.links: list[Link] = []
+        self.has_blocks = False
+
+    def append(self, data: str) -> None:
+        self.chunks.append(data)
+        self.length += len(data)
+
+    def is_paragraph(self) -> bool:
+        return not self.has_blocks or bool(self.links) or any(c.strip() for c in self.chunks)
+
+
+class _Splitter:
+    """Walks the block tags, links and text of sanitised HTML, filling `blocks`."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        # One entry per open block element: its tag and, for leaf-capable ones, the
+        # block collecting its text.
+        self._open: list[tuple[str, _Block | None]] = []
+        self._loose: _Block | None = None
+        self._link: tuple[_Block, str, int] | None = None
+
+    def _sink(self) -> _Block:
+        if self._open and self._open[-1][1] is not None:
+            return self._open[-1][1]
+        if self._loose is None:
+            self._loose = _Block()
+            self.blocks.append(self._loose)
+        return self._loose
+
+    def start(self, tag: str, attributes: str) -> None:
+        if tag == "a":
+            self.end_link()
+            sink = self._sink()
+            self._link = (sink, _href(attributes), sink.length)
+            return
+        if tag not in _BLOCKS:
+            return
+        self._loose = None
+        for _, block in self._open:
+            if block is not None:
+                block.has_blocks = True
+        if tag in _VOID or attributes.endswith("/"):
+            return
+        block = None
+        if tag in _LEAF_BLOCKS:
+            block = _Block()
+            self.blocks.append(block)
+        self._open.append((tag, block))
+
+    def end(self, tag: str) -> None:
+        if tag == "a":
+            self.end_link()
+            return
+        if tag not in _BLOCKS:
+            return
+        self._loose = None
+        for depth in range(len(self._open) - 1, -1, -1):
+            if self._open[depth][0] == tag:
+                del self._open[depth:]
+                break
+
+    def text(self, data: str) -> None:
+        outside_blocks = not self._open or self._open[-1][1] is None
+        if outside_blocks and self._loose is None and not data.strip():
+            return
+        self._sink().append(data)
+
+    def end_link(self) -> None:
+        if self._link is None:
+            return
+        block, href, start = self._link
+        block.links.append(Link(href=href, domain=link_domain(href), start=start, end=block.length))
+        self._link = None
+
+
+def _href(attributes: str) -> str:
+    match = _HREF.search(attributes)
+    if match is None:
+        return ""
+    return html.unescape(next(value for value in match.groups() if value is not None))
+
+
+def _split(body_html: str) -> list[_Block]:
+    splitter = _Splitter()
+    # Inline markup other than links adds no text and no structure: dropping it in one
+    # pass of the regex engine leaves a few hundred tags for Python to look at.
+    reduced = _INLINE_TAG.sub("", body_html)
+    done = 0
+    for match in _TAG.finditer(reduced):
+        if match.start() > done:
+            splitter.text(_unescape(reduced[done : match.start()]))
+        done = match.end()
+        closing, name, attributes = match.groups()
+        if name is None:
+            continue  # a comment, doctype or processing instruction
+        if closing:
+            splitter.end(name.lower())
+        else:
+            splitter.start(name.lower(), attributes.strip())
+    if done < len(reduced):
+        splitter.text(_unescape(reduced[done:]))
+    splitter.end_link()
+    return splitter.blocks
+
+
+def _unescape(text: str) -> str:
+    return html.unescape(text) if "&" in text else text
+
+
+def content_from_html(body_html: str) -> PostContent:
+    """Split a post's sanitised HTML into paragraphs (see the module docstring).
+
+    Expects well-formed markup such as the sanitiser writes (quoted attributes, "<" in
+    text escaped); text is decoded as html.parser would (`html.unescape`).
+    """
+    kept = [block for block in _split(body_html) if block.is_paragraph()]
+    return PostContent(
+        paragraphs=tuple(
+            Paragraph(index=index, text="".join(block.chunks), links=tuple(block.links))
+            for index, block in enumerate(kept)
+        )
+    )

@@ -1,0 +1,40 @@
+"""Writing to the append-only moderation log."""
+
+from moderation.models import ModerationLogEntry, Rule
+
+
+def target_of(obj) -> tuple[str, int, str]:
+    """(type, id, label) for a log entry about `obj`: a post, thread, user, rule or report."""
+    type_name = obj._meta.model_name
+    if type_name == "post":
+        return "post", obj.pk, f"Post {obj.pk} in “{obj.thread.title}”"[:200]
+    if type_name == "thread":
+        return "thread", obj.pk, obj.title[:200]
+    if type_name == "user":
+        return "user", obj.pk, obj.username
+    return type_name, obj.pk, str(obj)[:200]
+
+
+def log_record(
+    *,
+    actor,
+    action: str,
+    target,
+    reason: str = "",
+    rule: Rule | None = None,
+    details: dict | None = None,
+) -> ModerationLogEntry:
+    """Append one decision. `actor` is None for automatic decisions, which name the
+    rule (and its version) behind them."""
+    target_type, target_id, label = target_of(target)
+    return ModerationLogEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=label,
+        reason=reason[:1000],
+        rule=rule,
+        rule_version=rule.version if rule is not None else None,
+        details=details or {},
+    )

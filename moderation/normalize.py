@@ -1,0 +1,272 @@
+"""Folding text into a matching key that look-alike spellings cannot slip past.
+
+`normalize_for_matching` turns "FR33", "free" in fullwidth letters or with a Cyrillic
+"e", "f\u200bree" and "Frée" into "free", and remembers where every folded character
+came from, so a match found in the folded text can be reported as a span of the text
+the author actually wrote.
+
+The folding, in order:
+
+1. per character (context-free): format characters (zero-width space and joiners, word
+   joiner, BOM, soft hyphen, bidi controls: Unicode category Cf) are dropped; non-ASCII
+   characters go through NFKC (fullwidth and mathematical letters become plain ones),
+   a small table of Cyrillic, Greek and Armenian look-alikes, casefolding, and loss of
+   their combining marks (accents); ASCII is lowercased.
+2. leetspeak, with context so that numbers and punctuation survive: a digit run that
+   shares a word with a letter folds 0→o 1→i 3→e 4→a 5→s 7→t 8→b ("fr33", "h4ck3r"),
+   while "2024" and "100%" stay as they are; the symbols @→a $→s !→i |→l fold only
+   between two word characters ("sp@m", "v!agra"), and a "$" also at the start of a
+   word that has a letter in it ("$pam"), so "spam!" and "@alice" keep their
+   punctuation and word boundaries.
+
+Every step maps one character to one character except step 1, which may drop a
+character or expand it ("ﬁ" → "fi", "ß" → "ss"); the origin map records those.
+
+The letter l and the letter i are kept apart in `NormalizedText.text` (a pattern such as
+"hello" still reads naturally), but "1" and "|" are ambiguous between them, so
+`match_key` folds l into i: watched words are compared on their match keys, and a
+watched word's regex treats i and l as one letter. The cost is that "lit" and "iit"
+count as the same word, which no real watch list is hurt by.
+"""
+
+# The look-alike table is made of look-alikes on purpose.
+# ruff: noqa: RUF001, RUF003
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+__all__ = (
+    "WORD",
+    "NormalizedText",
+    "fold_term",
+    "match_key",
+    "normalize_for_matching",
+)
+
+# Word characters in the folded text: what whole-word matching and shingling split on.
+WORD: Final = re.compile(r"\w+")
+
+_CONFUSABLES: Final[dict[str, str]] = {
+    # Cyrillic, both cases: the upper case forms matter because casefolding would
+    # otherwise turn a Cyrillic "Н" (an H look-alike) into "н" (no longer one).
+    "А": "a", "В": "b", "Е": "e", "К": "k", "М": "m", "Н": "h", "О": "o", "Р": "p",
+    "С": "c", "Т": "t", "У": "y", "Х": "x", "І": "i", "Ј": "j", "Ѕ": "s", "Ԁ": "d",
+    "Ԛ": "q", "Ԝ": "w", "Һ": "h", "Ӏ": "l",
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l", "ԍ": "g", "ь": "b", "п": "n", "г": "r",
+    # Greek, both cases for the same reason (capital eta is an H, small eta an n).
+    "Α": "a", "Β": "b", "Ε": "e", "Ζ": "z", "Η": "h", "Ι": "i", "Κ": "k", "Μ": "m",
+    "Ν": "n", "Ο": "o", "Ρ": "p", "Τ": "t", "Υ": "y", "Χ": "x",
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "μ": "u",
+    "ν": "v", "ο": "o", "ρ": "p", "σ": "o", "ς": "s", "τ": "t", "υ": "u", "χ": "x",
+    "ω": "w",
+    # Latin letters that are not ASCII but read as ASCII.
+    "ı": "i", "ɑ": "a", "ɡ": "g", "ɩ": "i", "ʟ": "l", "ᴀ": "a", "ᴄ": "c", "ᴇ": "e",
+    "ᴏ": "o", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ʏ": "y",
+    # Armenian.
+    "օ": "o", "ս": "u", "հ": "h", "ց": "g", "ո": "n",
+    # Typographic punctuation to its ASCII form: not an evasion, but it keeps most
+    # folded prose pure ASCII, which the fast paths below rely on.
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-",
+}  # fmt: skip
+
+_LEET_DIGITS: Final = str.maketrans("0134578", "oieastb")
+_LEET_SYMBOLS: Final = {"@": "a", "$": "s", "!": "i", "|": "l"}
+
+# Patterns that start with a character class let the regex engine skip ahead fast;
+# the context each fold needs is checked in the callback, which runs only on the rare
+# candidates.
+_MAYBE_LEET: Final = re.compile(r"[0-9@!|$]")
+_SYMBOLS: Final = re.compile(r"[@!|$]+(?=\w)")
+_DIGITS_TO_WORD_END: Final = re.compile(r"\d\w*")
+_LETTER: Final = re.compile(r"[^\W\d_]")
+_LETTER_AFTER_DIGITS: Final = re.compile(r"\d*[^\W\d_]")
+_NON_ASCII_RUN: Final = re.compile(r"[^\x00-\x7f]+")
+
+# ASCII non-word characters become spaces (and l becomes i, see `match_key`), so a
+# folded ASCII paragraph splits into its match keys without a regex.
+_ASCII_WORD_KEYS: Final = str.maketrans(
+    {
+        **{code: " " for code in range(128) if not (chr(code).isalnum() or chr(code) == "_")},
+        ord("l"): "i",
+    }
+)
+
+
+def _fold_char(char: str) -> str:
+    if unicodedata.category(char) == "Cf":
+        return ""
+    folded = []
+    for part in unicodedata.normalize("NFKC", char):
+        part = _CONFUSABLES.get(part, part)
+        for decomposed in unicodedata.normalize("NFD", part.casefold()):
+            if unicodedata.category(decomposed) != "Mn":
+                folded.append(_CONFUSABLES.get(decomposed, decomposed))
+    return "".join(folded)
+
+
+class _FoldCache(dict[str, str]):
+    """Character → folded string, computed on first sight: the distinct characters of
+    real text are few, so this stays small and almost always hits. It also remembers
+    which characters do not fold to exactly one character."""
+
+    irregular: set[str]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular = set()
+
+    def __missing__(self, char: str) -> str:
+        folded = _fold_char(char)
+        if len(folded) != 1:
+            self.irregular.add(char)
+        self[char] = folded
+        return folded
+
+
+_FOLDED: Final = _FoldCache()
+
+
+class NormalizedText:
+    """Folded text plus the way back to the original text's offsets.
+
+    `text` is the folded string. `original_span(start, end)` maps a non-empty range of
+    `text` to the smallest range of the original text that produced it, so slicing the
+    original with it gives exactly the characters the author wrote (including any
+    dropped zero-width characters inside the range).
+    """
+
+    __slots__ = ("_origin", "_original_length", "_word_set", "_words", "text")
+
+    def __init__(self, text: str, origin: list[int] | None, original_length: int) -> None:
+        self.text = text
+        # None means identity: the common case (no dropped or expanded characters)
+        # costs no list at all.
+        self._origin = origin
+        self._original_length = original_length
+        self._words: tuple[str, ...] | None = None
+        self._word_set: frozenset[str] | None = None
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map `text[start:end]` to `(start, end)` offsets in the original text."""
+        if not 0 <= start <= end <= len(self.text):
+            raise ValueError(f"span {start}:{end} is outside 0:{len(self.text)}")
+        origin = self._origin
+        if origin is None:
+            return start, end
+        if start == end:
+            position = origin[start] if start < len(origin) else self._original_length
+            return position, position
+        return origin[start], origin[end - 1] + 1
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The match keys of the words (runs of word characters), in order."""
+        if self._words is None:
+            self._words = tuple(_word_keys(self.text))
+        return self._words
+
+    @property
+    def word_set(self) -> frozenset[str]:
+        """The distinct match keys of the words: a cheap "could this word be here?" test."""
+        if self._word_set is None:
+            self._word_set = frozenset(self.words)
+        return self._word_set
+
+    def __repr__(self) -> str:
+        return f"NormalizedText({self.text!r})"
+
+
+def _word_keys(folded: str) -> list[str]:
+    if folded.isascii():
+        return folded.translate(_ASCII_WORD_KEYS).split()
+    return WORD.findall(match_key(folded))
+
+
+def _fold_run(run: re.Match[str]) -> str:
+    return "".join(map(_FOLDED.__getitem__, run.group()))
+
+
+def _origin_map(text: str) -> list[int]:
+    origin: list[int] = []
+    for position, char in enumerate(text):
+        origin.extend([position] * (len(_FOLDED[char]) if ord(char) > 127 else 1))
+    return origin
+
+
+def _fold_characters(text: str) -> tuple[str, list[int] | None]:
+    if text.isascii():
+        return text.lower(), None
+    # Folded characters are already lower case and lower() keeps their length (the one
+    # character it would lengthen, U+0130, never survives folding), so lowering the
+    # whole string afterwards only touches the ASCII between the runs.
+    folded = _NON_ASCII_RUN.sub(_fold_run, text).lower()
+    if _FOLDED.irregular and not _FOLDED.irregular.isdisjoint(text):
+        return folded, _origin_map(text)
+    return folded, None
+
+
+def _fold_symbols(match: re.Match[str]) -> str:
+    symbols = match.group()
+    text, start = match.string, match.start()
+    between_word_characters = start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")
+    starts_a_word_with_a_letter = (
+        symbols == "$"
+        and not between_word_characters
+        and _LETTER_AFTER_DIGITS.match(text, start + 1) is not None
+    )
+    if between_word_characters or starts_a_word_with_a_letter:
+        return "".join(_LEET_SYMBOLS[symbol] for symbol in symbols)
+    return symbols
+
+
+def _letter_before(text: str, position: int) -> bool:
+    """Whether the word that ends just before `position` contains a letter."""
+    while position > 0:
+        position -= 1
+        char = text[position]
+        if char.isalpha():
+            return True
+        if not (char.isalnum() or char == "_"):
+            return False
+    return False
+
+
+def _fold_digits(match: re.Match[str]) -> str:
+    # The match starts at a word's first digit, so anything before it in the same word
+    # is letters or underscores.
+    tail = match.group()
+    if _LETTER.search(tail) or _letter_before(match.string, match.start()):
+        return tail.translate(_LEET_DIGITS)
+    return tail
+
+
+def _fold_leet(text: str) -> str:
+    if _MAYBE_LEET.search(text) is None:
+        return text
+    text = _SYMBOLS.sub(_fold_symbols, text)
+    return _DIGITS_TO_WORD_END.sub(_fold_digits, text)
+
+
+def normalize_for_matching(text: str) -> NormalizedText:
+    """Fold `text` for evasion-resistant matching (see the module docstring).
+
+    Runs in time linear in `len(text)`.
+    """
+    folded, origin = _fold_characters(text)
+    return NormalizedText(_fold_leet(folded), origin, len(text))
+
+
+def fold_term(term: str) -> str:
+    """Fold a watched word or phrase exactly as post text is folded, so both agree."""
+    return normalize_for_matching(term).text
+
+
+def match_key(folded: str) -> str:
+    """The key two folded words are compared on: l and i become one letter."""
+    return folded.replace("l", "i")

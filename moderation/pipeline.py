@@ -1,0 +1,426 @@
+"""The automatic checks: run the enabled rules over a post revision, store one verdict
+per hit with its evidence, and combine them into one outcome.
+
+Paragraph-scoped rules run per paragraph of the rendered post; on an edit, paragraphs
+whose text is unchanged reuse the previous revision's verdicts (when the rule's version
+is unchanged too), so an edit costs in proportion to what changed. Post-scoped rules
+(links, flood, near-duplicates, pre-moderation) look at the whole post and its context.
+"""
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from forum.threads import services as thread_services
+from forum.threads.models import Category, Post, PostRevision, PostState
+from moderation.content import PostContent, content_from_html, paragraph_fingerprint
+from moderation.log import log_record
+from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
+from moderation.rules import CheckContext, Hit, get_kind
+from moderation.rules.flood import text_hash
+from moderation.rules.near_duplicate import lsh_band_keys, minhash_signature
+
+RECENT_WINDOW = dt.timedelta(hours=1)
+DUPLICATE_WINDOW = dt.timedelta(days=7)
+MAX_DUPLICATE_CANDIDATES = 20
+# Kinds that judge the act of posting rather than the text; an edit does not re-run them.
+_POSTING_KINDS = frozenset({"flood", "premoderation"})
+
+# How strongly each action outranks the others when verdicts are combined.
+_ACTION_RANK = {
+    Rule.Action.CENSOR: 1,
+    Rule.Action.FLAG: 2,
+    Rule.Action.REQUIRE_APPROVAL: 3,
+    Rule.Action.BLOCK: 4,
+}
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    rule: Rule
+    compiled: object
+    scope: str
+    category_ids: frozenset[int]
+
+    def applies_to(self, category_id: int) -> bool:
+        return not self.category_ids or category_id in self.category_ids
+
+
+_compiled_cache: dict[tuple[int, int], object] = {}
+
+
+def active_rules(*, category_id: int | None = None, actions=None, kinds=None) -> list[ActiveRule]:
+    """The enabled rules (optionally only some actions or kinds) that apply in a
+    category, compiled once per (rule, version) per process."""
+    rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
+    if actions is not None:
+        rules = rules.filter(action__in=actions)
+    if kinds is not None:
+        rules = rules.filter(kind__in=kinds)
+    active = []
+    for rule in rules:
+        active_rule = compile_rule(rule)
+        if category_id is None or active_rule.applies_to(category_id):
+            active.append(active_rule)
+    return active
+
+
+def compile_rule(rule: Rule) -> ActiveRule:
+    kind = get_kind(rule.kind)
+    key = (rule.pk, rule.version)
+    compiled = _compiled_cache.get(key) if rule.pk else None
+    if compiled is None:
+        compiled = kind.compile(rule.params)
+        if rule.pk:
+            _compiled_cache[key] = compiled
+    category_ids = (
+        frozenset(category.pk for category in rule.categories.all()) if rule.pk else frozenset()
+    )
+    return ActiveRule(rule=rule, compiled=compiled, scope=kind.scope, category_ids=category_ids)
+
+
+@dataclass
+class Finding:
+    rule: Rule
+    hit: Hit
+    paragraph_fingerprint: str = ""
+
+
+def build_context(
+    *,
+    author,
+    category: Category,
+    content: PostContent,
+    exclude_post_id: int | None,
+    now: dt.datetime,
+    signature: tuple[int, ...] = (),
+) -> CheckContext:
+    """What post-scoped rules need to know beyond the text: one query each for the
+    author's recent posts, their text hashes, and near-duplicate candidates."""
+    recent_posts = Post.objects.filter(author=author, created_at__gte=now - RECENT_WINDOW)
+    recent_checks = ContentCheck.objects.filter(
+        author=author, created_at__gte=now - dt.timedelta(days=1)
+    )
+    if exclude_post_id is not None:
+        recent_posts = recent_posts.exclude(pk=exclude_post_id)
+        recent_checks = recent_checks.exclude(post_id=exclude_post_id)
+    candidates: tuple = ()
+    if signature:
+        candidates = _similar_candidates(signature, exclude_post_id=exclude_post_id, now=now)
+    return CheckContext(
+        author_trust_level=author.trust_level,
+        author_visible_post_count=author.post_count,
+        category_premoderated=category.moderation_mode == Category.ModerationMode.PRE_MODERATED,
+        now=now,
+        author_recent_post_times=tuple(recent_posts.values_list("created_at", flat=True)[:500]),
+        author_recent_text_hashes=tuple(
+            recent_checks.order_by("-created_at").values_list("text_hash", flat=True)[:50]
+        ),
+        similar_candidates=candidates,
+    )
+
+
+def _similar_candidates(signature, *, exclude_post_id, now) -> tuple:
+    keys = lsh_band_keys(signature)
+    post_ids = (
+        ContentFingerprint.objects.filter(band_key__in=keys, created_at__gte=now - DUPLICATE_WINDOW)
+        .exclude(post_id=exclude_post_id)
+        .values_list("post_id", flat=True)
+        .distinct()[:MAX_DUPLICATE_CANDIDATES]
+    )
+    checks = (
+        ContentCheck.objects.filter(post_id__in=list(post_ids))
+        .order_by("post_id", "-created_at")
+        .values_list("post_id", "signature")
+    )
+    latest: dict[int, tuple[int, ...]] = {}
+    for post_id, stored in checks:
+        latest.setdefault(post_id, tuple(stored))
+    return tuple(latest.items())
+
+
+def run_rules(
+    rules: list[ActiveRule],
+    content: PostContent,
+    context: CheckContext | None,
+    *,
+    reuse: dict[tuple[int, str], list[Verdict]] | None = None,
+) -> tuple[list[Finding], int, int]:
+    """Run `rules`; return the findings and how many paragraphs were checked and reused.
+    `reuse` maps (rule id, paragraph fingerprint) to the previous revision's verdicts for
+    that paragraph, for paragraphs already checked under the same rule version."""
+    findings: list[Finding] = []
+    checked = reused = 0
+    paragraph_rules = [r for r in rules if r.scope == "paragraph"]
+    fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
+    for paragraph, fingerprint in zip(content.paragraphs, fingerprints, strict=True):
+        for active in paragraph_rules:
+            key = (active.rule.pk, fingerprint)
+            if reuse is not None and key in reuse:
+                reused += 1
+                findings.extend(
+                    Finding(active.rule, _moved(verdict, paragraph.index), fingerprint)
+                    for verdict in reuse[key]
+                )
+                continue
+            checked += 1
+            findings.extend(
+                Finding(active.rule, hit, fingerprint)
+                for hit in active.compiled.check_paragraph(paragraph)
+            )
+    for active in rules:
+        if active.scope == "post" and context is not None:
+            findings.extend(
+                Finding(active.rule, hit) for hit in active.compiled.check_post(content, context)
+            )
+    return findings, checked, reused
+
+
+def _moved(verdict: Verdict, paragraph_index: int) -> Hit:
+    """The previous verdict's hit, with its spans pointing at the paragraph's new index."""
+    from moderation.rules import Span
+
+    spans = tuple(
+        Span(paragraph=paragraph_index, start=s["start"], end=s["end"], text=s["text"])
+        for s in verdict.spans
+    )
+    return Hit(score=verdict.score, spans=spans, detail=verdict.detail)
+
+
+def strongest(findings: list[Finding]) -> Finding | None:
+    if not findings:
+        return None
+    return max(findings, key=lambda f: (_ACTION_RANK[f.rule.action], f.hit.score))
+
+
+# --- at submit time -----------------------------------------------------------------
+
+
+def check_submission(*, author, category: Category, html: str, post: Post | None = None) -> None:
+    """Run the rules whose action is `block` before anything is stored. Raises a
+    ForumError naming the rule and what it matched: RateLimited for flood limits,
+    ValidationFailed otherwise."""
+    from forum.core.errors import RateLimited, ValidationFailed
+
+    rules = active_rules(category_id=category.pk, actions=[Rule.Action.BLOCK])
+    if post is not None:
+        rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
+    if not rules:
+        return
+    content = content_from_html(html)
+    context = build_context(
+        author=author,
+        category=category,
+        content=content,
+        exclude_post_id=post.pk if post else None,
+        now=timezone.now(),
+    )
+    findings, _, _ = run_rules(rules, content, context)
+    finding = strongest(findings)
+    if finding is None:
+        return
+    evidence = ", ".join(f"“{span.text}”" for span in finding.hit.spans[:3])
+    message = f"Refused by the rule “{finding.rule.name}”: {finding.hit.detail}"
+    if evidence:
+        message += f" ({evidence})"
+    if finding.rule.kind == "flood":
+        raise RateLimited(message + ".", retry_after=60, code="flood")
+    raise ValidationFailed.for_field("body", message + ".", code="blocked_by_rule")
+
+
+def submission_hold_reason(*, author, category: Category) -> str:
+    """Why a new post from `author` in `category` must wait for approval, or "" when it
+    may be visible at once. Evaluated at submit time, without the text."""
+    if category.moderation_mode == Category.ModerationMode.PRE_MODERATED:
+        return "Posts in this category wait for a moderator's approval."
+    rules = active_rules(category_id=category.pk, kinds=["premoderation"])
+    if not rules:
+        return ""
+    context = CheckContext(
+        author_trust_level=author.trust_level,
+        author_visible_post_count=author.post_count,
+        category_premoderated=False,
+        now=timezone.now(),
+        author_recent_post_times=(),
+        author_recent_text_hashes=(),
+        similar_candidates=(),
+    )
+    empty = content_from_html("")
+    for active in rules:
+        if active.compiled.check_post(empty, context):
+            return "Posts by new members wait for a moderator's approval."
+    return ""
+
+
+# --- after commit -------------------------------------------------------------------
+
+
+def revision_check(*, revision_id: int) -> str:
+    """Check one revision, store its verdicts and apply the combined outcome.
+
+    Safe to run any number of times: the revision row is locked and `checked_at` is
+    set in the same transaction as the verdicts, so a second run finds it checked.
+    A revision that is no longer its post's current one is marked checked and skipped
+    (the newer revision has its own check). Returns what happened.
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        revision = (
+            PostRevision.objects.select_for_update(of=("self",))
+            .select_related("post__thread__category", "post__author")
+            .filter(pk=revision_id)
+            .first()
+        )
+        if revision is None:
+            return "missing"
+        if revision.checked_at is not None:
+            return "already_checked"
+        post = revision.post
+        now = timezone.now()
+        if post.current_revision_id != revision.pk:
+            PostRevision.objects.filter(pk=revision.pk).update(checked_at=now)
+            return "stale"
+        outcome = _check_and_store(revision, post, now=now, started=started)
+        PostRevision.objects.filter(pk=revision.pk).update(checked_at=now)
+    return outcome
+
+
+def _check_and_store(revision: PostRevision, post: Post, *, now, started: float) -> str:
+    category = post.thread.category
+    content = content_from_html(revision.body_html)
+    is_edit = revision.number > 1
+    signature = minhash_signature(content.text)
+    context = build_context(
+        author=post.author,
+        category=category,
+        content=content,
+        exclude_post_id=post.pk,
+        now=now,
+        signature=signature,
+    )
+    rules = active_rules(category_id=category.pk)
+    if is_edit:
+        rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
+    previous = (
+        ContentCheck.objects.filter(post=post)
+        .exclude(revision=revision)
+        .order_by("-created_at")
+        .first()
+    )
+    reuse = _reusable_verdicts(previous, rules) if previous else None
+    findings, checked, reused = run_rules(rules, content, context, reuse=reuse)
+    Verdict.objects.bulk_create(
+        Verdict(
+            revision=revision,
+            post=post,
+            rule=f.rule,
+            rule_version=f.rule.version,
+            action=f.rule.action,
+            score=f.hit.score,
+            detail=f.hit.detail[:300],
+            spans=[
+                {"paragraph": s.paragraph, "start": s.start, "end": s.end, "text": s.text[:200]}
+                for s in f.hit.spans
+            ],
+            paragraph_fingerprint=f.paragraph_fingerprint,
+        )
+        for f in findings
+    )
+    outcome = _apply_outcome(post, findings)
+    ContentCheck.objects.create(
+        revision=revision,
+        post=post,
+        author=post.author,
+        outcome=outcome,
+        paragraph_fingerprints=[paragraph_fingerprint(p.text) for p in content.paragraphs],
+        text_hash=text_hash(content),
+        signature=list(signature),
+        rule_versions={str(r.rule.pk): r.rule.version for r in rules},
+        paragraphs_checked=checked,
+        paragraphs_reused=reused,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        created_at=now,
+    )
+    ContentFingerprint.objects.filter(post=post).delete()
+    ContentFingerprint.objects.bulk_create(
+        ContentFingerprint(band_key=key, post=post, created_at=now)
+        for key in lsh_band_keys(signature)
+    )
+    return outcome
+
+
+def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> dict:
+    """(rule id, paragraph fingerprint) -> verdicts, for every paragraph the previous
+    check ran each unchanged rule over; an empty list means it found nothing there."""
+    same_version = {
+        r.rule.pk
+        for r in rules
+        if r.scope == "paragraph" and previous.rule_versions.get(str(r.rule.pk)) == r.rule.version
+    }
+    reuse: dict[tuple[int, str], list[Verdict]] = {
+        (rule_id, fingerprint): []
+        for rule_id in same_version
+        for fingerprint in previous.paragraph_fingerprints
+    }
+    for verdict in Verdict.objects.filter(
+        revision_id=previous.revision_id, rule_id__in=same_version
+    ):
+        key = (verdict.rule_id, verdict.paragraph_fingerprint)
+        if key in reuse:
+            reuse[key].append(verdict)
+    return reuse
+
+
+def _apply_outcome(post: Post, findings: list[Finding]) -> str:
+    """Turn the strongest finding into a state change, a queue item and a log entry."""
+    from moderation import services
+    from moderation.rules import censor_html
+
+    finding = strongest(findings)
+    if finding is None or finding.rule.action == Rule.Action.CENSOR:
+        censoring = [f for f in findings if f.rule.action == Rule.Action.CENSOR]
+        if censoring:
+            rules = {f.rule.pk: compile_rule(f.rule).compiled for f in censoring}
+            Post.objects.filter(pk=post.pk).update(
+                body_html=censor_html(post.body_html, list(rules.values()))
+            )
+            log_record(
+                actor=None,
+                action="censor",
+                target=post,
+                rule=censoring[0].rule,
+                details={"rules": sorted(rules)},
+            )
+        if post.state == PostState.PENDING:
+            # Held at submit (a pre-moderated category or member): the automatic checks
+            # found nothing, but only a person releases a held post.
+            services.review_item_open(post=post, reason=ReviewItem.Reason.PREMODERATION)
+            return ContentCheck.Outcome.QUEUED
+        return ContentCheck.Outcome.APPROVED
+    rule, hit = finding.rule, finding.hit
+    reason = f"{rule.name}: {hit.detail}"
+    if rule.action == Rule.Action.BLOCK:
+        thread_services.post_set_state(post=post, state=PostState.REMOVED, reason=reason)
+        log_record(actor=None, action="reject", target=post, reason=reason, rule=rule)
+        return ContentCheck.Outcome.REJECTED
+    is_premoderation = rule.kind == "premoderation"
+    services.review_item_open(
+        post=post,
+        reason=ReviewItem.Reason.PREMODERATION if is_premoderation else ReviewItem.Reason.RULE,
+        severity=hit.score,
+    )
+    if rule.action == Rule.Action.REQUIRE_APPROVAL:
+        if post.state == PostState.VISIBLE:
+            thread_services.post_set_state(post=post, state=PostState.PENDING, reason=reason)
+        log_record(actor=None, action="hold", target=post, reason=reason, rule=rule)
+        return ContentCheck.Outcome.QUEUED
+    if hit.score >= settings.PARLEY["FLAG_HIDE_SCORE"] and post.state == PostState.VISIBLE:
+        thread_services.post_set_state(post=post, state=PostState.HIDDEN, reason=reason)
+        log_record(actor=None, action="hide", target=post, reason=reason, rule=rule)
+        return ContentCheck.Outcome.HIDDEN
+    log_record(actor=None, action="flag", target=post, reason=reason, rule=rule)
+    return ContentCheck.Outcome.QUEUED

@@ -1,0 +1,193 @@
+"""Link rules: domains that may not be linked, domains that alone may be, and how many
+links a new member may post.
+
+A domain on a list covers its subdomains ("spam.example" covers "www.spam.example").
+Relative links (mentions, quotes of other posts) point at the forum itself: they are
+never denied and never count towards a new member's limit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from moderation.content import Link, Paragraph, PostContent, normalize_domain
+from moderation.rules.base import (
+    MAX_SPANS_PER_HIT,
+    TRUST_LEVELS,
+    CheckContext,
+    Hit,
+    InvalidRuleParams,
+    RuleKind,
+    Span,
+    register,
+)
+from moderation.rules.params import ParamReader
+
+__all__ = ("CompiledLinks", "Links", "domain_in")
+
+MAX_DOMAINS: Final = 10_000
+
+# Unicode letters are allowed: lists hold domains as `normalize_domain` decodes them.
+_DOMAIN: Final = re.compile(
+    r"(?=.{1,253}\Z)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?"
+)
+
+
+def domain_in(domain: str, domains: frozenset[str]) -> bool:
+    """Whether `domain` is one of `domains` or a subdomain of one."""
+    while domain:
+        if domain in domains:
+            return True
+        _, _, domain = domain.partition(".")
+    return False
+
+
+def _clean_domain(entry: str, key: str) -> str:
+    text = entry.strip().lower()
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    text = text.removeprefix("*.").lstrip(".")
+    domain = normalize_domain(text)
+    if not _DOMAIN.fullmatch(domain):
+        raise InvalidRuleParams(f'"{key}" ({entry!r}) is not a domain name like "spam.example"')
+    return domain
+
+
+def _domains(reader: ParamReader, key: str) -> list[str]:
+    entries = reader.strings(key, default=[], max_items=MAX_DOMAINS, max_length=300)
+    cleaned = [_clean_domain(entry, f"{key}[{position}]") for position, entry in enumerate(entries)]
+    return list(dict.fromkeys(cleaned))
+
+
+def _external_links(content: PostContent) -> list[tuple[Paragraph, Link]]:
+    return [
+        (paragraph, link)
+        for paragraph in content.paragraphs
+        for link in paragraph.links
+        if link.domain
+    ]
+
+
+def _spans_of(links: Iterable[tuple[Paragraph, Link]]) -> tuple[Span, ...]:
+    spans = [
+        Span(paragraph.index, link.start, link.end, paragraph.text[link.start : link.end])
+        for paragraph, link in links
+    ]
+    return tuple(spans[:MAX_SPANS_PER_HIT])
+
+
+def _listed(domains: Iterable[str]) -> str:
+    unique = list(dict.fromkeys(domains))
+    shown = ", ".join(unique[:5])
+    return shown + (f" and {len(unique) - 5} more" if len(unique) > 5 else "")
+
+
+class CompiledLinks:
+    """A compiled links rule (post scope)."""
+
+    def __init__(
+        self,
+        *,
+        max_links_new_member: int | None,
+        new_member_below_trust_level: int,
+        deny_domains: Iterable[str],
+        allow_domains: Iterable[str],
+    ) -> None:
+        self._cap = max_links_new_member
+        self._new_below = new_member_below_trust_level
+        self._deny = frozenset(deny_domains)
+        self._allow = frozenset(allow_domains)
+
+    def check_post(self, content: PostContent, context: CheckContext) -> list[Hit]:
+        """Up to three hits: links to denied domains, links off the allow list, and a
+        new member's links past the cap (spans on the links beyond it)."""
+        external = content.cached("links.external", lambda: _external_links(content))
+        hits = []
+        if self._deny:
+            denied = [(p, link) for p, link in external if domain_in(link.domain, self._deny)]
+            if denied:
+                hits.append(
+                    Hit(
+                        score=1.0,
+                        spans=_spans_of(denied),
+                        detail="links to denied domains: "
+                        + _listed(link.domain for _, link in denied),
+                    )
+                )
+        if self._allow:
+            outside = [(p, link) for p, link in external if not domain_in(link.domain, self._allow)]
+            if outside:
+                hits.append(
+                    Hit(
+                        score=1.0,
+                        spans=_spans_of(outside),
+                        detail="links to domains not on the allow list: "
+                        + _listed(link.domain for _, link in outside),
+                    )
+                )
+        is_new = context.author_trust_level < self._new_below
+        if self._cap is not None and is_new and len(external) > self._cap:
+            hits.append(
+                Hit(
+                    score=1.0,
+                    spans=_spans_of(external[self._cap :]),
+                    detail=f"{len(external)} links from a member below trust level "
+                    f"{self._new_below}; the limit is {self._cap}",
+                )
+            )
+        return hits
+
+
+class Links(RuleKind):
+    name = "links"
+    label = "Links: domain lists and new members' limit"
+    scope = "post"
+    params_schema_help = (
+        "max_links_new_member: links allowed to members below new_member_below_trust_level "
+        "(null: no limit); deny_domains / allow_domains: domains (subdomains included); e.g. "
+        '{"max_links_new_member": 2, "new_member_below_trust_level": 1, '
+        '"deny_domains": ["spam.example"], "allow_domains": []}'
+    )
+
+    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        reader = ParamReader(
+            params,
+            (
+                "max_links_new_member",
+                "new_member_below_trust_level",
+                "deny_domains",
+                "allow_domains",
+            ),
+        )
+        result = {
+            "max_links_new_member": reader.integer(
+                "max_links_new_member", default=None, minimum=0, maximum=1000, allow_none=True
+            ),
+            "new_member_below_trust_level": reader.integer(
+                "new_member_below_trust_level",
+                default=1,
+                minimum=TRUST_LEVELS.start,
+                maximum=TRUST_LEVELS.stop,
+            ),
+            "deny_domains": _domains(reader, "deny_domains"),
+            "allow_domains": _domains(reader, "allow_domains"),
+        }
+        if (
+            result["max_links_new_member"] is None
+            and not result["deny_domains"]
+            and not result["allow_domains"]
+        ):
+            raise InvalidRuleParams(
+                'this rule would never fire: set "max_links_new_member", "deny_domains" '
+                'or "allow_domains"'
+            )
+        return result
+
+    def _compile(self, params: dict[str, Any]) -> CompiledLinks:
+        return CompiledLinks(**params)
+
+
+register(Links())

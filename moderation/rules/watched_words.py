@@ -1,0 +1,245 @@
+"""Watched words, phrases and patterns, matched on normalised text.
+
+Words match whole words only ("class" does not contain the word "ass"), after the
+folding of moderation.normalize on both sides, so "fr33", and "free" written in
+fullwidth letters or with a Cyrillic "e", all match a watched "free". A word may
+contain spaces: it is then a phrase, and any run of whitespace in the post matches
+each space.
+
+All the words of a rule compile into one regular expression, and a paragraph is only
+scanned with it when one of the words' first tokens occurs among the paragraph's words
+(a set lookup), so the usual clean paragraph costs a few set probes per rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from moderation.content import Paragraph
+from moderation.normalize import WORD, NormalizedText, fold_term, match_key
+from moderation.rules.base import (
+    MAX_SPANS_PER_HIT,
+    Hit,
+    InvalidRuleParams,
+    RuleKind,
+    Span,
+    register,
+)
+from moderation.rules.params import ParamReader
+from moderation.rules.patterns import UserPattern, compile_user_pattern
+
+__all__ = ("CompiledWatchedWords", "WatchedWords")
+
+MAX_WORDS: Final = 5000
+MAX_PATTERNS: Final = 50
+DEFAULT_PATTERN_TIMEOUT_MS: Final = 25
+
+
+def _term_regex(folded: str) -> str:
+    """The regex source for one folded term: i and l are one letter (see
+    moderation.normalize.match_key) and a space stands for any run of whitespace."""
+    pieces = []
+    for char in folded:
+        if char == " ":
+            pieces.append(r"\s+")
+        elif char in "il":
+            pieces.append("[il]")
+        else:
+            pieces.append(re.escape(char))
+    return "".join(pieces)
+
+
+@dataclass(frozen=True)
+class _TermGroup:
+    """Terms that share a first word, as one regex (longest first, so a phrase wins
+    over the single word it starts with)."""
+
+    matcher: re.Pattern[str]
+    # Match key (whitespace collapsed) → the term as the moderator wrote it.
+    display: dict[str, str]
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, term as written) of each whole-word match in folded `text`."""
+        position = 0
+        search = self.matcher.search
+        while (match := search(text, position)) is not None:
+            start, end = match.span()
+            # The left word boundary is checked here, not in the regex: a leading
+            # lookbehind would stop the engine from skipping ahead to the first letter.
+            if start and _is_word_character(text[start - 1]):
+                position = start + 1
+                continue
+            if len(self.display) == 1:
+                term = next(iter(self.display.values()))
+            else:
+                key = match_key(" ".join(match.group().split()))
+                term = self.display.get(key, match.group())
+            yield start, end, term
+            position = end
+
+
+def _is_word_character(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _term_group(display: dict[str, str]) -> _TermGroup:
+    alternatives = sorted(display, key=len, reverse=True)
+    source = "|".join(_term_regex(term) for term in alternatives)
+    return _TermGroup(re.compile(rf"(?:{source})(?!\w)"), display)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The compiled words of one rule, grouped by first word: a paragraph is searched
+    only for the terms whose first word it contains (a set intersection against the
+    paragraph's words, which every rule shares), so a clean paragraph costs no scan."""
+
+    by_first_word: dict[str, _TermGroup]
+    first_words: frozenset[str]
+    # Terms that start with a non-word character ("$$$") defeat the first-word test.
+    unanchored: _TermGroup | None
+
+    def could_match(self, normalized: NormalizedText) -> bool:
+        return self.unanchored is not None or not self.first_words.isdisjoint(normalized.word_set)
+
+    def finditer(self, normalized: NormalizedText) -> Iterator[tuple[int, int, str]]:
+        present = self.first_words.intersection(normalized.word_set)
+        # Sorted: set order varies between processes, evidence order should not.
+        for first_word in sorted(present):
+            yield from self.by_first_word[first_word].finditer(normalized.text)
+        if self.unanchored is not None:
+            yield from self.unanchored.finditer(normalized.text)
+
+
+def _compile_terms(words: list[str]) -> _Terms:
+    grouped: dict[str | None, dict[str, str]] = {}
+    for word in words:
+        folded = " ".join(fold_term(word).split())
+        key = match_key(folded)
+        first = WORD.match(key)
+        grouped.setdefault(first.group() if first else None, {}).setdefault(key, word)
+    unanchored = grouped.pop(None, None)
+    by_first_word = {first: _term_group(display) for first, display in grouped.items() if first}
+    return _Terms(
+        by_first_word=by_first_word,
+        first_words=frozenset(by_first_word),
+        unanchored=_term_group(unanchored) if unanchored else None,
+    )
+
+
+class CompiledWatchedWords:
+    """A compiled watched-words rule: paragraph scope, and usable by censor_html."""
+
+    def __init__(
+        self, words: list[str], patterns: list[UserPattern], pattern_timeout: float
+    ) -> None:
+        self._terms = _compile_terms(words)
+        self._patterns = tuple(patterns)
+        self._pattern_timeout = pattern_timeout
+
+    def _word_matches(self, normalized: NormalizedText) -> dict[str, list[tuple[int, int]]]:
+        """Matched term (as written by the moderator) → original-text ranges."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        if not self._terms.could_match(normalized):
+            return found
+        for start, end, term in self._terms.finditer(normalized):
+            found.setdefault(term, []).append(normalized.original_span(start, end))
+        return found
+
+    def _pattern_matches(
+        self, pattern: UserPattern, normalized: NormalizedText
+    ) -> list[tuple[int, int]] | None:
+        """Original-text ranges of the pattern's non-empty matches; None on timeout."""
+        if not pattern.could_match(normalized.text):
+            return []
+        ranges = []
+        try:
+            for match in pattern.compiled.finditer(normalized.text, timeout=self._pattern_timeout):
+                if match.end() > match.start():
+                    ranges.append(normalized.original_span(*match.span()))
+        except TimeoutError:
+            return None
+        return ranges
+
+    def ranges(self, normalized: NormalizedText) -> list[tuple[int, int]]:
+        """Every original-text range that a word or pattern matches (patterns that
+        time out contribute nothing). For censoring."""
+        found = [span for spans in self._word_matches(normalized).values() for span in spans]
+        for pattern in self._patterns:
+            found.extend(self._pattern_matches(pattern, normalized) or ())
+        return found
+
+    def check_paragraph(self, paragraph: Paragraph) -> list[Hit]:
+        """One hit per matched word (all its places as spans) and per matching pattern;
+        a pattern that runs out of time gives a hit of score 0 saying so."""
+        normalized = paragraph.normalized
+        if not self._patterns and not self._terms.could_match(normalized):
+            return []
+        hits = [
+            Hit(score=1.0, spans=_spans(paragraph, ranges), detail=f'watched word "{term}"')
+            for term, ranges in self._word_matches(normalized).items()
+        ]
+        for pattern in self._patterns:
+            ranges = self._pattern_matches(pattern, normalized)
+            if ranges is None:
+                hits.append(Hit(score=0.0, detail=f'pattern timed out: "{pattern.source}"'))
+            elif ranges:
+                hits.append(
+                    Hit(
+                        score=1.0,
+                        spans=_spans(paragraph, ranges),
+                        detail=f'watched pattern "{pattern.source}"',
+                    )
+                )
+        return hits
+
+
+def _spans(paragraph: Paragraph, ranges: list[tuple[int, int]]) -> tuple[Span, ...]:
+    return tuple(
+        Span(paragraph.index, start, end, paragraph.text[start:end])
+        for start, end in ranges[:MAX_SPANS_PER_HIT]
+    )
+
+
+class WatchedWords(RuleKind):
+    name = "watched_words"
+    label = "Watched words and patterns"
+    scope = "paragraph"
+    params_schema_help = (
+        "words: whole words or phrases, matched after folding look-alikes, accents, case "
+        "and leetspeak; patterns (optional): regular expressions matched against that "
+        'folded text; e.g. {"words": ["viagra", "casino bonus"], '
+        '"patterns": ["bit\\\\.ly/\\\\w+"]}'
+    )
+
+    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        reader = ParamReader(params, ("words", "patterns", "pattern_timeout_ms"))
+        words = reader.strings("words", default=[], max_items=MAX_WORDS, max_length=200)
+        patterns = reader.strings("patterns", default=[], max_items=MAX_PATTERNS, max_length=10_000)
+        timeout = reader.integer(
+            "pattern_timeout_ms", default=DEFAULT_PATTERN_TIMEOUT_MS, minimum=1, maximum=1000
+        )
+        if not words and not patterns:
+            raise InvalidRuleParams('give at least one entry in "words" or "patterns"')
+        for position, word in enumerate(words):
+            if not fold_term(word).strip():
+                raise InvalidRuleParams(
+                    f'"words"[{position}] ({word!r}) has no visible characters once '
+                    "normalised, so it could never match"
+                )
+        for position, source in enumerate(patterns):
+            compile_user_pattern(source, key=f"patterns[{position}]")
+        return {"words": words, "patterns": patterns, "pattern_timeout_ms": timeout}
+
+    def _compile(self, params: dict[str, Any]) -> CompiledWatchedWords:
+        patterns = [
+            compile_user_pattern(source, key=f"patterns[{position}]")
+            for position, source in enumerate(params["patterns"])
+        ]
+        return CompiledWatchedWords(params["words"], patterns, params["pattern_timeout_ms"] / 1000)
+
+
+register(WatchedWords())
