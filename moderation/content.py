@@ -14,6 +14,11 @@ paragraphs, and its own inline text outside them (the "item" of a tight list ite
 followed by a sub-list) becomes a paragraph of its own, numbered where the block opens,
 only when that text is not blank. Text outside every leaf block (never produced by the
 renderer) is not lost: it forms a paragraph of its own up to the next block boundary.
+
+The markup is walked with two regular expressions rather than html.parser: on the
+sanitiser's well-formed output they give the same text (html.unescape decodes it, as
+html.parser does; the tests compare the two), while html.parser's per-tag cost made a
+10,000-word post with ordinary inline markup take over 20 ms instead of about 4.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ The folding, in order:
    their combining marks (accents); ASCII is lowercased.
 2. leetspeak, with context so that numbers and punctuation survive: a digit run that
    shares a word with a letter folds 0→o 1→i 3→e 4→a 5→s 7→t 8→b ("fr33", "h4ck3r"),
-   while "2024" and "100%" stay as they are; the symbols @→a $→s !→i |→l fold only
-   between two word characters ("sp@m", "v!agra"), and a "$" also at the start of a
-   word that has a letter in it ("$pam"), so "spam!" and "@alice" keep their
-   punctuation and word boundaries.
+   while "2024" and "100%" stay as they are; a run of the symbols @→a $→s !→i |→l
+   folds only between two word characters ("sp@m", "v!agra", "he||o"), and a lone "$"
+   also at the start of a word that has a letter in it ("$pam"), so "spam!" and
+   "@alice" keep their punctuation and word boundaries.
 
 Every step maps one character to one character except step 1, which may drop a
 character or expand it ("ﬁ" → "fi", "ß" → "ss"); the origin map records those.

@@ -3,6 +3,13 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 
 
+class EmailFrequency(models.TextChoices):
+    IMMEDIATELY = "immediately", "As it happens (gathered each minute)"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+    NEVER = "never", "Never"
+
+
 class User(AbstractUser):
     """A member. `role` decides what they may moderate; `trust_level` (0-4) is earned by
     activity and decides how much the forum trusts their posts."""
@@ -25,6 +32,9 @@ class User(AbstractUser):
     post_count = models.PositiveIntegerField(default=0)
     # Watch threads one starts or replies to.
     auto_watch_threads = models.BooleanField(default=True)
+    email_frequency = models.CharField(
+        max_length=12, choices=EmailFrequency.choices, default=EmailFrequency.DAILY
+    )
     last_posted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -86,6 +86,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the notification has gone out in an e-mail, so no digest repeats it.
+    emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -104,3 +106,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.recipient_id}"
+
+
+class UserMute(models.Model):
+    """`user` hears nothing caused by `muted`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mutes"
+    )
+    muted = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "muted"], name="user_mute_unique"),
+            models.CheckConstraint(condition=~Q(user=models.F("muted")), name="user_mute_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.muted_id}"

@@ -5,7 +5,13 @@ from django.db.models.functions import Lower
 
 from forum.accounts.models import User
 from forum.notifications.kinds import KINDS
-from forum.notifications.models import CategoryWatch, Notification, ThreadWatch, WatchLevel
+from forum.notifications.models import (
+    CategoryWatch,
+    Notification,
+    ThreadWatch,
+    UserMute,
+    WatchLevel,
+)
 from forum.threads.models import Post, PostState
 
 
@@ -13,7 +19,7 @@ def fanout_recipients(*, post: Post) -> dict[int, str]:
     """Who should hear of `post`, and as which kind, from one query: the thread's
     watchers, the mentioned and quoted members, the author of the post replied to, and
     (for a new thread) the category's watchers; less the author and anyone who muted
-    the thread."""
+    the thread or the author (or whom the author muted)."""
     thread = post.thread
     mentions = [name for name in post.mentions if isinstance(name, str)]
     quoted_authors = Post.objects.filter(pk__in=post.quoted_post_ids, thread__isnull=False).values(
@@ -35,12 +41,16 @@ def fanout_recipients(*, post: Post) -> dict[int, str]:
     muted_category = CategoryWatch.objects.filter(
         category_id=thread.category_id, level=WatchLevel.MUTED
     ).values("user_id")
+    muting_author = UserMute.objects.filter(muted_id=post.author_id).values("user_id")
+    muted_by_author = UserMute.objects.filter(user_id=post.author_id).values("muted_id")
     rows = (
         User.objects.annotate(username_lower=Lower("username"))
         .filter(wanted, is_active=True)
         .exclude(pk=post.author_id)
         .exclude(pk__in=muted)
         .exclude(pk__in=muted_category)
+        .exclude(pk__in=muting_author)
+        .exclude(pk__in=muted_by_author)
         .values_list("pk", "username")
         .distinct()
     )

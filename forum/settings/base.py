@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from forum.settings.env import env_bool, env_int, env_list, env_str
 
@@ -130,6 +131,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <noreply@localhost>")
+# The public address of the site, for links in e-mail.
+PARLEY_SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Celery. Without a broker the tasks run in-process, which is for a first run only.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
@@ -153,6 +156,21 @@ CELERY_BEAT_SCHEDULE = {
     "moderation-expire-sanctions": {
         "task": "moderation.expire_sanctions",
         "schedule": 300.0,
+    },
+    "notifications-mail-immediately": {
+        "task": "notifications.send_digests",
+        "schedule": 60.0,
+        "args": ["immediately"],
+    },
+    "notifications-mail-daily": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ["daily"],
+    },
+    "notifications-mail-weekly": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "args": ["weekly"],
     },
     "accounts-refresh-trust-levels": {
         "task": "accounts.refresh_trust_levels",

@@ -50,10 +50,16 @@ class PostSerializer(serializers.Serializer):
     depth = serializers.IntegerField(source="post.depth")
     author = AuthorSerializer(source="post.author")
     state = serializers.CharField(source="post.state")
+    state_reason = serializers.SerializerMethodField(
+        help_text="Why the post is pending, hidden or removed; shown to its author and moderators."
+    )
     body_html = serializers.CharField()
     placeholder = serializers.CharField()
     created_at = serializers.DateTimeField(source="post.created_at")
     edited_at = serializers.DateTimeField(source="post.edited_at", allow_null=True)
+
+    def get_state_reason(self, view) -> str:
+        return view.post.state_reason if view.can_read else ""
 
 
 class ThreadCreateSerializer(serializers.Serializer):

@@ -11,4 +11,5 @@ urlpatterns = [
     path("p/<int:pk>/", views.post_permalink, name="post"),
     path("u/<str:username>/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
 
 from forum.accounts.models import User
 from forum.core import permissions
@@ -68,3 +69,17 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
     items = [(n, notification_selectors.describe(n)) for n in page.object_list]
     return render(request, "web/notifications.html", {"page": page, "items": items})
+
+
+@csrf_exempt  # the signed token authenticates; mail clients POST it with no session (RFC 8058)
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    from forum.notifications import email
+
+    member = email.user_for_unsubscribe_token(token)
+    if member is None:
+        return render(request, "web/unsubscribe.html", {"invalid": True}, status=400)
+    done = False
+    if request.method == "POST":
+        email.email_unsubscribe(user=member)
+        done = True
+    return render(request, "web/unsubscribe.html", {"member": member, "done": done})

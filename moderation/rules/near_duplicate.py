@@ -20,6 +20,7 @@ and leetspeak do not hide a copy.
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Mapping, Sequence
@@ -95,7 +96,10 @@ def _shingle_hashes(words: Sequence[str]) -> list[int]:
         column = int.from_bytes(columns[position::SHINGLE_WORDS].tobytes(), "little")
         combined ^= column >> (_LANE_BITS * position)
     combined &= int.from_bytes(_LANE_MASK * count, "little")
-    hashes = memoryview(combined.to_bytes(_PIECE * count, "little")).cast("I")
+    hashes = array("I", combined.to_bytes(_PIECE * count, "little"))
+    if sys.byteorder != "little":
+        # The lanes were laid out little-endian; signatures must not depend on the CPU.
+        hashes.byteswap()
     return hashes[: count - SHINGLE_WORDS + 1].tolist()
 
 
@@ -170,8 +174,10 @@ def lsh_band_keys(signature: Sequence[int], bands: int = BANDS) -> tuple[str, ..
     rows = len(signature) // bands
     keys = []
     for band in range(bands):
-        values = array("I", signature[band * rows : (band + 1) * rows])
-        digest = hashlib.blake2b(values.tobytes(), digest_size=8).hexdigest()
+        values = b"".join(
+            value.to_bytes(4, "little") for value in signature[band * rows : (band + 1) * rows]
+        )
+        digest = hashlib.blake2b(values, digest_size=8).hexdigest()
         keys.append(f"{band:02d}:{digest}")
     return tuple(keys)
 

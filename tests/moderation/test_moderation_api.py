@@ -120,3 +120,17 @@ def test_author_appeals_a_removed_post_once(api, member, moderator):
 
     assert first.status_code == 201 and second.status_code == 409
     assert ReviewItem.objects.get(post=post, state="pending").reasons == ["appeal"]
+
+
+def test_the_author_sees_why_their_post_is_held(api, member, newcomer):
+    thread = make_thread(author=member)
+    make_reply(thread=thread, author=newcomer, body="Hello")
+
+    api.force_authenticate(newcomer)
+    mine = api.get(f"/api/v1/threads/{thread.pk}/posts/").json()["results"][-1]
+    assert mine["state"] == "pending" and "new members" in mine["state_reason"]
+
+    api.force_authenticate(member)
+    assert [
+        p["state"] for p in api.get(f"/api/v1/threads/{thread.pk}/posts/").json()["results"]
+    ] == ["visible"]

@@ -13,7 +13,7 @@ from moderation.normalize import fold_term, match_key, normalize_for_matching
     [
         ("fr33", "free"),
         ("ｆｒｅｅ", "free"),
-        ("frее", "free"),  # Cyrillic е
+        ("frее", "free"),  # Cyrillic e
         ("f\u200bree", "free"),
         ("f\u00adr\u2060e\ufeffe", "free"),
         ("Frée", "free"),
@@ -25,7 +25,7 @@ from moderation.normalize import fold_term, match_key, normalize_for_matching
         ("v1agra", "viagra"),
         ("v!agra", "viagra"),
         ("ΗΑCK", "hack"),  # Greek capitals
-        ("рауpаl", "paypal"),  # Cyrillic р а у
+        ("рауpаl", "paypal"),  # Cyrillic p, a, y
         ("ﬁne", "fine"),
         ("straße", "strasse"),
         ("it’s — ok", "it's - ok"),
@@ -61,7 +61,9 @@ def test_spans_map_back_across_dropped_and_expanded_characters():
 
     begin, end = normalized.original_span(start, start + 4)
     assert original[begin:end] == "ﬁ\u200bne"
-    begin, end = normalized.original_span(normalized.text.index("ss"), normalized.text.index("ss") + 1)
+    begin, end = normalized.original_span(
+        normalized.text.index("ss"), normalized.text.index("ss") + 1
+    )
     assert original[begin:end] == "ß"
 
 

@@ -29,7 +29,7 @@ WORDS = {"words": ["free", "hacker", "spam", "viagra", "ass", "buy now"]}
     [
         ("Get it fr33 today", "fr33"),
         ("Get it ｆｒｅｅ today", "ｆｒｅｅ"),
-        ("Get it frее today", "frее"),  # Cyrillic е
+        ("Get it frее today", "frее"),  # Cyrillic e
         ("Get it f\u200bree today", "f\u200bree"),
         ("Get it FRÉE today", "FRÉE"),
         ("Get it Fre\u0301e today", "Fre\u0301e"),
@@ -45,20 +45,26 @@ def test_disguised_spellings_of_a_watched_word_hit_and_point_at_what_was_written
     assert text[span.start : span.end] == written
 
 
-@pytest.mark.parametrize(("text", "word"), [("h4ck3r", "hacker"), ("sp@m", "spam"), ("v1agra", "viagra")])
+@pytest.mark.parametrize(
+    ("text", "word"), [("h4ck3r", "hacker"), ("sp@m", "spam"), ("v1agra", "viagra")]
+)
 def test_leetspeak_hits(text, word):
     assert evidence(check(WORDS, f"this is {text}, honestly")) == [
         (f'watched word "{word}"', [text])
     ]
 
 
-@pytest.mark.parametrize("text", ["a class of its own", "passive income", "freedom", "spammy", "2024"])
+@pytest.mark.parametrize(
+    "text", ["a class of its own", "passive income", "freedom", "spammy", "2024"]
+)
 def test_words_only_hit_as_whole_words(text):
     assert check(WORDS, text) == []
 
 
 def test_a_phrase_matches_across_any_whitespace_and_case():
-    assert evidence(check(WORDS, "Please BUY\n  now!")) == [('watched word "buy now"', ["BUY\n  now"])]
+    assert evidence(check(WORDS, "Please BUY\n  now!")) == [
+        ('watched word "buy now"', ["BUY\n  now"])
+    ]
 
 
 def test_every_occurrence_is_a_span_of_one_hit_per_word():
@@ -76,7 +82,9 @@ def test_punctuation_after_a_word_does_not_hide_it():
 
 
 def test_a_watched_word_written_in_leetspeak_is_folded_too():
-    assert evidence(check({"words": ["Fr33"]}, "totally free")) == [('watched word "Fr33"', ["free"])]
+    assert evidence(check({"words": ["Fr33"]}, "totally free")) == [
+        ('watched word "Fr33"', ["free"])
+    ]
 
 
 def test_words_that_start_with_a_symbol_still_match():
@@ -167,7 +175,7 @@ def test_validation_fills_defaults_and_drops_repeats():
 @settings(max_examples=200, deadline=None)
 @given(
     text=st.text(
-        alphabet=st.sampled_from(list("freeFRE3ｆｒｅ spam@SP4M \u200b\u0301 .,!-é") + ["е", "ß"]),
+        alphabet=st.sampled_from([*"freeFRE3ｆｒｅ spam@SP4M \u200b\u0301 .,!-é", "е", "ß"]),
         max_size=80,
     ),
     index=st.integers(min_value=0, max_value=50),
