@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker beat test lint format clean
+.PHONY: install run worker beat test lint format clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ format: install
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
+
+# Benchmarks (see README.md). QUICK=1 for a short run.
+bench: install
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick,)

@@ -9,7 +9,7 @@ from forum.threads.models import Post
 from moderation.content import content_from_html
 from moderation.models import Rule
 from moderation.pipeline import build_context, compile_rule, run_rules
-from moderation.rules.near_duplicate import minhash_signature
+from moderation.rules.near_duplicate import content_signature
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def rule_backtest(
                 content=content,
                 exclude_post_id=post.pk,
                 now=now,
-                signature=minhash_signature(content.text) if rule.kind == "near_duplicate" else (),
+                signature=content_signature(content) if rule.kind == "near_duplicate" else (),
             )
         findings, _, _ = run_rules([active], content, context)
         result.posts_checked += 1

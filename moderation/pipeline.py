@@ -8,6 +8,8 @@ is unchanged too), so an edit costs in proportion to what changed. Post-scoped r
 """
 
 import datetime as dt
+import hashlib
+import json
 import time
 from dataclasses import dataclass
 
@@ -22,11 +24,14 @@ from moderation.log import log_record
 from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
 from moderation.rules import CheckContext, Hit, get_kind
 from moderation.rules.flood import text_hash
-from moderation.rules.near_duplicate import lsh_band_keys, minhash_signature
+from moderation.rules.near_duplicate import content_signature, lsh_band_keys
 
 RECENT_WINDOW = dt.timedelta(hours=1)
 DUPLICATE_WINDOW = dt.timedelta(days=7)
 MAX_DUPLICATE_CANDIDATES = 20
+# An edit changing less than this share of a post's paragraphs keeps its near-duplicate
+# signature and is not compared again.
+NEAR_DUPLICATE_EDIT_SHARE = 0.3
 # Kinds that judge the act of posting rather than the text; an edit does not re-run them.
 _POSTING_KINDS = frozenset({"flood", "premoderation"})
 
@@ -50,33 +55,53 @@ class ActiveRule:
         return not self.category_ids or category_id in self.category_ids
 
 
-_compiled_cache: dict[tuple[int, int], object] = {}
+# Compiled rules are immutable and shared between posts and threads. The key carries the
+# kind and a digest of the parameters as well as (id, version), so a rule changed behind
+# the services' back, or a reused id, can never pick up another rule's compiled form.
+_compiled_cache: dict[tuple, object] = {}
+
+
+# The enabled rules, compiled, as last loaded by this process, and the (id, version, ...)
+# rows they were loaded from. Any edit through the services bumps a version, and
+# enabling or disabling changes the set, so one cheap query tells whether it is current.
+_loaded: dict[str, object] = {"key": None, "rules": []}
+
+
+def _enabled_rules() -> list[ActiveRule]:
+    key = tuple(
+        Rule.objects.filter(enabled=True)
+        .order_by("pk")
+        .values_list("pk", "version", "kind", "action", "updated_at")
+    )
+    if key != _loaded["key"]:
+        rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
+        _loaded["rules"] = [compile_rule(rule) for rule in rules]
+        _loaded["key"] = key
+    return _loaded["rules"]
 
 
 def active_rules(*, category_id: int | None = None, actions=None, kinds=None) -> list[ActiveRule]:
     """The enabled rules (optionally only some actions or kinds) that apply in a
     category, compiled once per (rule, version) per process."""
-    rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
-    if actions is not None:
-        rules = rules.filter(action__in=actions)
-    if kinds is not None:
-        rules = rules.filter(kind__in=kinds)
-    active = []
-    for rule in rules:
-        active_rule = compile_rule(rule)
-        if category_id is None or active_rule.applies_to(category_id):
-            active.append(active_rule)
-    return active
+    return [
+        active
+        for active in _enabled_rules()
+        if (actions is None or active.rule.action in actions)
+        and (kinds is None or active.rule.kind in kinds)
+        and (category_id is None or active.applies_to(category_id))
+    ]
 
 
 def compile_rule(rule: Rule) -> ActiveRule:
     kind = get_kind(rule.kind)
-    key = (rule.pk, rule.version)
-    compiled = _compiled_cache.get(key) if rule.pk else None
+    params_digest = hashlib.blake2b(
+        json.dumps(rule.params, sort_keys=True).encode(), digest_size=16
+    ).hexdigest()
+    key = (rule.pk, rule.version, rule.kind, params_digest)
+    compiled = _compiled_cache.get(key)
     if compiled is None:
         compiled = kind.compile(rule.params)
-        if rule.pk:
-            _compiled_cache[key] = compiled
+        _compiled_cache[key] = compiled
     category_ids = (
         frozenset(category.pk for category in rule.categories.all()) if rule.pk else frozenset()
     )
@@ -292,24 +317,31 @@ def revision_check(*, revision_id: int) -> str:
 def _check_and_store(revision: PostRevision, post: Post, *, now, started: float) -> str:
     category = post.thread.category
     content = content_from_html(revision.body_html)
-    is_edit = revision.number > 1
-    signature = minhash_signature(content.text)
+    fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
+    rules = active_rules(category_id=category.pk)
+    previous = None
+    if revision.number > 1:
+        rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
+        previous = (
+            ContentCheck.objects.filter(post=post)
+            .exclude(revision=revision)
+            .order_by("-created_at")
+            .first()
+        )
+    if previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE:
+        # A small edit cannot turn a post into someone else's: keep the stored signature
+        # and skip the whole-text comparison, so an edit costs what it changed.
+        signature = tuple(previous.signature)
+        rules = [r for r in rules if r.rule.kind != "near_duplicate"]
+    else:
+        signature = content_signature(content)
     context = build_context(
         author=post.author,
         category=category,
         content=content,
         exclude_post_id=post.pk,
         now=now,
-        signature=signature,
-    )
-    rules = active_rules(category_id=category.pk)
-    if is_edit:
-        rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
-    previous = (
-        ContentCheck.objects.filter(post=post)
-        .exclude(revision=revision)
-        .order_by("-created_at")
-        .first()
+        signature=signature if any(r.rule.kind == "near_duplicate" for r in rules) else (),
     )
     reuse = _reusable_verdicts(previous, rules) if previous else None
     findings, checked, reused = run_rules(rules, content, context, reuse=reuse)
@@ -336,7 +368,7 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         post=post,
         author=post.author,
         outcome=outcome,
-        paragraph_fingerprints=[paragraph_fingerprint(p.text) for p in content.paragraphs],
+        paragraph_fingerprints=fingerprints,
         text_hash=text_hash(content),
         signature=list(signature),
         rule_versions={str(r.rule.pk): r.rule.version for r in rules},
@@ -351,6 +383,13 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         for key in lsh_band_keys(signature)
     )
     return outcome
+
+
+def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
+    if not fingerprints:
+        return 0.0
+    before = set(previous.paragraph_fingerprints)
+    return sum(fingerprint not in before for fingerprint in fingerprints) / len(fingerprints)
 
 
 def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> dict:

@@ -1,0 +1,174 @@
+"""Benchmark scenarios. Each is a function that returns a dict of figures; the runner
+prints them as a table and writes them all to JSON."""
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+SCENARIOS: dict[str, Callable[[bool], dict]] = {}
+
+
+def scenario(name: str):
+    def register(function):
+        SCENARIOS[name] = function
+        return function
+
+    return register
+
+
+def _spread(samples: list[float]) -> dict:
+    ordered = sorted(samples)
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p10_ms": round(ordered[len(ordered) // 10] * 1000, 2),
+        "p90_ms": round(ordered[(len(ordered) * 9) // 10] * 1000, 2),
+        "runs": len(ordered),
+    }
+
+
+def _long_post(words: int, rng: random.Random) -> list[str]:
+    vocabulary = (
+        "analysis", "treaty", "region", "assistance", "military", "evidence", "report",
+        "statement", "press", "conference", "policy", "government", "relations", "defence",
+        "territory", "question", "history", "coverage", "narrative", "mutual", "agreement",
+        "conflict", "observers", "technical", "support",
+    )  # fmt: skip
+    paragraphs, total = [], 0
+    while total < words:
+        length = rng.randint(60, 100)
+        sentence = " ".join(rng.choice(vocabulary) for _ in range(length))
+        if rng.random() < 0.3:
+            sentence += f" See https://example{rng.randint(1, 50)}.org/source for more."
+        paragraphs.append(sentence.capitalize() + ".")
+        total += length
+    return paragraphs
+
+
+def _fifty_rules(moderator) -> None:
+    from moderation import services
+
+    rng = random.Random(7)
+    words = [f"term{n}" for n in range(2000)]
+    specs = [("watched_words", {"words": rng.sample(words, 20)}) for _ in range(30)]
+    specs += [
+        ("watched_words", {"words": rng.sample(words, 10), "patterns": [r"buy\s+now\d*"]})
+        for _ in range(5)
+    ]
+    specs += [
+        (
+            "links",
+            {
+                "deny_domains": [f"spam{n}.example"],
+                "max_links_new_member": 2,
+                "new_member_below_trust_level": 1,
+                "allow_domains": [],
+            },
+        )
+        for n in range(5)
+    ]
+    specs += [
+        ("flood", {"per_minute": {"0": 2, "2": 50}, "per_hour": {"2": 500}, "max_identical": 3})
+    ] * 3
+    specs += [("near_duplicate", {"threshold": 0.9, "min_words": 30})] * 2
+    specs += [("premoderation", {"below_trust_level": 1, "first_posts": 3})] * 2
+    specs += [("scorer", {"scorer": "heuristic", "threshold": 0.95})] * 3
+    for index, (kind, params) in enumerate(specs):
+        services.rule_save(
+            actor=moderator,
+            name=f"bench {index} {kind}",
+            kind=kind,
+            params=params,
+            action="flag",
+            enabled=True,
+        )
+
+
+@scenario("moderation_check")
+def moderation_check(quick: bool) -> dict:
+    """A 10,000-word post checked by 50 enabled rules (full check, through the pipeline
+    and the database), then the same post with one paragraph edited."""
+    from django.db import transaction
+
+    from forum.threads import services as thread_services
+    from forum.threads.models import PostRevision
+    from moderation import pipeline
+    from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+
+    rng = random.Random(11)
+    runs = 5 if quick else 15
+    with transaction.atomic():
+        moderator = ModeratorFactory(username=f"bench-mod-{rng.random()}")
+        author = UserFactory(username=f"bench-author-{rng.random()}", trust_level=3)
+        category = CategoryFactory()
+        _fifty_rules(moderator)
+        paragraphs = _long_post(10_000, rng)
+        full, edit, engine_full, engine_edit = [], [], [], []
+        for run in range(runs):
+            thread = thread_services.thread_create(
+                author=author,
+                category=category,
+                title=f"Benchmark {run}",
+                body="\n\n".join(paragraphs),
+            )
+            post = thread.opening_post
+            started = time.perf_counter()
+            pipeline.revision_check(revision_id=post.current_revision_id)
+            full.append(time.perf_counter() - started)
+            changed = list(paragraphs)
+            changed[len(changed) // 2] = "An edited paragraph with new words in it."
+            revision = thread_services.post_edit(
+                editor=author, post=post, body="\n\n".join(changed)
+            )
+            started = time.perf_counter()
+            pipeline.revision_check(revision_id=revision.pk)
+            edit.append(time.perf_counter() - started)
+            checked = PostRevision.objects.get(pk=revision.pk).content_check
+            engine_full.append(_engine_time(post, reuse_from=None))
+            engine_edit.append(_engine_time(post, reuse_from=post.revisions.order_by("number")[0]))
+        transaction.set_rollback(True)
+    full_figures, edit_figures = _spread(full), _spread(edit)
+    engine_full_figures, engine_edit_figures = _spread(engine_full), _spread(engine_edit)
+    return {
+        "words": sum(len(p.split()) for p in paragraphs),
+        "paragraphs": len(paragraphs),
+        "rules": 50,
+        "full_check": full_figures,
+        "one_paragraph_edit": edit_figures,
+        "edit_paragraph_checks": checked.paragraphs_checked,
+        "edit_paragraph_reused": checked.paragraphs_reused,
+        "edit_over_full": round(edit_figures["median_ms"] / full_figures["median_ms"], 3),
+        "rules_only_full": engine_full_figures,
+        "rules_only_edit": engine_edit_figures,
+        "rules_only_edit_over_full": round(
+            engine_edit_figures["median_ms"] / engine_full_figures["median_ms"], 3
+        ),
+        "targets": {"full_check_ms": 50, "edit_over_full": 0.15},
+    }
+
+
+def _engine_time(post, *, reuse_from) -> float:
+    """Time to run the rules alone over the post's current text (parsing included, no
+    database writes): from scratch, or reusing the verdicts of the revision `reuse_from`."""
+    from moderation import pipeline
+    from moderation.content import content_from_html
+    from moderation.models import ContentCheck
+
+    post.refresh_from_db()
+    rules = pipeline.active_rules(category_id=post.thread.category_id)
+    context = pipeline.build_context(
+        author=post.author,
+        category=post.thread.category,
+        content=content_from_html(post.body_html),
+        exclude_post_id=post.pk,
+        now=post.created_at,
+    )
+    reuse = None
+    if reuse_from is not None:
+        previous = ContentCheck.objects.get(revision=reuse_from)
+        reuse = pipeline._reusable_verdicts(previous, rules)
+    html = post.current_revision.body_html
+    started = time.perf_counter()
+    content = content_from_html(html)
+    pipeline.run_rules(rules, content, context, reuse=reuse)
+    return time.perf_counter() - started
