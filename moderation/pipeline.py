@@ -168,30 +168,44 @@ def _similar_candidates(signature, *, exclude_post_id, now) -> tuple:
     return tuple(latest.items())
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """What a previous check of the same post settled: the paragraphs (by fingerprint)
+    it ran the rules in `rule_ids` over, at the same versions, and the verdicts it
+    found there, by fingerprint."""
+
+    rule_ids: frozenset[int]
+    fingerprints: frozenset[str]
+    verdicts: dict[str, list[Verdict]]
+
+
 def run_rules(
     rules: list[ActiveRule],
     content: PostContent,
     context: CheckContext | None,
     *,
-    reuse: dict[tuple[int, str], list[Verdict]] | None = None,
+    reuse: Reuse | None = None,
+    fingerprints: list[str] | None = None,
 ) -> tuple[list[Finding], int, int]:
-    """Run `rules`; return the findings and how many paragraphs were checked and reused.
-    `reuse` maps (rule id, paragraph fingerprint) to the previous revision's verdicts for
-    that paragraph, for paragraphs already checked under the same rule version."""
+    """Run `rules`; return the findings and how many (paragraph, rule) checks were run
+    and how many were reused from `reuse` instead."""
     findings: list[Finding] = []
     checked = reused = 0
     paragraph_rules = [r for r in rules if r.scope == "paragraph"]
-    fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
+    if fingerprints is None:
+        fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
+    settled = [r for r in paragraph_rules if reuse and r.rule.pk in reuse.rule_ids]
+    unsettled = [r for r in paragraph_rules if not (reuse and r.rule.pk in reuse.rule_ids)]
     for paragraph, fingerprint in zip(content.paragraphs, fingerprints, strict=True):
-        for active in paragraph_rules:
-            key = (active.rule.pk, fingerprint)
-            if reuse is not None and key in reuse:
-                reused += 1
-                findings.extend(
-                    Finding(active.rule, _moved(verdict, paragraph.index), fingerprint)
-                    for verdict in reuse[key]
-                )
-                continue
+        to_run = paragraph_rules
+        if reuse is not None and fingerprint in reuse.fingerprints:
+            reused += len(settled)
+            findings.extend(
+                Finding(verdict.rule, _moved(verdict, paragraph.index), fingerprint)
+                for verdict in reuse.verdicts.get(fingerprint, ())
+            )
+            to_run = unsettled
+        for active in to_run:
             checked += 1
             findings.extend(
                 Finding(active.rule, hit, fingerprint)
@@ -297,6 +311,7 @@ def revision_check(*, revision_id: int) -> str:
         revision = (
             PostRevision.objects.select_for_update(of=("self",))
             .select_related("post__thread__category", "post__author")
+            .defer("body_source", "post__body_source", "post__body_html")
             .filter(pk=revision_id)
             .first()
         )
@@ -344,7 +359,9 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         signature=signature if any(r.rule.kind == "near_duplicate" for r in rules) else (),
     )
     reuse = _reusable_verdicts(previous, rules) if previous else None
-    findings, checked, reused = run_rules(rules, content, context, reuse=reuse)
+    findings, checked, reused = run_rules(
+        rules, content, context, reuse=reuse, fingerprints=fingerprints
+    )
     Verdict.objects.bulk_create(
         Verdict(
             revision=revision,
@@ -362,7 +379,7 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         )
         for f in findings
     )
-    outcome = _apply_outcome(post, findings)
+    outcome = _apply_outcome(post, findings, html=revision.body_html)
     ContentCheck.objects.create(
         revision=revision,
         post=post,
@@ -392,29 +409,29 @@ def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
     return sum(fingerprint not in before for fingerprint in fingerprints) / len(fingerprints)
 
 
-def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> dict:
-    """(rule id, paragraph fingerprint) -> verdicts, for every paragraph the previous
-    check ran each unchanged rule over; an empty list means it found nothing there."""
-    same_version = {
+def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> Reuse:
+    """What the previous check settled for the paragraph rules whose version is
+    unchanged since it ran."""
+    same_version = frozenset(
         r.rule.pk
         for r in rules
         if r.scope == "paragraph" and previous.rule_versions.get(str(r.rule.pk)) == r.rule.version
-    }
-    reuse: dict[tuple[int, str], list[Verdict]] = {
-        (rule_id, fingerprint): []
-        for rule_id in same_version
-        for fingerprint in previous.paragraph_fingerprints
-    }
+    )
+    rules_by_id = {r.rule.pk: r.rule for r in rules}
+    verdicts: dict[str, list[Verdict]] = {}
     for verdict in Verdict.objects.filter(
         revision_id=previous.revision_id, rule_id__in=same_version
     ):
-        key = (verdict.rule_id, verdict.paragraph_fingerprint)
-        if key in reuse:
-            reuse[key].append(verdict)
-    return reuse
+        verdict.rule = rules_by_id[verdict.rule_id]
+        verdicts.setdefault(verdict.paragraph_fingerprint, []).append(verdict)
+    return Reuse(
+        rule_ids=same_version,
+        fingerprints=frozenset(previous.paragraph_fingerprints),
+        verdicts=verdicts,
+    )
 
 
-def _apply_outcome(post: Post, findings: list[Finding]) -> str:
+def _apply_outcome(post: Post, findings: list[Finding], *, html: str) -> str:
     """Turn the strongest finding into a state change, a queue item and a log entry."""
     from moderation import services
     from moderation.rules import censor_html
@@ -425,7 +442,7 @@ def _apply_outcome(post: Post, findings: list[Finding]) -> str:
         if censoring:
             rules = {f.rule.pk: compile_rule(f.rule).compiled for f in censoring}
             Post.objects.filter(pk=post.pk).update(
-                body_html=censor_html(post.body_html, list(rules.values()))
+                body_html=censor_html(html, list(rules.values()))
             )
             log_record(
                 actor=None,
