@@ -15,6 +15,10 @@ def target_of(obj) -> tuple[str, int, str]:
     return type_name, obj.pk, str(obj)[:200]
 
 
+# Decisions on a post that its author hears of.
+_TOLD_TO_AUTHOR = frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"})
+
+
 def log_record(
     *,
     actor,
@@ -25,9 +29,10 @@ def log_record(
     details: dict | None = None,
 ) -> ModerationLogEntry:
     """Append one decision. `actor` is None for automatic decisions, which name the
-    rule (and its version) behind them."""
+    rule (and its version) behind them. A decision on a post is also told to its author
+    (in the same transaction, so a rolled-back decision tells nobody)."""
     target_type, target_id, label = target_of(target)
-    return ModerationLogEntry.objects.create(
+    entry = ModerationLogEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=target_type,
@@ -38,3 +43,13 @@ def log_record(
         rule_version=rule.version if rule is not None else None,
         details=details or {},
     )
+    if target_type == "post" and action in _TOLD_TO_AUTHOR and target.author_id != entry.actor_id:
+        from forum.notifications.services import notify_direct
+
+        notify_direct(
+            recipient_id=target.author_id,
+            kind="post_moderated",
+            post=target,
+            event=f"decision:{entry.pk}",
+        )
+    return entry

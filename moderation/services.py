@@ -114,10 +114,21 @@ def review_item_decide(
 def reports_resolve(*, post: Post, upheld: bool) -> int:
     """Close the open reports on `post`: upheld when the post was removed, dismissed
     when it was approved."""
+    from forum.notifications.services import notify_direct
+
     status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
-    return Report.objects.filter(post=post, status=Report.Status.OPEN).update(
+    open_reports = list(Report.objects.filter(post=post, status=Report.Status.OPEN))
+    Report.objects.filter(pk__in=[r.pk for r in open_reports]).update(
         status=status, resolved_at=timezone.now()
     )
+    for report in open_reports:
+        notify_direct(
+            recipient_id=report.reporter_id,
+            kind="report_resolved",
+            post=post,
+            event=f"report:{report.pk}",
+        )
+    return len(open_reports)
 
 
 def post_make_visible(*, post: Post, reason: str = "") -> bool:

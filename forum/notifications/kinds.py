@@ -72,3 +72,23 @@ NEW_THREAD = register(
         priority=10,
     )
 )
+
+# Moderation outcomes reach the member concerned directly, not through the fan-out.
+POST_MODERATED = register(
+    NotificationKind(
+        "post_moderated",
+        "A moderator's decision on your post in “{thread}”",
+        "{count} moderation decisions on your posts in “{thread}”",
+        collapses=False,
+        priority=50,
+    )
+)
+REPORT_RESOLVED = register(
+    NotificationKind(
+        "report_resolved",
+        "Your report on a post in “{thread}” was resolved",
+        "{count} of your reports in “{thread}” were resolved",
+        collapses=False,
+        priority=50,
+    )
+)

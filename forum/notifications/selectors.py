@@ -79,13 +79,20 @@ def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> dict[int, 
     return chosen
 
 
+# Moderation outcomes about one's own post or report show whatever the post's state.
+DIRECT_KINDS = ("post_moderated", "report_resolved")
+
+
 def inbox(*, user) -> QuerySet[Notification]:
     """`user`'s notifications, newest first, leaving out those whose post is no longer
-    visible (hidden or removed after the fan-out)."""
+    visible (hidden or removed after the fan-out), except decisions about their own
+    posts and reports."""
     return (
         Notification.objects.filter(recipient=user)
         .filter(
-            Q(post__isnull=True) | Q(post__state=PostState.VISIBLE, post__deleted_at__isnull=True)
+            Q(post__isnull=True)
+            | Q(kind__in=DIRECT_KINDS)
+            | Q(post__state=PostState.VISIBLE, post__deleted_at__isnull=True)
         )
         .select_related("actor", "thread", "post")
         .order_by("-updated_at", "-pk")

@@ -6,7 +6,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from forum.notifications.kinds import KINDS
-from forum.notifications.models import CategoryWatch, Notification, ThreadWatch, WatchLevel
+from forum.notifications.models import (
+    CategoryWatch,
+    Delivery,
+    Notification,
+    ThreadWatch,
+    WatchLevel,
+)
 
 BATCH_SIZE = 1000
 
@@ -88,3 +94,28 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def notify_direct(*, recipient_id: int, kind: str, post, event: str) -> bool:
+    """Tell one member about `event` on `post` (a moderation outcome), once per event.
+    Unlike fan-out notifications these concern content the member may no longer be able
+    to see (their own removed post), so they are shown whatever the post's state."""
+    now = timezone.now()
+    with transaction.atomic():
+        _, created = Delivery.objects.get_or_create(
+            recipient_id=recipient_id,
+            event_key=f"{event}:{post.pk}"[:64],
+            defaults={"created_at": now},
+        )
+        if not created:
+            return False
+        Notification.objects.create(
+            recipient_id=recipient_id,
+            kind=kind,
+            thread_id=post.thread_id,
+            post=post,
+            collapse_key=f"{event}:{post.pk}"[:64],
+            created_at=now,
+            updated_at=now,
+        )
+    return True

@@ -146,3 +146,83 @@ def test_big_fan_out_is_split_into_batches(publish, member, monkeypatch):
 
     assert fan_out_post.apply(args=[reply.pk]).get() == 3
     assert Notification.objects.filter(kind="new_post").count() == 25
+
+
+def test_tracking_and_normal_levels_hear_only_what_is_addressed_to_them(publish, member):
+    thread = publish(make_thread, author=member)
+    tracker, normal = UserFactory(username="tracker"), UserFactory(username="normal")
+    services.watch_set(user=tracker, thread=thread, level=WatchLevel.TRACKING)
+    services.watch_set(user=normal, thread=thread, level=WatchLevel.NORMAL)
+
+    publish(make_reply, thread=thread, author=member, body="General news")
+    assert kinds_for(tracker) == [] and kinds_for(normal) == []
+
+    publish(make_reply, thread=thread, author=member, body="@normal and @tracker, look")
+    assert kinds_for(tracker) == [("mention", 1)] and kinds_for(normal) == [("mention", 1)]
+
+
+def test_a_batch_cut_short_by_a_crash_loses_nothing_on_retry(publish, member, monkeypatch):
+    from django.db import connection
+
+    thread = publish(make_thread, author=member)
+    watchers = UserFactory.create_batch(5)
+    for watcher in watchers:
+        services.watch_set(user=watcher, thread=thread, level=WatchLevel.WATCHING)
+    with _no_fan_out(monkeypatch):
+        reply = publish(make_reply, thread=thread, author=member)
+
+    real_cursor = connection.cursor
+    calls = {"n": 0}
+
+    def crash_after_deliveries(*args, **kwargs):
+        cursor = real_cursor(*args, **kwargs)
+        original = cursor.execute
+
+        def execute(sql, params=None):
+            if "notifications_notification" in sql:
+                raise RuntimeError("worker killed mid-batch")
+            return original(sql, params)
+
+        cursor.execute = execute
+        calls["n"] += 1
+        return cursor
+
+    monkeypatch.setattr(connection, "cursor", crash_after_deliveries)
+    with pytest.raises(RuntimeError):
+        services.deliver_batch(post=reply, kind="new_post", recipient_ids=[w.pk for w in watchers])
+    monkeypatch.undo()
+    assert Notification.objects.filter(post=reply).count() == 0
+
+    assert (
+        services.deliver_batch(post=reply, kind="new_post", recipient_ids=[w.pk for w in watchers])
+        == 5
+    )
+    assert Notification.objects.filter(post=reply).count() == 5
+
+
+class _no_fan_out:
+    """Within the block, visible posts enqueue no fan-out (the test runs it by hand)."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+
+    def __enter__(self):
+        self.monkeypatch.setattr("forum.threads.services._enqueue_fan_out", lambda post_id: None)
+
+    def __exit__(self, *exc):
+        self.monkeypatch.undo()
+
+
+def test_authors_and_reporters_hear_moderation_outcomes(member, other_member, moderator):
+    from moderation import actions
+    from moderation import services as moderation_services
+
+    post = make_reply(thread=make_thread(author=member), author=member, body="Hot take")
+    moderation_services.report_file(reporter=other_member, post=post, reason="abuse")
+
+    actions.perform("remove", actor=moderator, target=post, reason="Abusive")
+
+    assert kinds_for(member) == [("post_moderated", 1)]
+    assert kinds_for(other_member) == [("report_resolved", 1)]
+    # The author still sees the decision although the post is no longer visible.
+    assert selectors.unread_count(user=member) == 1
