@@ -2,6 +2,7 @@ from django.urls import path
 
 from forum.notifications import api as notifications_api
 from forum.threads import api as threads_api
+from forum.webhooks import api as webhooks_api
 from moderation import api as moderation_api
 
 app_name = "api"
@@ -46,4 +47,12 @@ urlpatterns = [
         name="mod-sanction-lift",
     ),
     path("moderation/log/", moderation_api.LogView.as_view(), name="mod-log"),
+    path("webhooks/", webhooks_api.WebhookListCreateView.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks_api.WebhookDetailView.as_view(), name="webhook-detail"),
+    path(
+        "webhooks/<int:pk>/deliveries/",
+        webhooks_api.WebhookDeliveryListView.as_view(),
+        name="webhook-deliveries",
+    ),
+    path("webhooks/<int:pk>/ping/", webhooks_api.WebhookPingView.as_view(), name="webhook-ping"),
 ]

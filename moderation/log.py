@@ -19,6 +19,10 @@ def target_of(obj) -> tuple[str, int, str]:
 _TOLD_TO_AUTHOR = frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"})
 
 
+# Decisions on a post that integrators' webhooks hear of.
+_WEBHOOK_EVENTS = {"hide": "post.hidden", "remove": "post.removed", "reject": "post.removed"}
+
+
 def log_record(
     *,
     actor,
@@ -51,5 +55,15 @@ def log_record(
             kind="post_moderated",
             post=target,
             event=f"decision:{entry.pk}",
+        )
+    if target_type == "post" and action in _WEBHOOK_EVENTS:
+        from forum.webhooks import payloads
+        from forum.webhooks.services import webhook_event
+
+        event = _WEBHOOK_EVENTS[action]
+        webhook_event(
+            event=event,
+            event_id=f"{event}:{target.pk}:{entry.pk}",
+            payload=payloads.post_payload(target),
         )
     return entry

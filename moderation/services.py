@@ -174,6 +174,14 @@ def report_file(
     except IntegrityError as exc:
         raise Conflict("You have already reported this post.", code="already_reported") from exc
     _hide_if_reported_enough(post)
+    from forum.webhooks import payloads
+    from forum.webhooks.services import webhook_event
+
+    webhook_event(
+        event="report.filed",
+        event_id=f"report.filed:{report.pk}",
+        payload=payloads.report_payload(report),
+    )
     return report
 
 

@@ -191,6 +191,7 @@ def celery_worker_process(transactional_db, tmp_path):
         "DJANGO_SETTINGS_MODULE": "forum.settings.test",
         "DATABASE_URL": _database_url_for_test_db(),
         "PARLEY_CELERY_EAGER": "false",
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
         "PYTHONPATH": str(ROOT),
     }
     log = (tmp_path / "worker.log").open("w")

@@ -14,6 +14,7 @@ def fan_out_post(post_id: int) -> int:
         return 0
     if post.thread.state != PostState.VISIBLE or post.thread.is_deleted:
         return 0
+    _tell_integrators(post)
     by_kind: dict[str, list[int]] = {}
     for user_id, kind in selectors.fanout_recipients(post=post).items():
         by_kind.setdefault(kind, []).append(user_id)
@@ -53,3 +54,22 @@ def send_digest(user_id: int) -> int:
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     return email.digest_send(user=user) if user else 0
+
+
+def _tell_integrators(post: Post) -> None:
+    """Webhooks hear of a post when it becomes visible, exactly when members do; the
+    event ids make a rerun of this task harmless."""
+    from forum.webhooks import payloads
+    from forum.webhooks.services import webhook_event
+
+    webhook_event(
+        event="post.created",
+        event_id=f"post.created:{post.pk}",
+        payload=payloads.post_payload(post),
+    )
+    if post.is_opening_post:
+        webhook_event(
+            event="thread.created",
+            event_id=f"thread.created:{post.thread_id}",
+            payload=payloads.thread_payload(post.thread),
+        )

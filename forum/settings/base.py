@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "forum.accounts",
     "forum.threads",
     "forum.notifications",
+    "forum.webhooks",
     "forum.web",
     "moderation",
 ]
@@ -172,6 +173,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
         "args": ["weekly"],
     },
+    "webhooks-sweep-due-deliveries": {
+        "task": "webhooks.sweep_due_deliveries",
+        "schedule": 60.0,
+    },
     "accounts-refresh-trust-levels": {
         "task": "accounts.refresh_trust_levels",
         "schedule": 3600.0,
@@ -223,6 +228,12 @@ PARLEY = {
     # Revisions left unchecked longer than this are re-enqueued by the sweep.
     "UNCHECKED_REVISION_GRACE_SECONDS": env_int("UNCHECKED_REVISION_GRACE_SECONDS", 120),
 }
+
+# Webhooks never reach private, loopback or link-local addresses (SSRF); only a
+# developer's machine may allow them, to try a receiver on localhost.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+# A webhook whose attempts fail this many times in a row is disabled.
+WEBHOOKS_DISABLE_AFTER_FAILURES = env_int("WEBHOOKS_DISABLE_AFTER_FAILURES", 10)
 
 LOGGING = {
     "version": 1,

@@ -25,3 +25,6 @@ WHITENOISE_AUTOREFRESH = True
 # A live server thread must not keep its connection open past the test, or the test
 # database cannot be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
+# The integration tests' worker delivers webhooks to a receiver on 127.0.0.1.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)

@@ -24,14 +24,16 @@ def test_held_post_notifies_watchers_only_after_approval(
     assert held.state == PostState.PENDING
     item = wait_for(lambda: ReviewItem.objects.filter(post=held, state="pending").first())
     assert ContentCheck.objects.get(post=held).outcome == "queued"
-    assert not Notification.objects.filter(post=held).exists()
+    watchers = Notification.objects.filter(post=held).exclude(recipient=newcomer)
+    assert not watchers.exists()
+    # The author alone hears that the post is held.
+    assert Notification.objects.get(post=held, recipient=newcomer).kind == "post_moderated"
 
     services.review_item_decide(moderator=moderator, item=item, approve=True)
 
     def watchers_told():
-        return set(
-            Notification.objects.filter(post=held).values_list("recipient__username", flat=True)
-        )
+        told = Notification.objects.filter(post=held).exclude(recipient=newcomer)
+        return set(told.values_list("recipient__username", flat=True))
 
     assert wait_for(lambda: watchers_told() == {"member", "other"} or None)
     held.refresh_from_db()

@@ -1,0 +1,31 @@
+"""The events an integrator can subscribe to. Adding one is an entry here and a call to
+`services.webhook_event` where it happens; nothing else branches on event names."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Audience(StrEnum):
+    MEMBERS = "members"
+    MODERATORS = "moderators"
+
+
+@dataclass(frozen=True)
+class EventKind:
+    description: str
+    audience: Audience = Audience.MEMBERS
+
+
+EVENTS: dict[str, EventKind] = {
+    "post.created": EventKind("A post became visible to readers."),
+    # Members may hear that a post they could read was taken down, so that mirrors and
+    # search indexes can drop it too; the payload carries ids only.
+    "post.hidden": EventKind("A visible post was hidden pending a moderator's decision."),
+    "post.removed": EventKind("A visible post was removed by a moderator."),
+    # Who reports what is moderation business, never a member's.
+    "report.filed": EventKind("A member reported a post.", audience=Audience.MODERATORS),
+    "thread.created": EventKind("A thread became visible to readers."),
+}
+
+# Sent on request to check a receiver; nobody subscribes to it.
+PING = "ping"
