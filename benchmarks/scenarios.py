@@ -175,3 +175,89 @@ def _engine_time(post, *, reuse_from) -> float:
         rules = [r for r in rules if r.rule.kind != "near_duplicate"]
     pipeline.run_rules(rules, content, context, reuse=reuse)
     return time.perf_counter() - started
+
+
+@scenario("fan_out")
+def fan_out(quick: bool) -> dict:
+    """A reply in a thread with N watchers: the fan-out task (recipients in one query,
+    batches of 1,000, one INSERT per table per batch) run in-process, against a raw
+    COPY of the same number of notification rows into the same table."""
+    from django.db import connection, transaction
+
+    from forum.accounts.models import User
+    from forum.notifications.models import Notification, ThreadWatch, WatchLevel
+    from forum.notifications.tasks import fan_out_post
+    from forum.threads import services as thread_services
+    from tests.factories import CategoryFactory, UserFactory
+
+    sizes = [10_000] if quick else [10_000, 100_000]
+    figures: dict = {}
+    for size in sizes:
+        with transaction.atomic():
+            author = UserFactory(username=f"fan-author-{size}", trust_level=3)
+            thread = thread_services.thread_create(
+                author=author, category=CategoryFactory(), title="Fan-out", body="Watched."
+            )
+            User.objects.bulk_create(
+                User(username=f"w{size}-{n}", password="!", trust_level=1) for n in range(size)
+            )
+            watchers = User.objects.filter(username__startswith=f"w{size}-").values_list(
+                "pk", flat=True
+            )
+            ThreadWatch.objects.bulk_create(
+                ThreadWatch(user_id=pk, thread=thread, level=WatchLevel.WATCHING) for pk in watchers
+            )
+            reply = thread_services.post_create(author=author, thread=thread, body="News!")
+            from forum.notifications import selectors
+
+            started = time.perf_counter()
+            selectors.fanout_recipients(post=reply)
+            recipients_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            fan_out_post.apply(args=[reply.pk])
+            fan_out_seconds = time.perf_counter() - started
+            written = Notification.objects.filter(post=reply).count()
+            copy_seconds = _copy_notifications(connection, list(watchers), thread, reply)
+            transaction.set_rollback(True)
+        fan_rate, copy_rate = written / fan_out_seconds, size / copy_seconds
+        figures[str(size)] = {
+            "notifications_written": written,
+            "fan_out_seconds": round(fan_out_seconds, 2),
+            "of_which_recipient_query_seconds": round(recipients_seconds, 2),
+            "notifications_per_second": round(fan_rate),
+            "copy_rows_per_second": round(copy_rate),
+            "fan_out_over_copy": round(fan_rate / copy_rate, 3),
+        }
+    figures["target_fan_out_over_copy"] = 0.30
+    return figures
+
+
+def _copy_notifications(connection, recipient_ids, thread, post) -> float:
+    """The floor: COPY one notification row per recipient into the same table, with the
+    same indexes, under collapse keys no real notification uses."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        return float("nan")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        with cursor.copy(
+            "COPY notifications_notification (recipient_id, kind, actor_id, thread_id, "
+            "post_id, collapse_key, count, created_at, updated_at) FROM STDIN"
+        ) as copy:
+            for recipient_id in recipient_ids:
+                copy.write_row(
+                    (
+                        recipient_id,
+                        "new_post",
+                        post.author_id,
+                        thread.pk,
+                        post.pk,
+                        f"bench:{post.pk}",
+                        1,
+                        now,
+                        now,
+                    )
+                )
+        return time.perf_counter() - started

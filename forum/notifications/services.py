@@ -14,7 +14,7 @@ from forum.notifications.models import (
     WatchLevel,
 )
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 
 
 def watch_set(*, user, level: str, thread=None, category=None) -> bool:
@@ -47,44 +47,85 @@ def watch_auto(*, user, thread) -> None:
 def deliver_batch(*, post, kind: str, recipient_ids: list[int]) -> int:
     """Notify `recipient_ids` of `post` as `kind`, each at most once ever: a delivery row
     per (recipient, post) is inserted first and only members not yet told get (or have
-    folded into) a notification. One transaction, one statement per table, so a retried
-    or duplicated batch, or one cut short by a crash, never duplicates or loses one.
-    Returns how many members were newly told."""
+    folded into) a notification. One transaction, so a retried or duplicated batch, or
+    one cut short by a crash, never duplicates or loses one. Returns how many members
+    were newly told."""
     if not recipient_ids:
         return 0
-    now = timezone.now()
     notification_kind = KINDS[kind]
-    collapse_key = (
-        f"{kind}:thread:{post.thread_id}"
-        if notification_kind.collapses
-        else f"{kind}:post:{post.pk}"
-    )
-    event_key = f"post:{post.pk}"
+    values = {
+        "ids": list(recipient_ids),
+        "event": f"post:{post.pk}",
+        "kind": kind,
+        "actor": post.author_id,
+        "thread": post.thread_id,
+        "post": post.pk,
+        "key": (
+            f"{kind}:thread:{post.thread_id}"
+            if notification_kind.collapses
+            else f"{kind}:post:{post.pk}"
+        ),
+        "now": timezone.now(),
+    }
     with transaction.atomic(), connection.cursor() as cursor:
-        rows = ", ".join(["(%s, %s, %s)"] * len(recipient_ids))
-        cursor.execute(
-            f"INSERT INTO notifications_delivery (recipient_id, event_key, created_at) "  # noqa: S608
-            f"VALUES {rows} ON CONFLICT (recipient_id, event_key) DO NOTHING "
-            f"RETURNING recipient_id",
-            list(itertools.chain.from_iterable((rid, event_key, now) for rid in recipient_ids)),
-        )
-        fresh = [row[0] for row in cursor.fetchall()]
-        if not fresh:
-            return 0
-        rows = ", ".join(["(%s, %s, %s, %s, %s, %s, 1, %s, %s)"] * len(fresh))
-        params = itertools.chain.from_iterable(
-            (rid, kind, post.author_id, post.thread_id, post.pk, collapse_key, now, now)
-            for rid in fresh
-        )
-        cursor.execute(
-            "INSERT INTO notifications_notification "  # noqa: S608
-            "(recipient_id, kind, actor_id, thread_id, post_id, collapse_key, count, "
-            f"created_at, updated_at) VALUES {rows} "
-            "ON CONFLICT (recipient_id, collapse_key) WHERE read_at IS NULL DO UPDATE SET "
-            "count = notifications_notification.count + 1, post_id = excluded.post_id, "
-            "actor_id = excluded.actor_id, updated_at = excluded.updated_at",
-            list(params),
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(_DELIVER_POSTGRESQL, values)
+            return cursor.rowcount
+        return _deliver_portable(cursor, values)
+
+
+# One round trip: the recipients travel as one array, the deliveries that were new feed
+# the notification upsert directly, and nothing comes back to Python.
+_DELIVER_POSTGRESQL = """
+WITH fresh AS (
+    INSERT INTO notifications_delivery (recipient_id, event_key, created_at)
+    SELECT recipient, %(event)s, %(now)s FROM unnest(%(ids)s::bigint[]) AS recipient
+    ON CONFLICT (recipient_id, event_key) DO NOTHING
+    RETURNING recipient_id
+)
+INSERT INTO notifications_notification
+    (recipient_id, kind, actor_id, thread_id, post_id, collapse_key, count, created_at,
+     updated_at)
+SELECT recipient_id, %(kind)s, %(actor)s, %(thread)s, %(post)s, %(key)s, 1, %(now)s, %(now)s
+FROM fresh
+ON CONFLICT (recipient_id, collapse_key) WHERE read_at IS NULL DO UPDATE SET
+    count = notifications_notification.count + 1, post_id = excluded.post_id,
+    actor_id = excluded.actor_id, updated_at = excluded.updated_at
+"""
+
+
+def _deliver_portable(cursor, values: dict) -> int:
+    """The same in two statements, for SQLite (no data-changing CTEs)."""
+    ids = values["ids"]
+    rows = ", ".join(["(%s, %s, %s)"] * len(ids))
+    cursor.execute(
+        f"INSERT INTO notifications_delivery (recipient_id, event_key, created_at) "  # noqa: S608
+        f"VALUES {rows} ON CONFLICT (recipient_id, event_key) DO NOTHING "
+        f"RETURNING recipient_id",
+        list(itertools.chain.from_iterable((rid, values["event"], values["now"]) for rid in ids)),
+    )
+    fresh = [row[0] for row in cursor.fetchall()]
+    if not fresh:
+        return 0
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, 1, %s, %s)"] * len(fresh))
+    row = (
+        values["kind"],
+        values["actor"],
+        values["thread"],
+        values["post"],
+        values["key"],
+        values["now"],
+        values["now"],
+    )
+    cursor.execute(
+        "INSERT INTO notifications_notification "  # noqa: S608
+        "(recipient_id, kind, actor_id, thread_id, post_id, collapse_key, count, "
+        f"created_at, updated_at) VALUES {rows} "
+        "ON CONFLICT (recipient_id, collapse_key) WHERE read_at IS NULL DO UPDATE SET "
+        "count = notifications_notification.count + 1, post_id = excluded.post_id, "
+        "actor_id = excluded.actor_id, updated_at = excluded.updated_at",
+        list(itertools.chain.from_iterable((rid, *row) for rid in fresh)),
+    )
     return len(fresh)
 
 
