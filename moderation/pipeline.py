@@ -444,6 +444,7 @@ def _apply_outcome(post: Post, findings: list[Finding], *, html: str) -> str:
             Post.objects.filter(pk=post.pk).update(
                 body_html=censor_html(html, list(rules.values()))
             )
+            thread_services.thread_touch(thread_id=post.thread_id)
             log_record(
                 actor=None,
                 action="censor",

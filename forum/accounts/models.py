@@ -54,3 +54,21 @@ class User(AbstractUser):
     @property
     def is_moderator(self) -> bool:
         return self.is_superuser or self.role in (self.Role.MODERATOR, self.Role.ADMIN)
+
+
+class ApiToken(models.Model):
+    """A personal API token. Only a SHA-256 digest of the token is stored; the token
+    itself is shown once, when it is created."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the token, so a member can tell their tokens apart.
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True)
+    read_only = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,12 +1,14 @@
 """Writes to accounts: creating members, roles, trust levels."""
 
 import datetime as dt
+import hashlib
+import secrets
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from forum.accounts.models import User
+from forum.accounts.models import ApiToken, User
 
 
 @transaction.atomic
@@ -81,3 +83,189 @@ def user_refresh_trust_level(*, user: User, now: dt.datetime | None = None) -> b
 def user_set_password(*, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
+
+
+TOKEN_PREFIX = "parley_"  # noqa: S105 (a label, not a secret)
+MAX_TOKENS_PER_MEMBER = 20
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[ApiToken, str]:
+    """Create a personal API token. Returns the stored row and the token itself, which
+    is shown once: only its digest is kept."""
+    from forum.core.errors import PermissionDenied
+    from forum.core.text import clean_text
+
+    name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
+    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_MEMBER:
+        raise PermissionDenied(
+            f"You have {MAX_TOKENS_PER_MEMBER} tokens already; revoke one first.",
+            code="too_many_tokens",
+        )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=token[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(token),
+        read_only=read_only,
+    )
+    return row, token
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of `user`'s tokens. Returns False if it was already revoked; another
+    member's token is NotFound."""
+    from forum.core.errors import NotFound
+
+    row = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if row is None:
+        raise NotFound("No such token.")
+    return bool(
+        ApiToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+    )
+
+
+# --- sign-up and profile (web UI) -----------------------------------------------------
+
+USERNAME_MAX_LENGTH = 150
+
+
+def _clean_username(username: object) -> str:
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+    from django.core.exceptions import ValidationError
+
+    from forum.core.text import clean_text
+
+    username = clean_text(
+        username, field="username", min_length=1, max_length=USERNAME_MAX_LENGTH, multiline=False
+    )
+    try:
+        UnicodeUsernameValidator()(username)
+    except ValidationError as exc:
+        from forum.core.errors import ValidationFailed
+
+        raise ValidationFailed.for_field("username", exc.messages[0], code="invalid") from exc
+    return username
+
+
+def _clean_email(email: object) -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from forum.core.errors import ValidationFailed
+    from forum.core.text import clean_text
+
+    email = clean_text(email, field="email", min_length=1, max_length=254, multiline=False)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationFailed.for_field(
+            "email", "Enter a valid e-mail address.", code="invalid"
+        ) from exc
+    return User.objects.normalize_email(email)
+
+
+def user_signup(*, username: object, email: object, password: str) -> User | None:
+    """Create an inactive trust level 0 member who becomes active by confirming `email`.
+
+    Returns None, creating nothing, when `email` already belongs to an account: the
+    caller answers exactly as for a new account (and may tell that address's owner), so
+    sign-up never reveals which addresses are registered. A taken username is refused
+    with a field error; usernames are public anyway."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    from forum.core.errors import ValidationFailed
+
+    username = _clean_username(username)
+    email = _clean_email(email)
+    if not isinstance(password, str) or not password:
+        raise ValidationFailed.for_field("password", "This field is required.", code="required")
+    candidate = User(username=username, email=email)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "password: " + " ".join(exc.messages),
+            code="weak_password",
+            fields={"password": list(exc.messages)},
+        ) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationFailed.for_field(
+            "username", "This username is taken; choose another.", code="username_taken"
+        )
+    if User.objects.filter(email__iexact=email).exists():
+        return None
+    candidate.set_password(password)
+    candidate.is_active = False
+    candidate.trust_level = 0
+    try:
+        with transaction.atomic():
+            candidate.save()
+    except IntegrityError as exc:  # the same username, sent twice at once
+        raise ValidationFailed.for_field(
+            "username", "This username is taken; choose another.", code="username_taken"
+        ) from exc
+    return candidate
+
+
+def user_activate(*, user: User) -> bool:
+    """Activate `user` after they confirmed their e-mail address. Returns False when
+    they were active already."""
+    if user.is_active:
+        return False
+    User.objects.filter(pk=user.pk).update(is_active=True)
+    user.is_active = True
+    return True
+
+
+DISPLAY_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 2000
+
+
+def user_update_profile(
+    *,
+    user: User,
+    display_name: object,
+    bio: object,
+    email_frequency: object,
+    auto_watch_threads: bool,
+) -> bool:
+    """Change `user`'s own settings, saving only the fields that changed. Returns False
+    when nothing changed."""
+    from forum.accounts.models import EmailFrequency
+    from forum.core.errors import ValidationFailed
+    from forum.core.text import clean_text
+
+    display_name = clean_text(
+        display_name,
+        field="display_name",
+        min_length=0,
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        multiline=False,
+    )
+    bio = clean_text(bio, field="bio", min_length=0, max_length=BIO_MAX_LENGTH, multiline=True)
+    if email_frequency not in EmailFrequency.values:
+        raise ValidationFailed.for_field(
+            "email_frequency",
+            f"Choose one of: {', '.join(EmailFrequency.values)}.",
+            code="invalid_choice",
+        )
+    wanted = {
+        "display_name": display_name,
+        "bio": bio,
+        "email_frequency": email_frequency,
+        "auto_watch_threads": bool(auto_watch_threads),
+    }
+    changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, wanted[name])
+    if changed:
+        user.save(update_fields=changed)
+    return bool(changed)

@@ -28,3 +28,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # The integration tests' worker delivers webhooks to a receiver on 127.0.0.1.
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
+
+# Tests make many requests quickly; the throttling test sets its own low rates.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
+}

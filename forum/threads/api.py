@@ -1,6 +1,8 @@
 """Public API for categories, threads and posts. Thin views: input serializer, one
 service or selector call, output serializer; refusals come from ForumError."""
 
+import hashlib
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.pagination import CursorPagination
@@ -8,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.core import permissions
 from forum.threads import selectors, services
 from forum.threads.models import Category, Thread
 
@@ -62,6 +65,13 @@ class PostSerializer(serializers.Serializer):
         return view.post.state_reason if view.can_read else ""
 
 
+class PostPageSerializer(serializers.Serializer):
+    results = PostSerializer(many=True)
+    next_after = serializers.CharField(
+        allow_null=True, help_text="Pass as `after` for the next page; null on the last page."
+    )
+
+
 class ThreadCreateSerializer(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
     title = serializers.CharField(trim_whitespace=False)
@@ -101,30 +111,55 @@ class ThreadListCreateView(generics.ListAPIView):
         return Response(ThreadSerializer(thread).data, status=201)
 
 
+def _etag(request: Request, thread: Thread, *parts: str) -> str:
+    """A validator for what `request.user` sees of `thread`: the thread's version (which
+    rises with any change to it or its posts) and whose view it is, since members see
+    their own pending posts and moderators see everything."""
+    viewer = "m" if permissions.is_moderator(request.user) else (request.user.pk or "a")
+    # Parts come from the query string: hashed, so the header never carries their text.
+    extra = hashlib.blake2b("\x00".join(parts).encode(), digest_size=6).hexdigest()
+    return f'"{thread.pk}-{thread.version}-{viewer}-{extra}"'
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    sent = request.headers.get("If-None-Match", "")
+    return etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")} or sent == "*"
+
+
+def _with_etag(request: Request, etag: str, build) -> Response:
+    response = Response(status=304) if _not_modified(request, etag) else Response(build())
+    response["ETag"] = etag
+    # Members' views differ, so shared caches must not hand one member's to another.
+    response["Cache-Control"] = "private, no-cache"
+    response["Vary"] = "Authorization, Cookie"
+    return response
+
+
 class ThreadDetailView(APIView):
-    @extend_schema(responses=ThreadSerializer)
+    @extend_schema(responses={200: ThreadSerializer, 304: None})
     def get(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
-        return Response(ThreadSerializer(thread).data)
+        return _with_etag(request, _etag(request, thread), lambda: ThreadSerializer(thread).data)
 
 
 class ThreadPostsView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("after", str, description="The `next_after` of a page.")],
-        responses=PostSerializer(many=True),
+        responses={200: PostPageSerializer, 304: None},
     )
     def get(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
-        page = selectors.thread_posts_page(
-            user=request.user, thread=thread, after_path=request.query_params.get("after", "")
-        )
-        full = len(page) == selectors.POSTS_PAGE_SIZE
-        return Response(
-            {
+        after = request.query_params.get("after", "")
+
+        def build() -> dict:
+            page = selectors.thread_posts_page(user=request.user, thread=thread, after_path=after)
+            full = len(page) == selectors.POSTS_PAGE_SIZE
+            return {
                 "results": PostSerializer(page, many=True).data,
                 "next_after": page[-1].post.path if full else None,
             }
-        )
+
+        return _with_etag(request, _etag(request, thread, "posts", after), build)
 
     @extend_schema(request=ReplyCreateSerializer, responses={201: PostSerializer})
     def post(self, request: Request, pk: int) -> Response:

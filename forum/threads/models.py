@@ -53,6 +53,9 @@ class Thread(models.Model):
     last_position = models.PositiveIntegerField(default=0)
     last_activity_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Rises with every change to the thread or any of its posts: readers' caches and
+    # ETags are keyed on it.
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [

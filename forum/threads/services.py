@@ -249,7 +249,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         )
         Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
-        thread_changes = {"last_position": position}
+        thread_changes = {"last_position": position, "version": F("version") + 1}
         if state == PostState.VISIBLE:
             thread_changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
             _count_author_post(author.pk, +1, when=now)
@@ -305,6 +305,7 @@ def post_edit(
         )
         if new_title is not None:
             Thread.objects.filter(pk=thread.pk).update(title=new_title, slug=_slug_for(new_title))
+        thread_touch(thread_id=thread.pk)
         _after_commit_check(revision.pk)
     post.refresh_from_db()
     if new_title is not None:
@@ -360,8 +361,16 @@ def thread_refresh_counters(*, thread_id: int) -> None:
     summary = replies.aggregate(last=Max("created_at"))
     thread = Thread.objects.get(pk=thread_id)
     Thread.objects.filter(pk=thread_id).update(
-        reply_count=replies.count(), last_activity_at=summary["last"] or thread.created_at
+        reply_count=replies.count(),
+        last_activity_at=summary["last"] or thread.created_at,
+        version=F("version") + 1,
     )
+
+
+def thread_touch(*, thread_id: int) -> None:
+    """Mark that something in the thread changed, so cached renderings and ETags of it
+    stop matching."""
+    Thread.objects.filter(pk=thread_id).update(version=F("version") + 1)
 
 
 def thread_set_flags(
@@ -375,7 +384,7 @@ def thread_set_flags(
         changes["is_pinned"] = is_pinned
     if not changes:
         return False
-    Thread.objects.filter(pk=thread.pk).update(**changes)
+    Thread.objects.filter(pk=thread.pk).update(**changes, version=F("version") + 1)
     for name, value in changes.items():
         setattr(thread, name, value)
     return True
@@ -384,7 +393,7 @@ def thread_set_flags(
 def thread_move(*, thread: Thread, category: Category) -> bool:
     if thread.category_id == category.pk:
         return False
-    Thread.objects.filter(pk=thread.pk).update(category=category)
+    Thread.objects.filter(pk=thread.pk).update(category=category, version=F("version") + 1)
     thread.category = category
     return True
 

@@ -21,7 +21,7 @@ def test_members_get_403_and_anonymous_callers_are_refused(api, member):
         "/api/v1/moderation/log/",
         "/api/v1/moderation/actions/",
     ):
-        assert api.get(path).status_code == 403
+        assert api.get(path).status_code == 401
     api.force_authenticate(member)
     response = api.get("/api/v1/moderation/queue/")
     assert response.status_code == 403

@@ -106,7 +106,7 @@ def test_anonymous_cannot_write(api, category):
         "/api/v1/threads/", {"category": category.slug, "title": "Hi", "body": "x"}, format="json"
     )
 
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
 
 

@@ -1,0 +1,80 @@
+"""The member's own account through the API: profile and personal tokens."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from forum.accounts import services
+from forum.accounts.models import ApiToken, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "username",
+            "display_name",
+            "bio",
+            "email",
+            "date_joined",
+            "role",
+            "trust_level",
+            "email_frequency",
+            "auto_watch_threads",
+        )
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at")
+
+
+class TokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    read_only = serializers.BooleanField(default=False)
+
+
+class TokenCreatedSerializer(TokenSerializer):
+    token = serializers.CharField(help_text="The token itself. Shown this once only.")
+
+    class Meta(TokenSerializer.Meta):
+        fields = (*TokenSerializer.Meta.fields, "token")
+
+
+class MeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+
+class TokenListView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=TokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+        return Response(TokenSerializer(tokens, many=True).data)
+
+    @extend_schema(request=TokenCreateSerializer, responses={201: TokenCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        incoming = TokenCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        row, token = services.token_create(user=request.user, **incoming.validated_data)
+        data = TokenSerializer(row).data
+        data["token"] = token
+        return Response(data, status=201)
+
+
+class TokenDetailView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.token_revoke(user=request.user, token_id=pk)
+        return Response(status=204)

@@ -1,0 +1,50 @@
+"""API authentication by personal token: `Authorization: Bearer parley_…`."""
+
+import datetime as dt
+
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from forum.accounts.backends import SanctionAwareBackend
+from forum.accounts.models import ApiToken
+from forum.accounts.services import TOKEN_PREFIX, token_digest
+
+# Recording every use would turn each read into a write; once a minute is enough to
+# tell a member when a token was last used.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'."
+            )
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+        if not token.startswith(TOKEN_PREFIX):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        row = (
+            ApiToken.objects.select_related("user")
+            .filter(digest=token_digest(token), revoked_at__isnull=True)
+            .first()
+        )
+        if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        if row.read_only and request.method not in _SAFE_METHODS:
+            raise exceptions.PermissionDenied("This token is read-only.")
+        now = timezone.now()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        return row.user, row
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'

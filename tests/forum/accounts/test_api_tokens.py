@@ -1,0 +1,140 @@
+"""Personal API tokens, throttling and conditional reads."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from forum.accounts.models import ApiToken
+from forum.accounts.services import token_create
+from forum.threads.models import Thread
+from moderation.models import Sanction
+from tests.factories import make_reply, make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def bearer(token: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def test_a_token_is_shown_once_stored_hashed_and_works(api, member, category):
+    api.force_authenticate(member)
+    created = api.post("/api/v1/me/tokens/", {"name": "CI bot"}, format="json").json()
+    token = created["token"]
+    api.force_authenticate(None)
+
+    row = ApiToken.objects.get(pk=created["id"])
+    assert token not in (row.digest, row.prefix) and token.startswith(row.prefix)
+    assert "token" not in api.get("/api/v1/me/tokens/", **bearer(token)).json()[0]
+
+    started = api.post(
+        "/api/v1/threads/",
+        {"category": category.slug, "title": "Via a token", "body": "Hello"},
+        format="json",
+        **bearer(token),
+    )
+    assert started.status_code == 201
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+    assert api.get("/api/v1/me/", **bearer(token)).json()["username"] == member.username
+
+
+def test_read_only_tokens_cannot_write(api, member, category):
+    _, token = token_create(user=member, name="reader", read_only=True)
+
+    assert api.get("/api/v1/threads/", **bearer(token)).status_code == 200
+    refused = api.post(
+        "/api/v1/threads/",
+        {"category": category.slug, "title": "No", "body": "x"},
+        format="json",
+        **bearer(token),
+    )
+    assert refused.status_code == 403
+    assert not Thread.objects.exists()
+
+
+def test_revoked_forged_and_suspended_tokens_are_401(api, member, other_member, moderator):
+    row, token = token_create(user=member, name="old")
+    api.force_authenticate(member)
+    assert api.delete(f"/api/v1/me/tokens/{row.pk}/").status_code == 204
+    api.force_authenticate(other_member)
+    assert api.delete(f"/api/v1/me/tokens/{row.pk}/").status_code == 404
+    api.force_authenticate(None)
+
+    for bad in (token, token[:-1] + "x", "parley_nope", "not-even-a-prefix"):
+        response = api.get("/api/v1/me/", **bearer(bad))
+        assert response.status_code == 401
+        assert response.json()["error"]["code"] == "authentication_failed"
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+    _, fresh = token_create(user=member, name="new")
+    Sanction.objects.create(user=member, kind="suspend", reason="spam")
+    assert api.get("/api/v1/me/", **bearer(fresh)).status_code == 401
+
+
+def test_anonymous_writes_are_401_with_the_error_body(api, category):
+    response = api.post(
+        "/api/v1/threads/",
+        {"category": category.slug, "title": "Hi there", "body": "x"},
+        format="json",
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_throttling_answers_429_with_retry_after(api, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    cache.clear()
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/min"})
+
+    statuses = [api.get("/api/v1/categories/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    refused = api.get("/api/v1/categories/")
+    assert int(refused["Retry-After"]) > 0
+    assert refused.json()["error"]["code"] == "throttled"
+    cache.clear()
+
+
+def test_thread_reads_answer_304_until_the_thread_changes(api, member, other_member):
+    thread = make_thread(author=member)
+    api.force_authenticate(other_member)
+
+    first = api.get(f"/api/v1/threads/{thread.pk}/posts/")
+    etag = first["ETag"]
+    again = api.get(f"/api/v1/threads/{thread.pk}/posts/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+
+    make_reply(thread=thread, author=member, body="News")
+    changed = api.get(f"/api/v1/threads/{thread.pk}/posts/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and len(changed.json()["results"]) == 2
+
+    # Another viewer never gets a 304 for someone else's view.
+    api.force_authenticate(member)
+    assert (
+        api.get(
+            f"/api/v1/threads/{thread.pk}/posts/", HTTP_IF_NONE_MATCH=changed["ETag"]
+        ).status_code
+        == 200
+    )
+    detail = api.get(f"/api/v1/threads/{thread.pk}/")
+    assert (
+        api.get(f"/api/v1/threads/{thread.pk}/", HTTP_IF_NONE_MATCH=detail["ETag"]).status_code
+        == 304
+    )
+
+
+def test_hostile_cursor_values_never_reach_the_etag_header(api, member):
+    thread = make_thread(author=member)
+
+    response = api.get(f"/api/v1/threads/{thread.pk}/posts/", {"after": '"\r\nX-Evil: 1'})
+
+    assert response.status_code == 200
+    assert "Evil" not in response["ETag"]
