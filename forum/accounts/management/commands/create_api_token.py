@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from forum.accounts.models import User
+from forum.accounts.services import token_create
+
+
+class Command(BaseCommand):
+    help = "Create a personal API token for a member and print it (shown this once)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("name", help="what the token is for, e.g. 'backup script'")
+        parser.add_argument("--read-only", action="store_true")
+
+    def handle(self, *args, username: str, name: str, read_only: bool, **options) -> None:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No member called {username!r}.")
+        _, token = token_create(user=user, name=name, read_only=read_only)
+        self.stdout.write(token)
