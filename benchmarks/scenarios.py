@@ -263,3 +263,138 @@ def _copy_notifications(connection, recipient_ids, thread, post) -> float:
                     )
                 )
         return time.perf_counter() - started
+
+
+@scenario("fan_out_worker")
+def fan_out_worker(quick: bool) -> dict:
+    """The same fan-out through a real Celery worker process and Redis, committed to the
+    benchmark database: wall time from enqueue to the last notification written, the
+    rate against a raw COPY measured in the same run, and the worker's peak RSS."""
+    import os
+
+    from django.conf import settings
+    from django.db import connection
+
+    if not settings.REDIS_URL or connection.vendor != "postgresql":
+        return {"skipped": "needs REDIS_URL and PostgreSQL"}
+    figures: dict = {}
+    for size in [10_000] if quick else [10_000, 100_000]:
+        figures[str(size)] = _fan_out_through_worker(size, os.environ)
+    figures["target_fan_out_over_copy"] = 0.30
+    figures["target_peak_rss_growth"] = 1.2
+    if not quick:
+        figures["peak_rss_100k_over_10k"] = round(
+            figures["100000"]["worker_peak_rss_mb"] / figures["10000"]["worker_peak_rss_mb"], 3
+        )
+    return figures
+
+
+def _fan_out_through_worker(size: int, environ) -> dict:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection, transaction
+
+    from forum.accounts.models import User
+    from forum.celery import app
+    from forum.notifications.models import Notification, ThreadWatch, WatchLevel
+    from forum.notifications.tasks import fan_out_post
+    from forum.threads import services as thread_services
+    from tests.factories import CategoryFactory, UserFactory
+
+    root = Path(__file__).resolve().parent.parent
+    db = connection.settings_dict
+    env = {
+        **environ,
+        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        ),
+        "PARLEY_CELERY_EAGER": "false",
+        # Persistent connections, as in production: a worker reconnecting for every
+        # batch would measure PostgreSQL's log-in, not the fan-out.
+        "TEST_CONN_MAX_AGE": "600",
+    }
+    # Set up without the fan-out that publishing the reply would start: the benchmark
+    # starts it itself, through the worker, once the clock runs.
+    publish = thread_services._enqueue_fan_out
+    thread_services._enqueue_fan_out = lambda post_id: None
+    with transaction.atomic():
+        author = UserFactory(username=f"worker-author-{size}", trust_level=3)
+        thread = thread_services.thread_create(
+            author=author, category=CategoryFactory(), title="Fan-out", body="Watched."
+        )
+        User.objects.bulk_create(
+            User(username=f"ww{size}-{n}", password="!", trust_level=1) for n in range(size)
+        )
+        watchers = list(
+            User.objects.filter(username__startswith=f"ww{size}-").values_list("pk", flat=True)
+        )
+        ThreadWatch.objects.bulk_create(
+            ThreadWatch(user_id=pk, thread=thread, level=WatchLevel.WATCHING) for pk in watchers
+        )
+        reply = thread_services.post_create(author=author, thread=thread, body="News!")
+    thread_services._enqueue_fan_out = publish
+    app.control.purge()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "forum",
+            "worker",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "-n",
+            f"bench-{size}@127.0.0.1",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # let the worker connect before the clock starts
+        app.conf.task_always_eager = False
+        started = time.perf_counter()
+        fan_out_post.delay(reply.pk)
+        deadline = started + 600
+        while Notification.objects.filter(post=reply).count() < size:
+            if time.perf_counter() > deadline:
+                raise RuntimeError("fan-out did not finish in 10 minutes")
+            time.sleep(0.25)
+        seconds = time.perf_counter() - started
+        peak_kb = _peak_rss_kb(worker.pid)
+    finally:
+        app.conf.task_always_eager = True
+        worker.terminate()
+        worker.wait(timeout=30)
+    written = Notification.objects.filter(post=reply).count()
+    with transaction.atomic():
+        copy_seconds = _copy_notifications(connection, watchers, thread, reply)
+        transaction.set_rollback(True)
+    rate, copy_rate = written / seconds, size / copy_seconds
+    return {
+        "notifications_written": written,
+        "duplicates": written
+        - Notification.objects.filter(post=reply).values("recipient").distinct().count(),
+        "wall_seconds": round(seconds, 2),
+        "notifications_per_second": round(rate),
+        "copy_rows_per_second": round(copy_rate),
+        "fan_out_over_copy": round(rate / copy_rate, 3),
+        "worker_peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def _peak_rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0

@@ -1,5 +1,7 @@
 """Reads for notifications: who hears of a post, and a member's inbox."""
 
+from collections.abc import Iterator
+
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
@@ -16,6 +18,11 @@ from forum.threads.models import Post, PostState
 
 
 def fanout_recipients(*, post: Post) -> dict[int, str]:
+    """Who should hear of `post`, as {member id: kind}. See `iter_fanout_recipients`."""
+    return dict(iter_fanout_recipients(post=post))
+
+
+def iter_fanout_recipients(*, post: Post) -> Iterator[tuple[int, str]]:
     """Who should hear of `post`, and as which kind, from one query: the thread's
     watchers, the mentioned and quoted members, the author of the post replied to, and
     (for a new thread) the category's watchers; less the author and anyone who muted
@@ -54,16 +61,21 @@ def fanout_recipients(*, post: Post) -> dict[int, str]:
         .values_list("pk", "username")
         .distinct()
     )
-    return _choose_kinds(rows, post=post, mentions=mentions, parent_author_id=parent_author_id)
+    # Streamed from a server-side cursor, so memory stays flat however many watch.
+    return _choose_kinds(
+        rows.iterator(chunk_size=2000),
+        post=post,
+        mentions=mentions,
+        parent_author_id=parent_author_id,
+    )
 
 
-def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> dict[int, str]:
+def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> Iterator[tuple[int, str]]:
     """Each recipient gets one notification per post: the most specific kind."""
     mentioned = {name.lower() for name in mentions}
     quoted_author_ids = set(
         Post.objects.filter(pk__in=post.quoted_post_ids).values_list("author_id", flat=True)
     )
-    chosen: dict[int, str] = {}
     for user_id, username in rows:
         if username.lower() in mentioned:
             kind = "mention"
@@ -75,8 +87,7 @@ def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> dict[int, 
             kind = "new_thread"
         else:
             kind = "new_post"
-        chosen[user_id] = kind
-    return chosen
+        yield user_id, kind
 
 
 # Moderation outcomes about one's own post or report show whatever the post's state.

@@ -15,14 +15,19 @@ def fan_out_post(post_id: int) -> int:
     if post.thread.state != PostState.VISIBLE or post.thread.is_deleted:
         return 0
     _tell_integrators(post)
-    by_kind: dict[str, list[int]] = {}
-    for user_id, kind in selectors.fanout_recipients(post=post).items():
-        by_kind.setdefault(kind, []).append(user_id)
+    # One buffer per kind, sent off whenever it fills: memory stays at one batch a kind.
+    buffers: dict[str, list[int]] = {}
     batches = 0
-    for kind, recipient_ids in by_kind.items():
-        recipient_ids.sort()
-        for start in range(0, len(recipient_ids), services.BATCH_SIZE):
-            deliver_batch.delay(post_id, kind, recipient_ids[start : start + services.BATCH_SIZE])
+    for user_id, kind in selectors.iter_fanout_recipients(post=post):
+        buffer = buffers.setdefault(kind, [])
+        buffer.append(user_id)
+        if len(buffer) >= services.BATCH_SIZE:
+            deliver_batch.delay(post_id, kind, buffer)
+            buffers[kind] = []
+            batches += 1
+    for kind, buffer in buffers.items():
+        if buffer:
+            deliver_batch.delay(post_id, kind, buffer)
             batches += 1
     return batches
 
