@@ -55,7 +55,9 @@ X_FRAME_OPTIONS = "DENY"
 WSGI_APPLICATION = "forum.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["forum.accounts.backends.SanctionAwareBackend"]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:home"
 
 TEMPLATES = [
     {

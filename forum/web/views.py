@@ -1,19 +1,74 @@
-"""Server-rendered pages. Thin: a selector call and a template."""
+"""Server-rendered pages. Thin: validate a form, call one service or selector, then
+redirect (POST/redirect/GET) or render the form again with the service's refusal next
+to the field it names. Every page works without JavaScript."""
 
+import difflib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlencode, urlsafe_base64_decode
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
+from forum.accounts import services as account_services
 from forum.accounts.models import User
 from forum.core import permissions
-from forum.core.errors import NotFound
+from forum.core.errors import (
+    ForumError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from forum.core.text import clean_text
 from forum.notifications import selectors as notification_selectors
+from forum.notifications import services as notification_services
+from forum.notifications.models import ThreadWatch, WatchLevel
 from forum.threads import selectors
-from forum.threads.models import Post
+from forum.threads import services as thread_services
+from forum.threads.models import Category, Post, PostState
+from forum.threads.rendering import RenderedTooLarge, render_markdown
+from forum.web import forms
+from forum.web.mail import send_signup_mail, signup_token_generator
+from moderation import actions as moderation_actions
+from moderation import services as moderation_services
+from moderation.content import content_from_html
 
 THREADS_PER_PAGE = 30
+LOGIN_URL = "web:login"
+
+
+def member_required(view):
+    """login_required, sending visitors to the web UI's own login page."""
+    return login_required(view, login_url=LOGIN_URL)
+
+
+def _refused(request: HttpRequest, exc: ForumError) -> HttpResponse:
+    """A page saying why a request was refused, with the error's status."""
+    if isinstance(exc, NotAuthenticated):
+        return redirect(f"{reverse(LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+    return render(request, "web/refused.html", {"message": exc.message}, status=exc.status)
+
+
+def _form_page(request: HttpRequest, template: str, context: dict, *, form, status: int):
+    """Render a page holding `form`. A refusal for posting too fast keeps its 429 and
+    says when to try again, as the API does."""
+    response = render(request, template, context, status=status)
+    retry_after = getattr(form, "retry_after", None)
+    if status == 429 and retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- reading ------------------------------------------------------------------------
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -26,25 +81,131 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    category = get_object_or_404(Category, slug=slug)
+    threads = Paginator(
+        selectors.thread_list(user=request.user, category=category), THREADS_PER_PAGE
+    )
+    page = threads.get_page(request.GET.get("page"))
+    return render(request, "web/category.html", {"category": category, "page": page})
+
+
+def _thread_or_404(request: HttpRequest, pk: int):
     try:
-        thread = selectors.thread_get(user=request.user, pk=pk)
+        return selectors.thread_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    if slug != thread.slug:
-        return redirect(thread.get_absolute_url(), permanent=True)
+
+
+def _reply_target(request: HttpRequest, thread) -> Post | None:
+    """The post named by ?reply_to=, or None when there is none. Raises
+    ValidationFailed (field "parent") for an id that is no post of `thread` the reader
+    may see, in the same words whatever the reason, so nothing hidden is revealed."""
+    raw = request.GET.get("reply_to", "")
+    if not raw:
+        return None
+    parent = None
+    if raw.isdigit() and len(raw) <= 18:
+        parent = (
+            Post.objects.select_related("author")
+            .filter(pk=int(raw), thread=thread, deleted_at__isnull=True)
+            .first()
+        )
+    if parent is None or not permissions.can_view_post(request.user, parent):
+        raise ValidationFailed.for_field(
+            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
+        )
+    return parent
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    """The thread, its replies in reading order, and a reply form: under the opening post,
+    or under the post named by ?reply_to=. POST sends the reply."""
+    thread = _thread_or_404(request, pk)
+    if slug != thread.slug and request.method != "POST":
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(thread.get_absolute_url() + query, permanent=not query)
+    status = 200
+    reply_to, reply_to_error = None, ""
+    try:
+        reply_to = _reply_target(request, thread)
+    except ValidationFailed as exc:
+        reply_to_error = exc.fields["parent"][0]
+        status = 400
+    form = forms.ReplyForm()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return _refused(request, NotAuthenticated("Sign in to reply."))
+        form = forms.ReplyForm(request.POST)
+        if form.is_valid() and not reply_to_error:
+            try:
+                post = thread_services.post_create(
+                    author=request.user,
+                    thread=thread,
+                    body=form.cleaned_data["body"],
+                    parent=reply_to,
+                )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                if post.state == PostState.PENDING:
+                    messages.info(request, f"Your reply waits for approval. {post.state_reason}")
+                return redirect(_post_location(post))
+        else:
+            status = 400
+    context = _thread_context(request, thread, form=form, reply_to=reply_to)
+    context["reply_to_error"] = reply_to_error
+    return _form_page(request, "web/thread.html", context, form=form, status=status)
+
+
+def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None) -> dict:
+    user = request.user
     after = request.GET.get("after", "")
-    posts = selectors.thread_posts_page(user=request.user, thread=thread, after_path=after)
+    posts = selectors.thread_posts_page(user=user, thread=thread, after_path=after)
     has_more = len(posts) == selectors.POSTS_PAGE_SIZE
-    return render(
-        request,
-        "web/thread.html",
-        {
-            "thread": thread,
-            "posts": posts,
-            "next_after": posts[-1].post.path if has_more else "",
-        },
-    )
+    is_moderator = permissions.is_moderator(user)
+    can_reply = user.is_authenticated and (not thread.is_locked or is_moderator)
+    context = {
+        "thread": thread,
+        "posts": posts,
+        "next_after": posts[-1].post.path if has_more else "",
+        "after": after,
+        "can_reply": can_reply,
+        "is_moderator": is_moderator,
+        "reply_form": form,
+        "reply_to": reply_to,
+        "reply_to_on_page": reply_to is not None
+        and any(item.post.pk == reply_to.pk for item in posts),
+    }
+    if user.is_authenticated:
+        level = (
+            ThreadWatch.objects.filter(user=user, thread=thread)
+            .values_list("level", flat=True)
+            .first()
+        )
+        context["watch_form"] = forms.WatchForm(initial={"level": level or WatchLevel.NORMAL})
+    return context
+
+
+POSTS_SHOWN_BEFORE_TARGET = 3
+
+
+def _post_location(post: Post) -> str:
+    """The URL of the thread page that shows `post`, at its anchor. A post beyond the
+    first page gets a page starting a few posts before it, so it is on the page whatever
+    the thread's length. (Two indexed queries on (thread, path).)"""
+    url = post.thread.get_absolute_url()
+    earlier = Post.objects.filter(thread_id=post.thread_id, path__lt=post.path)
+    if earlier.order_by("path")[selectors.POSTS_PAGE_SIZE - 1 :].exists():
+        paths = list(
+            earlier.order_by("-path").values_list("path", flat=True)[
+                : POSTS_SHOWN_BEFORE_TARGET + 1
+            ]
+        )
+        url += f"?{urlencode({'after': paths[-1]})}"
+    return f"{url}#post-{post.pk}"
 
 
 def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
@@ -53,7 +214,7 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, post.thread
     ):
         raise Http404("No such post.")
-    return redirect(f"{post.thread.get_absolute_url()}#post-{post.pk}")
+    return redirect(_post_location(post))
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
@@ -62,13 +223,313 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/profile.html", {"member": member, "threads": threads})
 
 
-@login_required
+# --- composing ----------------------------------------------------------------------
+
+
+def _preview(form, field: str = "body") -> str:
+    """The sanitised HTML `form`'s body would be stored as, or "" with the reason added
+    to the form. Validates as the services do, so a preview never costs more than a
+    post would."""
+    body = form.cleaned_data.get(field)
+    if body is None:
+        return ""
+    try:
+        body = clean_text(
+            body,
+            field=field,
+            min_length=1,
+            max_length=settings.PARLEY["BODY_MAX_LENGTH"],
+            multiline=True,
+        )
+        return render_markdown(body).html
+    except ValidationFailed as exc:
+        forms.add_forum_error(form, exc)
+    except RenderedTooLarge as exc:
+        form.add_error(field, f"This post is too complex to display: it {exc}. Split it up.")
+    return ""
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def thread_new(request: HttpRequest) -> HttpResponse:
+    """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
+    rendered below the form without saving anything."""
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        form = forms.ThreadForm(request.POST)
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            preview_html = _preview(form)
+        elif valid:
+            try:
+                thread = thread_services.thread_create(author=request.user, **form.cleaned_data)
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                if thread.state == PostState.PENDING:
+                    messages.info(request, "Your thread waits for a moderator's approval.")
+                return redirect(thread.get_absolute_url())
+        if form.errors and status == 200:
+            status = 400
+    else:
+        form = forms.ThreadForm(initial={"category": request.GET.get("category", "")})
+    context = {"form": form, "preview_html": preview_html}
+    return _form_page(request, "web/thread_new.html", context, form=form, status=status)
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread", "thread__category"), pk=pk)
+    try:
+        permissions.check_can_edit_post(request.user, post)
+    except ForumError as exc:
+        return _refused(request, exc)
+    # A moderator editing someone else's post does so as a logged moderation action,
+    # which changes the body only.
+    as_moderator = post.author_id != request.user.pk
+    has_title = post.is_opening_post and not as_moderator
+    form_options = {"has_title": has_title, "reason_required": as_moderator}
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        form = forms.EditForm(request.POST, **form_options)
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            preview_html = _preview(form)
+        elif valid:
+            try:
+                if as_moderator:
+                    moderation_actions.perform(
+                        "edit",
+                        actor=request.user,
+                        target=post,
+                        reason=form.cleaned_data["reason"],
+                        body=form.cleaned_data["body"],
+                    )
+                else:
+                    thread_services.post_edit(
+                        editor=request.user,
+                        post=post,
+                        body=form.cleaned_data["body"],
+                        title=form.cleaned_data.get("title") if has_title else None,
+                        reason=form.cleaned_data["reason"],
+                    )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "Your changes are saved.")
+                return redirect("web:post", pk=post.pk)
+        if form.errors and status == 200:
+            status = 400
+    else:
+        initial = {"body": post.body_source}
+        if has_title:
+            initial["title"] = post.thread.title
+        form = forms.EditForm(initial=initial, **form_options)
+    return render(
+        request,
+        "web/post_edit.html",
+        {"form": form, "post": post, "preview_html": preview_html},
+        status=status,
+    )
+
+
+def _revision_text(revision) -> list[str]:
+    lines = [f"Title: {revision.title}", ""] if revision.title else []
+    return lines + revision.body_source.split("\n")
+
+
+def _unified_diff(older, newer) -> list[tuple[str, str]]:
+    """(kind, line) pairs of a unified diff between two revisions' sources; kind is
+    "add", "del", "hunk" or "same". Lines are escaped by the template."""
+    kinds = {"+": "add", "-": "del", "@": "hunk"}
+    diff = difflib.unified_diff(
+        _revision_text(older),
+        _revision_text(newer),
+        fromfile=f"revision {older.number}",
+        tofile=f"revision {newer.number}",
+        lineterm="",
+        n=2,
+    )
+    lines = []
+    for line in diff:
+        if line.startswith(("---", "+++")):
+            continue
+        lines.append((kinds.get(line[:1], "same"), line))
+    return lines
+
+
+def post_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every revision of a post, each with its diff from the one before. Shown to the
+    author and to moderators: an earlier revision may hold what a moderator edited out."""
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
+    user = request.user
+    allowed = permissions.is_moderator(user) or (
+        user.is_authenticated
+        and post.author_id == user.pk
+        and permissions.can_view_post(user, post)
+        and permissions.can_view_thread(user, post.thread)
+    )
+    if not allowed:
+        raise Http404("No such post.")
+    revisions = list(post.revisions.select_related("editor").order_by("number"))
+    entries = [
+        {
+            "revision": revision,
+            "diff": _unified_diff(revisions[index - 1], revision) if index else [],
+        }
+        for index, revision in enumerate(revisions)
+    ]
+    entries.reverse()
+    return render(request, "web/post_history.html", {"post": post, "entries": entries})
+
+
+# --- reporting, watching, moderating -------------------------------------------------
+
+PARAGRAPH_LABEL_LENGTH = 80
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a post, or with ?paragraph=N one paragraph of it (numbered from 0, as the
+    moderation checks number them)."""
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
+    try:
+        permissions.check_can_report(request.user, post)
+        permissions.check_can_view_thread(request.user, post.thread)
+    except ForumError as exc:
+        return _refused(request, exc)
+    paragraphs = [
+        (paragraph.index, _shorten(paragraph.text))
+        for paragraph in content_from_html(post.body_html).paragraphs
+        if paragraph.text.strip()
+    ]
+    status = 200
+    if request.method == "POST":
+        form = forms.ReportForm(request.POST, paragraphs=paragraphs)
+        if form.is_valid():
+            try:
+                moderation_services.report_file(
+                    reporter=request.user, post=post, **form.cleaned_data
+                )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "Thank you: moderators will look at your report.")
+                return redirect("web:post", pk=post.pk)
+        else:
+            status = 400
+    else:
+        paragraph = request.GET.get("paragraph", "")
+        form = forms.ReportForm(
+            initial={"paragraph": paragraph if paragraph.isdigit() else ""},
+            paragraphs=paragraphs,
+        )
+    context = {"form": form, "post": post}
+    return _form_page(request, "web/post_report.html", context, form=form, status=status)
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= PARAGRAPH_LABEL_LENGTH:
+        return text
+    return text[: PARAGRAPH_LABEL_LENGTH - 1].rstrip() + "…"
+
+
+@member_required
+@require_POST
+def thread_watch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    thread = _thread_or_404(request, pk)
+    form = forms.WatchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the notification levels.")
+    else:
+        notification_services.watch_set(
+            user=request.user, thread=thread, level=form.cleaned_data["level"]
+        )
+        label = WatchLevel(form.cleaned_data["level"]).label
+        messages.success(request, f"Notifications for this thread: {label}.")
+    return redirect(thread.get_absolute_url())
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
+    """A moderator's action on one post. The thread page's quick buttons post here; a
+    refusal (a missing reason) comes back on this page with the reason field marked."""
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
+    return _moderate(request, target=post, actions=forms.MODERATOR_POST_ACTIONS)
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def thread_moderate(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    thread = get_object_or_404(selectors.thread_list(user=request.user), pk=pk)
+    return _moderate(request, target=thread, actions=forms.MODERATOR_THREAD_ACTIONS)
+
+
+def _moderate(request: HttpRequest, *, target, actions: tuple[str, ...]) -> HttpResponse:
+    if not permissions.is_moderator(request.user):
+        return _refused(
+            request, PermissionDenied("Only moderators can do this.", code="not_moderator")
+        )
+    is_post = isinstance(target, Post)
+    back = reverse("web:post", kwargs={"pk": target.pk}) if is_post else target.get_absolute_url()
+    status = 200
+    if request.method == "POST":
+        form = forms.ModerateForm(request.POST, actions=actions)
+        if form.is_valid():
+            try:
+                result = moderation_actions.perform(
+                    form.cleaned_data["action"],
+                    actor=request.user,
+                    target=target,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, result.message)
+                return redirect(back)
+        else:
+            status = 400
+    else:
+        form = forms.ModerateForm(
+            initial={"action": request.GET.get("action", "")}, actions=actions
+        )
+    return render(
+        request,
+        "web/moderate.html",
+        {"form": form, "target": target, "back": back, "is_post": is_post},
+        status=status,
+    )
+
+
+# --- notifications --------------------------------------------------------------------
+
+
+@member_required
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_selectors.inbox(user=request.user), 30).get_page(
         request.GET.get("page")
     )
     items = [(n, notification_selectors.describe(n)) for n in page.object_list]
     return render(request, "web/notifications.html", {"page": page, "items": items})
+
+
+@member_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    marked = notification_services.notifications_mark_read(user=request.user)
+    messages.success(request, f"Marked {marked} notification{'' if marked == 1 else 's'} read.")
+    return redirect("web:notifications")
 
 
 @csrf_exempt  # the signed token authenticates; mail clients POST it with no session (RFC 8058)
@@ -83,3 +544,131 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         email.email_unsubscribe(user=member)
         done = True
     return render(request, "web/unsubscribe.html", {"member": member, "done": done})
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """Sign up. Whether or not the e-mail address has an account already, the answer is
+    the same page and one e-mail to that address, so addresses cannot be probed."""
+    if request.user.is_authenticated:
+        return redirect("web:home")
+    status = 200
+    if request.method == "POST":
+        form = forms.SignupForm(request.POST)
+        if form.is_valid():
+            try:
+                user = account_services.user_signup(
+                    username=form.cleaned_data["username"],
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                send_signup_mail(request, email=form.cleaned_data["email"], user=user)
+                return redirect("web:signup-done")
+        else:
+            status = 400
+    else:
+        form = forms.SignupForm()
+    return render(request, "web/signup.html", {"form": form}, status=status)
+
+
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/signup_done.html")
+
+
+def _user_for_signup_token(uidb64: str, token: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    user = User.objects.filter(pk=pk).first()
+    if user is None or not signup_token_generator.check_token(user, token):
+        return None
+    return user
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """The link from the confirmation e-mail. GET asks (mail scanners follow links);
+    POST activates the account and logs its owner in."""
+    user = _user_for_signup_token(uidb64, token)
+    if user is None:
+        return render(request, "web/signup_confirm.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        account_services.user_activate(user=user)
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+        messages.success(request, f"Welcome to Parley, {user.shown_name}.")
+        return redirect("web:home")
+    return render(request, "web/signup_confirm.html", {"member": user})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = forms.ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+    next_page = "web:home"
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 429 if form.throttled else 400
+        return response
+
+
+logout = auth_views.LogoutView.as_view(next_page="web:home")
+
+password_change = member_required(
+    auth_views.PasswordChangeView.as_view(
+        template_name="web/password_change.html",
+        form_class=forms.PasswordChangeForm,
+        success_url=reverse_lazy("web:password-change-done"),
+    )
+)
+password_change_done = member_required(
+    auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html")
+)
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="web/password_reset.html",
+    form_class=forms.PasswordResetForm,
+    email_template_name="web/email/password_reset.txt",
+    subject_template_name="web/email/password_reset_subject.txt",
+    success_url=reverse_lazy("web:password-reset-done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="web/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="web/password_reset_confirm.html",
+    form_class=forms.SetPasswordForm,
+    success_url=reverse_lazy("web:password-reset-complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="web/password_reset_complete.html"
+)
+
+
+@member_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = forms.SettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                account_services.user_update_profile(user=request.user, **form.cleaned_data)
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "Your settings are saved.")
+                return redirect("web:settings")
+        else:
+            status = 400
+    else:
+        form = forms.SettingsForm(initial=forms.user_settings_initial(request.user))
+    return render(request, "web/settings.html", {"form": form}, status=status)

@@ -1,0 +1,270 @@
+"""Forms for the web UI. They check shape only (required, choices, matching passwords);
+the services decide everything else, and `add_forum_error` puts their refusals next to
+the field they name."""
+
+import hashlib
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
+from django.core.cache import cache
+
+from forum.accounts.models import EmailFrequency, User
+from forum.core.errors import ForumError
+from forum.notifications.models import WatchLevel
+from forum.threads.models import Category
+from moderation.models import Report
+
+
+def add_forum_error(form: forms.Form, exc: ForumError, *, field_map: dict | None = None) -> None:
+    """Show a service's refusal on `form`: each message next to the field it names (a
+    service's field name can be mapped to the form's), the rest above the form."""
+    field_map = field_map or {}
+    form.retry_after = getattr(exc, "retry_after", None)
+    placed = False
+    for field, messages in exc.fields.items():
+        name = field_map.get(field, field)
+        target = name if name in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+        placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+class NoColonLabels:
+    """Labels read "Title", not "Title:"; screen readers read the colon too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+def _body_field(label: str = "Your post") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="Markdown: **bold**, _italic_, > quote, - list, [link](https://…).",
+    )
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+class SignupForm(NoColonLabels, forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only. Others see it on your posts.",
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        help_text="We send a link to confirm it. Never shown to others.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters, not all digits, not a common password.",
+    )
+    password_again = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("password")
+            and data.get("password_again")
+            and data["password"] != data["password_again"]
+        ):
+            self.add_error("password_again", "The two passwords differ.")
+        return data
+
+
+LOGIN_FAILURE_LIMIT = 5  # per username and address
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 50  # whatever the usernames, against password spraying
+LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
+
+
+def _login_failures_key(username: str, address: str) -> str:
+    digest = hashlib.sha256(f"{username.casefold()}\x00{address}".encode()).hexdigest()
+    return f"web:login-failures:{digest}"
+
+
+def _count_failure(key: str) -> None:
+    cache.add(key, 0, timeout=LOGIN_FAILURE_WINDOW)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=LOGIN_FAILURE_WINDOW)
+
+
+class ThrottledAuthenticationForm(NoColonLabels, auth_forms.AuthenticationForm):
+    """Django's login form, refusing a username from one address after
+    LOGIN_FAILURE_LIMIT failed attempts within LOGIN_FAILURE_WINDOW seconds. A throttled
+    attempt is refused before the password is looked at, so guessing gains nothing."""
+
+    error_messages = {
+        **auth_forms.AuthenticationForm.error_messages,
+        "throttled": (
+            "Too many failed attempts to log in from your address. "
+            "Wait 15 minutes and try again, or reset your password."
+        ),
+    }
+    throttled = False
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = self._address()
+        pair_key = _login_failures_key(username, address)
+        address_key = _login_failures_key("", address)
+        if username and (
+            (cache.get(pair_key) or 0) >= LOGIN_FAILURE_LIMIT
+            or (cache.get(address_key) or 0) >= LOGIN_FAILURE_LIMIT_PER_ADDRESS
+        ):
+            self.throttled = True
+            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if username and self.cleaned_data.get("password"):
+                _count_failure(pair_key)
+                _count_failure(address_key)
+            raise
+
+    def _address(self) -> str:
+        if self.request is None:
+            return ""
+        return self.request.META.get("REMOTE_ADDR", "")
+
+
+class PasswordChangeForm(NoColonLabels, auth_forms.PasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(NoColonLabels, auth_forms.PasswordResetForm):
+    pass
+
+
+class SetPasswordForm(NoColonLabels, auth_forms.SetPasswordForm):
+    pass
+
+
+class SettingsForm(NoColonLabels, forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        required=False,
+        max_length=50,
+        help_text="Shown instead of your username. Leave empty to use your username.",
+    )
+    bio = forms.CharField(
+        label="About you",
+        required=False,
+        max_length=2000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    email_frequency = forms.ChoiceField(label="Notification e-mail", choices=EmailFrequency.choices)
+    auto_watch_threads = forms.BooleanField(
+        label="Watch threads I start or reply to",
+        required=False,
+    )
+
+
+# --- compose ------------------------------------------------------------------------
+
+
+class ThreadForm(NoColonLabels, forms.Form):
+    category = forms.ModelChoiceField(
+        label="Category",
+        queryset=Category.objects.order_by("position", "name"),
+        to_field_name="slug",
+        empty_label="Choose a category",
+    )
+    title = forms.CharField(label="Title", max_length=settings.PARLEY["TITLE_MAX_LENGTH"])
+    body = _body_field()
+
+
+class ReplyForm(NoColonLabels, forms.Form):
+    body = _body_field("Your reply")
+
+
+class EditForm(NoColonLabels, forms.Form):
+    title = forms.CharField(label="Title", max_length=settings.PARLEY["TITLE_MAX_LENGTH"])
+    body = _body_field()
+    reason = forms.CharField(label="Why you edited (optional)", required=False, max_length=300)
+
+    def __init__(self, *args, has_title: bool, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_title:
+            del self.fields["title"]
+        if reason_required:
+            # A moderator editing someone else's post says why; the log keeps it.
+            self.fields["reason"].label = "Why you edited (for the moderation log)"
+            self.fields["reason"].required = True
+
+
+# --- reports, watching, moderation ----------------------------------------------------
+
+
+class ReportForm(NoColonLabels, forms.Form):
+    reason = forms.ChoiceField(
+        label="What is wrong with it?",
+        choices=Report.Reason.choices,
+        widget=forms.RadioSelect,
+    )
+    paragraph = forms.TypedChoiceField(
+        label="Which part",
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    message = forms.CharField(
+        label="Anything moderators should know",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Required when the reason is “Other”.",
+    )
+
+    def __init__(self, *args, paragraphs: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paragraph"].choices = [
+            ("", "The whole post"),
+            *((index, f"Paragraph {index + 1}: {text}") for index, text in paragraphs),
+        ]
+
+
+class WatchForm(NoColonLabels, forms.Form):
+    level = forms.ChoiceField(label="Notify me", choices=WatchLevel.choices)
+
+
+MODERATOR_POST_ACTIONS = ("approve", "hide", "remove", "restore")
+MODERATOR_THREAD_ACTIONS = ("lock", "unlock")
+
+
+class ModerateForm(NoColonLabels, forms.Form):
+    action = forms.ChoiceField(label="Action", choices=())
+    reason = forms.CharField(
+        label="Reason", required=False, max_length=500, help_text="Required to hide or remove."
+    )
+
+    def __init__(self, *args, actions: tuple[str, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(name, name.title()) for name in actions]
+
+
+def user_settings_initial(user: User) -> dict:
+    return {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "email_frequency": user.email_frequency,
+        "auto_watch_threads": user.auto_watch_threads,
+    }
