@@ -2,6 +2,7 @@ from django.urls import path
 
 from forum.accounts import api as accounts_api
 from forum.notifications import api as notifications_api
+from forum.notifications import mutes_api
 from forum.threads import api as threads_api
 from forum.webhooks import api as webhooks_api
 from moderation import api as moderation_api
@@ -12,6 +13,8 @@ urlpatterns = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("me/tokens/", accounts_api.TokenListView.as_view(), name="token-list"),
     path("me/tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
+    path("me/mutes/", mutes_api.MuteListView.as_view(), name="mute-list"),
+    path("me/mutes/<str:username>/", mutes_api.MuteDetailView.as_view(), name="mute-detail"),
     path("categories/", threads_api.CategoryListView.as_view(), name="category-list"),
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
     path("threads/<int:pk>/", threads_api.ThreadDetailView.as_view(), name="thread-detail"),

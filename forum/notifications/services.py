@@ -160,3 +160,31 @@ def notify_direct(*, recipient_id: int, kind: str, post, event: str) -> bool:
             updated_at=now,
         )
     return True
+
+
+def mute_set(*, user, username: str, muted: bool) -> bool:
+    """Mute or unmute the member called `username` for `user`. Returns False when
+    nothing changed; an unknown member is NotFound, muting oneself a clear error."""
+    from forum.accounts.models import User
+    from forum.core.errors import NotFound, ValidationFailed
+    from forum.notifications.models import UserMute
+
+    other = User.objects.filter(username=username, is_active=True).first()
+    if other is None:
+        raise NotFound("No such member.")
+    if other.pk == user.pk:
+        raise ValidationFailed.for_field("username", "You cannot mute yourself.", code="self")
+    if muted:
+        _, created = UserMute.objects.get_or_create(user=user, muted=other)
+        return created
+    return bool(UserMute.objects.filter(user=user, muted=other).delete()[0])
+
+
+def mutes_of(*, user) -> list[str]:
+    from forum.notifications.models import UserMute
+
+    return list(
+        UserMute.objects.filter(user=user)
+        .order_by("muted__username")
+        .values_list("muted__username", flat=True)
+    )

@@ -80,3 +80,17 @@ def test_muting_a_member_silences_what_they_cause(django_capture_on_commit_callb
         make_reply(thread=thread, author=pest, body=f"@{member.username} hello")
 
     assert not Notification.objects.filter(recipient=member).exists()
+
+
+def test_members_mute_and_unmute_others_through_the_api(member, other_member):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(member)
+
+    assert api.put(f"/api/v1/me/mutes/{other_member.username}/").status_code == 200
+    assert api.get("/api/v1/me/mutes/").json() == [{"username": other_member.username}]
+    assert api.put(f"/api/v1/me/mutes/{member.username}/").status_code == 400
+    assert api.put("/api/v1/me/mutes/nobody-at-all/").status_code == 404
+    assert api.delete(f"/api/v1/me/mutes/{other_member.username}/").status_code == 204
+    assert api.get("/api/v1/me/mutes/").json() == []
