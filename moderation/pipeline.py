@@ -123,16 +123,17 @@ def build_context(
     exclude_post_id: int | None,
     now: dt.datetime,
     signature: tuple[int, ...] = (),
+    with_history: bool = True,
 ) -> CheckContext:
     """What post-scoped rules need to know beyond the text: one query each for the
-    author's recent posts, their text hashes, and near-duplicate candidates."""
-    recent_posts = Post.objects.filter(author=author, created_at__gte=now - RECENT_WINDOW)
-    recent_checks = ContentCheck.objects.filter(
-        author=author, created_at__gte=now - dt.timedelta(days=1)
-    )
-    if exclude_post_id is not None:
-        recent_posts = recent_posts.exclude(pk=exclude_post_id)
-        recent_checks = recent_checks.exclude(post_id=exclude_post_id)
+    author's recent posts and their text hashes (skipped without `with_history`), and
+    for near-duplicate candidates (only given a signature)."""
+    recent_times: tuple = ()
+    recent_hashes: tuple = ()
+    if with_history:
+        recent_times, recent_hashes = _author_history(
+            author=author, exclude_post_id=exclude_post_id, now=now
+        )
     candidates: tuple = ()
     if signature:
         candidates = _similar_candidates(signature, exclude_post_id=exclude_post_id, now=now)
@@ -141,11 +142,23 @@ def build_context(
         author_visible_post_count=author.post_count,
         category_premoderated=category.moderation_mode == Category.ModerationMode.PRE_MODERATED,
         now=now,
-        author_recent_post_times=tuple(recent_posts.values_list("created_at", flat=True)[:500]),
-        author_recent_text_hashes=tuple(
-            recent_checks.order_by("-created_at").values_list("text_hash", flat=True)[:50]
-        ),
+        author_recent_post_times=recent_times,
+        author_recent_text_hashes=recent_hashes,
         similar_candidates=candidates,
+    )
+
+
+def _author_history(*, author, exclude_post_id: int | None, now: dt.datetime) -> tuple:
+    recent_posts = Post.objects.filter(author=author, created_at__gte=now - RECENT_WINDOW)
+    recent_checks = ContentCheck.objects.filter(
+        author=author, created_at__gte=now - dt.timedelta(days=1)
+    )
+    if exclude_post_id is not None:
+        recent_posts = recent_posts.exclude(pk=exclude_post_id)
+        recent_checks = recent_checks.exclude(post_id=exclude_post_id)
+    return (
+        tuple(recent_posts.values_list("created_at", flat=True)[:500]),
+        tuple(recent_checks.order_by("-created_at").values_list("text_hash", flat=True)[:50]),
     )
 
 
@@ -343,20 +356,26 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
             .order_by("-created_at")
             .first()
         )
-    if previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE:
+    small_edit = (
+        previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE
+    )
+    if small_edit:
         # A small edit cannot turn a post into someone else's: keep the stored signature
-        # and skip the whole-text comparison, so an edit costs what it changed.
+        # and text hash and skip the whole-text comparison, so an edit costs what it
+        # changed.
         signature = tuple(previous.signature)
         rules = [r for r in rules if r.rule.kind != "near_duplicate"]
     else:
         signature = content_signature(content)
+    kinds = {r.rule.kind for r in rules}
     context = build_context(
         author=post.author,
         category=category,
         content=content,
         exclude_post_id=post.pk,
         now=now,
-        signature=signature if any(r.rule.kind == "near_duplicate" for r in rules) else (),
+        signature=signature if "near_duplicate" in kinds else (),
+        with_history=bool(kinds & {"flood", "near_duplicate"}),
     )
     reuse = _reusable_verdicts(previous, rules) if previous else None
     findings, checked, reused = run_rules(
@@ -386,7 +405,7 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         author=post.author,
         outcome=outcome,
         paragraph_fingerprints=fingerprints,
-        text_hash=text_hash(content),
+        text_hash=previous.text_hash if small_edit else text_hash(content),
         signature=list(signature),
         rule_versions={str(r.rule.pk): r.rule.version for r in rules},
         paragraphs_checked=checked,
@@ -394,11 +413,12 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         duration_ms=(time.perf_counter() - started) * 1000,
         created_at=now,
     )
-    ContentFingerprint.objects.filter(post=post).delete()
-    ContentFingerprint.objects.bulk_create(
-        ContentFingerprint(band_key=key, post=post, created_at=now)
-        for key in lsh_band_keys(signature)
-    )
+    if not small_edit:
+        ContentFingerprint.objects.filter(post=post).delete()
+        ContentFingerprint.objects.bulk_create(
+            ContentFingerprint(band_key=key, post=post, created_at=now)
+            for key in lsh_band_keys(signature)
+        )
     return outcome
 
 
