@@ -83,6 +83,7 @@ class Post(models.Model):
 
     SEGMENT_WIDTH = 7  # 36**7 positions per thread, about 78 billion
     MAX_PATH_DEPTH = 64
+    WORDS_PER_MINUTE = 230
 
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
     author = models.ForeignKey(
@@ -102,6 +103,10 @@ class Post(models.Model):
     # mentions excluded), for notifications.
     mentions = models.JSONField(default=list, blank=True)
     quoted_post_ids = models.JSONField(default=list, blank=True)
+    # Derived from the current text when it is written, so reading a post parses nothing:
+    # [[level, text, anchor id], ...] of its headings, and its length in words.
+    headings = models.JSONField(default=list, blank=True)
+    word_count = models.PositiveIntegerField(default=0)
     current_revision = models.OneToOneField(
         "PostRevision", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -138,6 +143,11 @@ class Post(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes an unhurried reader needs for the text, rounded up; at least 1."""
+        return max(1, -(-self.word_count // self.WORDS_PER_MINUTE))
 
 
 class PostRevision(models.Model):

@@ -3,12 +3,15 @@ queries whatever the thread's size."""
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from forum.core import permissions
 from forum.threads.models import Category, Post, PostState, Thread
 
 POSTS_PAGE_SIZE = 50
+# How many levels of replies one page shows below its root (the opening post, or the
+# post a branch page starts from); deeper replies continue on a branch page.
+BRANCH_DEPTH = 8
 
 
 def category_list() -> QuerySet[Category]:
@@ -67,25 +70,170 @@ _PLACEHOLDERS = {
 }
 
 
+def _as_seen_by(user, post: Post) -> PostView | None:
+    if permissions.can_view_post(user, post):
+        return PostView(post=post, can_read=True, placeholder="")
+    if post.deleted_at is not None:
+        return PostView(post=post, can_read=False, placeholder="This post was deleted.")
+    if post.state in _PLACEHOLDERS:
+        return PostView(post=post, can_read=False, placeholder=_PLACEHOLDERS[post.state])
+    return None
+
+
+def post_as_seen_by(*, user, post: Post) -> PostView | None:
+    """`post` as `user` sees it on a page, or None when it is left out (another member's
+    pending post)."""
+    return _as_seen_by(user, post)
+
+
+def _shown_q(user) -> Q:
+    """The posts a page shows `user`, readable or as placeholders: the SQL twin of
+    `_as_seen_by` returning something."""
+    if permissions.is_moderator(user):
+        return Q()
+    shown = ~Q(state=PostState.PENDING) | Q(deleted_at__isnull=False)
+    if user.is_authenticated:
+        shown |= Q(author_id=user.pk)
+    return shown
+
+
+def _page_rows(posts: QuerySet[Post], *, user, deepest: int | None) -> QuerySet[Post]:
+    """Reading order, authors joined, and for the posts at `deepest` whether replies
+    below them continue elsewhere (`has_deeper_replies`), all in the page's one query."""
+    posts = posts.select_related("author").defer("body_source", "author__bio")
+    if deepest is not None:
+        posts = posts.filter(depth__lte=deepest).annotate(
+            has_deeper_replies=Case(
+                When(
+                    depth=deepest,
+                    then=Exists(Post.objects.filter(_shown_q(user), parent=OuterRef("pk"))),
+                ),
+                default=Value(False),
+            )
+        )
+    return posts.order_by("path")
+
+
+def _seen(user, posts) -> list[PostView]:
+    return [view for post in posts if (view := _as_seen_by(user, post)) is not None]
+
+
 def thread_posts_page(
-    *, user, thread: Thread, after_path: str = "", limit: int = POSTS_PAGE_SIZE
+    *,
+    user,
+    thread: Thread,
+    after_path: str = "",
+    limit: int = POSTS_PAGE_SIZE,
+    max_depth: int | None = None,
 ) -> list[PostView]:
     """One page of `thread` in reading order (parents before their replies), in one query.
 
     Posts `user` may not read appear as placeholders so replies keep their context;
-    other members' pending posts are left out, since nobody else could have replied."""
-    posts = (
-        Post.objects.filter(thread=thread, path__gt=after_path)
-        .select_related("author")
-        .defer("body_source", "author__bio")
-        .order_by("path")[:limit]
+    other members' pending posts are left out, since nobody else could have replied.
+    With `max_depth`, deeper replies are left out and each post at that depth says in
+    `has_deeper_replies` whether any continue below it (see `branch_posts_page`)."""
+    posts = _page_rows(
+        Post.objects.filter(thread=thread, path__gt=after_path), user=user, deepest=max_depth
     )
-    page = []
-    for post in posts:
-        if permissions.can_view_post(user, post):
-            page.append(PostView(post=post, can_read=True, placeholder=""))
-        elif post.deleted_at is not None:
-            page.append(PostView(post=post, can_read=False, placeholder="This post was deleted."))
-        elif post.state in _PLACEHOLDERS:
-            page.append(PostView(post=post, can_read=False, placeholder=_PLACEHOLDERS[post.state]))
-    return page
+    return _seen(user, posts[:limit])
+
+
+def branch_posts_page(
+    *,
+    user,
+    post: Post,
+    after_path: str = "",
+    limit: int = POSTS_PAGE_SIZE,
+    levels: int = BRANCH_DEPTH,
+) -> list[PostView]:
+    """One page of the replies below `post`, `levels` deep, in reading order, seen as
+    `thread_posts_page` shows them; `post` itself is not on it. Posts at the last level
+    say in `has_deeper_replies` whether the branch goes on below them.
+
+    A post's descendants are the posts whose path starts with its path, which is one
+    indexed range query. That holds while `post` is less than Post.MAX_PATH_DEPTH - 1
+    deep. Deeper, the paths of its replies are cut to their depth-(MAX_PATH_DEPTH - 2)
+    ancestor's prefix, which they share with that ancestor's other descendants (see
+    Post and services.child_path); there the page reads that wider range and keeps the
+    posts whose parents lead back to `post`, looking up at most `levels` generations of
+    parents (one query each, a page's worth of ids at most). Such a page may then hold
+    fewer than `limit` posts while more follow; its last path still pages on."""
+    deepest = post.depth + levels
+    rows, exact = _branch_rows(post)
+    page = _page_rows(rows.filter(path__gt=after_path), user=user, deepest=deepest)[:limit]
+    if exact:
+        return _seen(user, page)
+    return _seen(user, _descendants_of(post, list(page), levels=levels))
+
+
+def branch_earlier_posts(*, post: Post, target: Post, levels: int = BRANCH_DEPTH):
+    """The posts before `target` in reading order on the branch pages below `post`
+    (a superset where those pages read a wider range), for working out which page of
+    the branch shows `target`."""
+    rows, _ = _branch_rows(post)
+    return rows.filter(depth__lte=post.depth + levels, path__lt=target.path)
+
+
+def _branch_rows(post: Post) -> tuple[QuerySet[Post], bool]:
+    """The rows that may be replies below `post`, and whether they all are."""
+    prefix_depth = Post.MAX_PATH_DEPTH - 2
+    if post.depth <= prefix_depth:
+        rows = Post.objects.filter(
+            thread_id=post.thread_id, path__startswith=post.path, depth__gt=post.depth
+        )
+        return rows, True
+    # Below the cap paths follow writing order, and replies are written after `post`.
+    rows = Post.objects.filter(
+        thread_id=post.thread_id,
+        path__startswith=post.path[: Post.SEGMENT_WIDTH * (prefix_depth + 1)],
+        depth__gt=post.depth,
+        position__gt=post.position,
+    )
+    return rows, False
+
+
+def branch_root(*, post: Post, levels: int = BRANCH_DEPTH) -> Post:
+    """The post whose branch page shows `post`, when `post` is deeper than a page goes:
+    its ancestor at the last multiple of `levels` above it, the post whose "continue"
+    link leads there. One query down to Post.MAX_PATH_DEPTH, a few more below."""
+    depth = (post.depth - 1) // levels * levels
+    if depth <= Post.MAX_PATH_DEPTH - 2:
+        return Post.objects.get(
+            thread_id=post.thread_id,
+            depth=depth,
+            path=post.path[: Post.SEGMENT_WIDTH * (depth + 1)],
+        )
+    ancestor = post
+    while ancestor.depth > depth:  # at most `levels` steps
+        ancestor = Post.objects.get(pk=ancestor.parent_id)
+    return ancestor
+
+
+def _descendants_of(root: Post, candidates: list[Post], *, levels: int) -> list[Post]:
+    """The `candidates` that descend from `root`, in their order. Parents not among the
+    candidates are looked up a generation at a time, at most `levels` times."""
+    parent_of = {candidate.pk: candidate.parent_id for candidate in candidates}
+    verdict: dict[int, bool] = {root.pk: True}
+    unresolved = set(parent_of.values())
+    for _ in range(levels):
+        unresolved -= verdict.keys()
+        unresolved -= parent_of.keys()
+        if not unresolved:
+            break
+        for pk, parent_id in Post.objects.filter(pk__in=unresolved).values_list("pk", "parent_id"):
+            parent_of[pk] = parent_id
+        unresolved = {parent_of[pk] for pk in unresolved if pk in parent_of} - {None}
+
+    def descends(pk: int | None, hops: int) -> bool:
+        # Iterative walk up the known parents; anything unknown or too far is not below root.
+        trail = []
+        while pk is not None and pk not in verdict and hops <= levels and pk in parent_of:
+            trail.append(pk)
+            pk = parent_of[pk]
+            hops += 1
+        answer = verdict.get(pk, False) if pk is not None else False
+        for seen in trail:
+            verdict[seen] = answer
+        return answer
+
+    return [candidate for candidate in candidates if descends(candidate.parent_id, 1)]

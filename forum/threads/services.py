@@ -125,8 +125,16 @@ def _after_commit_publish(post_id: int) -> None:
     transaction.on_commit(enqueue_fan_out, robust=True)
 
 
-def _references(rendered: RenderedPost) -> dict:
-    return {"mentions": list(rendered.mentions), "quoted_post_ids": list(rendered.quoted_post_ids)}
+def _rendered_fields(rendered: RenderedPost, *, source: str) -> dict:
+    """The fields a post derives from its text, stored with it so that reading a post
+    never parses it: whom it mentions, which posts it quotes, its headings (for a table
+    of contents) and its length in words (for a reading time)."""
+    return {
+        "mentions": list(rendered.mentions),
+        "quoted_post_ids": list(rendered.quoted_post_ids),
+        "headings": [list(heading) for heading in rendered.headings],
+        "word_count": len(source.split()),
+    }
 
 
 def _store_revision(
@@ -190,7 +198,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             body_source=body,
             body_html=rendered.html,
             created_at=now,
-            **_references(rendered),
+            **_rendered_fields(rendered, source=body),
         )
         revision = _store_revision(
             post=post, number=1, editor=author, rendered=rendered, source=body, title=title
@@ -242,7 +250,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             body_source=body,
             body_html=rendered.html,
             created_at=now,
-            **_references(rendered),
+            **_rendered_fields(rendered, source=body),
         )
         revision = _store_revision(
             post=post, number=1, editor=author, rendered=rendered, source=body
@@ -301,7 +309,7 @@ def post_edit(
             current_revision=revision,
             revision_count=number,
             edited_at=now,
-            **_references(rendered),
+            **_rendered_fields(rendered, source=body),
         )
         if new_title is not None:
             Thread.objects.filter(pk=thread.pk).update(title=new_title, slug=_slug_for(new_title))

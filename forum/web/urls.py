@@ -14,6 +14,7 @@ urlpatterns = [
     path("t/<int:pk>/<slug:slug>/watch/", views.thread_watch, name="thread-watch"),
     path("t/<int:pk>/<slug:slug>/moderate/", views.thread_moderate, name="thread-moderate"),
     path("p/<int:pk>/", views.post_permalink, name="post"),
+    path("p/<int:pk>/thread/", views.post_branch, name="post-branch"),
     path("p/<int:pk>/edit/", views.post_edit, name="post-edit"),
     path("p/<int:pk>/history/", views.post_history, name="post-history"),
     path("p/<int:pk>/report/", views.post_report, name="post-report"),

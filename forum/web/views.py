@@ -38,6 +38,7 @@ from forum.threads.models import Category, Post, PostState
 from forum.threads.rendering import RenderedTooLarge, render_markdown
 from forum.web import forms
 from forum.web.mail import send_signup_mail, signup_token_generator
+from forum.web.reading import reply_tree, table_of_contents
 from moderation import actions as moderation_actions
 from moderation import services as moderation_services
 from moderation.content import content_from_html
@@ -163,13 +164,19 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
 def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None) -> dict:
     user = request.user
     after = request.GET.get("after", "")
-    posts = selectors.thread_posts_page(user=user, thread=thread, after_path=after)
+    posts = selectors.thread_posts_page(
+        user=user, thread=thread, after_path=after, max_depth=selectors.BRANCH_DEPTH
+    )
     has_more = len(posts) == selectors.POSTS_PAGE_SIZE
+    opening = posts[0] if posts and posts[0].post.is_opening_post else None
     is_moderator = permissions.is_moderator(user)
     can_reply = user.is_authenticated and (not thread.is_locked or is_moderator)
     context = {
         "thread": thread,
         "posts": posts,
+        "opening": opening,
+        "toc": table_of_contents(opening.post.headings) if opening and opening.can_read else [],
+        "replies": reply_tree(posts[1:] if opening else posts),
         "next_after": posts[-1].post.path if has_more else "",
         "after": after,
         "can_reply": can_reply,
@@ -193,11 +200,20 @@ POSTS_SHOWN_BEFORE_TARGET = 3
 
 
 def _post_location(post: Post) -> str:
-    """The URL of the thread page that shows `post`, at its anchor. A post beyond the
-    first page gets a page starting a few posts before it, so it is on the page whatever
-    the thread's length. (Two indexed queries on (thread, path).)"""
-    url = post.thread.get_absolute_url()
-    earlier = Post.objects.filter(thread_id=post.thread_id, path__lt=post.path)
+    """The URL of the page that shows `post`, at its anchor: the thread page, or for a
+    reply deeper than it goes, the branch page its "continue" links lead to. A post
+    beyond a first page gets a page starting a few posts before it, so it is on the page
+    whatever the thread's length. (Two indexed queries on (thread, path), one more for a
+    deep reply.)"""
+    if post.depth > selectors.BRANCH_DEPTH:
+        root = selectors.branch_root(post=post)
+        url = reverse("web:post-branch", kwargs={"pk": root.pk})
+        earlier = selectors.branch_earlier_posts(post=root, target=post)
+    else:
+        url = post.thread.get_absolute_url()
+        earlier = Post.objects.filter(
+            thread_id=post.thread_id, path__lt=post.path, depth__lte=selectors.BRANCH_DEPTH
+        )
     if earlier.order_by("path")[selectors.POSTS_PAGE_SIZE - 1 :].exists():
         paths = list(
             earlier.order_by("-path").values_list("path", flat=True)[
@@ -215,6 +231,31 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         raise Http404("No such post.")
     return redirect(_post_location(post))
+
+
+def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post and the replies below it, for branches deeper than the thread page goes."""
+    root = get_object_or_404(
+        Post.objects.select_related("thread__category", "thread__author", "author"), pk=pk
+    )
+    user = request.user
+    root_view = selectors.post_as_seen_by(user=user, post=root)
+    if root_view is None or not permissions.can_view_thread(user, root.thread):
+        raise Http404("No such post.")
+    after = request.GET.get("after", "")
+    posts = selectors.branch_posts_page(user=user, post=root, after_path=after)
+    has_more = len(posts) == selectors.POSTS_PAGE_SIZE
+    is_moderator = permissions.is_moderator(user)
+    context = {
+        "thread": root.thread,
+        "root": root_view,
+        "replies": reply_tree(posts),
+        "next_after": posts[-1].post.path if has_more else "",
+        "after": after,
+        "can_reply": user.is_authenticated and (not root.thread.is_locked or is_moderator),
+        "is_moderator": is_moderator,
+    }
+    return render(request, "web/branch.html", context)
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:

@@ -1,0 +1,68 @@
+"""Shaping what a page has already read for long-form reading: a post's stored headings
+as a nested table of contents, and a page of posts in reading order as a nested tree.
+Both are single passes over lists in memory; neither touches the database."""
+
+from dataclasses import dataclass, field
+
+from forum.threads.selectors import PostView
+
+TOC_MIN_HEADINGS = 3
+
+
+@dataclass
+class TocEntry:
+    level: int
+    text: str
+    anchor: str
+    children: list["TocEntry"] = field(default_factory=list)
+
+
+def table_of_contents(headings: list) -> list[TocEntry]:
+    """`headings` ([[level, text, anchor], ...] in document order, as Post.headings
+    stores them) nested by level; empty when there are fewer than TOC_MIN_HEADINGS.
+    A heading sits under the nearest earlier heading of a higher rank, so skipped
+    levels (an h2 followed by an h4) nest one step, not two."""
+    if len(headings) < TOC_MIN_HEADINGS:
+        return []
+    roots: list[TocEntry] = []
+    open_entries: list[TocEntry] = []
+    for level, text, anchor in headings:
+        entry = TocEntry(level=level, text=text, anchor=anchor)
+        while open_entries and open_entries[-1].level >= level:
+            open_entries.pop()
+        (open_entries[-1].children if open_entries else roots).append(entry)
+        open_entries.append(entry)
+    return roots
+
+
+@dataclass
+class ReplyNode:
+    """A post on the page with the replies to it that are on the same page."""
+
+    item: PostView
+    children: list["ReplyNode"] = field(default_factory=list)
+    reply_count: int = 0  # every reply below it on the page, all levels
+
+
+def reply_tree(items: list[PostView]) -> list[ReplyNode]:
+    """The page's posts nested under their parents, so that a branch is one element the
+    reader can fold. A post whose parent is not on the page (it came on an earlier page,
+    or is the root the page hangs from) starts a tree of its own, in reading order.
+
+    Nesting follows parent ids rather than depths, so it stays right where paths stop
+    encoding the tree (below Post.MAX_PATH_DEPTH); children keep their page order."""
+    nodes: dict[int, ReplyNode] = {}
+    roots: list[ReplyNode] = []
+    for item in items:
+        node = ReplyNode(item=item)
+        nodes[item.post.pk] = node
+        parent = nodes.get(item.post.parent_id)
+        (parent.children if parent is not None else roots).append(node)
+    # Parents come before their replies on a page, so counting backwards sees every
+    # reply's own count before its parent's.
+    for item in reversed(items):
+        node = nodes[item.post.pk]
+        parent = nodes.get(item.post.parent_id)
+        if parent is not None:
+            parent.reply_count += 1 + node.reply_count
+    return roots
