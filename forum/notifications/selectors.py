@@ -121,3 +121,11 @@ def describe(notification: Notification) -> str:
         thread=notification.thread.title if notification.thread_id else "",
         count=notification.count,
     )
+
+
+def thread_watch_level(*, user, thread) -> str:
+    """`user`'s watch level on `thread`; "normal" when they never set one."""
+    level = (
+        ThreadWatch.objects.filter(user=user, thread=thread).values_list("level", flat=True).first()
+    )
+    return level or WatchLevel.NORMAL

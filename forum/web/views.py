@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -31,7 +32,7 @@ from forum.core.errors import (
 from forum.core.text import clean_text
 from forum.notifications import selectors as notification_selectors
 from forum.notifications import services as notification_services
-from forum.notifications.models import ThreadWatch, WatchLevel
+from forum.notifications.models import WatchLevel
 from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState
@@ -44,18 +45,12 @@ from moderation import services as moderation_services
 from moderation.content import content_from_html
 
 THREADS_PER_PAGE = 30
-LOGIN_URL = "web:login"
-
-
-def member_required(view):
-    """login_required, sending visitors to the web UI's own login page."""
-    return login_required(view, login_url=LOGIN_URL)
 
 
 def _refused(request: HttpRequest, exc: ForumError) -> HttpResponse:
     """A page saying why a request was refused, with the error's status."""
     if isinstance(exc, NotAuthenticated):
-        return redirect(f"{reverse(LOGIN_URL)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect_to_login(request.get_full_path())
     return render(request, "web/refused.html", {"message": exc.message}, status=exc.status)
 
 
@@ -187,12 +182,8 @@ def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None
         and any(item.post.pk == reply_to.pk for item in posts),
     }
     if user.is_authenticated:
-        level = (
-            ThreadWatch.objects.filter(user=user, thread=thread)
-            .values_list("level", flat=True)
-            .first()
-        )
-        context["watch_form"] = forms.WatchForm(initial={"level": level or WatchLevel.NORMAL})
+        level = notification_selectors.thread_watch_level(user=user, thread=thread)
+        context["watch_form"] = forms.WatchForm(initial={"level": level})
     return context
 
 
@@ -290,7 +281,7 @@ def _preview(form, field: str = "body") -> str:
     return ""
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_new(request: HttpRequest) -> HttpResponse:
     """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
@@ -320,7 +311,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     return _form_page(request, "web/thread_new.html", context, form=form, status=status)
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread", "thread__category"), pk=pk)
@@ -434,7 +425,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 PARAGRAPH_LABEL_LENGTH = 80
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a post, or with ?paragraph=N one paragraph of it (numbered from 0, as the
@@ -483,7 +474,7 @@ def _shorten(text: str) -> str:
     return text[: PARAGRAPH_LABEL_LENGTH - 1].rstrip() + "…"
 
 
-@member_required
+@login_required
 @require_POST
 def thread_watch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     thread = _thread_or_404(request, pk)
@@ -499,7 +490,7 @@ def thread_watch(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return redirect(thread.get_absolute_url())
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     """A moderator's action on one post. The thread page's quick buttons post here; a
@@ -508,7 +499,7 @@ def post_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     return _moderate(request, target=post, actions=forms.MODERATOR_POST_ACTIONS)
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_moderate(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     thread = get_object_or_404(selectors.thread_list(user=request.user), pk=pk)
@@ -556,7 +547,7 @@ def _moderate(request: HttpRequest, *, target, actions: tuple[str, ...]) -> Http
 # --- notifications --------------------------------------------------------------------
 
 
-@member_required
+@login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_selectors.inbox(user=request.user), 30).get_page(
         request.GET.get("page")
@@ -565,7 +556,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     return render(request, "web/notifications.html", {"page": page, "items": items})
 
 
-@member_required
+@login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     marked = notification_services.notifications_mark_read(user=request.user)
@@ -663,14 +654,14 @@ class LoginView(auth_views.LoginView):
 
 logout = auth_views.LogoutView.as_view(next_page="web:home")
 
-password_change = member_required(
+password_change = login_required(
     auth_views.PasswordChangeView.as_view(
         template_name="web/password_change.html",
         form_class=forms.PasswordChangeForm,
         success_url=reverse_lazy("web:password-change-done"),
     )
 )
-password_change_done = member_required(
+password_change_done = login_required(
     auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html")
 )
 password_reset = auth_views.PasswordResetView.as_view(
@@ -693,7 +684,7 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 
 
-@member_required
+@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     status = 200
