@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from forum.threads import services as thread_services
@@ -68,10 +69,18 @@ _loaded: dict[str, object] = {"key": None, "rules": []}
 
 
 def _enabled_rules() -> list[ActiveRule]:
+    # One aggregate row rather than a row per rule: every write through the services
+    # bumps `version` and `updated_at`, and enabling or disabling a rule changes the
+    # count and the sums, so an unchanged key means an unchanged rule set.
     key = tuple(
         Rule.objects.filter(enabled=True)
-        .order_by("pk")
-        .values_list("pk", "version", "kind", "action", "updated_at")
+        .aggregate(
+            count=Count("pk"),
+            ids=Sum("pk"),
+            versions=Sum("version"),
+            updated=Max("updated_at"),
+        )
+        .values()
     )
     if key != _loaded["key"]:
         rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
@@ -311,6 +320,22 @@ def submission_hold_reason(*, author, category: Category) -> str:
 # --- after commit -------------------------------------------------------------------
 
 
+# What a check reads of a revision and its post. Loading only these keeps the locking
+# query small: with every column of five joined tables, building the rows cost more
+# than the rest of a one-paragraph re-check. Anything else loads on first use.
+_CHECKED_FIELDS = (
+    "number",
+    "body_html",
+    "checked_at",
+    "post__state",
+    "post__current_revision_id",
+    "post__thread__title",
+    "post__thread__category__moderation_mode",
+    "post__author__trust_level",
+    "post__author__post_count",
+)
+
+
 def revision_check(*, revision_id: int) -> str:
     """Check one revision, store its verdicts and apply the combined outcome.
 
@@ -321,14 +346,14 @@ def revision_check(*, revision_id: int) -> str:
     """
     started = time.perf_counter()
     with transaction.atomic():
-        revision = (
-            PostRevision.objects.select_for_update(of=("self",))
-            .select_related("post__thread__category", "post__author")
-            .defer("body_source", "post__body_source", "post__body_html")
-            .filter(pk=revision_id)
-            .first()
-        )
-        if revision is None:
+        try:
+            revision = (
+                PostRevision.objects.select_for_update(of=("self",))
+                .select_related("post__thread__category", "post__author")
+                .only(*_CHECKED_FIELDS)
+                .get(pk=revision_id)
+            )
+        except PostRevision.DoesNotExist:
             return "missing"
         if revision.checked_at is not None:
             return "already_checked"
@@ -353,6 +378,18 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         previous = (
             ContentCheck.objects.filter(post=post)
             .exclude(revision=revision)
+            .only(
+                "revision_id", "paragraph_fingerprints", "text_hash", "signature", "rule_versions"
+            )
+            .annotate(
+                # Most checks find nothing: then there are no verdicts to carry over and
+                # no need to ask for them.
+                has_paragraph_verdicts=Exists(
+                    Verdict.objects.filter(revision_id=OuterRef("revision_id")).exclude(
+                        paragraph_fingerprint=""
+                    )
+                )
+            )
             .order_by("-created_at")
             .first()
         )
@@ -439,9 +476,12 @@ def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> Reuse
     )
     rules_by_id = {r.rule.pk: r.rule for r in rules}
     verdicts: dict[str, list[Verdict]] = {}
-    for verdict in Verdict.objects.filter(
-        revision_id=previous.revision_id, rule_id__in=same_version
-    ):
+    carried = Verdict.objects.none()
+    if getattr(previous, "has_paragraph_verdicts", True):
+        carried = Verdict.objects.filter(
+            revision_id=previous.revision_id, rule_id__in=same_version
+        ).only("rule_id", "score", "detail", "spans", "paragraph_fingerprint")
+    for verdict in carried:
         verdict.rule = rules_by_id[verdict.rule_id]
         verdicts.setdefault(verdict.paragraph_fingerprint, []).append(verdict)
     return Reuse(
