@@ -319,14 +319,18 @@ def submission_hold_reason(*, author, category: Category) -> str:
 
 # --- after commit -------------------------------------------------------------------
 
+# How many other waiting revisions a check task takes on alongside its own. Checked
+# together they share every query, so a burst of posts costs a dozen queries per batch
+# rather than a dozen per post.
+BACKLOG_BATCH = 99
 
-# What a check reads of a revision and its post. Loading only these keeps the locking
-# query small: with every column of five joined tables, building the rows cost more
-# than the rest of a one-paragraph re-check. Anything else loads on first use.
+# What a check reads of a revision and its post. Loading only these keeps the query
+# small: with every column of five joined tables, building the rows cost more than the
+# rest of a one-paragraph re-check. Anything else loads on first use.
 _CHECKED_FIELDS = (
     "number",
     "body_html",
-    "checked_at",
+    "created_at",
     "post__state",
     "post__current_revision_id",
     "post__thread__title",
@@ -342,57 +346,171 @@ def revision_check(*, revision_id: int) -> str:
     Safe to run any number of times: the revision row is locked and `checked_at` is
     set in the same transaction as the verdicts, so a second run finds it checked.
     A revision that is no longer its post's current one is marked checked and skipped
-    (the newer revision has its own check). Returns what happened.
+    (the newer revision has its own check). Returns what happened: "missing",
+    "already_checked", "stale" or the outcome.
     """
-    started = time.perf_counter()
+    return revisions_check(revision_ids=[revision_id])[revision_id]
+
+
+def revision_check_with_backlog(*, revision_id: int, backlog: int = BACKLOG_BATCH) -> str:
+    """Check `revision_id` and, in the same transaction, up to `backlog` other revisions
+    still waiting for their check that no other worker holds (oldest first). Their own
+    tasks then find them checked. Returns what happened to `revision_id`; when that was
+    checked already, nothing else is done."""
+    return revisions_check(revision_ids=[revision_id], backlog=backlog)[revision_id]
+
+
+def revisions_check(*, revision_ids: list[int], backlog: int = 0) -> dict[int, str]:
+    """Check the given revisions (waiting for each one's lock) and up to `backlog`
+    unlocked waiting ones; return what happened to each, by id."""
+    results: dict[int, str] = {}
     with transaction.atomic():
-        try:
-            revision = (
-                PostRevision.objects.select_for_update(of=("self",))
-                .select_related("post__thread__category", "post__author")
-                .only(*_CHECKED_FIELDS)
-                .get(pk=revision_id)
+        # Lock first with narrow queries: a task that finds its revision checked costs
+        # one small query.
+        waiting = []
+        for pk, checked_at in (
+            PostRevision.objects.select_for_update()
+            .filter(pk__in=revision_ids)
+            .order_by()
+            .values_list("pk", "checked_at")
+        ):
+            if checked_at is None:
+                waiting.append(pk)
+            else:
+                results[pk] = "already_checked"
+        # A task whose revision another batch already checked ends there: the next task
+        # with work of its own takes the backlog on.
+        if waiting and backlog:
+            waiting += (
+                PostRevision.objects.select_for_update(skip_locked=True)
+                .filter(checked_at__isnull=True)
+                .exclude(pk__in=revision_ids)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:backlog]
             )
-        except PostRevision.DoesNotExist:
-            return "missing"
-        if revision.checked_at is not None:
-            return "already_checked"
-        post = revision.post
+        current = []
+        for revision in _revisions_for_check(waiting):
+            if revision.post.current_revision_id == revision.pk:
+                current.append(revision)
+            else:
+                results[revision.pk] = "stale"
         now = timezone.now()
-        if post.current_revision_id != revision.pk:
-            PostRevision.objects.filter(pk=revision.pk).update(checked_at=now)
-            return "stale"
-        outcome = _check_and_store(revision, post, now=now, started=started)
-        PostRevision.objects.filter(pk=revision.pk).update(checked_at=now)
-    return outcome
+        results.update(_check_and_store(current, now=now))
+        if waiting:
+            PostRevision.objects.filter(pk__in=waiting).update(checked_at=now)
+    return {pk: results.get(pk, "missing") for pk in revision_ids} | results
 
 
-def _check_and_store(revision: PostRevision, post: Post, *, now, started: float) -> str:
-    category = post.thread.category
+def _revisions_for_check(revision_ids: list[int]) -> list[PostRevision]:
+    """The locked revisions with what their check reads, oldest first."""
+    if not revision_ids:
+        return []
+    return list(
+        PostRevision.objects.filter(pk__in=revision_ids)
+        .select_related("post__thread__category", "post__author")
+        .only(*_CHECKED_FIELDS)
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass
+class _Job:
+    """One revision being checked, with what was worked out for it before its rules run."""
+
+    revision: PostRevision
+    content: PostContent
+    fingerprints: list[str]
+    rules: list[ActiveRule]
+    previous: ContentCheck | None
+    small_edit: bool
+    signature: tuple[int, ...]
+
+    @property
+    def post(self) -> Post:
+        return self.revision.post
+
+    @property
+    def kinds(self) -> set[str]:
+        return {r.rule.kind for r in self.rules}
+
+
+def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
+    """Run the rules over each revision (oldest first, each seeing the ones before it as
+    stored posts), then write every verdict, check and fingerprint in bulk."""
+    if not revisions:
+        return {}
+    started = time.perf_counter()
+    previous = _previous_checks(revisions)
+    enabled = _enabled_rules()
+    jobs = [_job(revision, previous.get(revision.post_id), enabled) for revision in revisions]
+    carried = _carried_verdicts([job.previous for job in jobs if job.previous is not None])
+    history = _BatchHistory(jobs, now=now)
+    shared_ms = (time.perf_counter() - started) * 1000 / len(jobs)
+
+    results: dict[int, str] = {}
+    verdicts: list[Verdict] = []
+    checks: list[ContentCheck] = []
+    replaced: list[_Job] = []
+    for job in jobs:
+        job_started = time.perf_counter()
+        reuse = (
+            _reusable_verdicts(job.previous, job.rules, carried=carried)
+            if job.previous is not None
+            else None
+        )
+        findings, checked, reused = run_rules(
+            job.rules,
+            job.content,
+            history.context_for(job),
+            reuse=reuse,
+            fingerprints=job.fingerprints,
+        )
+        post = job.post
+        verdicts.extend(_verdict(job.revision, f) for f in findings)
+        outcome = results[job.revision.pk] = _apply_outcome(
+            post, findings, html=job.revision.body_html
+        )
+        hash_of_text = job.previous.text_hash if job.small_edit else text_hash(job.content)
+        history.checked(job, hash_of_text)
+        if not job.small_edit:
+            replaced.append(job)
+        checks.append(
+            ContentCheck(
+                revision=job.revision,
+                post=post,
+                author_id=post.author_id,
+                outcome=outcome,
+                paragraph_fingerprints=job.fingerprints,
+                text_hash=hash_of_text,
+                signature=list(job.signature),
+                rule_versions={str(r.rule.pk): r.rule.version for r in job.rules},
+                paragraphs_checked=checked,
+                paragraphs_reused=reused,
+                duration_ms=shared_ms + (time.perf_counter() - job_started) * 1000,
+                created_at=now,
+            )
+        )
+    Verdict.objects.bulk_create(verdicts)
+    ContentCheck.objects.bulk_create(checks)
+    if replaced:
+        ContentFingerprint.objects.filter(post__in=[job.post for job in replaced]).delete()
+        ContentFingerprint.objects.bulk_create(
+            ContentFingerprint(band_key=key, post=job.post, created_at=now)
+            for job in replaced
+            for key in lsh_band_keys(job.signature)
+        )
+    return results
+
+
+def _job(revision: PostRevision, previous: ContentCheck | None, enabled: list[ActiveRule]) -> _Job:
+    post = revision.post
     content = content_from_html(revision.body_html)
     fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
-    rules = active_rules(category_id=category.pk)
-    previous = None
+    rules = [r for r in enabled if r.applies_to(post.thread.category_id)]
     if revision.number > 1:
         rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
-        previous = (
-            ContentCheck.objects.filter(post=post)
-            .exclude(revision=revision)
-            .only(
-                "revision_id", "paragraph_fingerprints", "text_hash", "signature", "rule_versions"
-            )
-            .annotate(
-                # Most checks find nothing: then there are no verdicts to carry over and
-                # no need to ask for them.
-                has_paragraph_verdicts=Exists(
-                    Verdict.objects.filter(revision_id=OuterRef("revision_id")).exclude(
-                        paragraph_fingerprint=""
-                    )
-                )
-            )
-            .order_by("-created_at")
-            .first()
-        )
+    else:
+        previous = None
     small_edit = (
         previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE
     )
@@ -404,59 +522,170 @@ def _check_and_store(revision: PostRevision, post: Post, *, now, started: float)
         rules = [r for r in rules if r.rule.kind != "near_duplicate"]
     else:
         signature = content_signature(content)
-    kinds = {r.rule.kind for r in rules}
-    context = build_context(
-        author=post.author,
-        category=category,
-        content=content,
-        exclude_post_id=post.pk,
-        now=now,
-        signature=signature if "near_duplicate" in kinds else (),
-        with_history=bool(kinds & {"flood", "near_duplicate"}),
-    )
-    reuse = _reusable_verdicts(previous, rules) if previous else None
-    findings, checked, reused = run_rules(
-        rules, content, context, reuse=reuse, fingerprints=fingerprints
-    )
-    Verdict.objects.bulk_create(
-        Verdict(
-            revision=revision,
-            post=post,
-            rule=f.rule,
-            rule_version=f.rule.version,
-            action=f.rule.action,
-            score=f.hit.score,
-            detail=f.hit.detail[:300],
-            spans=[
-                {"paragraph": s.paragraph, "start": s.start, "end": s.end, "text": s.text[:200]}
-                for s in f.hit.spans
-            ],
-            paragraph_fingerprint=f.paragraph_fingerprint,
-        )
-        for f in findings
-    )
-    outcome = _apply_outcome(post, findings, html=revision.body_html)
-    ContentCheck.objects.create(
+    return _Job(
         revision=revision,
-        post=post,
-        author=post.author,
-        outcome=outcome,
-        paragraph_fingerprints=fingerprints,
-        text_hash=previous.text_hash if small_edit else text_hash(content),
-        signature=list(signature),
-        rule_versions={str(r.rule.pk): r.rule.version for r in rules},
-        paragraphs_checked=checked,
-        paragraphs_reused=reused,
-        duration_ms=(time.perf_counter() - started) * 1000,
-        created_at=now,
+        content=content,
+        fingerprints=fingerprints,
+        rules=rules,
+        previous=previous,
+        small_edit=small_edit,
+        signature=signature,
     )
-    if not small_edit:
-        ContentFingerprint.objects.filter(post=post).delete()
-        ContentFingerprint.objects.bulk_create(
-            ContentFingerprint(band_key=key, post=post, created_at=now)
-            for key in lsh_band_keys(signature)
+
+
+def _verdict(revision: PostRevision, finding: Finding) -> Verdict:
+    return Verdict(
+        revision=revision,
+        post=revision.post,
+        rule=finding.rule,
+        rule_version=finding.rule.version,
+        action=finding.rule.action,
+        score=finding.hit.score,
+        detail=finding.hit.detail[:300],
+        spans=[
+            {"paragraph": s.paragraph, "start": s.start, "end": s.end, "text": s.text[:200]}
+            for s in finding.hit.spans
+        ],
+        paragraph_fingerprint=finding.paragraph_fingerprint,
+    )
+
+
+def _previous_checks(revisions: list[PostRevision]) -> dict[int, ContentCheck]:
+    """The latest earlier check of each edited post, by post id, in one query."""
+    edited = [r for r in revisions if r.number > 1]
+    if not edited:
+        return {}
+    checks = (
+        ContentCheck.objects.filter(post_id__in=[r.post_id for r in edited])
+        .exclude(revision_id__in=[r.pk for r in edited])
+        .only(
+            "post_id",
+            "revision_id",
+            "paragraph_fingerprints",
+            "text_hash",
+            "signature",
+            "rule_versions",
         )
-    return outcome
+        .annotate(
+            # Most checks find nothing: then there are no verdicts to carry over and
+            # no need to ask for them.
+            has_paragraph_verdicts=Exists(
+                Verdict.objects.filter(revision_id=OuterRef("revision_id")).exclude(
+                    paragraph_fingerprint=""
+                )
+            )
+        )
+        .order_by("post_id", "-created_at")
+    )
+    latest: dict[int, ContentCheck] = {}
+    for check in checks:
+        latest.setdefault(check.post_id, check)
+    return latest
+
+
+def _carried_verdicts(previous: list[ContentCheck]) -> dict[int, list[Verdict]]:
+    """The paragraph verdicts of the given checks, by revision id, in one query."""
+    revision_ids = [
+        check.revision_id for check in previous if getattr(check, "has_paragraph_verdicts", True)
+    ]
+    carried: dict[int, list[Verdict]] = {check.revision_id: [] for check in previous}
+    if revision_ids:
+        for verdict in (
+            Verdict.objects.filter(revision_id__in=revision_ids)
+            .exclude(paragraph_fingerprint="")
+            .only("revision_id", "rule_id", "score", "detail", "spans", "paragraph_fingerprint")
+        ):
+            carried[verdict.revision_id].append(verdict)
+    return carried
+
+
+class _BatchHistory:
+    """The context post-scoped rules need for every job of a batch, read with a fixed
+    number of queries: the authors' recent posts and text hashes, and the stored
+    near-duplicate fingerprints sharing a band with any job. Jobs checked earlier in the
+    batch are added as they finish, so each job sees what a check one at a time would."""
+
+    def __init__(self, jobs: list[_Job], *, now: dt.datetime) -> None:
+        self.now = now
+        historic = [job for job in jobs if job.kinds & {"flood", "near_duplicate"}]
+        authors = {job.post.author_id for job in historic}
+        self.post_times: dict[int, list[tuple[int, dt.datetime]]] = {a: [] for a in authors}
+        self.text_hashes: dict[int, list[tuple[int, str]]] = {a: [] for a in authors}
+        if authors:
+            for author_id, post_id, created_at in Post.objects.filter(
+                author_id__in=authors, created_at__gte=now - RECENT_WINDOW
+            ).values_list("author_id", "pk", "created_at"):
+                self.post_times[author_id].append((post_id, created_at))
+            for author_id, post_id, stored_hash in (
+                ContentCheck.objects.filter(
+                    author_id__in=authors, created_at__gte=now - dt.timedelta(days=1)
+                )
+                .order_by("-created_at")
+                .values_list("author_id", "post_id", "text_hash")
+            ):
+                self.text_hashes[author_id].append((post_id, stored_hash))
+        self.bands: dict[str, set[int]] = {}
+        self.signatures: dict[int, tuple[int, ...]] = {}
+        comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
+        keys = {key for job in comparing for key in lsh_band_keys(job.signature)}
+        if keys:
+            for key, post_id in ContentFingerprint.objects.filter(
+                band_key__in=keys, created_at__gte=now - DUPLICATE_WINDOW
+            ).values_list("band_key", "post_id"):
+                self.bands.setdefault(key, set()).add(post_id)
+            for post_id, stored in (
+                ContentCheck.objects.filter(
+                    post_id__in={p for posts in self.bands.values() for p in posts}
+                )
+                .order_by("post_id", "-created_at")
+                .values_list("post_id", "signature")
+            ):
+                self.signatures.setdefault(post_id, tuple(stored))
+
+    def context_for(self, job: _Job) -> CheckContext:
+        post = job.post
+        author = post.author
+        kinds = job.kinds
+        recent_times: tuple = ()
+        recent_hashes: tuple = ()
+        if kinds & {"flood", "near_duplicate"}:
+            recent_times = tuple(
+                created for pk, created in self.post_times[author.pk] if pk != post.pk
+            )[:500]
+            recent_hashes = tuple(h for pk, h in self.text_hashes[author.pk] if pk != post.pk)[:50]
+        candidates: tuple = ()
+        if "near_duplicate" in kinds and job.signature:
+            similar = sorted(
+                {
+                    pk
+                    for key in lsh_band_keys(job.signature)
+                    for pk in self.bands.get(key, ())
+                    if pk != post.pk and pk in self.signatures
+                },
+                reverse=True,
+            )[:MAX_DUPLICATE_CANDIDATES]
+            candidates = tuple((pk, self.signatures[pk]) for pk in similar)
+        return CheckContext(
+            author_trust_level=author.trust_level,
+            author_visible_post_count=author.post_count,
+            category_premoderated=(
+                post.thread.category.moderation_mode == Category.ModerationMode.PRE_MODERATED
+            ),
+            now=self.now,
+            author_recent_post_times=recent_times,
+            author_recent_text_hashes=recent_hashes,
+            similar_candidates=candidates,
+        )
+
+    def checked(self, job: _Job, hash_of_text: str) -> None:
+        """Make `job` part of the history the rest of the batch sees."""
+        post = job.post
+        if post.author_id in self.text_hashes:
+            self.text_hashes[post.author_id].insert(0, (post.pk, hash_of_text))
+        if not job.small_edit and job.signature:
+            for key in lsh_band_keys(job.signature):
+                self.bands.setdefault(key, set()).add(post.pk)
+            self.signatures[post.pk] = job.signature
 
 
 def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
@@ -466,24 +695,25 @@ def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
     return sum(fingerprint not in before for fingerprint in fingerprints) / len(fingerprints)
 
 
-def _reusable_verdicts(previous: ContentCheck, rules: list[ActiveRule]) -> Reuse:
+def _reusable_verdicts(
+    previous: ContentCheck, rules: list[ActiveRule], *, carried: dict | None = None
+) -> Reuse:
     """What the previous check settled for the paragraph rules whose version is
-    unchanged since it ran."""
+    unchanged since it ran. `carried` holds the paragraph verdicts already read, by
+    revision id; without it they are read here."""
     same_version = frozenset(
         r.rule.pk
         for r in rules
         if r.scope == "paragraph" and previous.rule_versions.get(str(r.rule.pk)) == r.rule.version
     )
+    if carried is None:
+        carried = _carried_verdicts([previous])
     rules_by_id = {r.rule.pk: r.rule for r in rules}
     verdicts: dict[str, list[Verdict]] = {}
-    carried = Verdict.objects.none()
-    if getattr(previous, "has_paragraph_verdicts", True):
-        carried = Verdict.objects.filter(
-            revision_id=previous.revision_id, rule_id__in=same_version
-        ).only("rule_id", "score", "detail", "spans", "paragraph_fingerprint")
-    for verdict in carried:
-        verdict.rule = rules_by_id[verdict.rule_id]
-        verdicts.setdefault(verdict.paragraph_fingerprint, []).append(verdict)
+    for verdict in carried.get(previous.revision_id, ()):
+        if verdict.rule_id in same_version:
+            verdict.rule = rules_by_id[verdict.rule_id]
+            verdicts.setdefault(verdict.paragraph_fingerprint, []).append(verdict)
     return Reuse(
         rule_ids=same_version,
         fingerprints=frozenset(previous.paragraph_fingerprints),

@@ -10,7 +10,9 @@ logger = logging.getLogger(__name__)
 
 @forum_task("moderation.check_post_revision", soft_time_limit=30)
 def check_post_revision(revision_id: int) -> str:
-    return pipeline.revision_check(revision_id=revision_id)
+    """Check the revision, and with it other revisions waiting for a check, so that a
+    burst of posts is checked in batches that share their queries."""
+    return pipeline.revision_check_with_backlog(revision_id=revision_id)
 
 
 @forum_task("moderation.sweep_unchecked_revisions", soft_time_limit=50, max_retries=3)

@@ -246,3 +246,69 @@ def test_invalid_rule_params_are_refused_when_saved(moderator):
     with pytest.raises(ValidationFailed):
         rule(moderator, kind="no_such_kind", action="flag", params={})
     assert not Rule.objects.exists()
+
+
+def test_a_batch_sees_near_duplicates_among_its_own_posts(member, other_member, moderator):
+    rule(
+        moderator, kind="near_duplicate", action="flag", params={"threshold": 0.8, "min_words": 30}
+    )
+    text = " ".join(f"word{n} appears in this long copied message" for n in range(20))
+    first = make_thread(author=member, body=text).opening_post
+    copy = make_thread(author=other_member, body=text + " (reposted)").opening_post
+
+    results = pipeline.revisions_check(
+        revision_ids=[copy.current_revision_id, first.current_revision_id]
+    )
+
+    # Checked oldest first, as one at a time: the copy is judged against the original.
+    assert results[first.current_revision_id] == "approved"
+    assert results[copy.current_revision_id] in ("queued", "hidden")
+    assert str(first.pk) in Verdict.objects.get(post=copy).detail
+    assert not Verdict.objects.filter(post=first).exists()
+
+
+def test_a_batch_sees_an_authors_identical_posts_checked_before_in_it(member, moderator):
+    rule(
+        moderator,
+        kind="flood",
+        action="flag",
+        params={"per_minute": {"2": 100}, "per_hour": {"2": 1000}, "max_identical": 1},
+    )
+    thread = make_thread(author=UserFactory())
+    posts = [make_reply(thread=thread, author=member, body="Same words again") for _ in range(3)]
+
+    results = pipeline.revisions_check(revision_ids=[p.current_revision_id for p in posts])
+
+    assert results[posts[0].current_revision_id] == "approved"
+    assert all(results[p.current_revision_id] != "approved" for p in posts[1:])
+    assert ContentCheck.objects.filter(post__in=posts).count() == 3
+
+
+def test_a_batch_costs_the_same_queries_for_few_and_many_revisions(member, moderator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rule(moderator, kind="near_duplicate", action="flag", params={"threshold": 0.8, "min_words": 5})
+    rule(moderator, kind="watched_words", action="flag", params={"words": ["zebra"]})
+    thread = make_thread(author=member)
+    # Each batch holds one copy of a stored post, so that each reads the candidates too.
+    copied = " ".join(f"copied{k}" for k in range(40))
+    check(make_reply(thread=thread, author=member, body=copied))
+
+    def queries_for(count: int) -> int:
+        posts = [
+            make_reply(
+                thread=thread,
+                author=UserFactory(),
+                body=" ".join(f"word{count}x{n}x{k}" for k in range(8 + n)),
+            )
+            for n in range(count - 1)
+        ]
+        posts.append(make_reply(thread=thread, author=UserFactory(), body=copied))
+        with CaptureQueriesContext(connection) as queries:
+            pipeline.revisions_check(revision_ids=[p.current_revision_id for p in posts])
+        assert ContentCheck.objects.filter(post__in=posts).count() == count
+        return len(queries)
+
+    # 20 posts' fingerprints still fit one INSERT within SQLite's variable limit.
+    assert queries_for(2) == queries_for(20)

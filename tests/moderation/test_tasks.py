@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from forum.threads.models import PostRevision
 from moderation import pipeline, services
+from moderation.models import ContentCheck
 from moderation.tasks import check_post_revision, sweep_unchecked_revisions
 from tests.factories import make_thread
 
@@ -47,7 +48,7 @@ def test_nothing_is_enqueued_when_the_write_rolls_back(member, category):
 def test_sweep_picks_only_revisions_past_the_grace_period(member, settings):
     settings.PARLEY = {**settings.PARLEY, "UNCHECKED_REVISION_GRACE_SECONDS": 120}
     old = make_thread(author=member).opening_post.current_revision
-    fresh = make_thread(author=member).opening_post.current_revision
+    make_thread(author=member)  # too fresh for the sweep
     PostRevision.objects.filter(pk=old.pk).update(
         created_at=timezone.now() - dt.timedelta(minutes=5)
     )
@@ -55,5 +56,16 @@ def test_sweep_picks_only_revisions_past_the_grace_period(member, settings):
     assert services.unchecked_revision_ids() == [old.pk]
     assert sweep_unchecked_revisions.apply().get() == 1
     assert PostRevision.objects.get(pk=old.pk).checked_at is not None
-    assert PostRevision.objects.get(pk=fresh.pk).checked_at is None
     assert sweep_unchecked_revisions.apply().get() == 0
+
+
+def test_a_check_task_also_checks_the_backlog_and_their_own_tasks_then_find_them_done(member):
+    revisions = [make_thread(author=member).opening_post.current_revision for _ in range(3)]
+    assert PostRevision.objects.filter(checked_at__isnull=True).count() == 3
+
+    assert check_post_revision.apply(args=[revisions[1].pk]).get() == "approved"
+
+    assert not PostRevision.objects.filter(checked_at__isnull=True).exists()
+    assert ContentCheck.objects.filter(revision__in=revisions).count() == 3
+    assert check_post_revision.apply(args=[revisions[0].pk]).get() == "already_checked"
+    assert check_post_revision.apply(args=[revisions[2].pk]).get() == "already_checked"
