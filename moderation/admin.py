@@ -499,7 +499,8 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
     )
     ordering = ("created_at", "pk")
     sortable_by = ("pk", "severity", "created_at", "reporter_count")
-    readonly_fields = [f.name for f in ReviewItem._meta.fields]
+    # The post is shown above as readers see it; its own admin is for administrators.
+    fields = readonly_fields = [f.name for f in ReviewItem._meta.fields if f.name != "post"]
     actions = [approve_items, remove_items, hide_items]
     action_form = QueueActionForm
     list_per_page = 50
@@ -800,6 +801,8 @@ class ActionFilter(admin.SimpleListFilter):
             ("rule_create", "rule_create"),
             ("rule_edit", "rule_edit"),
             ("sanction_expired", "sanction_expired"),
+            ("set_role", "set_role"),
+            ("set_trust_level", "set_trust_level"),
         ]
 
     def queryset(self, request, queryset):
@@ -814,8 +817,6 @@ class ModerationLogAdmin(ReadOnlyAdmin):
         "created_at",
         "actor",
         "action",
-        "target_type",
-        "target_id",
         "target_label",
         "reason",
         "rule",

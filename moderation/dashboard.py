@@ -52,7 +52,9 @@ def decisions_chart_svg(figures: DashboardFigures) -> str:
         + [figures.reports_by_day.get(day, 0) for day in figures.days]
         + [1]
     )
-    y_max = _nice_ceiling(peak)
+    # At least 4, so that small counts still get whole-number grid lines.
+    y_max = max(4, _nice_ceiling(peak))
+    intervals = next(n for n in (5, 4, 2, 1) if y_max % n == 0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(1, len(figures.days))
     bar_w = max(2.0, slot * 0.7)
@@ -69,8 +71,8 @@ def decisions_chart_svg(figures: DashboardFigures) -> str:
         f'<desc id="mod-chart-desc">{escape(_describe(figures, first, last))}</desc>',
     ]
     # Grid and y axis labels.
-    for tick in range(5):
-        value = y_max * tick / 4
+    for tick in range(intervals + 1):
+        value = y_max * tick / intervals
         ty = y(value)
         parts.append(
             f'<line x1="{LEFT}" y1="{ty:.1f}" x2="{WIDTH - RIGHT}" y2="{ty:.1f}" '
