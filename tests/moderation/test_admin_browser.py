@@ -75,6 +75,7 @@ def test_moderator_filters_opens_an_item_sees_the_evidence_removes_it_and_the_lo
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(f"Post {flagged.pk} in")
+    page.screenshot(path=str(ARTIFACTS / "admin-queue-filtered.png"), full_page=True)
     rows.first.get_by_role("link", name=re.compile(f"Post {flagged.pk} in")).click()
 
     evidence = page.locator("#evidence-in-place mark.parley-hit")

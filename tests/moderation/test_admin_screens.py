@@ -422,6 +422,10 @@ def test_moderators_see_a_members_trust_sanctions_and_every_post(mod_client, mod
     assert "trust level 2" in page and "Cool off" in page
     assert timezone.localtime(ends).strftime("%Y-%m-%d %H:%M") in page
     assert 'name="_save"' not in page and "Superuser status" not in page
+    changed = mod_client.post(
+        f"/admin/accounts/user/{member.pk}/change/", _user_form(member, role="admin")
+    )
+    assert changed.status_code == 403
     posts = mod_client.get(f"/admin/accounts/user/{member.pk}/posts/").content.decode()
     for words in ("Visible words", "Hidden words", "Removed words"):
         assert words in posts
@@ -480,3 +484,44 @@ def test_moderators_see_moderation_screens_only(mod_client, boss):
     admin_client.force_login(boss)
     for path in ("/admin/threads/category/", "/admin/moderation/categorymoderator/"):
         assert admin_client.get(path).status_code == 200, path
+
+
+def _user_form(user, **changes) -> dict:
+    """What the administrator's user form posts back, with `changes`."""
+    joined = timezone.localtime(user.date_joined)
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "first_name": "",
+        "last_name": "",
+        "is_active": "on",
+        "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "role": user.role,
+        "trust_level": str(user.trust_level),
+    }
+    for prefix in ("sanctions", "moderated_categories"):
+        data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    data.update(changes)
+    return data
+
+
+def test_an_administrator_changes_a_role_and_trust_level_in_step_and_logged(boss, member):
+    client = Client()
+    client.force_login(boss)
+    url = f"/admin/accounts/user/{member.pk}/change/"
+
+    response = client.post(url, _user_form(member, role="moderator", trust_level="3"))
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member.refresh_from_db()
+    # Staff follows the role, though the form's staff box was left empty.
+    assert (member.role, member.is_staff, member.is_superuser) == ("moderator", True, False)
+    assert member.trust_level == 3
+    entries = ModerationLogEntry.objects.filter(target_type="user", target_id=member.pk)
+    assert sorted((e.action, e.details["from"], e.details["to"]) for e in entries) == [
+        ("set_role", "member", "moderator"),
+        ("set_trust_level", 2, 3),
+    ]
