@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
+from django.utils.timesince import timesince
 
 from forum.core import permissions
 from forum.core.errors import ForumError
@@ -477,18 +478,17 @@ class ReporterCountFilter(admin.SimpleListFilter):
 @admin.register(ReviewItem)
 class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
     list_display = (
-        "pk",
         "post_link",
         "category",
         "author",
         "state",
-        "reasons",
+        "why",
         "severity",
         "reporter_count",
         "claimed_by",
-        "created_at",
+        "waiting",
     )
-    list_display_links = ("pk", "post_link")
+    list_display_links = ("post_link",)
     list_filter = (
         "state",
         ReasonFilter,
@@ -498,7 +498,7 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
         ReporterCountFilter,
     )
     ordering = ("created_at", "pk")
-    sortable_by = ("pk", "severity", "created_at", "reporter_count")
+    sortable_by = ("severity", "waiting", "reporter_count", "category")
     # The post is shown above as readers see it; its own admin is for administrators.
     fields = readonly_fields = [f.name for f in ReviewItem._meta.fields if f.name != "post"]
     actions = [approve_items, remove_items, hide_items]
@@ -513,6 +513,17 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
     @admin.display(description="reporters", ordering="reporter_count")
     def reporter_count(self, item) -> int:
         return item.reporter_count
+
+    @admin.display(description="why")
+    def why(self, item) -> str:
+        labels = dict(ReviewItem.Reason.choices)
+        return ", ".join(labels.get(reason, reason) for reason in item.reasons)
+
+    @admin.display(description="waiting", ordering="created_at")
+    def waiting(self, item) -> str:
+        if item.state == ReviewItem.State.PENDING:
+            return timesince(item.created_at)
+        return f"decided {timesince(item.created_at, item.decided_at)} after queueing"
 
     @admin.display(description="post")
     def post_link(self, item) -> str:
@@ -550,8 +561,8 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
         counts = selectors.review_queue_counts(user=request.user)
         columns = ["action_checkbox", *self.list_display]
         sorts = [
-            ("Oldest first", f"{columns.index('created_at')}"),
-            ("Newest first", f"-{columns.index('created_at')}"),
+            ("Oldest first", f"{columns.index('waiting')}"),
+            ("Newest first", f"-{columns.index('waiting')}"),
             ("Most severe first", f"-{columns.index('severity')}"),
             ("Most reporters first", f"-{columns.index('reporter_count')}"),
         ]

@@ -3,6 +3,7 @@ registry, the read-only log, rule try-outs before enabling, the dashboard's figu
 the members screen."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -17,6 +18,8 @@ from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Sanc
 from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/moderation/reviewitem/"
 
 
 @pytest.fixture
@@ -525,3 +528,32 @@ def test_an_administrator_changes_a_role_and_trust_level_in_step_and_logged(boss
         ("set_role", "member", "moderator"),
         ("set_trust_level", 2, 3),
     ]
+
+
+def test_the_queue_sorts_by_severity_or_age_and_filters_by_reporters(mod_client, member):
+    thread = make_thread(author=member)
+    posts = [make_reply(thread=thread, author=member, body=f"Reply {i}") for i in range(3)]
+    for post, severity in zip(posts, (0.2, 0.9, 0.5), strict=True):
+        services.review_item_open(post=post, reason="rule", severity=severity)
+    # Reporters at trust level 0 do not raise the severity, so the order stays as set.
+    for reporter in (
+        UserFactory(username="r1", trust_level=0),
+        UserFactory(username="r2", trust_level=0),
+    ):
+        services.report_file(reporter=reporter, post=posts[0], reason="spam")
+
+    def order(text):
+        return sorted(posts, key=lambda p: text.index(f"Post {p.pk} in"))
+
+    page = mod_client.get(f"{QUEUE}?state__exact=pending").content.decode()
+    assert order(page) == posts  # oldest first
+    links = {
+        label: href.replace("&amp;", "&")
+        for href, label in re.findall(r'<a href="(\?[^"]*o=[^"]*)">([^<]+)</a>', page)
+    }
+    severe = mod_client.get(QUEUE + links["Most severe first"]).content.decode()
+    assert order(severe) == [posts[1], posts[2], posts[0]]
+    newest = mod_client.get(QUEUE + links["Newest first"]).content.decode()
+    assert order(newest) == posts[::-1]
+    reported = mod_client.get(f"{QUEUE}?state__exact=pending&reporters=2").content.decode()
+    assert f"Post {posts[0].pk} in" in reported and f"Post {posts[1].pk} in" not in reported
