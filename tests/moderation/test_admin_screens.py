@@ -557,3 +557,18 @@ def test_the_queue_sorts_by_severity_or_age_and_filters_by_reporters(mod_client,
     assert order(newest) == posts[::-1]
     reported = mod_client.get(f"{QUEUE}?state__exact=pending&reporters=2").content.decode()
     assert f"Post {posts[0].pk} in" in reported and f"Post {posts[1].pk} in" not in reported
+
+
+@pytest.mark.parametrize("path", ["queue", "home"])
+def test_the_queue_pages_cost_the_same_queries_for_5_or_25_items(mod_client, member, path):
+    url = {"queue": f"{QUEUE}?state__exact=pending", "home": "/admin/"}[path]
+
+    def queries_for_page():
+        with CaptureQueriesContext(connection) as captured:
+            assert mod_client.get(url).status_code == 200
+        return len(captured)
+
+    _queued_posts(member, 5)
+    few = queries_for_page()
+    _queued_posts(UserFactory(username="busy"), 20)
+    assert queries_for_page() == few
