@@ -276,7 +276,10 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
                         params=data["params"],
                         action=data["action"],
                     )
-                    result = backtest.rule_backtest(draft, backtest.recent_posts(data["posts"]))
+                    posts = backtest.recent_posts(
+                        data["posts"], category_ids=[c.pk for c in data["categories"]]
+                    )
+                    result = backtest.rule_backtest(draft, posts)
                     _remember_tryout(request, key)
             else:
                 status = 400

@@ -35,14 +35,14 @@ class BacktestResult:
         return sorted(self.examples, key=lambda hit: -hit.score)[:count]
 
 
-def recent_posts(limit: int) -> Iterator[Post]:
-    """The most recent posts, newest first, as the rule would have seen them (the
-    current revision's HTML, before any censoring)."""
-    return (
-        Post.objects.select_related("author", "thread__category", "current_revision")
-        .order_by("-created_at")[:limit]
-        .iterator(chunk_size=200)
-    )
+def recent_posts(limit: int, *, category_ids=None) -> Iterator[Post]:
+    """The most recent posts (in `category_ids`, when given, as a rule limited to those
+    categories would see them), newest first, with the current revision's HTML, before
+    any censoring."""
+    posts = Post.objects.select_related("author", "thread__category", "current_revision")
+    if category_ids:
+        posts = posts.filter(thread__category_id__in=category_ids)
+    return posts.order_by("-created_at")[:limit].iterator(chunk_size=200)
 
 
 def rule_backtest(

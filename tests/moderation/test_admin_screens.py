@@ -15,7 +15,7 @@ from forum.threads.models import PostState
 from moderation import actions, pipeline, selectors, services
 from moderation.dashboard import decisions_chart_svg
 from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Sanction, Verdict
-from tests.factories import UserFactory, make_reply, make_thread
+from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -276,6 +276,21 @@ def test_enabling_untried_parameters_is_refused(mod_client, moderator, history):
     mod_client.post(f"/admin/moderation/rule/{rule.pk}/change/", {**form, "enabled": "on"})
     rule.refresh_from_db()
     assert rule.enabled and rule.version == 2
+
+
+def test_a_rule_limited_to_categories_is_tried_on_their_posts_only(mod_client, member, history):
+    other = CategoryFactory(slug="elsewhere", name="Elsewhere")
+    make_reply(
+        thread=make_thread(author=member, category=other), author=member, body="cheap pills!"
+    )
+
+    everywhere = mod_client.post("/admin/moderation/rule/try/", {**RULE_FORM, "try": "1"})
+    only_there = mod_client.post(
+        "/admin/moderation/rule/try/", {**RULE_FORM, "categories": [other.pk], "try": "1"}
+    )
+
+    assert "Checked 5 posts: 2 would be caught" in everywhere.content.decode()
+    assert "Checked 2 posts: 1 would be caught" in only_there.content.decode()
 
 
 def test_bad_rule_parameters_are_shown_next_to_the_field(mod_client):
