@@ -631,7 +631,9 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
         return redirect(f"{changelist}?{filters}" if filters else changelist)
 
     def dashboard_view(self, request):
-        figures = selectors.moderation_dashboard()
+        figures = selectors.moderation_dashboard(
+            category_ids=permissions.moderated_category_ids(request.user)
+        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -644,6 +646,7 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
                 for day, counts in reversed(figures.decisions_per_day())
             ],
             "actions": list(figures.decisions_by_action),
+            "scope_names": _scope_names(request.user),
         }
         return TemplateResponse(request, "admin/moderation/dashboard.html", context)
 

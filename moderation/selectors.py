@@ -123,13 +123,31 @@ class DashboardFigures:
 
 
 def moderation_dashboard(
-    *, now: dt.datetime | None = None, days: int = 30, top: int = 10
+    *,
+    now: dt.datetime | None = None,
+    days: int = 30,
+    top: int = 10,
+    category_ids: frozenset[int] | None = None,
 ) -> DashboardFigures:
     """The moderation dashboard's figures over the last `days` days (today included), in
     a fixed number of aggregate queries whatever the volume: the queue, the median time
     from an item entering the queue to its decision, decisions per day by action, reports
-    per day and the rules that fired most."""
+    per day and the rules that fired most. With `category_ids`, only what happened in
+    those categories (decisions on members, which belong to no category, are left out)."""
+    from forum.threads.models import Post, Thread
     from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
+
+    in_scope = Q()
+    log_in_scope = Q()
+    if category_ids is not None:
+        in_scope = Q(post__thread__category_id__in=category_ids)
+        log_in_scope = Q(
+            target_type="post",
+            target_id__in=Post.objects.filter(thread__category_id__in=category_ids).values("pk"),
+        ) | Q(
+            target_type="thread",
+            target_id__in=Thread.objects.filter(category_id__in=category_ids).values("pk"),
+        )
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -137,18 +155,18 @@ def moderation_dashboard(
     since = timezone.make_aware(dt.datetime.combine(since_day, dt.time.min))
     day_list = [since_day + dt.timedelta(days=offset) for offset in range(days)]
 
-    queue = ReviewItem.objects.filter(state=ReviewItem.State.PENDING).aggregate(
+    queue = ReviewItem.objects.filter(in_scope, state=ReviewItem.State.PENDING).aggregate(
         size=Count("pk"), oldest=Min("created_at")
     )
-    decided = ReviewItem.objects.filter(decided_at__gte=since, decided_at__isnull=False).exclude(
-        state=ReviewItem.State.PENDING
-    )
+    decided = ReviewItem.objects.filter(
+        in_scope, decided_at__gte=since, decided_at__isnull=False
+    ).exclude(state=ReviewItem.State.PENDING)
     median, decided_count = _median_wait_seconds(decided)
 
     decisions: dict[str, dict[dt.date, int]] = {}
     rows = (
         ModerationLogEntry.objects.filter(
-            created_at__gte=since, actor__isnull=False, action__in=DECISION_ACTIONS
+            log_in_scope, created_at__gte=since, actor__isnull=False, action__in=DECISION_ACTIONS
         )
         .annotate(day=TruncDate("created_at"))
         .values("day", "action")
@@ -160,7 +178,7 @@ def moderation_dashboard(
 
     reports = {
         row["day"]: row["count"]
-        for row in Report.objects.filter(created_at__gte=since)
+        for row in Report.objects.filter(in_scope, created_at__gte=since)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(count=Count("pk"))
@@ -168,7 +186,7 @@ def moderation_dashboard(
     }
     top_rules = [
         (row["rule_id"], row["rule__name"], row["count"])
-        for row in Verdict.objects.filter(created_at__gte=since)
+        for row in Verdict.objects.filter(in_scope, created_at__gte=since)
         .values("rule_id", "rule__name")
         .annotate(count=Count("pk"))
         .order_by("-count", "rule__name")[:top]

@@ -2,13 +2,15 @@
 registry, the admin panel, the moderator API and the web UI's quick actions."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from forum.core import permissions
 from forum.core.errors import PermissionDenied
 from forum.threads.models import PostState
-from moderation import actions, services
+from moderation import actions, selectors, services
 from moderation.models import CategoryModerator, ModerationLogEntry, ReviewItem
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
 
@@ -189,3 +191,27 @@ def test_only_administrators_set_the_scope(games, moderator):
     client.force_login(boss)
     page = client.get(f"/admin/accounts/user/{moderator.pk}/change/")
     assert page.status_code == 200 and "moderated categories" in page.content.decode().lower()
+
+
+def test_a_category_moderators_dashboard_counts_their_categories_only(
+    games, politics, games_mod, moderator, member
+):
+    _queued(games, member)
+    decided_here = _queued(games, member)
+    decided_there = _queued(politics, member)
+    _queued(politics, member)
+    services.review_item_decide(moderator=moderator, item=decided_here, approve=True)
+    services.review_item_decide(moderator=moderator, item=decided_there, approve=False, reason="x")
+
+    with CaptureQueriesContext(connection) as queries:
+        scoped = selectors.moderation_dashboard(category_ids=frozenset({games.pk}))
+    whole = selectors.moderation_dashboard()
+
+    assert len(queries) == 5
+    assert (scoped.queue_size, scoped.decided, scoped.decisions_total) == (1, 1, 1)
+    assert list(scoped.decisions_by_action) == ["approve"]
+    assert (whole.queue_size, whole.decided, whole.decisions_total) == (2, 2, 2)
+    client = Client()
+    client.force_login(games_mod)
+    page = client.get("/admin/moderation/reviewitem/dashboard/").content.decode()
+    assert "Figures for the categories you moderate: Games." in page
