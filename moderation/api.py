@@ -275,7 +275,9 @@ class ReportListView(generics.ListAPIView):
     pagination_class = Newest
 
     def get_queryset(self):
-        reports = Report.objects.select_related("reporter")
+        reports = Report.objects.filter(
+            permissions.moderated_q(self.request.user, category_field="post__thread__category")
+        ).select_related("reporter")
         status = self.request.query_params.get("status", Report.Status.OPEN)
         return reports.filter(status=status) if status in Report.Status.values else reports
 

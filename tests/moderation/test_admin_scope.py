@@ -144,6 +144,10 @@ def test_the_moderator_api_honours_the_scope(games, politics, games_mod, member)
 
     listed = api.get("/api/v1/moderation/queue/").json()["results"]
     assert [row["id"] for row in listed] == [mine.pk]
+    for item in (mine, theirs):
+        services.report_file(reporter=UserFactory(), post=item.post, reason="spam")
+    reports = api.get("/api/v1/moderation/reports/").json()["results"]
+    assert [row["post_id"] for row in reports] == [mine.post_id]
     assert api.get(f"/api/v1/moderation/queue/{theirs.pk}/").status_code == 404
     decided = api.post(
         f"/api/v1/moderation/queue/{theirs.pk}/decide/",
