@@ -339,14 +339,15 @@ class QueueActionForm(helpers.ActionForm):
     )
 
 
-def _bulk(modeladmin, request, queryset, action_name: str) -> int:
-    """Run `action_name` through the registry on each selected item's post, each one
-    logged on its own; items the moderator may not decide are reported, not skipped
-    silently."""
-    reason = request.POST.get("reason", "").strip()
+def _bulk(request, queryset, action_name: str, reason: str) -> int:
+    """Claim each selected item and run `action_name` through the registry on its post,
+    each one logged on its own. Items another moderator is reviewing, or that the
+    moderator may not decide, are named in an error, not skipped silently."""
     done, failed = 0, 0
     for item in queryset.select_related("post__thread"):
         try:
+            if item.state == ReviewItem.State.PENDING:
+                services.review_item_claim(moderator=request.user, item=item)
             actions.perform(action_name, actor=request.user, target=item.post, reason=reason)
         except ForumError as exc:
             failed += 1
@@ -358,27 +359,28 @@ def _bulk(modeladmin, request, queryset, action_name: str) -> int:
     return failed
 
 
+def _typed_reason(request) -> str:
+    return request.POST.get("reason", "").strip()
+
+
 @admin.action(description="Approve the selected posts")
 def approve_items(modeladmin, request, queryset):
-    if not request.POST.get("reason", "").strip():
-        request.POST = request.POST.copy()
-        request.POST["reason"] = "Approved from the queue"
-    _bulk(modeladmin, request, queryset, "approve")
+    _bulk(request, queryset, "approve", _typed_reason(request) or "Approved from the queue")
 
 
 @admin.action(description="Remove the selected posts (give a reason)")
 def remove_items(modeladmin, request, queryset):
-    if not request.POST.get("reason", "").strip():
+    if not _typed_reason(request):
         return _ask_for_reason(modeladmin, request, queryset, "remove_items", "Remove")
-    _bulk(modeladmin, request, queryset, "remove")
+    _bulk(request, queryset, "remove", _typed_reason(request))
     return None
 
 
 @admin.action(description="Hide the selected posts (give a reason)")
 def hide_items(modeladmin, request, queryset):
-    if not request.POST.get("reason", "").strip():
+    if not _typed_reason(request):
         return _ask_for_reason(modeladmin, request, queryset, "hide_items", "Hide")
-    _bulk(modeladmin, request, queryset, "hide")
+    _bulk(request, queryset, "hide", _typed_reason(request))
     return None
 
 

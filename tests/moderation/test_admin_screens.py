@@ -587,3 +587,20 @@ def test_the_queue_pages_cost_the_same_queries_for_5_or_25_items(mod_client, mem
     few = queries_for_page()
     _queued_posts(UserFactory(username="busy"), 20)
     assert queries_for_page() == few
+
+
+def test_bulk_decisions_leave_items_another_moderator_is_reviewing(mod_client, member, moderator):
+    posts, items = _queued_posts(member, 2)
+    other = UserFactory(username="othermod", role="moderator", is_staff=True)
+    services.review_item_claim(moderator=other, item=items[0])
+
+    response = mod_client.post(
+        f"{QUEUE}?state__exact=pending",
+        {"action": "approve_items", "_selected_action": [i.pk for i in items]},
+        follow=True,
+    )
+
+    assert "othermod is reviewing this item." in response.content.decode()
+    states = [ReviewItem.objects.get(pk=i.pk).state for i in items]
+    assert states == ["pending", "approved"]
+    assert list(ModerationLogEntry.objects.values_list("target_id", flat=True)) == [posts[1].pk]
