@@ -421,12 +421,15 @@ class RuleFilter(admin.SimpleListFilter):
     parameter_name = "rule"
 
     def lookups(self, request, model_admin):
-        return list(Rule.objects.order_by("name").values_list("pk", "name"))
+        return [
+            (str(pk), name) for pk, name in Rule.objects.order_by("name").values_list("pk", "name")
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        value = str(self.value() or "")  # facet counts pass the lookup's value as given
+        if value.isdigit():
             # A subquery, not a join, so the reporter counts are not multiplied.
-            fired = Verdict.objects.filter(rule_id=int(self.value())).values("post_id")
+            fired = Verdict.objects.filter(rule_id=int(value)).values("post_id")
             return queryset.filter(post_id__in=fired)
         return queryset
 
@@ -439,11 +442,12 @@ class CategoryFilter(admin.SimpleListFilter):
         categories = Category.objects.filter(
             permissions.moderated_q(request.user, category_field="pk")
         )
-        return list(categories.values_list("pk", "name"))
+        return [(str(pk), name) for pk, name in categories.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(post__thread__category_id=int(self.value()))
+        value = str(self.value() or "")
+        if value.isdigit():
+            return queryset.filter(post__thread__category_id=int(value))
         return queryset
 
 
@@ -657,7 +661,10 @@ def _parse_local_datetime(text: str) -> dt.datetime:
     """A sanction's end from a `datetime-local` field, in the site's time zone."""
     from forum.core.errors import ValidationFailed
 
-    parsed = parse_datetime(text)
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:  # well formed, but no such date (a 13th month)
+        parsed = None
     if parsed is None:
         raise ValidationFailed.for_field("ends_at", "Give the end as a date and time.")
     if timezone.is_naive(parsed):
@@ -791,8 +798,9 @@ class ActorFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "automatic":
             return queryset.filter(actor__isnull=True)
-        if self.value() and self.value().isdigit():
-            return queryset.filter(actor_id=int(self.value()))
+        value = str(self.value() or "")
+        if value.isdigit():
+            return queryset.filter(actor_id=int(value))
         return queryset
 
 

@@ -604,3 +604,48 @@ def test_bulk_decisions_leave_items_another_moderator_is_reviewing(mod_client, m
     states = [ReviewItem.objects.get(pk=i.pk).state for i in items]
     assert states == ["pending", "approved"]
     assert list(ModerationLogEntry.objects.values_list("target_id", flat=True)) == [posts[1].pk]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{QUEUE}?state__exact=pending&_facets=True",
+        f"{QUEUE}?state__exact=pending&reason=rule&reporters=1&age=1d&_facets=True",
+        "/admin/moderation/moderationlogentry/?_facets=True&actor=automatic",
+        "/admin/accounts/user/?_facets=True&sanctioned=yes",
+        f"{QUEUE}?state__exact=pending&category=abc&rule=x&reporters=9",
+        "/admin/moderation/moderationlogentry/?target_type=post&target_id=abc",
+    ],
+)
+def test_filters_with_counts_or_odd_values_never_fail(mod_client, member, url):
+    _queued_posts(member, 2)
+    response = mod_client.get(url)
+    assert response.status_code in (200, 302), response.status_code
+
+
+@pytest.mark.parametrize("ends_at", ["2026-13-45T25:00", "tomorrow", "2001-01-01T10:00"])
+def test_a_bad_sanction_end_is_refused_with_a_message(mod_client, member, ends_at):
+    (_post,), (item,) = _queued_posts(member, 1)
+    for url in (f"{QUEUE}{item.pk}/decide/", f"/admin/accounts/user/{member.pk}/sanction/"):
+        response = mod_client.post(
+            url, {"action": "silence", "reason": "Spam", "ends_at": ends_at}, follow=True
+        )
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "Give the end as a date and time." in text or "must be in the future" in text
+    assert not Sanction.objects.exists()
+
+
+def test_unknown_actions_and_bad_tryout_sizes_are_refused_not_failed(mod_client, member):
+    (_post,), (item,) = _queued_posts(member, 1)
+    unknown = mod_client.post(f"{QUEUE}{item.pk}/decide/", {"action": "explode"}, follow=True)
+    assert unknown.status_code == 200 and "Unknown action" in unknown.content.decode()
+    for size in ("0", "-3", "999999", "many"):
+        tried = mod_client.post("/admin/moderation/rule/try/", {**RULE_FORM, "posts": size})
+        assert tried.status_code == 400
+    assert (
+        mod_client.get(f"/admin/accounts/user/{member.pk}/posts/?page=zz&state=odd").status_code
+        == 200
+    )
+    assert mod_client.get("/admin/accounts/user/999999/posts/").status_code == 404
+    assert mod_client.get("/admin/moderation/rule/999999/try/").status_code == 404
