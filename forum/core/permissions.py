@@ -131,12 +131,17 @@ def moderated_category_ids(user) -> frozenset[int] | None:
         return frozenset()
     if is_admin(user):
         return None
+    # Asked several times per page; the user object lives for one request (or task).
+    cached = getattr(user, "_moderated_category_ids", False)
+    if cached is not False:
+        return cached
     from moderation.models import CategoryModerator
 
     scoped = frozenset(
         CategoryModerator.objects.filter(moderator_id=user.pk).values_list("category_id", flat=True)
     )
-    return scoped or None
+    user._moderated_category_ids = scoped or None
+    return user._moderated_category_ids
 
 
 def is_forum_moderator(user) -> bool:
