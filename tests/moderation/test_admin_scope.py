@@ -97,6 +97,13 @@ def test_rules_are_for_moderators_of_the_whole_forum(games_mod, moderator):
     assert client.get("/admin/moderation/rule/").status_code == 200  # may read them
     assert client.get("/admin/moderation/rule/add/").status_code == 403
     assert client.get("/admin/moderation/rule/try/").status_code == 403
+    rule = services.rule_save(
+        actor=moderator, name="x", kind="watched_words", params={"words": ["x"]},
+        action="flag", enabled=False,
+    )  # fmt: skip
+    page = client.get(f"/admin/moderation/rule/{rule.pk}/change/").content.decode()
+    assert "Its history" in page and "Try this rule" not in page
+    assert client.get(f"/admin/moderation/rule/{rule.pk}/try/").status_code == 403
 
 
 def test_the_admin_queue_shows_and_decides_only_the_moderators_categories(
