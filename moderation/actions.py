@@ -58,7 +58,7 @@ def perform(name: str, *, actor, target, reason: str = "", **params) -> ActionRe
     action = ACTIONS.get(name)
     if action is None:
         raise ValidationFailed.for_field("action", f"Unknown action “{name}”.")
-    permissions.check_can_moderate(actor)
+    permissions.check_can_moderate_target(actor, target)
     reason = clean_text(reason, field="reason", min_length=0, max_length=500, multiline=False)
     if action.reason_required and not reason:
         raise ValidationFailed.for_field("reason", f"Say why ({action.label}).", code="required")
@@ -180,11 +180,13 @@ def _unpin(*, actor, target: Thread, reason: str) -> bool:
 
 @register("move", "Move to another category", target="thread")
 def _move(*, actor, target: Thread, reason: str, category: Category) -> bool:
+    permissions.check_can_moderate(actor, category=category)
     return thread_services.thread_move(thread=target, category=category)
 
 
 @register("merge", "Merge into another thread", target="thread", reason_required=True)
 def _merge(*, actor, target: Thread, reason: str, into: Thread) -> bool:
+    permissions.check_can_moderate(actor, category=into.category_id)
     thread_services.thread_merge(source=target, target=into)
     return True
 

@@ -161,9 +161,14 @@ class AppealCreateSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-def _queue_queryset():
-    return ReviewItem.objects.select_related("post__author", "claimed_by").annotate(
-        report_count=Count("post__reports")
+def _queue_queryset(user):
+    """Review items in the categories `user` moderates."""
+    return (
+        ReviewItem.objects.filter(
+            permissions.moderated_q(user, category_field="post__thread__category")
+        )
+        .select_related("post__author", "claimed_by")
+        .annotate(report_count=Count("post__reports"))
     )
 
 
@@ -175,7 +180,7 @@ class QueueView(generics.ListAPIView):
     pagination_class = OldestFirst
 
     def get_queryset(self):
-        items = _queue_queryset().filter(state=ReviewItem.State.PENDING)
+        items = _queue_queryset(self.request.user).filter(state=ReviewItem.State.PENDING)
         reason = self.request.query_params.get("reason")
         if reason in ReviewItem.Reason.values:
             # A text match on the JSON list works on both PostgreSQL and SQLite.
@@ -188,7 +193,7 @@ class QueueItemView(generics.RetrieveAPIView):
     serializer_class = ReviewItemDetailSerializer
 
     def get_queryset(self):
-        return _queue_queryset()
+        return _queue_queryset(self.request.user)
 
 
 class QueueClaimView(APIView):
@@ -198,7 +203,7 @@ class QueueClaimView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         item = _item(pk)
         item = services.review_item_claim(moderator=request.user, item=item)
-        return Response(ReviewItemSerializer(_queue_queryset().get(pk=item.pk)).data)
+        return Response(ReviewItemSerializer(_queue_queryset(request.user).get(pk=item.pk)).data)
 
 
 class QueueDecideView(APIView):
@@ -214,7 +219,7 @@ class QueueDecideView(APIView):
             approve=incoming.validated_data["decision"] == "approve",
             reason=incoming.validated_data["reason"],
         )
-        return Response(ReviewItemSerializer(_queue_queryset().get(pk=item.pk)).data)
+        return Response(ReviewItemSerializer(_queue_queryset(request.user).get(pk=item.pk)).data)
 
 
 def _item(pk: int) -> ReviewItem:
@@ -270,7 +275,9 @@ class ReportListView(generics.ListAPIView):
     pagination_class = Newest
 
     def get_queryset(self):
-        reports = Report.objects.select_related("reporter")
+        reports = Report.objects.filter(
+            permissions.moderated_q(self.request.user, category_field="post__thread__category")
+        ).select_related("reporter")
         status = self.request.query_params.get("status", Report.Status.OPEN)
         return reports.filter(status=status) if status in Report.Status.values else reports
 

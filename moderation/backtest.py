@@ -20,6 +20,8 @@ class BacktestHit:
     score: float
     detail: str
     evidence: tuple[str, ...]
+    # Where the evidence is: (paragraph, text before, the match, text after) per span.
+    marks: tuple[tuple[int, str, str, str], ...] = ()
 
 
 @dataclass
@@ -33,14 +35,14 @@ class BacktestResult:
         return sorted(self.examples, key=lambda hit: -hit.score)[:count]
 
 
-def recent_posts(limit: int) -> Iterator[Post]:
-    """The most recent posts, newest first, as the rule would have seen them (the
-    current revision's HTML, before any censoring)."""
-    return (
-        Post.objects.select_related("author", "thread__category", "current_revision")
-        .order_by("-created_at")[:limit]
-        .iterator(chunk_size=200)
-    )
+def recent_posts(limit: int, *, category_ids=None) -> Iterator[Post]:
+    """The most recent posts (in `category_ids`, when given, as a rule limited to those
+    categories would see them), newest first, with the current revision's HTML, before
+    any censoring."""
+    posts = Post.objects.select_related("author", "thread__category", "current_revision")
+    if category_ids:
+        posts = posts.filter(thread__category_id__in=category_ids)
+    return posts.order_by("-created_at")[:limit].iterator(chunk_size=200)
 
 
 def rule_backtest(
@@ -77,8 +79,21 @@ def rule_backtest(
                     score=best.hit.score,
                     detail=best.hit.detail,
                     evidence=tuple(span.text for span in best.hit.spans[:5]),
+                    marks=tuple(_mark(content, span) for span in best.hit.spans[:5]),
                 )
             )
         if progress is not None:
             progress(index)
     return result
+
+
+def _mark(content, span, around: int = 80) -> tuple[int, str, str, str]:
+    """`span` in its paragraph, with up to `around` characters either side."""
+    paragraphs = content.paragraphs
+    text = paragraphs[span.paragraph].text if 0 <= span.paragraph < len(paragraphs) else ""
+    return (
+        span.paragraph,
+        text[max(0, span.start - around) : span.start],
+        text[span.start : span.end] or span.text,
+        text[span.end : span.end + around],
+    )

@@ -306,3 +306,27 @@ class ModerationLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The moderation log is append-only.")
+
+
+class CategoryModerator(models.Model):
+    """Scopes a moderator to one category. A moderator with no rows here moderates the
+    whole forum; with rows, only those categories. Administrators are never scoped."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_categories"
+    )
+    category = models.ForeignKey(
+        "threads.Category", on_delete=models.CASCADE, related_name="moderator_scopes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["moderator", "category"], name="category_moderator_unique"
+            )
+        ]
+        verbose_name = "category moderator"
+
+    def __str__(self) -> str:
+        return f"{self.moderator} moderates {self.category}"

@@ -74,7 +74,7 @@ def _review_item_extend(item: ReviewItem, *, reason: str, severity: float) -> Re
 def review_item_claim(*, moderator, item: ReviewItem, now: dt.datetime | None = None) -> ReviewItem:
     """Claim `item` for `moderator`, so that two moderators do not decide the same post.
     A claim older than CLAIM_TIMEOUT lapses. Claiming one's own item again is a no-op."""
-    permissions.check_can_moderate(moderator)
+    permissions.check_can_moderate_target(moderator, item.post)
     now = now or timezone.now()
     claimed = (
         ReviewItem.objects.filter(pk=item.pk, state=ReviewItem.State.PENDING)
@@ -268,7 +268,7 @@ def sanction_impose(
 
 def sanction_lift(*, actor, sanction: Sanction, reason: str = "") -> bool:
     """Lift `sanction` now. Returns False if it had already ended or been lifted."""
-    permissions.check_can_moderate(actor)
+    permissions.check_can_moderate_forum(actor)
     now = timezone.now()
     with transaction.atomic():
         lifted = Sanction.objects.active(now).filter(pk=sanction.pk).update(lifted_at=now)
@@ -322,7 +322,7 @@ def rule_save(
     version so verdicts say which version fired."""
     from moderation.rules import InvalidRuleParams, get_kind
 
-    permissions.check_can_moderate(actor)
+    permissions.check_can_moderate_forum(actor)
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
     try:
         rule_kind = get_kind(kind)

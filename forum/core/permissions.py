@@ -114,12 +114,88 @@ def visible_threads_q(user) -> Q:
     return visible
 
 
+def is_admin(user) -> bool:
+    """Administrators see and change everything, in every category."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role == user.Role.ADMIN)
+    )
+
+
+def moderated_category_ids(user) -> frozenset[int] | None:
+    """The categories `user` moderates: None for all of them (administrators, and
+    moderators with no category scope), a set for category moderators, and an empty set
+    for everyone else."""
+    if not is_moderator(user):
+        return frozenset()
+    if is_admin(user):
+        return None
+    # Asked several times per page; the user object lives for one request (or task).
+    cached = getattr(user, "_moderated_category_ids", False)
+    if cached is not False:
+        return cached
+    from moderation.models import CategoryModerator
+
+    scoped = frozenset(
+        CategoryModerator.objects.filter(moderator_id=user.pk).values_list("category_id", flat=True)
+    )
+    user._moderated_category_ids = scoped or None
+    return user._moderated_category_ids
+
+
+def is_forum_moderator(user) -> bool:
+    """A moderator of the whole forum, not of some categories only."""
+    return is_moderator(user) and moderated_category_ids(user) is None
+
+
+def moderated_q(user, *, category_field: str) -> Q:
+    """Filter for rows in the categories `user` moderates; `category_field` is the path
+    to the category from the filtered model (`post__thread__category`)."""
+    scope = moderated_category_ids(user)
+    if scope is None:
+        return Q()
+    return Q(**{f"{category_field}__in": scope})
+
+
+def can_moderate_category(user, category) -> bool:
+    scope = moderated_category_ids(user)
+    return scope is None or getattr(category, "pk", category) in scope
+
+
 def check_can_moderate(user, *, category=None) -> None:
-    """Raise unless `user` may take moderator actions (in `category`, when given)."""
+    """Raise unless `user` may take moderator actions (in `category`, a Category or its
+    id, when given)."""
     if not user.is_authenticated:
         raise NotAuthenticated("Sign in to moderate.")
     if not is_moderator(user):
         raise PermissionDenied("Only moderators can do this.", code="not_moderator")
+    if category is not None and not can_moderate_category(user, category):
+        raise PermissionDenied(
+            "You moderate other categories, not this one.", code="not_category_moderator"
+        )
+
+
+def check_can_moderate_target(user, target) -> None:
+    """Raise unless `user` may take a moderator action on `target`: a post or thread in a
+    category they moderate, or a member (which needs a moderator of the whole forum)."""
+    model = target._meta.model_name
+    if model == "post":
+        check_can_moderate(user, category=target.thread.category_id)
+    elif model == "thread":
+        check_can_moderate(user, category=target.category_id)
+    else:
+        check_can_moderate_forum(user)
+
+
+def check_can_moderate_forum(user) -> None:
+    """Raise unless `user` moderates the whole forum: site-wide decisions (sanctions,
+    rules) are not for moderators of some categories only."""
+    check_can_moderate(user)
+    if not is_forum_moderator(user):
+        raise PermissionDenied(
+            "Only moderators of the whole forum can do this.", code="not_forum_moderator"
+        )
 
 
 def check_can_report(user, post: Post) -> None:
@@ -133,7 +209,7 @@ def check_can_report(user, post: Post) -> None:
 def check_can_sanction(actor, target) -> None:
     """Moderators sanction members; only admins may sanction a moderator, and nobody
     sanctions themselves."""
-    check_can_moderate(actor)
+    check_can_moderate_forum(actor)
     if target.pk == actor.pk:
         raise PermissionDenied("You cannot sanction yourself.", code="self_sanction")
     if is_moderator(target) and not actor.is_superuser:
