@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from forum.core.errors import ForumError, RateLimited
+from forum.core.unavailable import api_body, is_database_unavailable, retry_after
 
 
 def _flatten(detail) -> list[str]:
@@ -18,6 +19,11 @@ def _flatten(detail) -> list[str]:
 
 
 def exception_handler(exc, context):
+    if is_database_unavailable(exc):
+        # The database is away (restarting, failing over): an outage to wait out, not a bug.
+        response = Response(api_body(), status=503)
+        response["Retry-After"] = str(retry_after())
+        return response
     if isinstance(exc, ForumError):
         response = Response(exc.as_body(), status=exc.status)
         if isinstance(exc, RateLimited):
