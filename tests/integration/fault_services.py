@@ -191,3 +191,50 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 20) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+def start_celery_worker(env: dict[str, str], name: str, log: Path, *, pool: str = "solo"):
+    """A `celery worker` in a process group of its own (so SIGKILL takes all of it), returned
+    once it answers a ping."""
+    from tests.conftest import _worker_answers, _worker_runs
+
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "forum",
+            "worker",
+            f"--pool={pool}",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not _worker_answers(env, name):
+        if process.poll() is not None or time.monotonic() > deadline:
+            kill_process_group(process)
+            raise RuntimeError("The Celery worker did not start:\n" + log.read_text())
+        time.sleep(0.3)
+    _worker_runs.append(name)
+    return process
+
+
+def kill_process_group(process: subprocess.Popen) -> None:
+    """SIGKILL: no warm shutdown, no acknowledgement, no rollback by the worker itself."""
+    import signal
+
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
