@@ -193,7 +193,9 @@ def stop_process(process: subprocess.Popen, *, timeout: float = 20) -> None:
         process.wait(timeout=timeout)
 
 
-def start_celery_worker(env: dict[str, str], name: str, log: Path, *, pool: str = "solo"):
+def start_celery_worker(
+    env: dict[str, str], name: str, log: Path, *, pool: str = "solo", include: str = ""
+):
     """A `celery worker` in a process group of its own (so SIGKILL takes all of it), returned
     once it answers a ping."""
     from tests.conftest import _worker_answers, _worker_runs
@@ -214,6 +216,7 @@ def start_celery_worker(env: dict[str, str], name: str, log: Path, *, pool: str 
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *(["--include", include] if include else []),
         ],
         env=env,
         cwd=ROOT,
