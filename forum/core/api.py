@@ -1,6 +1,7 @@
 """The API's one error body: {"error": {"code", "message", "fields"?}} for every 4xx."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -29,6 +30,10 @@ def exception_handler(exc, context):
         if isinstance(exc, RateLimited):
             response["Retry-After"] = str(exc.retry_after)
         return response
+    if isinstance(exc, RequestDataTooBig):
+        # Past DATA_UPLOAD_MAX_MEMORY_SIZE: refused before parsing, with the same body.
+        body = {"code": "too_large", "message": "The request body is too large."}
+        return Response({"error": body}, status=413)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
