@@ -104,7 +104,17 @@ def test_a_worker_killed_mid_fan_out_leaves_every_notification_exactly_once(work
 
     first = workers.start("fanout-first")
     fan_out_post.delay(reply.pk)
-    wait_for(lambda: Delivery.objects.filter(event_key=event).exists(), timeout=120, interval=0.02)
+    # Kill while a batch is being written (its INSERT running, its message unacknowledged),
+    # after the first batches landed: the middle of the fan-out.
+    wait_for(
+        lambda: (
+            Delivery.objects.filter(event_key=event).exists()
+            and _statement_running("notifications_delivery")
+            and workers.unacknowledged() >= 1
+        ),
+        timeout=120,
+        interval=0.005,
+    )
     kill_process_group(first)
 
     delivered_at_kill = Delivery.objects.filter(event_key=event).count()
@@ -151,6 +161,17 @@ def _long_body(rng: random.Random, paragraphs: int) -> str:
     ]
     lines[3] += " zeppelin"
     return "\n\n".join(lines)
+
+
+def _statement_running(table: str) -> bool:
+    """Another session is running a statement on `table` right now."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE %s",
+            [f"%{table}%"],
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def _check_in_progress() -> bool:
@@ -214,6 +235,7 @@ def test_a_worker_killed_mid_check_leaves_every_revision_checked_exactly_once(wo
         lambda: (
             PostRevision.objects.filter(pk__in=revisions, checked_at__isnull=False).exists()
             and _check_in_progress()
+            and workers.unacknowledged() >= 1
         ),
         timeout=120,
         interval=0.01,
