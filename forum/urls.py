@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from forum.threads.feeds import CategoryThreadsFeed, LatestThreadsFeed, ThreadPostsFeed
 
+handler500 = "forum.core.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("forum.api_urls")),

@@ -10,6 +10,18 @@ class EmailFrequency(models.TextChoices):
     NEVER = "never", "Never"
 
 
+def username_key(username: str) -> str:
+    """The key two usernames are compared on to tell whether one could pass for the other:
+    the moderation normaliser's look-alike folding (case, accents, Cyrillic and Greek
+    homoglyphs, fullwidth letters, zero-width characters, `a1ice`-style digits, l and i)."""
+    from moderation.normalize import fold_term, match_key
+
+    return match_key(fold_term(username))[:USERNAME_KEY_MAX_LENGTH]
+
+
+USERNAME_KEY_MAX_LENGTH = 150
+
+
 class User(AbstractUser):
     """A member. `role` decides what they may moderate; `trust_level` (0-4) is earned by
     activity and decides how much the forum trusts their posts."""
@@ -36,6 +48,10 @@ class User(AbstractUser):
         max_length=12, choices=EmailFrequency.choices, default=EmailFrequency.DAILY
     )
     last_posted_at = models.DateTimeField(null=True, blank=True)
+    # username_key(username), kept by save(): sign-up refuses a name whose key is taken.
+    username_key = models.CharField(
+        max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""
+    )
 
     class Meta:
         constraints = [
@@ -46,6 +62,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args, **kwargs) -> None:
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
     @property
     def shown_name(self) -> str:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from forum.accounts.models import ApiToken, User
+from forum.accounts.models import ApiToken, User, username_key
 
 
 @transaction.atomic
@@ -199,6 +199,12 @@ def user_signup(*, username: object, email: object, password: str) -> User | Non
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed.for_field(
             "username", "This username is taken; choose another.", code="username_taken"
+        )
+    if User.objects.filter(username_key=username_key(username)).exists():
+        raise ValidationFailed.for_field(
+            "username",
+            "This username looks too much like an existing member's; choose another.",
+            code="username_confusable",
         )
     if User.objects.filter(email__iexact=email).exists():
         return None

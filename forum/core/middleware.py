@@ -1,6 +1,8 @@
-"""Security headers Django 5.2 does not set by itself."""
+"""Security headers Django 5.2 does not set by itself, and the 503 for a lost database."""
 
 from django.conf import settings
+
+from forum.core.unavailable import is_database_unavailable, unavailable_response
 
 # No inline scripts or styles anywhere in the forum's own pages; posts' HTML is
 # sanitised and carries no style or script either.
@@ -29,3 +31,20 @@ class SecurityHeadersMiddleware:
         response.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a view's database connection error into a 503 with Retry-After (see
+    forum.core.unavailable). The API's own handler does the same for DRF views; this
+    covers the web UI, the admin and anything rendered lazily after the view returned."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if is_database_unavailable(exception):
+            return unavailable_response(request, exception)
+        return None

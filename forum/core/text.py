@@ -9,6 +9,12 @@ _CONTROLS_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A one-line field also refuses bidirectional embedding, override and isolate controls:
 # legitimate inside a body in mixed scripts, but in a title they disguise what it says.
 _CONTROLS_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters with no use in a one-line field (zero-width space, word joiner,
+# invisible operators, BOM, soft hyphen, Mongolian vowel separator) are dropped, so
+# "ad\u200bmin" is "admin". Zero-width (non-)joiners stay, as emoji sequences and Persian
+# or Indic words need them, and so do the left-to-right and right-to-left marks, which
+# mixed-direction titles need and which cannot reorder anything around them.
+_INVISIBLE_SINGLE_LINE = re.compile("[\u00ad\u180e\u200b\u2060-\u2064\ufeff]")
 
 
 def clean_text(
@@ -30,7 +36,10 @@ def clean_text(
             field, "Contains characters that are not valid Unicode.", code="invalid_encoding"
         ) from exc
     # Bodies keep their layout (with LF line ends); one-line fields lose stray spaces.
-    value = value.replace("\r\n", "\n").replace("\r", "\n") if multiline else value.strip()
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    else:
+        value = _INVISIBLE_SINGLE_LINE.sub("", value).strip()
     control = (_CONTROLS_MULTILINE if multiline else _CONTROLS_SINGLE_LINE).search(value)
     if control:
         raise ValidationFailed.for_field(

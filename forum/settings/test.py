@@ -17,6 +17,13 @@ PARLEY = {**PARLEY, "UNCHECKED_REVISION_GRACE_SECONDS": 0}
 # Unit tests run tasks in-process; the integration fixture starts a real worker and
 # switches the app to the broker for its test. The worker itself is told by this flag.
 CELERY_TASK_ALWAYS_EAGER = env_bool("PARLEY_CELERY_EAGER", True)
+# The fault tests kill workers and give their tasks a short visibility timeout
+# (CELERY_VISIBILITY_TIMEOUT); look for abandoned messages every second, not every 100.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+}
 
 # Serve static files straight from the apps, as in development, with no collectstatic.
 WHITENOISE_USE_FINDERS = True
