@@ -178,6 +178,61 @@ class SettingsForm(NoColonLabels, forms.Form):
     )
 
 
+class MuteForm(NoColonLabels, forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Nothing this member does will notify you: replies, mentions, quotes.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+
+class TokenForm(NoColonLabels, forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What the token is for, so you can tell your tokens apart.",
+    )
+    read_only = forms.BooleanField(
+        label="Read-only (it can read but not post, edit or report)", required=False
+    )
+
+
+PASSWORD_CHECK_FAILURE_LIMIT = 5  # per member, in LOGIN_FAILURE_WINDOW
+
+
+class LogOutEverywhereForm(NoColonLabels, forms.Form):
+    """Asks for the member's password before ending all their sessions. Wrong guesses
+    are counted per member, so a stolen session cannot be used to guess the password."""
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    throttled = False
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def _failures_key(self) -> str:
+        return f"web:password-check-failures:{self.user.pk}"
+
+    def clean(self):
+        data = super().clean()
+        if (cache.get(self._failures_key()) or 0) >= PASSWORD_CHECK_FAILURE_LIMIT:
+            self.throttled = True
+            self.retry_after = LOGIN_FAILURE_WINDOW
+            raise forms.ValidationError(
+                "Too many wrong passwords. Wait 15 minutes and try again.", code="throttled"
+            )
+        return data
+
+    def count_failure(self) -> None:
+        _count_failure(self._failures_key())
+
+
 # --- compose ------------------------------------------------------------------------
 
 
@@ -240,6 +295,15 @@ class ReportForm(NoColonLabels, forms.Form):
             ("", "The whole post"),
             *((index, f"Paragraph {index + 1}: {text}") for index, text in paragraphs),
         ]
+
+
+class AppealForm(NoColonLabels, forms.Form):
+    message = forms.CharField(
+        label="Why should moderators look again?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="You can appeal once; moderators see your message in their review queue.",
+    )
 
 
 class WatchForm(NoColonLabels, forms.Form):
