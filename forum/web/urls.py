@@ -23,6 +23,7 @@ urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),
+    path("notifications/<int:pk>/", views.notification_open, name="notification-open"),
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # accounts
     path("accounts/signup/", views.signup, name="signup"),

@@ -647,6 +647,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification: mark it read and go to its post (or to the inbox when it
+    has none, or its post can no longer be seen). Another member's notification, or
+    one the inbox no longer shows, is not found."""
+    notification = get_object_or_404(notification_selectors.inbox(user=request.user), pk=pk)
+    notification_services.notifications_mark_read(user=request.user, ids=[notification.pk])
+    if notification.post_id is None:
+        return redirect("web:notifications")
+    return redirect("web:post", pk=notification.post_id)
+
+
+@login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
     marked = notification_services.notifications_mark_read(user=request.user)

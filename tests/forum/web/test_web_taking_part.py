@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from forum.notifications.models import Notification
 from forum.threads.models import Post, PostState, Thread
 from forum.threads.selectors import POSTS_PAGE_SIZE, PostView
 from forum.threads.services import child_path
@@ -359,3 +360,28 @@ def test_pending_posts_of_others_do_not_hide_the_next_page(client, member, other
 
     assert len(first.context["posts"]) == POSTS_PAGE_SIZE
     assert first.context["next_after"] and "More replies" in first.text
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+def test_following_a_notification_reads_it_and_lands_on_the_post(
+    client, member, other_member, django_capture_on_commit_callbacks
+):
+    thread = make_thread(author=member)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = make_reply(thread=thread, author=other_member, body="An answer")
+    notification = Notification.objects.get(recipient=member)
+    client.force_login(member)
+    inbox = client.get("/notifications/")
+    assert f'href="/notifications/{notification.pk}/"' in inbox.text
+    assert 'class="badge"' in inbox.text
+
+    followed = client.get(f"/notifications/{notification.pk}/")
+
+    assert followed.status_code == 302 and followed["Location"] == f"/p/{reply.pk}/"
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    assert 'class="badge"' not in client.get("/notifications/").text
+    client.force_login(other_member)
+    assert client.get(f"/notifications/{notification.pk}/").status_code == 404
