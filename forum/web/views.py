@@ -38,7 +38,13 @@ from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState
 from forum.threads.rendering import RenderedTooLarge, render_markdown
 from forum.web import forms
-from forum.web.drafts import draft_take, login_again_keeping, member_required
+from forum.web.drafts import (
+    DRAFT_SESSION_KEY,
+    draft_keep,
+    draft_take,
+    login_again_keeping,
+    member_required,
+)
 from forum.web.mail import send_signup_mail, signup_token_generator
 from forum.web.quoting import quote_whole_post
 from forum.web.reading import page_keeping_branches, reply_tree, table_of_contents
@@ -678,6 +684,21 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         email.email_unsubscribe(user=member)
         done = True
     return render(request, "web/unsubscribe.html", {"member": member, "done": done})
+
+
+# Text fields worth keeping from any of the forum's forms; never a password.
+KEPT_ON_CSRF_FAILURE = ("category", "title", "body", "reason", "paragraph", "message")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF_FAILURE_VIEW. A form whose token went stale (its page was loaded
+    before the member logged in or out in another tab) is refused, as it must be, but
+    what was typed is kept for the page it came from, and the answer says how to get it
+    back: load that page again and send it."""
+    draft_keep(request, fields=KEPT_ON_CSRF_FAILURE)
+    kept = DRAFT_SESSION_KEY in request.session
+    context = {"kept": kept, "back": request.get_full_path()}
+    return render(request, "web/csrf_failure.html", context, status=403)
 
 
 # --- accounts ---------------------------------------------------------------------------

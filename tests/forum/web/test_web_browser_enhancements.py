@@ -247,3 +247,62 @@ def test_a_reply_reaches_the_other_members_badge_and_notifications_page(
     assert bea_page.locator(".badge").count() == 0
     assert errors == []
     bea_page.screenshot(path=str(ARTIFACTS / "web-notification-arrives.png"), full_page=True)
+
+
+UNLABELLED_FIELDS = """() => [...document.querySelectorAll("input, select, textarea, button")]
+    .filter(el => el.type !== "hidden" && el.offsetParent !== null)
+    .filter(el => {
+        const name = el.getAttribute("aria-label") || (el.labels && el.labels.length)
+            || (el.tagName === "BUTTON" && el.textContent.trim());
+        return !name;
+    })
+    .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def test_pages_are_labelled_fit_a_phone_show_focus_and_print_plainly(
+    live_server, page, category, moderator
+):
+    writer = UserFactory(username="writer")
+    thread = make_thread(author=writer, category=category, title="Portable", body=RICH_POST)
+    make_reply(thread=thread, author=writer, body="A reply with a https://example.org/ link.")
+    errors = watch_console(page)
+    log_in(page, live_server, moderator.username)
+    page.goto(f"{live_server.url}/accounts/settings/")
+    page.get_by_label("Token name").fill("phone script")
+    page.get_by_role("button", name="Create token").click()
+    assert page.get_by_role("heading", name="Your new API token").is_visible()
+
+    page.set_viewport_size({"width": 360, "height": 740})
+    for path in (
+        thread.get_absolute_url(),
+        "/new/",
+        "/accounts/settings/",
+        f"/p/{thread.opening_post_id}/report/",
+        f"/p/{thread.opening_post_id}/edit/",
+        "/notifications/",
+    ):
+        page.goto(live_server.url + path)
+        assert page.evaluate(UNLABELLED_FIELDS) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+
+    # Keyboard: focus is always visible.
+    page.goto(live_server.url + thread.get_absolute_url())
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline not in ("", "none"), page.evaluate("document.activeElement.outerHTML")
+
+    # Print: the text and who wrote it, no controls, link addresses spelled out.
+    page.set_viewport_size({"width": 800, "height": 1000})
+    page.emulate_media(media="print")
+    for hidden in (".site-header", ".post-actions", ".mod-tools", ".reply-form", ".thread-tools"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    assert page.locator(".post-body").first.is_visible()
+    after = page.evaluate(
+        """() => getComputedStyle(
+            document.querySelector('.post-body a[href^="https://example.org"]'), '::after'
+        ).content"""
+    )
+    assert "https://example.org/" in after
+    assert errors == []
+    page.screenshot(path=str(ARTIFACTS / "web-thread-print.png"), full_page=True)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from forum.notifications.models import Notification
@@ -199,6 +199,27 @@ def test_a_new_thread_sent_without_a_session_is_kept_with_its_title(member, cate
         "body": "Kept body",
     }
     assert not Thread.objects.filter(title="Kept title").exists()
+
+
+@override_settings(CSRF_FAILURE_VIEW="forum.web.views.csrf_failure")
+def test_a_form_with_a_stale_csrf_token_is_refused_but_its_text_is_kept(member):
+    thread = make_thread(author=member)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    browser.get(thread.get_absolute_url())  # sets the CSRF cookie
+    # A token from before the member logged in again in another tab.
+    stale = {"csrfmiddlewaretoken": "x" * 64, "body": "Carefully written words"}
+
+    refused = browser.post(thread.get_absolute_url(), stale)
+
+    assert refused.status_code == 403
+    assert "What you wrote is kept" in refused.text
+    assert not Post.objects.filter(body_source="Carefully written words").exists()
+    again = browser.get(thread.get_absolute_url())
+    assert "Carefully written words</textarea>" in again.text
+    # Passwords are never kept.
+    browser.post("/accounts/settings/sessions/", {"csrfmiddlewaretoken": "x", "password": "pw"})
+    assert "pw" not in str(browser.session.get("web:draft"))
 
 
 # --- pages keep a branch together -------------------------------------------------------

@@ -98,7 +98,11 @@
   function quote(body, text) {
     var markup = quoteMarkup(body, text);
     var postId = body.getAttribute("data-post");
-    var form = replyFormFor(postId);
+    var open = document.getElementById("reply-form");
+    var openField = open && open.querySelector("textarea");
+    // A reply already being written takes the quote wherever it is going: leaving the
+    // page for the quoted post's own form would throw the writing away.
+    var form = replyFormFor(postId) || (openField && openField.value.trim() ? open : null);
     hideQuoteButton();
     if (form) {
       insertIntoForm(form, markup);
@@ -186,9 +190,30 @@
     timer = window.setTimeout(onSelectionChange, 120);
   }
 
+  // --- unsent writing: warn before leaving a page with it -----------------------------
+  var unsent = false;
+  function watchUnsentWriting() {
+    document.querySelectorAll("form textarea").forEach(function (field) {
+      field.addEventListener("input", function () { unsent = true; });
+      field.form.addEventListener("submit", function () { unsent = false; });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!unsent) return;
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need it set to show their prompt
+    });
+  }
+
   // --- printing: a folded branch prints unfolded, and folds again afterwards ----------
   var foldedForPrint = [];
   window.addEventListener("beforeprint", function () {
+    // A bare address already shows on paper; print.css spells out the others.
+    var bare = function (address) {
+      return address.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/$/, "");
+    };
+    document.querySelectorAll(".post-body a[href]").forEach(function (link) {
+      if (bare(link.textContent) === bare(link.href)) link.classList.add("shows-address");
+    });
     foldedForPrint = Array.prototype.filter.call(
       document.querySelectorAll("details.branch:not([open])"),
       function (details) { details.open = true; return true; }
@@ -208,6 +233,7 @@
       });
     }
     takePendingQuote();
+    watchUnsentWriting();
   }
 
   if (document.readyState === "loading") {
