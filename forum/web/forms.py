@@ -98,12 +98,27 @@ def _login_failures_key(username: str, address: str) -> str:
     return f"web:login-failures:{digest}"
 
 
-def _count_failure(key: str) -> None:
-    cache.add(key, 0, timeout=LOGIN_FAILURE_WINDOW)
+def attempt_count(key: str, *, window: int) -> None:
+    """Count one attempt under `key` in a window of `window` seconds from the first."""
+    cache.add(key, 0, timeout=window)
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=LOGIN_FAILURE_WINDOW)
+        cache.set(key, 1, timeout=window)
+
+
+def attempts_made(key: str) -> int:
+    return cache.get(key) or 0
+
+
+def _count_failure(key: str) -> None:
+    attempt_count(key, window=LOGIN_FAILURE_WINDOW)
+
+
+def address_key(kind: str, value: str) -> str:
+    """A cache key for counting `kind` of attempts by `value` (an IP or e-mail address),
+    hashed so that no address sits in the cache in clear."""
+    return f"web:{kind}:{hashlib.sha256(value.casefold().encode()).hexdigest()}"
 
 
 class ThrottledAuthenticationForm(NoColonLabels, auth_forms.AuthenticationForm):
@@ -149,8 +164,20 @@ class PasswordChangeForm(NoColonLabels, auth_forms.PasswordChangeForm):
     pass
 
 
+RESET_MAILS_PER_EMAIL = 3  # in RATE_WINDOW: nobody's inbox is flooded with reset links
+RATE_WINDOW = 60 * 60  # seconds
+
+
 class PasswordResetForm(NoColonLabels, auth_forms.PasswordResetForm):
-    pass
+    def get_users(self, email):
+        """Django's choice of accounts to mail, or none once the address has had
+        RESET_MAILS_PER_EMAIL links this hour. The page answers the same either way, so
+        the limit reveals nothing about which addresses have accounts."""
+        key = address_key("reset-email", email)
+        if attempts_made(key) >= RESET_MAILS_PER_EMAIL:
+            return iter(())
+        attempt_count(key, window=RATE_WINDOW)
+        return super().get_users(email)
 
 
 class SetPasswordForm(NoColonLabels, auth_forms.SetPasswordForm):

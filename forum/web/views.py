@@ -15,7 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
-from django.utils.http import urlencode, urlsafe_base64_decode
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlencode,
+    urlsafe_base64_decode,
+)
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -308,7 +312,12 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     threads = selectors.thread_list(user=request.user).filter(author=member)[:20]
-    return render(request, "web/profile.html", {"member": member, "threads": threads})
+    viewer = request.user
+    context = {"member": member, "threads": threads}
+    if viewer.is_authenticated and viewer.pk != member.pk:
+        context["can_mute"] = True
+        context["is_muted"] = member.username in notification_services.mutes_of(user=viewer)
+    return render(request, "web/profile.html", context)
 
 
 # --- composing ----------------------------------------------------------------------
@@ -713,6 +722,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = forms.SignupForm(request.POST)
+        # Only sign-ups that went through count: correcting a taken username does not.
+        if form.is_valid() and _over_rate(
+            request, form, kind="signup-address", limit=SIGNUPS_PER_ADDRESS
+        ):
+            return _form_page(request, "web/signup.html", {"form": form}, form=form, status=429)
         if form.is_valid():
             try:
                 user = account_services.user_signup(
@@ -724,7 +738,14 @@ def signup(request: HttpRequest) -> HttpResponse:
                 forms.add_forum_error(form, exc)
                 status = exc.status
             else:
-                send_signup_mail(request, email=form.cleaned_data["email"], user=user)
+                forms.attempt_count(_rate_key(request, "signup-address"), window=forms.RATE_WINDOW)
+                email = form.cleaned_data["email"]
+                mail_key = forms.address_key("signup-email", email)
+                # Past the limit the answer is the same page with no mail, so sign-up
+                # cannot be used to flood somebody's inbox.
+                if forms.attempts_made(mail_key) < SIGNUP_MAILS_PER_EMAIL:
+                    forms.attempt_count(mail_key, window=forms.RATE_WINDOW)
+                    send_signup_mail(request, email=email, user=user)
                 return redirect("web:signup-done")
         else:
             status = 400
@@ -787,7 +808,37 @@ password_change = login_required(
 password_change_done = login_required(
     auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html")
 )
-password_reset = auth_views.PasswordResetView.as_view(
+RESETS_PER_ADDRESS = 10  # requests per client address in forms.RATE_WINDOW
+SIGNUPS_PER_ADDRESS = 5  # sign-ups made per client address in forms.RATE_WINDOW
+SIGNUP_MAILS_PER_EMAIL = 3  # confirmation or "you have an account" mails per address
+
+
+def _rate_key(request: HttpRequest, kind: str) -> str:
+    return forms.address_key(kind, request.META.get("REMOTE_ADDR", ""))
+
+
+def _over_rate(request: HttpRequest, form, *, kind: str, limit: int) -> bool:
+    """True, with the refusal added to `form`, when this client address has made `limit`
+    counted `kind` requests this hour."""
+    if forms.attempts_made(_rate_key(request, kind)) < limit:
+        return False
+    form.add_error(None, "Too many requests from your address. Wait an hour and try again.")
+    form.retry_after = forms.RATE_WINDOW
+    return True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        if _over_rate(self.request, form, kind="reset-address", limit=RESETS_PER_ADDRESS):
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(forms.RATE_WINDOW)
+            return response
+        forms.attempt_count(_rate_key(self.request, "reset-address"), window=forms.RATE_WINDOW)
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
     template_name="web/password_reset.html",
     form_class=forms.PasswordResetForm,
     email_template_name="web/email/password_reset.txt",
@@ -864,6 +915,11 @@ def settings_mute(request: HttpRequest) -> HttpResponse:
             else:
                 note = "is no longer muted" if changed else "was not muted"
             messages.success(request, f"{username} {note}.")
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(back)
             return redirect(reverse("web:settings") + "#muted")
     return _settings_page(request, status=400, mute_form=form)
 

@@ -175,3 +175,21 @@ def test_the_service_refuses_a_wrong_password_and_changes_nothing(member):
     user_log_out_everywhere(user=member, password=PASSWORD)
     member.refresh_from_db()
     assert member.password != stored and member.check_password(PASSWORD)
+
+
+def test_mute_from_a_profile_and_come_back_to_it(client, member, other_member):
+    client.force_login(member)
+    profile = client.get("/u/other/")
+    assert 'name="next" value="/u/other/"' in profile.text and ">Mute</button>" in profile.text
+
+    muted = client.post("/accounts/settings/mutes/", {"username": "other", "next": "/u/other/"})
+
+    assert muted["Location"] == "/u/other/"
+    assert "You have muted other" in client.get("/u/other/").text
+    elsewhere = client.post(
+        "/accounts/settings/mutes/",
+        {"username": "other", "unmute": "1", "next": "https://evil.example/"},
+    )
+    assert elsewhere["Location"] == "/accounts/settings/#muted"  # never off-site
+    assert not UserMute.objects.exists()
+    assert ">Mute</button>" not in client.get("/u/member/").text  # not oneself

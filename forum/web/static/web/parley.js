@@ -204,6 +204,22 @@
     });
   }
 
+  // --- copy buttons (the API token page); hidden until the script can work them ---
+  function enableCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          button.textContent = "Copied";
+        }, function () {
+          field.select(); // the clipboard refused: leave it selected to copy by hand
+        });
+      });
+    });
+  }
+
   // --- printing: a folded branch prints unfolded, and folds again afterwards ----------
   var foldedForPrint = [];
   window.addEventListener("beforeprint", function () {
@@ -234,6 +250,7 @@
     }
     takePendingQuote();
     watchUnsentWriting();
+    enableCopyButtons();
   }
 
   if (document.readyState === "loading") {
