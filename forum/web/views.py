@@ -876,10 +876,14 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms_shown) ->
     return _form_page(request, "web/settings.html", context, form=shown, status=status)
 
 
-@login_required
+@member_required(draft_fields=("display_name", "bio", "email_frequency"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
+        draft = draft_take(request)
+        if draft:
+            initial = {**forms.user_settings_initial(request.user), **draft}
+            return _settings_page(request, form=forms.SettingsForm(initial=initial))
         return _settings_page(request)
     form = forms.SettingsForm(request.POST)
     if form.is_valid():

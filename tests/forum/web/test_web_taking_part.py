@@ -222,6 +222,22 @@ def test_a_form_with_a_stale_csrf_token_is_refused_but_its_text_is_kept(member):
     assert "pw" not in str(browser.session.get("web:draft"))
 
 
+def test_settings_sent_without_a_session_are_kept_too(member):
+    browser = Client()
+    sent = browser.post(
+        "/accounts/settings/",
+        {"display_name": "New Name", "bio": "A long bio", "email_frequency": "weekly"},
+    )
+    browser.post(sent["Location"], {"username": member.username, "password": PASSWORD})
+
+    form = browser.get("/accounts/settings/").context["form"]
+
+    assert (form.initial["display_name"], form.initial["bio"]) == ("New Name", "A long bio")
+    assert form.initial["email_frequency"] == "weekly"
+    member.refresh_from_db()
+    assert member.display_name == ""  # kept for the member to send, not saved for them
+
+
 # --- pages keep a branch together -------------------------------------------------------
 
 
