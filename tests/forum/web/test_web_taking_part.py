@@ -129,7 +129,12 @@ def test_the_author_of_a_removed_post_appeals_once(client, moderator, member, ot
     client.force_login(member)
 
     page = client.get(thread.get_absolute_url()).text
-    assert f'href="/p/{reply.pk}/appeal/">Appeal</a>' in page
+    actions_html = re.search(
+        rf'id="post-{reply.pk}".*?<ul class="post-actions"(.*?)</ul>', page, re.S
+    )[1]
+    assert f'href="/p/{reply.pk}/appeal/">Appeal</a>' in actions_html
+    # Nothing else can be done with a removed post: no reply, quote or edit offered.
+    assert ">Reply<" not in actions_html and ">Edit<" not in actions_html
     empty = client.post(f"/p/{reply.pk}/appeal/", {"message": ""})
     assert empty.status_code == 400 and "message" in empty.context["form"].errors
 
