@@ -193,3 +193,27 @@ def test_mute_from_a_profile_and_come_back_to_it(client, member, other_member):
     assert elsewhere["Location"] == "/accounts/settings/#muted"  # never off-site
     assert not UserMute.objects.exists()
     assert ">Mute</button>" not in client.get("/u/member/").text  # not oneself
+
+
+def test_the_new_pages_carry_no_inline_script_or_style(client, member, moderator):
+    import re
+
+    from moderation import actions
+    from tests.factories import make_reply, make_thread
+
+    thread = make_thread(author=moderator)
+    removed = make_reply(thread=thread, author=member)
+    actions.perform("remove", actor=moderator, target=removed, reason="Off-topic")
+    client.force_login(member)
+    pages = [
+        client.get("/accounts/settings/"),
+        client.post("/accounts/settings/tokens/", {"name": "script"}),
+        client.get(f"/p/{removed.pk}/appeal/"),
+        client.get(f"/u/{moderator.username}/"),
+    ]
+    for response in pages:
+        html = response.text
+        assert response.status_code == 200
+        assert html.count("<script") == 1
+        assert '<script src="/static/web/parley.js" defer></script>' in html
+        assert not re.search(r"\s(on[a-z]+|style)\s*=", html)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from forum.notifications.models import Notification
@@ -206,7 +206,6 @@ def test_a_new_thread_sent_without_a_session_is_kept_with_its_title(member, cate
     assert not Thread.objects.filter(title="Kept title").exists()
 
 
-@override_settings(CSRF_FAILURE_VIEW="forum.web.views.csrf_failure")
 def test_a_form_with_a_stale_csrf_token_is_refused_but_its_text_is_kept(member):
     thread = make_thread(author=member)
     browser = Client(enforce_csrf_checks=True)
