@@ -306,3 +306,35 @@ def test_pages_are_labelled_fit_a_phone_show_focus_and_print_plainly(
     assert "https://example.org/" in after
     assert errors == []
     page.screenshot(path=str(ARTIFACTS / "web-thread-print.png"), full_page=True)
+
+
+def test_a_reply_written_as_the_session_ended_survives_logging_in_again(
+    live_server, page, category
+):
+    from django.contrib.sessions.models import Session
+
+    writer = UserFactory(username="writer")
+    UserFactory(username="reader")
+    thread = make_thread(author=writer, category=category, title="Long read", body=ANALYSIS)
+    errors = watch_console(page)
+    log_in(page, live_server, "reader")
+    page.goto(live_server.url + thread.get_absolute_url())
+    page.get_by_label("Your reply").fill("Words I would hate to lose.")
+
+    Session.objects.all().delete()  # the session ends while the reader is writing
+    page.get_by_role("button", name="Post reply").click()
+
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+    assert page.get_by_text("what you wrote will be waiting in the form").is_visible()
+    page.get_by_label("Username").fill("reader")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{thread.get_absolute_url()}")
+    assert page.get_by_label("Your reply").input_value() == "Words I would hate to lose."
+    page.get_by_role("button", name="Post reply").click()
+
+    reply = Post.objects.get(body_source="Words I would hate to lose.")
+    page.wait_for_url(f"**#post-{reply.pk}")
+    assert page.locator(f"#post-{reply.pk}").is_visible()
+    assert errors == []
+    page.screenshot(path=str(ARTIFACTS / "web-draft-survives-lost-session.png"), full_page=True)
