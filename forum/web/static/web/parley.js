@@ -57,6 +57,9 @@
       link.href = url + "?paragraph=" + index;
       link.setAttribute("aria-label", "Report paragraph " + (index + 1));
       link.title = "Report this paragraph";
+      // Out of the tab order: a long post would otherwise add a stop per paragraph.
+      // Keyboard users pick the paragraph on the page the post's "Report" link opens.
+      link.tabIndex = -1;
       if (paragraph.element.tagName === "PRE") {
         paragraph.element.insertAdjacentElement("afterend", link);
       } else {
