@@ -334,6 +334,29 @@ def test_moderators_tools_link_a_held_post_to_its_review_item(client, moderator,
     assert 'name="action" value="lock"' in html
 
 
+def test_a_moderator_approves_a_pending_thread_from_its_page(
+    client, moderator, newcomer, member, category
+):
+    thread = make_thread(author=newcomer, category=category, title="A newcomer asks")
+    assert thread.state == PostState.PENDING
+    client.force_login(member)
+    assert client.get(thread.get_absolute_url()).status_code == 404
+    client.force_login(moderator)
+    page = client.get(thread.get_absolute_url()).text
+    assert f'action="/p/{thread.opening_post_id}/moderate/"' in page
+    assert 'name="action" value="approve"' in page
+
+    approved = client.post(
+        f"/p/{thread.opening_post_id}/moderate/", {"action": "approve", "reason": ""}
+    )
+
+    assert approved.status_code == 302
+    thread.refresh_from_db()
+    assert thread.state == PostState.VISIBLE
+    client.force_login(member)
+    assert "A newcomer asks" in client.get("/").text
+
+
 # --- the thread page's cost -------------------------------------------------------------
 
 
