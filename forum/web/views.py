@@ -641,12 +641,10 @@ def _moderate(request: HttpRequest, *, target, actions: tuple[str, ...]) -> Http
         form = forms.ModerateForm(
             initial={"action": request.GET.get("action", "")}, actions=actions
         )
-    return render(
-        request,
-        "web/moderate.html",
-        {"form": form, "target": target, "back": back, "is_post": is_post},
-        status=status,
-    )
+    context = {"form": form, "target": target, "back": back, "is_post": is_post}
+    if is_post:
+        context["review_items"] = _pending_review_items([selectors.PostView(target, True, "")])
+    return render(request, "web/moderate.html", context, status=status)
 
 
 # --- notifications --------------------------------------------------------------------

@@ -332,6 +332,8 @@ def test_moderators_tools_link_a_held_post_to_its_review_item(client, moderator,
     assert f'href="/admin/moderation/reviewitem/{item.pk}/change/">Review item in admin' in html
     assert f'href="/admin/threads/post/{plain.pk}/change/">Open in admin' in html
     assert 'name="action" value="lock"' in html
+    page = client.get(f"/p/{held.pk}/moderate/").text
+    assert f'href="/admin/moderation/reviewitem/{item.pk}/change/"' in page
 
 
 def test_a_moderator_approves_a_pending_thread_from_its_page(
