@@ -17,20 +17,41 @@ DRAFT_SESSION_KEY = "web:draft"
 DRAFT_MAX_CHARACTERS = 300_000
 
 
+DRAFT_OWNER_FIELD = "draft_owner"
+
+
+def _owner(request: HttpRequest) -> int | None:
+    """Who wrote the form: the member logged in, or after a lost session the member
+    the page was made for (a hidden field each form carries)."""
+    if request.user.is_authenticated:
+        return request.user.pk
+    raw = request.POST.get(DRAFT_OWNER_FIELD, "")
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+
+
 def draft_keep(request: HttpRequest, *, fields: tuple[str, ...]) -> None:
     """Keep the named fields of the posted form for the page it was sent to."""
     kept = {name: request.POST.get(name, "") for name in fields if name in request.POST}
     if not kept or sum(len(value) for value in kept.values()) > DRAFT_MAX_CHARACTERS:
         return
-    request.session[DRAFT_SESSION_KEY] = {"path": request.get_full_path(), "fields": kept}
+    request.session[DRAFT_SESSION_KEY] = {
+        "path": request.get_full_path(),
+        "owner": _owner(request),
+        "fields": kept,
+    }
 
 
 def draft_take(request: HttpRequest) -> dict[str, str] | None:
-    """The draft kept for this page, removed from the session; None when there is none."""
+    """The draft kept for this page, removed from the session; None when there is none.
+    A draft written by another member (someone else logged in on a shared computer
+    after the writer's session ended) is dropped, never shown."""
     draft = request.session.get(DRAFT_SESSION_KEY)
     if not draft or draft.get("path") != request.get_full_path():
         return None
     del request.session[DRAFT_SESSION_KEY]
+    owner = draft.get("owner")
+    if owner is not None and owner != request.user.pk:
+        return None
     return dict(draft.get("fields") or {})
 
 

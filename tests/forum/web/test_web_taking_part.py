@@ -189,6 +189,25 @@ def test_a_reply_sent_after_the_session_ended_is_waiting_after_logging_in_again(
     assert "A long considered reply" not in browser.get(url).text
 
 
+def test_a_draft_goes_back_only_to_the_member_who_wrote_it(client, member, other_member):
+    thread = make_thread(author=member)
+    client.force_login(member)
+    assert f'name="draft_owner" value="{member.pk}"' in client.get(thread.get_absolute_url()).text
+    shared_computer = Client()  # the member's session ended; someone else logs in here
+    sent = shared_computer.post(
+        thread.get_absolute_url(), {"body": "Private musings", "draft_owner": str(member.pk)}
+    )
+    shared_computer.post(
+        sent["Location"], {"username": other_member.username, "password": PASSWORD}
+    )
+
+    page = shared_computer.get(thread.get_absolute_url())
+
+    assert page.context["user"] == other_member
+    assert "Private musings" not in page.text
+    assert "web:draft" not in shared_computer.session  # dropped, not kept for later
+
+
 def test_a_new_thread_sent_without_a_session_is_kept_with_its_title(member, category):
     browser = Client()
     sent = browser.post(
