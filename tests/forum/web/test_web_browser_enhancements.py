@@ -182,6 +182,7 @@ def test_report_flags_number_paragraphs_as_the_server_does(live_server, page, ca
     assert len(flags) == len(numbered)  # one flag per paragraph
     assert numbered == {index: text.strip() for index, text in server.items() if text.strip()}
     assert errors == []
+    page.screenshot(path=str(ARTIFACTS / "web-paragraph-flags.png"), full_page=True)
 
 
 def test_report_one_paragraph_from_its_flag(live_server, page, category):
@@ -189,6 +190,13 @@ def test_report_one_paragraph_from_its_flag(live_server, page, category):
     UserFactory(username="reader")
     thread = make_thread(author=writer, category=category, title="Reportable", body=ANALYSIS)
     errors = watch_console(page)
+    # Visitors get no flags, nor does the author on their own post.
+    page.goto(live_server.url + thread.get_absolute_url())
+    assert page.locator(".paragraph-report").count() == 0
+    log_in(page, live_server, "writer")
+    page.goto(live_server.url + thread.get_absolute_url())
+    assert page.locator(".paragraph-report").count() == 0
+    page.get_by_role("button", name="Log out").click()
     log_in(page, live_server, "reader")
     page.goto(live_server.url + thread.get_absolute_url())
 
@@ -203,7 +211,6 @@ def test_report_one_paragraph_from_its_flag(live_server, page, category):
     assert page.get_by_text("moderators will look at your report").is_visible()
     report = Report.objects.get()
     assert (report.reason, report.paragraph) == ("spam", 1)
-    # The author sees no flags on their own post, visitors none at all.
     assert errors == []
     page.screenshot(path=str(ARTIFACTS / "web-report-paragraph-flag.png"), full_page=True)
 
