@@ -275,3 +275,25 @@ def user_update_profile(
     if changed:
         user.save(update_fields=changed)
     return bool(changed)
+
+
+def user_log_out_everywhere(*, user: User, password: object) -> None:
+    """End every web session `user` has, once `password` proves it is them.
+
+    Django ties each session to a hash of the stored password (`get_session_auth_hash`)
+    and drops a session whose hash no longer matches on its next request. Storing the
+    same password again under a fresh salt therefore ends every session at once, without
+    scanning the session table. The caller keeps its own session with
+    `django.contrib.auth.update_session_auth_hash`. Password-reset links sent earlier stop
+    working too; API tokens are not sessions and are revoked one by one.
+
+    The password is asked for so that someone holding a stolen session cannot shut the
+    owner out; a wrong one is a field error."""
+    from forum.core.errors import ValidationFailed
+
+    if not isinstance(password, str) or not password or not user.check_password(password):
+        raise ValidationFailed.for_field(
+            "password", "That is not your current password.", code="wrong_password"
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])

@@ -59,6 +59,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["forum.accounts.backends.SanctionAwareBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
+# A form refused for a stale CSRF token keeps what was typed (see the view).
+CSRF_FAILURE_VIEW = "forum.web.views.csrf_failure"
 LOGOUT_REDIRECT_URL = "web:home"
 
 TEMPLATES = [

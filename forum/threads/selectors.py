@@ -98,9 +98,13 @@ def _shown_q(user) -> Q:
 
 
 def _page_rows(posts: QuerySet[Post], *, user, deepest: int | None) -> QuerySet[Post]:
-    """Reading order, authors joined, and for the posts at `deepest` whether replies
-    below them continue elsewhere (`has_deeper_replies`), all in the page's one query."""
-    posts = posts.select_related("author").defer("body_source", "author__bio")
+    """The posts a page shows `user` in reading order, authors joined, and for the posts
+    at `deepest` whether replies below them continue elsewhere (`has_deeper_replies`),
+    all in the page's one query. Posts left out are left out here, before the caller's
+    LIMIT, so a full page means more may follow."""
+    posts = (
+        posts.filter(_shown_q(user)).select_related("author").defer("body_source", "author__bio")
+    )
     if deepest is not None:
         posts = posts.filter(depth__lte=deepest).annotate(
             has_deeper_replies=Case(

@@ -98,12 +98,27 @@ def _login_failures_key(username: str, address: str) -> str:
     return f"web:login-failures:{digest}"
 
 
-def _count_failure(key: str) -> None:
-    cache.add(key, 0, timeout=LOGIN_FAILURE_WINDOW)
+def attempt_count(key: str, *, window: int) -> None:
+    """Count one attempt under `key` in a window of `window` seconds from the first."""
+    cache.add(key, 0, timeout=window)
     try:
         cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=LOGIN_FAILURE_WINDOW)
+        cache.set(key, 1, timeout=window)
+
+
+def attempts_made(key: str) -> int:
+    return cache.get(key) or 0
+
+
+def _count_failure(key: str) -> None:
+    attempt_count(key, window=LOGIN_FAILURE_WINDOW)
+
+
+def address_key(kind: str, value: str) -> str:
+    """A cache key for counting `kind` of attempts by `value` (an IP or e-mail address),
+    hashed so that no address sits in the cache in clear."""
+    return f"web:{kind}:{hashlib.sha256(value.casefold().encode()).hexdigest()}"
 
 
 class ThrottledAuthenticationForm(NoColonLabels, auth_forms.AuthenticationForm):
@@ -149,8 +164,20 @@ class PasswordChangeForm(NoColonLabels, auth_forms.PasswordChangeForm):
     pass
 
 
+RESET_MAILS_PER_EMAIL = 3  # in RATE_WINDOW: nobody's inbox is flooded with reset links
+RATE_WINDOW = 60 * 60  # seconds
+
+
 class PasswordResetForm(NoColonLabels, auth_forms.PasswordResetForm):
-    pass
+    def get_users(self, email):
+        """Django's choice of accounts to mail, or none once the address has had
+        RESET_MAILS_PER_EMAIL links this hour. The page answers the same either way, so
+        the limit reveals nothing about which addresses have accounts."""
+        key = address_key("reset-email", email)
+        if attempts_made(key) >= RESET_MAILS_PER_EMAIL:
+            return iter(())
+        attempt_count(key, window=RATE_WINDOW)
+        return super().get_users(email)
 
 
 class SetPasswordForm(NoColonLabels, auth_forms.SetPasswordForm):
@@ -176,6 +203,61 @@ class SettingsForm(NoColonLabels, forms.Form):
         label="Watch threads I start or reply to",
         required=False,
     )
+
+
+class MuteForm(NoColonLabels, forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=150,
+        help_text="Nothing this member does will notify you: replies, mentions, quotes.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+
+class TokenForm(NoColonLabels, forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=100,
+        help_text="What the token is for, so you can tell your tokens apart.",
+    )
+    read_only = forms.BooleanField(
+        label="Read-only (it can read but not post, edit or report)", required=False
+    )
+
+
+PASSWORD_CHECK_FAILURE_LIMIT = 5  # per member, in LOGIN_FAILURE_WINDOW
+
+
+class LogOutEverywhereForm(NoColonLabels, forms.Form):
+    """Asks for the member's password before ending all their sessions. Wrong guesses
+    are counted per member, so a stolen session cannot be used to guess the password."""
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    throttled = False
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def _failures_key(self) -> str:
+        return f"web:password-check-failures:{self.user.pk}"
+
+    def clean(self):
+        data = super().clean()
+        if (cache.get(self._failures_key()) or 0) >= PASSWORD_CHECK_FAILURE_LIMIT:
+            self.throttled = True
+            self.retry_after = LOGIN_FAILURE_WINDOW
+            raise forms.ValidationError(
+                "Too many wrong passwords. Wait 15 minutes and try again.", code="throttled"
+            )
+        return data
+
+    def count_failure(self) -> None:
+        _count_failure(self._failures_key())
 
 
 # --- compose ------------------------------------------------------------------------
@@ -240,6 +322,15 @@ class ReportForm(NoColonLabels, forms.Form):
             ("", "The whole post"),
             *((index, f"Paragraph {index + 1}: {text}") for index, text in paragraphs),
         ]
+
+
+class AppealForm(NoColonLabels, forms.Form):
+    message = forms.CharField(
+        label="Why should moderators look again?",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="You can appeal once; moderators see your message in their review queue.",
+    )
 
 
 class WatchForm(NoColonLabels, forms.Form):

@@ -42,22 +42,30 @@ class ReplyNode:
     item: PostView
     children: list["ReplyNode"] = field(default_factory=list)
     reply_count: int = 0  # every reply below it on the page, all levels
+    # A reply whose parent came on an earlier page: the page continues a branch.
+    continues_branch: bool = False
 
 
-def reply_tree(items: list[PostView]) -> list[ReplyNode]:
+def reply_tree(items: list[PostView], *, top_depth: int | None = None) -> list[ReplyNode]:
     """The page's posts nested under their parents, so that a branch is one element the
     reader can fold. A post whose parent is not on the page (it came on an earlier page,
     or is the root the page hangs from) starts a tree of its own, in reading order.
 
     Nesting follows parent ids rather than depths, so it stays right where paths stop
-    encoding the tree (below Post.MAX_PATH_DEPTH); children keep their page order."""
+    encoding the tree (below Post.MAX_PATH_DEPTH); children keep their page order.
+    With `top_depth` (the depth of the page's top-level replies), a tree starting deeper
+    is marked `continues_branch`."""
     nodes: dict[int, ReplyNode] = {}
     roots: list[ReplyNode] = []
     for item in items:
         node = ReplyNode(item=item)
         nodes[item.post.pk] = node
         parent = nodes.get(item.post.parent_id)
-        (parent.children if parent is not None else roots).append(node)
+        if parent is not None:
+            parent.children.append(node)
+        else:
+            node.continues_branch = top_depth is not None and item.post.depth > top_depth
+            roots.append(node)
     # Parents come before their replies on a page, so counting backwards sees every
     # reply's own count before its parent's.
     for item in reversed(items):
@@ -66,3 +74,29 @@ def reply_tree(items: list[PostView]) -> list[ReplyNode]:
         if parent is not None:
             parent.reply_count += 1 + node.reply_count
     return roots
+
+
+def page_keeping_branches(
+    rows: list[PostView], *, limit: int, top_depth: int
+) -> tuple[list[PostView], bool]:
+    """A page of at most `limit` posts from `rows` (up to `limit` + 1 posts in reading
+    order, as a selector read them), and whether more follow.
+
+    When the post after the page continues a branch that starts in the page's second
+    half, the page ends before that branch instead, so the branch is read in one piece
+    on the next page. A branch starting in the first half, or longer than a page, still
+    has to be split: the next page then marks where it picks up. Keeping the first half
+    whatever happens means a post among a page's first `limit // 2` posts is always on
+    it, which is what permalinks count on."""
+    if len(rows) <= limit:
+        return rows, False
+    page, following = rows[:limit], rows[limit]
+    if following.post.depth > top_depth:
+        starts = [
+            index
+            for index, item in enumerate(page)
+            if index >= limit // 2 and item.post.depth == top_depth
+        ]
+        if starts:
+            page = page[: starts[-1]]
+    return page, True

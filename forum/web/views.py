@@ -6,7 +6,7 @@ import difflib
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -15,12 +15,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
-from django.utils.http import urlencode, urlsafe_base64_decode
+from django.utils.http import (
+    url_has_allowed_host_and_scheme,
+    urlencode,
+    urlsafe_base64_decode,
+)
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.accounts import services as account_services
-from forum.accounts.models import User
+from forum.accounts.models import ApiToken, User
 from forum.core import permissions
 from forum.core.errors import (
     ForumError,
@@ -38,11 +42,20 @@ from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState
 from forum.threads.rendering import RenderedTooLarge, render_markdown
 from forum.web import forms
+from forum.web.drafts import (
+    DRAFT_SESSION_KEY,
+    draft_keep,
+    draft_take,
+    login_again_keeping,
+    member_required,
+)
 from forum.web.mail import send_signup_mail, signup_token_generator
-from forum.web.reading import reply_tree, table_of_contents
+from forum.web.quoting import quote_whole_post
+from forum.web.reading import page_keeping_branches, reply_tree, table_of_contents
 from moderation import actions as moderation_actions
 from moderation import services as moderation_services
 from moderation.content import content_from_html
+from moderation.models import Appeal, ReviewItem
 
 THREADS_PER_PAGE = 30
 
@@ -114,10 +127,14 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
     return parent
 
 
+REPLY_DRAFT_FIELDS = ("body",)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     """The thread, its replies in reading order, and a reply form: under the opening post,
-    or under the post named by ?reply_to=. POST sends the reply."""
+    or under the post named by ?reply_to= (with &quote=1, the form starts with that post
+    quoted). POST sends the reply."""
     thread = _thread_or_404(request, pk)
     if slug != thread.slug and request.method != "POST":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
@@ -129,10 +146,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     except ValidationFailed as exc:
         reply_to_error = exc.fields["parent"][0]
         status = 400
-    form = forms.ReplyForm()
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return _refused(request, NotAuthenticated("Sign in to reply."))
+            return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
         form = forms.ReplyForm(request.POST)
         if form.is_valid() and not reply_to_error:
             try:
@@ -151,18 +167,41 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
                 return redirect(_post_location(post))
         else:
             status = 400
+    else:
+        form = forms.ReplyForm(initial=_reply_initial(request, reply_to))
     context = _thread_context(request, thread, form=form, reply_to=reply_to)
     context["reply_to_error"] = reply_to_error
     return _form_page(request, "web/thread.html", context, form=form, status=status)
 
 
+def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
+    """What the reply form starts with: a draft kept across a lost session, or with
+    ?quote=1 the whole post being replied to, quoted (only a visible post: a moderator's
+    reply must not carry a hidden post's text into the open)."""
+    draft = draft_take(request) if request.user.is_authenticated else None
+    if draft:
+        return draft
+    if (
+        request.GET.get("quote")
+        and reply_to is not None
+        and reply_to.state == PostState.VISIBLE
+        and reply_to.deleted_at is None
+    ):
+        return {"body": quote_whole_post(reply_to)}
+    return {}
+
+
 def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None) -> dict:
     user = request.user
     after = request.GET.get("after", "")
-    posts = selectors.thread_posts_page(
-        user=user, thread=thread, after_path=after, max_depth=selectors.BRANCH_DEPTH
+    rows = selectors.thread_posts_page(
+        user=user,
+        thread=thread,
+        after_path=after,
+        limit=selectors.POSTS_PAGE_SIZE + 1,
+        max_depth=selectors.BRANCH_DEPTH,
     )
-    has_more = len(posts) == selectors.POSTS_PAGE_SIZE
+    posts, has_more = page_keeping_branches(rows, limit=selectors.POSTS_PAGE_SIZE, top_depth=1)
     opening = posts[0] if posts and posts[0].post.is_opening_post else None
     is_moderator = permissions.is_moderator(user)
     can_reply = user.is_authenticated and (not thread.is_locked or is_moderator)
@@ -171,11 +210,12 @@ def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None
         "posts": posts,
         "opening": opening,
         "toc": table_of_contents(opening.post.headings) if opening and opening.can_read else [],
-        "replies": reply_tree(posts[1:] if opening else posts),
+        "replies": reply_tree(posts[1:] if opening else posts, top_depth=1),
         "next_after": posts[-1].post.path if has_more else "",
         "after": after,
         "can_reply": can_reply,
         "is_moderator": is_moderator,
+        "review_items": _pending_review_items(posts) if is_moderator else {},
         "reply_form": form,
         "reply_to": reply_to,
         "reply_to_on_page": reply_to is not None
@@ -185,6 +225,18 @@ def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None
         level = notification_selectors.thread_watch_level(user=user, thread=thread)
         context["watch_form"] = forms.WatchForm(initial={"level": level})
     return context
+
+
+def _pending_review_items(posts) -> dict[int, int]:
+    """{post id: pending review item id} for the posts on a page, in one query, so a
+    moderator's quick tools can link to the item in the admin's review queue."""
+    if not posts:
+        return {}
+    return dict(
+        ReviewItem.objects.filter(
+            post_id__in=[item.post.pk for item in posts], state=ReviewItem.State.PENDING
+        ).values_list("post_id", "pk")
+    )
 
 
 POSTS_SHOWN_BEFORE_TARGET = 3
@@ -205,7 +257,10 @@ def _post_location(post: Post) -> str:
         earlier = Post.objects.filter(
             thread_id=post.thread_id, path__lt=post.path, depth__lte=selectors.BRANCH_DEPTH
         )
-    if earlier.order_by("path")[selectors.POSTS_PAGE_SIZE - 1 :].exists():
+    # A page keeps at least its first half (see page_keeping_branches), so a post among
+    # the first half of the posts stays on the first page; any later one gets a page of
+    # its own starting just before it.
+    if earlier.order_by("path")[selectors.POSTS_PAGE_SIZE // 2 - 1 :].exists():
         paths = list(
             earlier.order_by("-path").values_list("path", flat=True)[
                 : POSTS_SHOWN_BEFORE_TARGET + 1
@@ -234,13 +289,18 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     if root_view is None or not permissions.can_view_thread(user, root.thread):
         raise Http404("No such post.")
     after = request.GET.get("after", "")
-    posts = selectors.branch_posts_page(user=user, post=root, after_path=after)
-    has_more = len(posts) == selectors.POSTS_PAGE_SIZE
+    rows = selectors.branch_posts_page(
+        user=user, post=root, after_path=after, limit=selectors.POSTS_PAGE_SIZE + 1
+    )
+    posts, has_more = page_keeping_branches(
+        rows, limit=selectors.POSTS_PAGE_SIZE, top_depth=root.depth + 1
+    )
     is_moderator = permissions.is_moderator(user)
     context = {
         "thread": root.thread,
         "root": root_view,
-        "replies": reply_tree(posts),
+        "replies": reply_tree(posts, top_depth=root.depth + 1),
+        "review_items": _pending_review_items([root_view, *posts]) if is_moderator else {},
         "next_after": posts[-1].post.path if has_more else "",
         "after": after,
         "can_reply": user.is_authenticated and (not root.thread.is_locked or is_moderator),
@@ -252,7 +312,12 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     threads = selectors.thread_list(user=request.user).filter(author=member)[:20]
-    return render(request, "web/profile.html", {"member": member, "threads": threads})
+    viewer = request.user
+    context = {"member": member, "threads": threads}
+    if viewer.is_authenticated and viewer.pk != member.pk:
+        context["can_mute"] = True
+        context["is_muted"] = member.username in notification_services.mutes_of(user=viewer)
+    return render(request, "web/profile.html", context)
 
 
 # --- composing ----------------------------------------------------------------------
@@ -281,7 +346,7 @@ def _preview(form, field: str = "body") -> str:
     return ""
 
 
-@login_required
+@member_required(draft_fields=("category", "title", "body"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_new(request: HttpRequest) -> HttpResponse:
     """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
@@ -306,12 +371,13 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         if form.errors and status == 200:
             status = 400
     else:
-        form = forms.ThreadForm(initial={"category": request.GET.get("category", "")})
+        initial = draft_take(request) or {"category": request.GET.get("category", "")}
+        form = forms.ThreadForm(initial=initial)
     context = {"form": form, "preview_html": preview_html}
     return _form_page(request, "web/thread_new.html", context, form=form, status=status)
 
 
-@login_required
+@member_required(draft_fields=("title", "body", "reason"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread", "thread__category"), pk=pk)
@@ -361,6 +427,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial = {"body": post.body_source}
         if has_title:
             initial["title"] = post.thread.title
+        initial.update(draft_take(request) or {})
         form = forms.EditForm(initial=initial, **form_options)
     return render(
         request,
@@ -425,7 +492,7 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
 PARAGRAPH_LABEL_LENGTH = 80
 
 
-@login_required
+@member_required(draft_fields=("reason", "paragraph", "message"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_report(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a post, or with ?paragraph=N one paragraph of it (numbered from 0, as the
@@ -459,10 +526,9 @@ def post_report(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         paragraph = request.GET.get("paragraph", "")
-        form = forms.ReportForm(
-            initial={"paragraph": paragraph if paragraph.isdigit() else ""},
-            paragraphs=paragraphs,
-        )
+        initial = {"paragraph": paragraph if paragraph.isdigit() else ""}
+        initial.update(draft_take(request) or {})
+        form = forms.ReportForm(initial=initial, paragraphs=paragraphs)
     context = {"form": form, "post": post}
     return _form_page(request, "web/post_report.html", context, form=form, status=status)
 
@@ -472,6 +538,45 @@ def _shorten(text: str) -> str:
     if len(text) <= PARAGRAPH_LABEL_LENGTH:
         return text
     return text[: PARAGRAPH_LABEL_LENGTH - 1].rstrip() + "…"
+
+
+@member_required(draft_fields=("message",))
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author of a removed post asks, once, for the decision to be looked at again.
+    After that the page shows the appeal and where it stands."""
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
+    if post.author_id != request.user.pk:
+        raise Http404("No such post.")
+    # Once appealed, the author can come back to see the outcome, whatever it was.
+    appeal = Appeal.objects.filter(post=post).select_related("review_item").first()
+    if appeal is None:
+        try:
+            permissions.check_can_appeal(request.user, post)
+        except ForumError as exc:
+            return _refused(request, exc)
+    status = 200
+    form = None
+    if appeal is None:
+        if request.method == "POST":
+            form = forms.AppealForm(request.POST)
+            if form.is_valid():
+                try:
+                    moderation_services.appeal_file(
+                        author=request.user, post=post, message=form.cleaned_data["message"]
+                    )
+                except ForumError as exc:
+                    forms.add_forum_error(form, exc)
+                    status = exc.status
+                else:
+                    messages.success(request, "Your appeal is with the moderators.")
+                    return redirect("web:post-appeal", pk=post.pk)
+            else:
+                status = 400
+        else:
+            form = forms.AppealForm(initial=draft_take(request) or {})
+    context = {"post": post, "appeal": appeal, "form": form}
+    return _form_page(request, "web/post_appeal.html", context, form=form, status=status)
 
 
 @login_required
@@ -536,12 +641,10 @@ def _moderate(request: HttpRequest, *, target, actions: tuple[str, ...]) -> Http
         form = forms.ModerateForm(
             initial={"action": request.GET.get("action", "")}, actions=actions
         )
-    return render(
-        request,
-        "web/moderate.html",
-        {"form": form, "target": target, "back": back, "is_post": is_post},
-        status=status,
-    )
+    context = {"form": form, "target": target, "back": back, "is_post": is_post}
+    if is_post:
+        context["review_items"] = _pending_review_items([selectors.PostView(target, True, "")])
+    return render(request, "web/moderate.html", context, status=status)
 
 
 # --- notifications --------------------------------------------------------------------
@@ -554,6 +657,18 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
     items = [(n, notification_selectors.describe(n)) for n in page.object_list]
     return render(request, "web/notifications.html", {"page": page, "items": items})
+
+
+@login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a notification: mark it read and go to its post (or to the inbox when it
+    has none, or its post can no longer be seen). Another member's notification, or
+    one the inbox no longer shows, is not found."""
+    notification = get_object_or_404(notification_selectors.inbox(user=request.user), pk=pk)
+    notification_services.notifications_mark_read(user=request.user, ids=[notification.pk])
+    if notification.post_id is None:
+        return redirect("web:notifications")
+    return redirect("web:post", pk=notification.post_id)
 
 
 @login_required
@@ -578,6 +693,21 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "web/unsubscribe.html", {"member": member, "done": done})
 
 
+# Text fields worth keeping from any of the forum's forms; never a password.
+KEPT_ON_CSRF_FAILURE = ("category", "title", "body", "reason", "paragraph", "message")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF_FAILURE_VIEW. A form whose token went stale (its page was loaded
+    before the member logged in or out in another tab) is refused, as it must be, but
+    what was typed is kept for the page it came from, and the answer says how to get it
+    back: load that page again and send it."""
+    draft_keep(request, fields=KEPT_ON_CSRF_FAILURE)
+    kept = DRAFT_SESSION_KEY in request.session
+    context = {"kept": kept, "back": request.get_full_path()}
+    return render(request, "web/csrf_failure.html", context, status=403)
+
+
 # --- accounts ---------------------------------------------------------------------------
 
 
@@ -590,6 +720,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = forms.SignupForm(request.POST)
+        # Only sign-ups that went through count: correcting a taken username does not.
+        if form.is_valid() and _over_rate(
+            request, form, kind="signup-address", limit=SIGNUPS_PER_ADDRESS
+        ):
+            return _form_page(request, "web/signup.html", {"form": form}, form=form, status=429)
         if form.is_valid():
             try:
                 user = account_services.user_signup(
@@ -601,7 +736,14 @@ def signup(request: HttpRequest) -> HttpResponse:
                 forms.add_forum_error(form, exc)
                 status = exc.status
             else:
-                send_signup_mail(request, email=form.cleaned_data["email"], user=user)
+                forms.attempt_count(_rate_key(request, "signup-address"), window=forms.RATE_WINDOW)
+                email = form.cleaned_data["email"]
+                mail_key = forms.address_key("signup-email", email)
+                # Past the limit the answer is the same page with no mail, so sign-up
+                # cannot be used to flood somebody's inbox.
+                if forms.attempts_made(mail_key) < SIGNUP_MAILS_PER_EMAIL:
+                    forms.attempt_count(mail_key, window=forms.RATE_WINDOW)
+                    send_signup_mail(request, email=email, user=user)
                 return redirect("web:signup-done")
         else:
             status = 400
@@ -664,7 +806,37 @@ password_change = login_required(
 password_change_done = login_required(
     auth_views.PasswordChangeDoneView.as_view(template_name="web/password_change_done.html")
 )
-password_reset = auth_views.PasswordResetView.as_view(
+RESETS_PER_ADDRESS = 10  # requests per client address in forms.RATE_WINDOW
+SIGNUPS_PER_ADDRESS = 5  # sign-ups made per client address in forms.RATE_WINDOW
+SIGNUP_MAILS_PER_EMAIL = 3  # confirmation or "you have an account" mails per address
+
+
+def _rate_key(request: HttpRequest, kind: str) -> str:
+    return forms.address_key(kind, request.META.get("REMOTE_ADDR", ""))
+
+
+def _over_rate(request: HttpRequest, form, *, kind: str, limit: int) -> bool:
+    """True, with the refusal added to `form`, when this client address has made `limit`
+    counted `kind` requests this hour."""
+    if forms.attempts_made(_rate_key(request, kind)) < limit:
+        return False
+    form.add_error(None, "Too many requests from your address. Wait an hour and try again.")
+    form.retry_after = forms.RATE_WINDOW
+    return True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        if _over_rate(self.request, form, kind="reset-address", limit=RESETS_PER_ADDRESS):
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(forms.RATE_WINDOW)
+            return response
+        forms.attempt_count(_rate_key(self.request, "reset-address"), window=forms.RATE_WINDOW)
+        return super().form_valid(form)
+
+
+password_reset = PasswordResetView.as_view(
     template_name="web/password_reset.html",
     form_class=forms.PasswordResetForm,
     email_template_name="web/email/password_reset.txt",
@@ -684,23 +856,121 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 
 
-@login_required
+def _settings_page(request: HttpRequest, *, status: int = 200, **forms_shown) -> HttpResponse:
+    """The settings page; a form that came back with errors replaces its blank twin."""
+    user = request.user
+    context = {
+        "form": forms.SettingsForm(initial=forms.user_settings_initial(user)),
+        "mute_form": forms.MuteForm(),
+        "token_form": forms.TokenForm(),
+        "sessions_form": forms.LogOutEverywhereForm(user=user),
+        "mutes": notification_services.mutes_of(user=user),
+        "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+            "-created_at"
+        ),
+        **forms_shown,
+    }
+    shown = next(iter(forms_shown.values()), None)
+    return _form_page(request, "web/settings.html", context, form=shown, status=status)
+
+
+@member_required(draft_fields=("display_name", "bio", "email_frequency"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
-    status = 200
-    if request.method == "POST":
-        form = forms.SettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                account_services.user_update_profile(user=request.user, **form.cleaned_data)
-            except ForumError as exc:
-                forms.add_forum_error(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, "Your settings are saved.")
-                return redirect("web:settings")
+    if request.method != "POST":
+        draft = draft_take(request)
+        if draft:
+            initial = {**forms.user_settings_initial(request.user), **draft}
+            return _settings_page(request, form=forms.SettingsForm(initial=initial))
+        return _settings_page(request)
+    form = forms.SettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            account_services.user_update_profile(user=request.user, **form.cleaned_data)
+        except ForumError as exc:
+            forms.add_forum_error(form, exc)
+            return _settings_page(request, status=exc.status, form=form)
+        messages.success(request, "Your settings are saved.")
+        return redirect("web:settings")
+    return _settings_page(request, status=400, form=form)
+
+
+@login_required
+@require_POST
+def settings_mute(request: HttpRequest) -> HttpResponse:
+    """Mute the member named in the form, or with `unmute` set, unmute them."""
+    form = forms.MuteForm(request.POST)
+    muted = "unmute" not in request.POST
+    if form.is_valid():
+        username = form.cleaned_data["username"]
+        try:
+            changed = notification_services.mute_set(
+                user=request.user, username=username, muted=muted
+            )
+        except NotFound:
+            form.add_error("username", "There is no member with that username.")
+        except ForumError as exc:
+            forms.add_forum_error(form, exc)
         else:
-            status = 400
-    else:
-        form = forms.SettingsForm(initial=forms.user_settings_initial(request.user))
-    return render(request, "web/settings.html", {"form": form}, status=status)
+            if muted:
+                note = "is muted" if changed else "was muted already"
+            else:
+                note = "is no longer muted" if changed else "was not muted"
+            messages.success(request, f"{username} {note}.")
+            back = request.POST.get("next", "")
+            if back and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                return redirect(back)
+            return redirect(reverse("web:settings") + "#muted")
+    return _settings_page(request, status=400, mute_form=form)
+
+
+@login_required
+@require_POST
+def settings_token_create(request: HttpRequest) -> HttpResponse:
+    """Create an API token and show it, this once, on the page that answers the POST;
+    only its digest is stored, so it cannot be shown again."""
+    form = forms.TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            row, token = account_services.token_create(user=request.user, **form.cleaned_data)
+        except ForumError as exc:
+            forms.add_forum_error(form, exc)
+            return _settings_page(request, status=exc.status, token_form=form)
+        response = render(request, "web/token_created.html", {"row": row, "token": token})
+        response["Cache-Control"] = "no-store"
+        return response
+    return _settings_page(request, status=400, token_form=form)
+
+
+@login_required
+@require_POST
+def settings_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        revoked = account_services.token_revoke(user=request.user, token_id=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    messages.success(request, "The token is revoked." if revoked else "It was revoked already.")
+    return redirect(reverse("web:settings") + "#tokens")
+
+
+@login_required
+@require_POST
+def settings_log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every other session of the member; this one carries on."""
+    form = forms.LogOutEverywhereForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            account_services.user_log_out_everywhere(
+                user=request.user, password=form.cleaned_data["password"]
+            )
+        except ForumError as exc:
+            form.count_failure()
+            forms.add_forum_error(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, "You are logged out everywhere else.")
+            return redirect(reverse("web:settings") + "#sessions")
+    status = 429 if form.throttled else 400
+    return _settings_page(request, status=status, sessions_form=form)

@@ -234,7 +234,7 @@ def test_every_form_post_needs_the_csrf_token(member):
     strict.force_login(member)
     for url in ("/new/", "/accounts/settings/", "/notifications/read/", "/accounts/logout/"):
         response = strict.post(url, {})
-        assert response.status_code == 403 and "CSRF verification failed" in response.text, url
+        assert response.status_code == 403 and "This form had expired" in response.text, url
 
 
 def test_one_address_trying_many_usernames_is_throttled_too(client):

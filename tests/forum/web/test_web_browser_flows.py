@@ -119,7 +119,9 @@ def test_member_replies_three_deep_edits_with_preview_sees_the_diff_and_reports(
 
     # Report the second paragraph of the opening post.
     page.goto(live_server.url + thread.get_absolute_url())
-    page.locator(f"#post-{thread.opening_post_id}").get_by_role("link", name="Report").click()
+    page.locator(f"#post-{thread.opening_post_id}").get_by_role(
+        "link", name="Report", exact=True
+    ).click()
     page.get_by_label("Abuse or harassment").check()
     page.get_by_label("Which part").select_option(value="1")
     page.get_by_role("button", name="Send report").click()

@@ -1,0 +1,264 @@
+/* Parley's small enhancements to server-rendered pages. Every one has a path that works
+   without JavaScript: the "Quote" link quotes a whole post, and the report page has a
+   "Which part" choice. Loaded from our own origin under a strict CSP: no inline code. */
+(function () {
+  "use strict";
+
+  // --- paragraphs, numbered as moderation/content.py numbers them -------------------
+  // Leaf blocks are paragraphs; a leaf holding other blocks counts only for its own
+  // text or links outside them. Keep in step with _LEAF_BLOCKS and _CONTAINER_BLOCKS.
+  var LEAF = ["P", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "LI", "TH", "TD", "DT", "DD",
+    "CAPTION", "FIGCAPTION", "SUMMARY"];
+  var CONTAINER = ["BLOCKQUOTE", "UL", "OL", "DL", "TABLE", "THEAD", "TBODY", "TFOOT", "TR",
+    "DIV", "SECTION", "ARTICLE", "ASIDE", "DETAILS", "FIGURE", "HEADER", "FOOTER", "NAV",
+    "MAIN", "HR"];
+  var isLeaf = function (el) { return LEAF.indexOf(el.tagName) >= 0; };
+  var isBlock = function (el) { return isLeaf(el) || CONTAINER.indexOf(el.tagName) >= 0; };
+
+  function nearestBlock(node, root) {
+    for (var el = node.parentElement; el && el !== root; el = el.parentElement) {
+      if (isBlock(el)) return el;
+    }
+    return null;
+  }
+
+  function paragraphs(body) {
+    var found = [];
+    body.querySelectorAll("*").forEach(function (el) {
+      if (!isLeaf(el)) return;
+      var nested = Array.prototype.some.call(el.querySelectorAll("*"), isBlock);
+      if (!nested) {
+        found.push({ element: el, text: el.textContent });
+        return;
+      }
+      var own = "";
+      var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        if (nearestBlock(walker.currentNode, body) === el) own += walker.currentNode.data;
+      }
+      var ownLink = Array.prototype.some.call(el.querySelectorAll("a"), function (a) {
+        return nearestBlock(a, body) === el;
+      });
+      if (ownLink || own.trim()) found.push({ element: el, text: own });
+    });
+    return found;
+  }
+
+  // --- report one paragraph -----------------------------------------------------------
+  // A small flag at the end of each paragraph of a post the reader may report. The flag
+  // has no text of its own (CSS draws it), so copying or quoting a passage leaves it out.
+  function addParagraphReportLinks(body) {
+    var url = body.getAttribute("data-report-url");
+    if (!url) return;
+    paragraphs(body).forEach(function (paragraph, index) {
+      if (!paragraph.text.trim()) return;
+      var link = document.createElement("a");
+      link.className = "paragraph-report";
+      link.href = url + "?paragraph=" + index;
+      link.setAttribute("aria-label", "Report paragraph " + (index + 1));
+      link.title = "Report this paragraph";
+      // Out of the tab order: a long post would otherwise add a stop per paragraph.
+      // Keyboard users pick the paragraph on the page the post's "Report" link opens.
+      link.tabIndex = -1;
+      if (paragraph.element.tagName === "PRE") {
+        paragraph.element.insertAdjacentElement("afterend", link);
+      } else {
+        paragraph.element.appendChild(link);
+      }
+    });
+  }
+
+  // --- quote a selected passage -------------------------------------------------------
+  var QUOTE_KEY = "parley:pending-quote";
+  var quoteButton = null;
+  var pending = null; // {body, text} while the button is shown
+
+  function quoteMarkup(body, text) {
+    text = text.replace(/\r\n?/g, "\n").replace(/^\n+|\s+$/g, "");
+    var opener = body.getAttribute("data-quote-open");
+    if (opener) return opener + "\n" + text + "\n[/quote]\n\n";
+    return text.split("\n").map(function (line) {
+      return line ? "> " + line : ">";
+    }).join("\n") + "\n\n";
+  }
+
+  function replyFormFor(postId) {
+    var form = document.getElementById("reply-form");
+    if (form && form.getAttribute("data-reply-to") === postId) return form;
+    return null;
+  }
+
+  function insertIntoForm(form, markup) {
+    var field = form.querySelector("textarea");
+    if (!field) return;
+    var before = field.value.replace(/\s+$/, "");
+    field.value = before ? before + "\n\n" + markup : markup;
+    field.focus();
+    field.setSelectionRange(field.value.length, field.value.length);
+    form.scrollIntoView({ block: "center" });
+  }
+
+  function quote(body, text) {
+    var markup = quoteMarkup(body, text);
+    var postId = body.getAttribute("data-post");
+    var open = document.getElementById("reply-form");
+    var openField = open && open.querySelector("textarea");
+    // A reply already being written takes the quote wherever it is going: leaving the
+    // page for the quoted post's own form would throw the writing away.
+    var form = replyFormFor(postId) || (openField && openField.value.trim() ? open : null);
+    hideQuoteButton();
+    if (form) {
+      insertIntoForm(form, markup);
+      return;
+    }
+    // The form for this post is on another page (or not open yet): carry the quote over.
+    try {
+      sessionStorage.setItem(QUOTE_KEY, JSON.stringify({ post: postId, markup: markup }));
+    } catch (e) {
+      return; // storage refused: the "Quote" link still quotes the whole post
+    }
+    window.location.assign(body.getAttribute("data-reply-url"));
+  }
+
+  function takePendingQuote() {
+    var saved;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(QUOTE_KEY) || "null");
+      sessionStorage.removeItem(QUOTE_KEY);
+    } catch (e) {
+      return;
+    }
+    if (!saved) return;
+    var form = replyFormFor(saved.post);
+    if (form) insertIntoForm(form, saved.markup);
+  }
+
+  function bodyOf(node) {
+    var el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return el ? el.closest(".post-body[data-post]") : null;
+  }
+
+  function hideQuoteButton() {
+    pending = null;
+    if (quoteButton) quoteButton.hidden = true;
+  }
+
+  function showQuoteButton(body, text, rect) {
+    if (!quoteButton) {
+      quoteButton = document.createElement("button");
+      quoteButton.type = "button";
+      quoteButton.className = "quote-selection";
+      quoteButton.textContent = "Quote";
+      // Keep the selection: a mousedown on a button would otherwise clear it first.
+      quoteButton.addEventListener("mousedown", function (event) { event.preventDefault(); });
+      quoteButton.addEventListener("click", function () {
+        if (pending) quote(pending.body, pending.text);
+      });
+    }
+    pending = { body: body, text: text };
+    quoteButton.setAttribute("aria-label", "Quote the selected text in a reply");
+    // Right after the post in the document, so the keyboard reaches it next.
+    if (quoteButton.previousElementSibling !== body) body.insertAdjacentElement("afterend", quoteButton);
+    quoteButton.hidden = false;
+    quoteButton.style.top = Math.round(window.scrollY + rect.bottom + 6) + "px";
+    quoteButton.style.left = Math.round(window.scrollX + Math.max(8, rect.left)) + "px";
+  }
+
+  function onSelectionChange() {
+    var selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) {
+      // Moving focus to the button collapses nothing, so keep it while it has focus.
+      if (document.activeElement !== quoteButton) hideQuoteButton();
+      return;
+    }
+    var range = selection.getRangeAt(0);
+    var body = bodyOf(range.startContainer);
+    if (!body || body !== bodyOf(range.endContainer) || !body.getAttribute("data-reply-url")) {
+      hideQuoteButton();
+      return;
+    }
+    var text = selection.toString();
+    if (!text.trim()) {
+      hideQuoteButton();
+      return;
+    }
+    var rects = range.getClientRects();
+    var rect = rects.length ? rects[rects.length - 1] : range.getBoundingClientRect();
+    showQuoteButton(body, text, rect);
+  }
+
+  var timer = null;
+  function scheduleSelectionCheck() {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(onSelectionChange, 120);
+  }
+
+  // --- unsent writing: warn before leaving a page with it -----------------------------
+  var unsent = false;
+  function watchUnsentWriting() {
+    document.querySelectorAll("form textarea").forEach(function (field) {
+      field.addEventListener("input", function () { unsent = true; });
+      field.form.addEventListener("submit", function () { unsent = false; });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (!unsent) return;
+      event.preventDefault();
+      event.returnValue = ""; // older browsers need it set to show their prompt
+    });
+  }
+
+  // --- copy buttons (the API token page); hidden until the script can work them ---
+  function enableCopyButtons() {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field || !navigator.clipboard) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(field.value).then(function () {
+          button.textContent = "Copied";
+        }, function () {
+          field.select(); // the clipboard refused: leave it selected to copy by hand
+        });
+      });
+    });
+  }
+
+  // --- printing: a folded branch prints unfolded, and folds again afterwards ----------
+  var foldedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    // A bare address already shows on paper; print.css spells out the others.
+    var bare = function (address) {
+      return address.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/$/, "");
+    };
+    document.querySelectorAll(".post-body a[href]").forEach(function (link) {
+      if (bare(link.textContent) === bare(link.href)) link.classList.add("shows-address");
+    });
+    foldedForPrint = Array.prototype.filter.call(
+      document.querySelectorAll("details.branch:not([open])"),
+      function (details) { details.open = true; return true; }
+    );
+  });
+  window.addEventListener("afterprint", function () {
+    foldedForPrint.forEach(function (details) { details.open = false; });
+    foldedForPrint = [];
+  });
+
+  function start() {
+    document.querySelectorAll(".post-body[data-post]").forEach(addParagraphReportLinks);
+    if (document.querySelector(".post-body[data-reply-url]")) {
+      document.addEventListener("selectionchange", scheduleSelectionCheck);
+      document.addEventListener("keydown", function (event) {
+        if (event.key === "Escape") hideQuoteButton();
+      });
+    }
+    takePendingQuote();
+    watchUnsentWriting();
+    enableCopyButtons();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

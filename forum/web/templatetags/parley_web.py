@@ -1,0 +1,33 @@
+"""Template helpers for the web UI's pages."""
+
+from django import template
+from django.utils.http import urlencode
+
+from forum.web.quoting import quote_opener as _quote_opener
+
+register = template.Library()
+
+
+@register.filter
+def quote_opener(post) -> str:
+    """The `[quote="…"]` line attributing a quote to `post` (its author must be loaded),
+    or "" when its author's name cannot be attributed."""
+    return _quote_opener(username=post.author.username, post_id=post.pk)
+
+
+@register.simple_tag(takes_context=True)
+def reply_url(context, post) -> str:
+    """The thread page with the reply form under `post`, staying on the page being read
+    (its `after` cursor) unless this is a branch page, whose replies are answered on the
+    thread page."""
+    query = {}
+    if context.get("after") and not context.get("branch_page"):
+        query["after"] = context["after"]
+    query["reply_to"] = post.pk
+    return f"{context['thread'].get_absolute_url()}?{urlencode(query)}"
+
+
+@register.filter
+def review_item_for(review_items, post_id):
+    """The id of `post_id`'s pending review item among the page's, or None."""
+    return (review_items or {}).get(post_id)
