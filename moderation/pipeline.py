@@ -319,11 +319,6 @@ def submission_hold_reason(*, author, category: Category) -> str:
 
 # --- after commit -------------------------------------------------------------------
 
-# How many other waiting revisions a check task takes on alongside its own. Checked
-# together they share every query, so a burst of posts costs a dozen queries per batch
-# rather than a dozen per post.
-BACKLOG_BATCH = 99
-
 # What a check reads of a revision and its post. Loading only these keeps the query
 # small: with every column of five joined tables, building the rows cost more than the
 # rest of a one-paragraph re-check. Anything else loads on first use.
@@ -352,11 +347,15 @@ def revision_check(*, revision_id: int) -> str:
     return revisions_check(revision_ids=[revision_id])[revision_id]
 
 
-def revision_check_with_backlog(*, revision_id: int, backlog: int = BACKLOG_BATCH) -> str:
+def revision_check_with_backlog(*, revision_id: int, backlog: int | None = None) -> str:
     """Check `revision_id` and, in the same transaction, up to `backlog` other revisions
-    still waiting for their check that no other worker holds (oldest first). Their own
-    tasks then find them checked. Returns what happened to `revision_id`; when that was
-    checked already, nothing else is done."""
+    still waiting for their check that no other worker holds (oldest first; by default,
+    enough to fill PARLEY["CHECK_BATCH_SIZE"]). Checked together they share every query,
+    so a burst of posts costs a dozen queries per batch rather than a dozen per post;
+    their own tasks then find them checked. Returns what happened to `revision_id`; when
+    that was checked already, nothing else is done."""
+    if backlog is None:
+        backlog = max(settings.PARLEY["CHECK_BATCH_SIZE"] - 1, 0)
     return revisions_check(revision_ids=[revision_id], backlog=backlog)[revision_id]
 
 

@@ -263,6 +263,9 @@ PARLEY = {
     "BODY_MAX_LENGTH": env_int("POST_BODY_MAX_LENGTH", 250_000),
     # Revisions left unchecked longer than this are re-enqueued by the sweep.
     "UNCHECKED_REVISION_GRACE_SECONDS": env_int("UNCHECKED_REVISION_GRACE_SECONDS", 120),
+    # A check task checks its own revision and up to this many in all of those waiting,
+    # in one transaction that shares its queries among them.
+    "CHECK_BATCH_SIZE": env_int("MODERATION_CHECK_BATCH_SIZE", 100),
 }
 
 # Webhooks never reach private, loopback or link-local addresses (SSRF); only a

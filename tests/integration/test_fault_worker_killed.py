@@ -49,6 +49,8 @@ def workers(transactional_db, tmp_path):
         "DATABASE_URL": _database_url_for_test_db(),
         "PARLEY_CELERY_EAGER": "false",
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        # Small check batches, so that a kill can land after some batches committed.
+        "MODERATION_CHECK_BATCH_SIZE": "3",
     }
     started = []
     broker = redis.Redis.from_url(settings.REDIS_URL)
