@@ -350,8 +350,6 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
     segments = [thread_services.path_segment(n) for n in range(1, posts_per_thread + 1)]
     with transaction.atomic(), connection.cursor() as cursor:
         tag = rng.randrange(10**6)
-        cursor.execute("SELECT coalesce(max(id), 0) FROM accounts_user")
-        (first_user,) = cursor.fetchone()
         _insert_select(
             cursor,
             User,
@@ -366,9 +364,9 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
             "FROM generate_series(1, %s) AS g",
             [members],
         )
-        first_user += 1
-        cursor.execute("SELECT coalesce(max(id), 0) FROM threads_category")
-        (first_category,) = cursor.fetchone()
+        first_user = _consecutive_ids(
+            cursor, "accounts_user", "username", f"member-{tag}-", members
+        )
         _insert_select(
             cursor,
             Category,
@@ -381,6 +379,9 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
             "FROM generate_series(1, %s) AS g",
             [categories],
         )
+        first_category = _consecutive_ids(
+            cursor, "threads_category", "slug", f"category-{tag}-", categories
+        )
         cursor.execute("SELECT coalesce(max(id), 0) FROM threads_thread")
         (first_thread,) = cursor.fetchone()
         state = (
@@ -391,7 +392,7 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
             cursor,
             Thread,
             {
-                "category_id": f"{first_category} + 1 + mod(g, {categories})",
+                "category_id": f"{first_category} + mod(g, {categories})",
                 "title": "'Filler thread ' || g",
                 "slug": "'filler-thread-' || g",
                 "author_id": f"{first_user} + mod(g * 7919, {members})",
@@ -455,6 +456,20 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
         # rather than from autovacuum in the middle of a measurement.
         cursor.execute("VACUUM ANALYZE")
     return {"members": members, "threads": threads, "posts": threads * posts_per_thread}
+
+
+def _consecutive_ids(cursor, table: str, column: str, prefix: str, count: int) -> int:
+    """The first id of the `count` rows just inserted into `table` (those whose `column`
+    starts with `prefix`), which one INSERT in a database nobody else writes to numbers
+    consecutively; checked, since the filler computes foreign keys from it."""
+    cursor.execute(
+        f"SELECT min(id), max(id), count(*) FROM {table} WHERE {column} LIKE %s",
+        [prefix + "%"],
+    )
+    low, high, found = cursor.fetchone()
+    if found != count or high - low + 1 != count:
+        raise RuntimeError(f"{table}: the new rows' ids are not consecutive")
+    return low
 
 
 def table_counts() -> dict:

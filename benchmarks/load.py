@@ -8,6 +8,7 @@ their own text) and check every accepted write afterwards, and so that no proces
 to start per measurement; the driver costs about 0.1 ms of CPU per request."""
 
 import http.client
+import math
 import statistics
 import threading
 import time
@@ -52,7 +53,8 @@ class Result:
 def percentile(ordered: list[float], pct: float) -> float:
     if not ordered:
         return float("nan")
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    # Nearest rank: the smallest value with at least pct% of the samples at or below it.
+    index = min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))
     return ordered[index]
 
 
