@@ -66,15 +66,16 @@ def _migrate_quietly() -> None:
 def growth(quick: bool) -> dict:
     small_state = prepare_web()
     name, big_state, build_seconds = growth_database(FULL)
-    rounds = 3 if quick else 5
+    rounds = 2 if quick else 4
     per_round = 200 if quick else 800
-    max_seconds = 2.5 if quick else 8
+    max_seconds = 2.5 if quick else 6
     small_reads, big_reads = read_requests(small_state), read_requests(big_state)
     measured = {side: {key: [] for key in small_reads} for side in ("small", "large")}
-    with servers.gunicorn(WEB_DB) as small_port, servers.gunicorn(name) as big_port:
+    small_port = servers.shared_gunicorn(WEB_DB)
+    with servers.gunicorn(name) as big_port:
         for port, reads in ((small_port, small_reads), (big_port, big_reads)):
             for request in reads.values():
-                drive(port, lambda i, r=request: r, requests=40, max_seconds=10)
+                drive(port, lambda i, r=request: r, requests=12, max_seconds=5)
         for _ in range(rounds):
             for key in small_reads:
                 for side, port, reads in (

@@ -148,7 +148,7 @@ def http(quick: bool) -> dict:
     rounds = 3 if quick else 5
     reads_per_round = 250 if quick else 1_000
     writes_per_round = 150 if quick else 600
-    max_seconds = 3 if quick else 10
+    max_seconds = 2.5 if quick else 8
     reads = read_requests(state)
     plain = Request("GET", "/bench/plain/")
     replies = ReplyBodies(state, writes_per_round * rounds + 50, seed=1, prefix="http")
@@ -160,48 +160,48 @@ def http(quick: bool) -> dict:
             written.append(json.loads(body)["id"])
 
     measured: dict[str, list[dict]] = {name: [] for name in ["plain", "insert", *reads, "reply"]}
-    with servers.gunicorn(WEB_DB) as port:
-        # Warm up every path (connections, per-process caches) before any clock runs.
-        for request in [plain, *reads.values()]:
-            drive(port, lambda i, r=request: r, requests=40, max_seconds=10)
-        drive(port, lambda i: replies.request(i), requests=20, max_seconds=10)
-        offset = 20
-        for _ in range(rounds):
-            measured["plain"].append(
-                drive(
-                    port, lambda i: plain, requests=reads_per_round, max_seconds=max_seconds
-                ).figures()
-            )
-            for name, request in reads.items():
-                measured[name].append(
-                    drive(
-                        port,
-                        lambda i, r=request: r,
-                        requests=reads_per_round,
-                        max_seconds=max_seconds,
-                    ).figures()
-                )
-            base = offset
-            measured["insert"].append(
+    port = servers.shared_gunicorn(WEB_DB)
+    # Warm up every path (connections, per-process caches) before any clock runs.
+    for request in [plain, *reads.values()]:
+        drive(port, lambda i, r=request: r, requests=12, max_seconds=5)
+    drive(port, lambda i: replies.request(i), requests=8, max_seconds=5)
+    offset = 8
+    for _ in range(rounds):
+        measured["plain"].append(
+            drive(
+                port, lambda i: plain, requests=reads_per_round, max_seconds=max_seconds
+            ).figures()
+        )
+        for name, request in reads.items():
+            measured[name].append(
                 drive(
                     port,
-                    lambda i, b=base: Request(
-                        "POST", "/bench/insert/", body=insert_bodies[(b + i) % len(insert_bodies)]
-                    ),
-                    requests=writes_per_round,
+                    lambda i, r=request: r,
+                    requests=reads_per_round,
                     max_seconds=max_seconds,
                 ).figures()
             )
-            measured["reply"].append(
-                drive(
-                    port,
-                    lambda i, b=base: replies.request(b + i),
-                    requests=writes_per_round,
-                    max_seconds=max_seconds,
-                    on_response=remember,
-                ).figures()
-            )
-            offset += writes_per_round
+        base = offset
+        measured["insert"].append(
+            drive(
+                port,
+                lambda i, b=base: Request(
+                    "POST", "/bench/insert/", body=insert_bodies[(b + i) % len(insert_bodies)]
+                ),
+                requests=writes_per_round,
+                max_seconds=max_seconds,
+            ).figures()
+        )
+        measured["reply"].append(
+            drive(
+                port,
+                lambda i, b=base: replies.request(b + i),
+                requests=writes_per_round,
+                max_seconds=max_seconds,
+                on_response=remember,
+            ).figures()
+        )
+        offset += writes_per_round
     figures: dict = {"floors": {}, "reads": {}, "writes": {}}
     plain_rates = [r["req_s"] for r in measured["plain"]]
     insert_rates = [r["req_s"] for r in measured["insert"]]
@@ -249,7 +249,7 @@ def mixed(quick: bool) -> dict:
     from forum.threads.models import Post, PostRevision
 
     state = prepare_web()
-    seconds = 20 if quick else 60
+    seconds = 15 if quick else 60
     reads = list(read_requests(state).values())
     reads.append(
         Request("GET", f"/t/{state['small_thread']}/{state['small_slug']}/", kind="thread_web_10")
@@ -274,24 +274,20 @@ def mixed(quick: bool) -> dict:
         if request.kind == "reply" and status == 201:
             accepted[json.loads(body)["id"]] = json.loads(request.body)["body"][-40:]
 
-    with (
-        servers.gunicorn(WEB_DB) as port,
-        servers.celery_worker(WEB_DB, concurrency=2, name="mixed"),
-    ):
-        result = drive(port, make, requests=len(plan), max_seconds=seconds, on_response=record)
-        with data.use_database(WEB_DB):
-            stored = dict(
-                Post.objects.filter(pk__in=list(accepted)).values_list("pk", "body_source")
-            )
-            intact = sum(1 for pk, tail in accepted.items() if stored.get(pk, "").endswith(tail))
-            deadline = time.monotonic() + 120
-            while True:
-                checked = PostRevision.objects.filter(
-                    post_id__in=list(accepted), checked_at__isnull=False
-                ).count()
-                if checked >= len(accepted) or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
+    port = servers.shared_gunicorn(WEB_DB)
+    servers.shared_celery_worker(WEB_DB)
+    result = drive(port, make, requests=len(plan), max_seconds=seconds, on_response=record)
+    with data.use_database(WEB_DB):
+        stored = dict(Post.objects.filter(pk__in=list(accepted)).values_list("pk", "body_source"))
+        intact = sum(1 for pk, tail in accepted.items() if stored.get(pk, "").endswith(tail))
+        deadline = time.monotonic() + 120
+        while True:
+            checked = PostRevision.objects.filter(
+                post_id__in=list(accepted), checked_at__isnull=False
+            ).count()
+            if checked >= len(accepted) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
     figures = result.figures()
     server_errors = sum(c for s, c in figures["statuses"].items() if s.startswith("5"))
     return {

@@ -29,7 +29,7 @@ def main() -> int:
     django.setup()
     from django.test.utils import setup_test_environment
 
-    from benchmarks import growth, workers  # noqa: F401  (register their scenarios)
+    from benchmarks import growth, servers, workers  # noqa: F401  (register their scenarios)
     from benchmarks import http as http_scenarios  # noqa: F401
     from benchmarks.data import BENCH_DB, clone_database, drop_database
     from benchmarks.scenarios import SCENARIOS
@@ -72,6 +72,7 @@ def main() -> int:
                 time.perf_counter() - scenario_started[name], 1
             )
     finally:
+        servers.stop_shared()
         connection.close()
         for suffix in ("pristine", "web"):
             drop_database(f"{BENCH_DB}_{suffix}")

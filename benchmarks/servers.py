@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,3 +142,28 @@ def _log_file(name: str):
     folder = ROOT / "benchmarks" / "results" / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     return open(folder / name, "w")  # closed by the caller
+
+
+# Servers shared by the scenarios of one run (started on first use, stopped by the
+# runner at the end), so that no scenario pays for starting them again.
+_shared = ExitStack()
+_running: dict = {}
+
+
+def shared_gunicorn(database: str) -> int:
+    key = ("gunicorn", database)
+    if key not in _running:
+        _running[key] = _shared.enter_context(gunicorn(database))
+    return _running[key]
+
+
+def shared_celery_worker(database: str) -> str:
+    key = ("celery", database)
+    if key not in _running:
+        _running[key] = _shared.enter_context(celery_worker(database, name="shared"))
+    return _running[key]
+
+
+def stop_shared() -> None:
+    _shared.close()
+    _running.clear()

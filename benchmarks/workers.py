@@ -92,41 +92,35 @@ def workers(quick: bool) -> dict:
     from forum.threads.models import PostRevision
 
     state = prepare_web()
-    rounds = 3
-    noops = 300 if quick else 2_000
-    checks = 40 if quick else 200
-    e2e_replies = 40 if quick else 200
+    rounds = 2 if quick else 3
+    noops = 150 if quick else 1_000
+    checks = 20 if quick else 150
+    e2e_replies = 20 if quick else 200
     rng = random.Random(5)
     floor_rates, check_rates, unchecked = [], [], 0
-    with (
-        servers.gunicorn(WEB_DB) as port,
-        servers.celery_worker(WEB_DB, concurrency=2, name="workers") as node,
-    ):
-        _redis().delete(QUEUE)
-        # Warm the worker's processes (imports, connections) on both kinds of task.
-        warm = _moderation_batch(state, 4, rng, -1)
-        _drain(node, lambda: [app.send_task("benchmarks.noop", args=[n]) for n in range(20)])
-        _drain(
-            node, lambda: [app.send_task("moderation.check_post_revision", args=[r]) for r in warm]
+    port = servers.shared_gunicorn(WEB_DB)
+    # Start from an empty queue: the checks and fan-outs the reply benchmark enqueued
+    # (no worker ran then) are not this scenario's work. Redis db is the benchmark's own.
+    _redis().delete(QUEUE, "unacked", "unacked_index")
+    node = servers.shared_celery_worker(WEB_DB)
+    # Warm the worker's processes (imports, connections) on both kinds of task.
+    warm = _moderation_batch(state, 4, rng, -1)
+    _drain(node, lambda: [app.send_task("benchmarks.noop", args=[n]) for n in range(20)])
+    _drain(node, lambda: [app.send_task("moderation.check_post_revision", args=[r]) for r in warm])
+    for round_no in range(rounds):
+        seconds = _drain(
+            node, lambda: [app.send_task("benchmarks.noop", args=[n]) for n in range(noops)]
         )
-        for round_no in range(rounds):
-            seconds = _drain(
-                node, lambda: [app.send_task("benchmarks.noop", args=[n]) for n in range(noops)]
-            )
-            floor_rates.append(noops / seconds)
-            batch = _moderation_batch(state, checks, rng, round_no)
-            seconds = _drain(
-                node,
-                lambda b=batch: [
-                    app.send_task("moderation.check_post_revision", args=[r]) for r in b
-                ],
-            )
-            check_rates.append(checks / seconds)
-            with data.use_database(WEB_DB):
-                unchecked += PostRevision.objects.filter(
-                    pk__in=batch, checked_at__isnull=True
-                ).count()
-        latencies, missed = _end_to_end(state, port, e2e_replies)
+        floor_rates.append(noops / seconds)
+        batch = _moderation_batch(state, checks, rng, round_no)
+        seconds = _drain(
+            node,
+            lambda b=batch: [app.send_task("moderation.check_post_revision", args=[r]) for r in b],
+        )
+        check_rates.append(checks / seconds)
+        with data.use_database(WEB_DB):
+            unchecked += PostRevision.objects.filter(pk__in=batch, checked_at__isnull=True).count()
+    latencies, missed = _end_to_end(state, port, e2e_replies)
     ratios = [c / f for c, f in zip(check_rates, floor_rates, strict=True)]
     ordered = sorted(latencies)
     return {
