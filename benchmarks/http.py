@@ -303,6 +303,7 @@ def mixed(quick: bool) -> dict:
         "replies_accepted": len(accepted),
         "replies_stored_intact": intact,
         "replies_checked_by_moderation": checked,
+        "measured": f"{server_errors} 5xx, {intact}/{len(accepted)} stored, {checked} checked",
         "target": "zero 5xx; every accepted reply stored and checked",
         "met": server_errors == 0
         and figures["errors"] == 0

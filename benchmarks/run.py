@@ -79,6 +79,7 @@ def main() -> int:
         connection.creation.destroy_test_db(test_db, verbosity=0)
     results["total_seconds"] = round(time.perf_counter() - run_started, 1)
     _print_table(results)
+    _print_targets(results)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2))
@@ -97,6 +98,24 @@ def _print_table(results: dict) -> None:
             if key.startswith("plans."):
                 continue  # EXPLAIN plans are in the JSON only
             print(f"{name:<22} {key:<34} {value}")
+
+
+def _print_targets(results: dict) -> None:
+    """One line per figure that has a target: what was measured, the target, met or not."""
+    print(f"\n{'target':<48} {'measured':>10} {'target':>8}  met")
+    # (ratios for the floors' scenarios; growth: slowdown, large over small database)
+    for name, figures in results["scenarios"].items():
+        for path, entry in _with_targets(figures, name):
+            measured = entry.get("measured", entry.get("median", entry.get("slowdown_req_s")))
+            print(f"{path:<48} {measured!s:>10} {entry['target']!s:>8}  {entry['met']}")
+
+
+def _with_targets(figures: dict, prefix: str):
+    if "target" in figures and "met" in figures:
+        yield prefix, figures
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            yield from _with_targets(value, f"{prefix}.{key}")
 
 
 def _flatten(figures: dict, prefix: str = ""):

@@ -120,7 +120,7 @@ def workers(quick: bool) -> dict:
         check_rates.append(checks / seconds)
         with data.use_database(WEB_DB):
             unchecked += PostRevision.objects.filter(pk__in=batch, checked_at__isnull=True).count()
-    latencies, missed = _end_to_end(state, port, e2e_replies)
+    latencies, after_response, missed = _end_to_end(state, port, e2e_replies)
     ratios = [c / f for c, f in zip(check_rates, floor_rates, strict=True)]
     ordered = sorted(latencies)
     return {
@@ -142,7 +142,10 @@ def workers(quick: bool) -> dict:
             "p90_ms": round(percentile(ordered, 90) * 1000, 1),
             "p99_ms": round(percentile(ordered, 99) * 1000, 1),
             "max_ms": round(ordered[-1] * 1000, 1),
-            "target_p50_ms": 500,
+            # The part after the API answered 201: enqueue, worker pick-up, fan-out.
+            "after_response_p50_ms": round(percentile(sorted(after_response), 50) * 1000, 1),
+            "measured": f"p50 {round(percentile(ordered, 50) * 1000)} ms",
+            "target": "p50 < 500 ms",
             "met": percentile(ordered, 50) < 0.5 and missed == 0,
         },
     }
@@ -158,7 +161,7 @@ def _spread(rates: list[float], batch: int) -> dict:
     }
 
 
-def _end_to_end(state: dict, port: int, count: int) -> tuple[list[float], int]:
+def _end_to_end(state: dict, port: int, count: int) -> tuple[list, list, int]:
     """Post `count` replies one after another through the API, each timed from sending
     the request until the watcher's unread count (the API's own selector, read from the
     database every 2 ms) goes up; the watcher then reads everything."""
@@ -169,7 +172,7 @@ def _end_to_end(state: dict, port: int, count: int) -> tuple[list[float], int]:
     from forum.threads.models import Thread
 
     replies = ReplyBodies(state, count, seed=9, prefix="e2e")
-    latencies, missed = [], 0
+    latencies, after_response, missed = [], [], 0
     with data.use_database(WEB_DB):
         watcher = User.objects.create(username="bench-watcher", password="!", trust_level=1)
         thread = Thread.objects.get(pk=state["write_threads"][0])
@@ -185,6 +188,7 @@ def _end_to_end(state: dict, port: int, count: int) -> tuple[list[float], int]:
             response = conn.getresponse()
             response.read()
             conn.close()
+            answered = time.perf_counter()
             if response.status != 201:
                 raise RuntimeError(f"reply refused: {response.status}")
             while notification_selectors.unread_count(user=watcher) == 0:
@@ -194,6 +198,7 @@ def _end_to_end(state: dict, port: int, count: int) -> tuple[list[float], int]:
                 time.sleep(0.002)
             else:
                 latencies.append(time.perf_counter() - started)
+                after_response.append(time.perf_counter() - answered)
             notification_services.notifications_mark_read(user=watcher)
             time.sleep(0.02)
-    return latencies, missed
+    return latencies, after_response, missed
