@@ -20,6 +20,7 @@ def main() -> int:
     parser.add_argument("--only", action="append", default=[])
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
     args = parser.parse_args()
+    run_started = time.perf_counter()
 
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings.test")
@@ -28,14 +29,23 @@ def main() -> int:
     django.setup()
     from django.test.utils import setup_test_environment
 
+    from benchmarks import growth, servers, workers  # noqa: F401  (register their scenarios)
+    from benchmarks import http as http_scenarios  # noqa: F401
+    from benchmarks.data import BENCH_DB, clone_database, drop_database
     from benchmarks.scenarios import SCENARIOS
 
     setup_test_environment()
     from django.db import connection
 
-    # Run against a fresh database of its own (never the real one, nor the test suite's).
-    connection.settings_dict["TEST"]["NAME"] = "parley_bench"
+    # Run against a fresh database of its own (never the real one, nor the test suite's);
+    # PARLEY_BENCH_DB names it, so that two runs on one server can keep apart.
+    connection.settings_dict["TEST"]["NAME"] = BENCH_DB
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    # A pristine copy, before any scenario writes, for the scenarios that serve their
+    # own database through gunicorn.
+    connection.close()
+    clone_database(BENCH_DB, f"{BENCH_DB}_pristine")
+    scenario_started = {}
     results = {
         "machine": {
             "python": platform.python_version(),
@@ -47,15 +57,29 @@ def main() -> int:
         "quick": args.quick,
         "scenarios": {},
     }
+    # In-process scenarios first (as before), then the served ones, the floors' own
+    # scenarios before the mixed load, growth (the slowest to prepare) last.
+    order = ["moderation_check", "fan_out", "fan_out_worker", "http", "workers", "mixed"]
+    ordered = sorted(SCENARIOS.items(), key=lambda item: _position(order, item[0]))
     try:
-        for name, function in SCENARIOS.items():
+        for name, function in ordered:
             if args.only and name not in args.only:
                 continue
             print(f"running {name} ...", file=sys.stderr)
+            scenario_started[name] = time.perf_counter()
             results["scenarios"][name] = function(args.quick)
+            results.setdefault("scenario_seconds", {})[name] = round(
+                time.perf_counter() - scenario_started[name], 1
+            )
     finally:
+        servers.stop_shared()
+        connection.close()
+        for suffix in ("pristine", "web"):
+            drop_database(f"{BENCH_DB}_{suffix}")
         connection.creation.destroy_test_db(test_db, verbosity=0)
+    results["total_seconds"] = round(time.perf_counter() - run_started, 1)
     _print_table(results)
+    _print_targets(results)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2))
@@ -63,11 +87,35 @@ def main() -> int:
     return 0
 
 
+def _position(order: list[str], name: str) -> int:
+    return order.index(name) if name in order else len(order)
+
+
 def _print_table(results: dict) -> None:
     print(f"\n{'scenario':<22} {'figure':<34} value")
     for name, figures in results["scenarios"].items():
         for key, value in _flatten(figures):
+            if key.startswith("plans."):
+                continue  # EXPLAIN plans are in the JSON only
             print(f"{name:<22} {key:<34} {value}")
+
+
+def _print_targets(results: dict) -> None:
+    """One line per figure that has a target: what was measured, the target, met or not."""
+    print(f"\n{'target':<48} {'measured':>10} {'target':>8}  met")
+    # (ratios for the floors' scenarios; growth: slowdown, large over small database)
+    for name, figures in results["scenarios"].items():
+        for path, entry in _with_targets(figures, name):
+            measured = entry.get("measured", entry.get("median", entry.get("slowdown_req_s")))
+            print(f"{path:<48} {measured!s:>10} {entry['target']!s:>8}  {entry['met']}")
+
+
+def _with_targets(figures: dict, prefix: str):
+    if "target" in figures and "met" in figures:
+        yield prefix, figures
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            yield from _with_targets(value, f"{prefix}.{key}")
 
 
 def _flatten(figures: dict, prefix: str = ""):

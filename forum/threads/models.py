@@ -64,6 +64,11 @@ class Thread(models.Model):
                 name="thread_category_latest",
             ),
             models.Index(fields=["state", "-last_activity_at"], name="thread_latest"),
+            # The home page's order (pinned first): without it, listing the latest threads
+            # sorts every visible thread (a seq scan, 300 ms at 20,000 threads).
+            models.Index(
+                fields=["state", "-is_pinned", "-last_activity_at"], name="thread_latest_pinned"
+            ),
         ]
 
     def __str__(self) -> str:

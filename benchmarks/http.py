@@ -1,0 +1,312 @@
+"""Scenarios served by gunicorn (2 sync workers) on 127.0.0.1, each against its floor in
+the same run and through the same gunicorn: thread reads and the latest list (API and
+web page) against a plain view returning small JSON, reply creation through the API
+against the same view doing one INSERT; then mixed load.
+
+Every measurement is repeated in rounds that interleave a scenario with its floor; a
+ratio is the median of the per-round ratios, so that the machine's other work moves
+both sides of it alike."""
+
+import json
+import random
+import statistics
+import time
+
+from benchmarks import data, servers
+from benchmarks.load import Request, drive, summarise_rounds
+from benchmarks.scenarios import scenario
+
+WEB_DB = data.db_name("web")
+WRITE_THREADS = 8
+_state: dict = {}
+
+
+def prepare_web() -> dict:
+    """The web database (a copy of the freshly migrated one) with the reading set, a first
+    page of latest threads and then some, and trusted writers with API tokens. Made once
+    per run and shared by the scenarios that use it."""
+    if _state:
+        return _state
+    from forum.threads import services as thread_services
+    from forum.threads.models import Category
+
+    rng = random.Random(20261126)
+    data.clone_database(data.db_name("pristine"), WEB_DB)
+    with data.use_database(WEB_DB):
+        data.create_bench_tables()
+        reading = data.seed_reading(rng)
+        data.fill(members=1_000, threads=300, posts_per_thread=5, categories=5, rng=rng)
+        writers = data.posters(8, prefix="bench-writer")
+        category = Category.objects.get(slug=reading["category"])
+        write_threads = [
+            thread_services.thread_create(
+                author=writers[n % len(writers)][0],
+                category=category,
+                title=f"Replies under load {n}",
+                body=data.reply_markdown(rng),
+            ).pk
+            for n in range(WRITE_THREADS)
+        ]
+        quote_user = writers[0][0].username
+        _state.update(
+            reading,
+            writers=[(user.pk, user.username, token) for user, token in writers],
+            write_threads=write_threads,
+            quote=(quote_user, reading["demo_thread"]),
+        )
+    return _state
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+def read_requests(state: dict) -> dict[str, Request]:
+    demo, slug = state["demo_thread"], state["demo_slug"]
+    return {
+        "thread_api": Request("GET", f"/api/v1/threads/{demo}/posts/", kind="thread_api"),
+        "thread_web": Request("GET", f"/t/{demo}/{slug}/", kind="thread_web"),
+        "list_api": Request("GET", "/api/v1/threads/", kind="list_api"),
+        "home": Request("GET", "/", kind="home"),
+    }
+
+
+class ReplyBodies:
+    """Distinct 2 KB replies, made before the clock starts; each carries a tag so that it
+    can be found again in the database."""
+
+    def __init__(self, state: dict, count: int, seed: int, prefix: str) -> None:
+        rng = random.Random(seed)
+        user, post_thread = state["quote"]
+        self.state = state
+        self.tags = [f"{prefix}-{seed}-{n}" for n in range(count)]
+        # A few dozen texts, each made unique by its tag, keep set-up quick.
+        texts = [data.reply_markdown(rng, quote=(user, post_thread)) for _ in range(40)]
+        self.bodies = [
+            json.dumps({"body": f"{texts[n % len(texts)]}\n\nRef {tag}."}).encode()
+            for n, tag in enumerate(self.tags)
+        ]
+
+    def request(self, index: int, *, kind: str = "reply") -> Request:
+        writers, threads = self.state["writers"], self.state["write_threads"]
+        _, _, token = writers[index % len(writers)]
+        thread = threads[(index * 3) % len(threads)]
+        return Request(
+            "POST",
+            f"/api/v1/threads/{thread}/posts/",
+            body=self.bodies[index % len(self.bodies)],
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            kind=kind,
+        )
+
+
+def query_counts(state: dict) -> dict:
+    """SQL queries per request, counted in-process through Django's test client on the
+    same database and URLs, for the 1,000-comment and the 10-comment thread."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    paths = {
+        "thread_api_1000": f"/api/v1/threads/{state['demo_thread']}/posts/",
+        "thread_api_10": f"/api/v1/threads/{state['small_thread']}/posts/",
+        "thread_web_1000": f"/t/{state['demo_thread']}/{state['demo_slug']}/",
+        "thread_web_10": f"/t/{state['small_thread']}/{state['small_slug']}/",
+        "list_api": "/api/v1/threads/",
+        "home": "/",
+    }
+    with data.use_database(WEB_DB):
+        client = Client()
+        for name, path in paths.items():
+            client.get(path)  # warm per-process caches first
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path)
+            assert response.status_code == 200, (path, response.status_code)
+            counts[name] = len(captured.captured_queries)
+    return counts
+
+
+def _ratio(numerators: list[float], denominators: list[float]) -> dict:
+    ratios = [n / d for n, d in zip(numerators, denominators, strict=True) if d]
+    return {
+        "median": round(statistics.median(ratios), 3),
+        "min": round(min(ratios), 3),
+        "max": round(max(ratios), 3),
+    }
+
+
+def _target(ratio: dict, target: float) -> dict:
+    return {**ratio, "target": target, "met": ratio["median"] >= target}
+
+
+@scenario("http")
+def http(quick: bool) -> dict:
+    """Thread reads (API and web page, first page of the demo thread grown to 1,000
+    comments), the latest list (API and home page) and reply creation, each against its
+    floor, in interleaved rounds."""
+    state = prepare_web()
+    rounds = 3 if quick else 5
+    reads_per_round = 250 if quick else 1_000
+    writes_per_round = 150 if quick else 600
+    max_seconds = 2.5 if quick else 8
+    reads = read_requests(state)
+    plain = Request("GET", "/bench/plain/")
+    replies = ReplyBodies(state, writes_per_round * rounds + 50, seed=1, prefix="http")
+    insert_bodies = replies.bodies
+    written = []
+
+    def remember(request: Request, status: int, body: bytes) -> None:
+        if status == 201:
+            written.append(json.loads(body)["id"])
+
+    measured: dict[str, list[dict]] = {name: [] for name in ["plain", "insert", *reads, "reply"]}
+    port = servers.shared_gunicorn(WEB_DB)
+    # Warm up every path (connections, per-process caches) before any clock runs.
+    for request in [plain, *reads.values()]:
+        drive(port, lambda i, r=request: r, requests=12, max_seconds=5)
+    drive(port, lambda i: replies.request(i), requests=8, max_seconds=5)
+    offset = 8
+    for _ in range(rounds):
+        measured["plain"].append(
+            drive(
+                port, lambda i: plain, requests=reads_per_round, max_seconds=max_seconds
+            ).figures()
+        )
+        for name, request in reads.items():
+            measured[name].append(
+                drive(
+                    port,
+                    lambda i, r=request: r,
+                    requests=reads_per_round,
+                    max_seconds=max_seconds,
+                ).figures()
+            )
+        base = offset
+        measured["insert"].append(
+            drive(
+                port,
+                lambda i, b=base: Request(
+                    "POST", "/bench/insert/", body=insert_bodies[(b + i) % len(insert_bodies)]
+                ),
+                requests=writes_per_round,
+                max_seconds=max_seconds,
+            ).figures()
+        )
+        measured["reply"].append(
+            drive(
+                port,
+                lambda i, b=base: replies.request(b + i),
+                requests=writes_per_round,
+                max_seconds=max_seconds,
+                on_response=remember,
+            ).figures()
+        )
+        offset += writes_per_round
+    figures: dict = {"floors": {}, "reads": {}, "writes": {}}
+    plain_rates = [r["req_s"] for r in measured["plain"]]
+    insert_rates = [r["req_s"] for r in measured["insert"]]
+    figures["floors"]["plain_view"] = summarise_rounds(measured["plain"])
+    figures["floors"]["one_insert_view"] = summarise_rounds(measured["insert"])
+    queries = query_counts(state)
+    targets = {"thread_api": 0.40, "thread_web": 0.40, "list_api": 0.50, "home": 0.50}
+    for name, target in targets.items():
+        entry = summarise_rounds(measured[name])
+        entry["of_plain_view"] = _target(
+            _ratio([r["req_s"] for r in measured[name]], plain_rates), target
+        )
+        if name.startswith("thread"):
+            entry["queries_10_comments"] = queries[f"{name}_10"]
+            entry["queries_1000_comments"] = queries[f"{name}_1000"]
+            entry["queries_same"] = queries[f"{name}_10"] == queries[f"{name}_1000"]
+        else:
+            entry["queries"] = queries[name]
+        figures["reads"][name] = entry
+    reply = summarise_rounds(measured["reply"])
+    reply["of_one_insert_view"] = _target(
+        _ratio([r["req_s"] for r in measured["reply"]], insert_rates), 0.30
+    )
+    reply["stored"] = _count_stored(written)
+    reply["accepted"] = len(written)
+    figures["writes"]["reply_create"] = reply
+    return figures
+
+
+def _count_stored(post_ids: list[int]) -> int:
+    from forum.threads.models import Post
+
+    with data.use_database(WEB_DB):
+        return Post.objects.filter(pk__in=post_ids).count()
+
+
+# --- mixed load -----------------------------------------------------------------------------
+
+
+@scenario("mixed")
+def mixed(quick: bool) -> dict:
+    """90% reads and 10% reply writes for 60 s (20 s with --quick) against gunicorn with a
+    Celery worker running; then every accepted reply is looked up: stored with its text,
+    and checked by the moderation pipeline."""
+    from forum.threads.models import Post, PostRevision
+
+    state = prepare_web()
+    seconds = 15 if quick else 60
+    reads = list(read_requests(state).values())
+    reads.append(
+        Request("GET", f"/t/{state['small_thread']}/{state['small_slug']}/", kind="thread_web_10")
+    )
+    replies = ReplyBodies(state, 4_000, seed=2, prefix="mixed")
+    rng = random.Random(3)
+    plan = [rng.random() < 0.10 for _ in range(200_000)]
+    picks = [rng.randrange(len(reads)) for _ in range(200_000)]
+    accepted: dict[int, str] = {}
+    statuses_by_kind: dict[str, dict] = {}
+    write_counter = [0]
+
+    def make(index: int) -> Request:
+        if plan[index]:
+            write_counter[0] += 1
+            return replies.request(write_counter[0] - 1)
+        return reads[picks[index]]
+
+    def record(request: Request, status: int, body: bytes) -> None:
+        kind = statuses_by_kind.setdefault(request.kind, {})
+        kind[str(status)] = kind.get(str(status), 0) + 1
+        if request.kind == "reply" and status == 201:
+            accepted[json.loads(body)["id"]] = json.loads(request.body)["body"][-40:]
+
+    port = servers.shared_gunicorn(WEB_DB)
+    servers.shared_celery_worker(WEB_DB)
+    result = drive(port, make, requests=len(plan), max_seconds=seconds, on_response=record)
+    with data.use_database(WEB_DB):
+        stored = dict(Post.objects.filter(pk__in=list(accepted)).values_list("pk", "body_source"))
+        intact = sum(1 for pk, tail in accepted.items() if stored.get(pk, "").endswith(tail))
+        deadline = time.monotonic() + 120
+        while True:
+            checked = PostRevision.objects.filter(
+                post_id__in=list(accepted), checked_at__isnull=False
+            ).count()
+            if checked >= len(accepted) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    figures = result.figures()
+    server_errors = sum(c for s, c in figures["statuses"].items() if s.startswith("5"))
+    return {
+        "seconds": round(result.seconds, 1),
+        "requests": figures["requests"],
+        "req_s": figures["req_s"],
+        "p50_ms": figures["p50_ms"],
+        "p99_ms": figures["p99_ms"],
+        "statuses": figures["statuses"],
+        "by_kind": statuses_by_kind,
+        "connection_errors": figures["errors"],
+        "server_errors_5xx": server_errors,
+        "replies_accepted": len(accepted),
+        "replies_stored_intact": intact,
+        "replies_checked_by_moderation": checked,
+        "measured": f"{server_errors} 5xx, {intact}/{len(accepted)} stored, {checked} checked",
+        "target": "zero 5xx; every accepted reply stored and checked",
+        "met": server_errors == 0
+        and figures["errors"] == 0
+        and intact == len(accepted)
+        and checked == len(accepted),
+    }

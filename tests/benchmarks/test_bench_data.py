@@ -1,0 +1,83 @@
+"""The benchmark's generated data must be data the product reads like its own, or the
+read figures measure something else; and its driver's arithmetic must be right."""
+
+import random
+from collections import Counter
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from benchmarks import data
+from benchmarks.load import percentile, summarise_rounds
+from forum.threads import selectors
+from forum.threads import services as thread_services
+from forum.threads.models import Post, PostState, Thread
+from tests.factories import CategoryFactory, UserFactory
+
+
+def test_percentile_takes_the_nearest_rank():
+    ordered = [float(n) for n in range(1, 101)]
+    assert percentile(ordered, 50) == 50.0
+    assert percentile(ordered, 99) == 99.0
+    assert percentile(ordered, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_rounds_report_the_median_and_the_spread():
+    rounds = [
+        {"req_s": rate, "p50_ms": 10.0, "p99_ms": 20.0, "requests": 5, "statuses": {}, "errors": 0}
+        for rate in (100.0, 300.0, 200.0)
+    ]
+    summary = summarise_rounds(rounds)
+    assert (summary["req_s"], summary["req_s_min"], summary["req_s_max"]) == (200.0, 100.0, 300.0)
+    assert summary["requests"] == 15
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_bulk_filler_threads_read_like_threads_written_through_services(client):
+    data.fill(members=40, threads=100, posts_per_thread=4, categories=2, rng=random.Random(1))
+
+    threads = Thread.objects.filter(title__startswith="Filler thread")
+    assert threads.count() == 100
+    assert Post.objects.filter(thread__in=threads).count() == 100 * 4
+    for thread in threads:
+        posts = list(thread.posts.order_by("path"))
+        opening = posts[0]
+        assert thread.opening_post_id == opening.pk and opening.position == 1
+        assert opening.state == thread.state
+        assert [p.position for p in posts] == list(range(1, 5))
+        for reply in posts[1:]:
+            assert reply.parent_id == opening.pk and reply.depth == 1
+            assert reply.path == thread_services.child_path(opening.path, reply.position)
+        assert opening.body_html.startswith("<p>")
+
+    visible = threads.filter(state=PostState.VISIBLE).first()
+    assert client.get(f"/api/v1/threads/{visible.pk}/posts/").status_code == 200
+    assert client.get(visible.get_absolute_url()).status_code == 200
+    listed = set(selectors.thread_list(user=AnonymousUser()).values_list("pk", flat=True))
+    hidden = set(threads.exclude(state=PostState.VISIBLE).values_list("pk", flat=True))
+    assert hidden and not listed & hidden and visible.pk in listed
+
+
+@pytest.mark.integration
+@pytest.mark.django_db
+def test_bulk_replies_keep_reading_order_counters_and_revisions():
+    authors = [UserFactory(trust_level=3) for _ in range(3)]
+    thread = thread_services.thread_create(
+        author=authors[0], category=CategoryFactory(), title="Bulk", body="Opening."
+    )
+    data.bulk_replies(thread=thread, count=60, authors=authors, rng=random.Random(2))
+
+    thread.refresh_from_db()
+    posts = list(Post.objects.filter(thread=thread).order_by("path"))
+    assert len(posts) == 61 and thread.reply_count == 60 and thread.last_position == 61
+    seen = set()
+    for post in posts:  # reading order: every parent before its replies
+        assert post.parent_id is None or post.parent_id in seen
+        seen.add(post.pk)
+        assert post.current_revision_id is not None
+    assert max(post.depth for post in posts) <= 3
+    assert Counter(post.path for post in posts).most_common(1)[0][1] == 1
+    page = selectors.thread_posts_page(user=authors[0], thread=thread)
+    assert len(page) == selectors.POSTS_PAGE_SIZE
