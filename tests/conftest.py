@@ -104,6 +104,13 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_per_test(request, settings):
+    """Pages cached for anonymous readers are keyed per test: SQLite reuses the ids of
+    rolled-back rows, so one test's cached thread page could otherwise answer another's."""
+    settings.PAGE_CACHE_RELEASE = request.node.nodeid
+
+
 @pytest.fixture
 def member(db):
     return UserFactory(username="member")

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from forum.accounts.models import User
@@ -44,20 +44,24 @@ def iter_fanout_recipients(*, post: Post) -> Iterator[tuple[int, str]]:
             category_watches__category_id=thread.category_id,
             category_watches__level=WatchLevel.WATCHING,
         )
-    muted = ThreadWatch.objects.filter(thread=thread, level=WatchLevel.MUTED).values("user_id")
+    # NOT EXISTS rather than NOT IN: PostgreSQL plans an anti-join for it, where NOT IN
+    # over a subquery can turn into a scan of the subquery per candidate row.
+    muted = ThreadWatch.objects.filter(
+        thread=thread, level=WatchLevel.MUTED, user_id=OuterRef("pk")
+    )
     muted_category = CategoryWatch.objects.filter(
-        category_id=thread.category_id, level=WatchLevel.MUTED
-    ).values("user_id")
-    muting_author = UserMute.objects.filter(muted_id=post.author_id).values("user_id")
-    muted_by_author = UserMute.objects.filter(user_id=post.author_id).values("muted_id")
+        category_id=thread.category_id, level=WatchLevel.MUTED, user_id=OuterRef("pk")
+    )
+    muting_author = UserMute.objects.filter(muted_id=post.author_id, user_id=OuterRef("pk"))
+    muted_by_author = UserMute.objects.filter(user_id=post.author_id, muted_id=OuterRef("pk"))
     rows = (
         User.objects.annotate(username_lower=Lower("username"))
         .filter(wanted, is_active=True)
         .exclude(pk=post.author_id)
-        .exclude(pk__in=muted)
-        .exclude(pk__in=muted_category)
-        .exclude(pk__in=muting_author)
-        .exclude(pk__in=muted_by_author)
+        .exclude(Exists(muted))
+        .exclude(Exists(muted_category))
+        .exclude(Exists(muting_author))
+        .exclude(Exists(muted_by_author))
         .values_list("pk", "username")
         .distinct()
     )

@@ -119,6 +119,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Pages cached for anonymous readers (forum/core/pagecache.py) are keyed by this too, so a
+# deploy that changes templates can start afresh by naming its release.
+PAGE_CACHE_RELEASE = env_str("PARLEY_RELEASE")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -11,7 +11,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from forum.core import permissions
+from forum.core import pagecache, permissions
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
 from forum.notifications.services import watch_auto
@@ -212,6 +212,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
         _after_commit_check(revision.pk)
+        _thread_lists_changed()
     return thread
 
 
@@ -263,6 +264,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
         Thread.objects.filter(pk=locked.pk).update(**thread_changes)
+        _thread_lists_changed()
         watch_auto(user=author, thread=locked)
         _after_commit_check(revision.pk)
     return post
@@ -373,12 +375,19 @@ def thread_refresh_counters(*, thread_id: int) -> None:
         last_activity_at=summary["last"] or thread.created_at,
         version=F("version") + 1,
     )
+    _thread_lists_changed()
 
 
 def thread_touch(*, thread_id: int) -> None:
     """Mark that something in the thread changed, so cached renderings and ETags of it
     stop matching."""
     Thread.objects.filter(pk=thread_id).update(version=F("version") + 1)
+    _thread_lists_changed()
+
+
+def _thread_lists_changed() -> None:
+    """Lists of threads cached for anonymous readers go stale once this commits."""
+    transaction.on_commit(pagecache.thread_lists_changed, robust=True)
 
 
 def thread_set_flags(
@@ -393,6 +402,7 @@ def thread_set_flags(
     if not changes:
         return False
     Thread.objects.filter(pk=thread.pk).update(**changes, version=F("version") + 1)
+    _thread_lists_changed()
     for name, value in changes.items():
         setattr(thread, name, value)
     return True
@@ -402,6 +412,7 @@ def thread_move(*, thread: Thread, category: Category) -> bool:
     if thread.category_id == category.pk:
         return False
     Thread.objects.filter(pk=thread.pk).update(category=category, version=F("version") + 1)
+    _thread_lists_changed()
     thread.category = category
     return True
 

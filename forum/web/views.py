@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
-from forum.core import permissions
+from forum.core import pagecache, permissions
 from forum.core.errors import (
     ForumError,
     NotAuthenticated,
@@ -81,22 +81,30 @@ def _form_page(request: HttpRequest, template: str, context: dict, *, form, stat
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    threads = Paginator(selectors.thread_list(user=request.user), THREADS_PER_PAGE)
-    page = threads.get_page(request.GET.get("page"))
-    return render(
-        request,
-        "web/home.html",
-        {"categories": selectors.category_list(), "page": page},
-    )
+    def build() -> HttpResponse:
+        threads = Paginator(selectors.thread_list(user=request.user), THREADS_PER_PAGE)
+        page = threads.get_page(request.GET.get("page"))
+        return render(
+            request,
+            "web/home.html",
+            {"categories": selectors.category_list(), "page": page},
+        )
+
+    key = ("web:home", pagecache.thread_lists_generation())
+    return pagecache.cached_for_anonymous(request, key, build)
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    category = get_object_or_404(Category, slug=slug)
-    threads = Paginator(
-        selectors.thread_list(user=request.user, category=category), THREADS_PER_PAGE
-    )
-    page = threads.get_page(request.GET.get("page"))
-    return render(request, "web/category.html", {"category": category, "page": page})
+    def build() -> HttpResponse:
+        category = get_object_or_404(Category, slug=slug)
+        threads = Paginator(
+            selectors.thread_list(user=request.user, category=category), THREADS_PER_PAGE
+        )
+        page = threads.get_page(request.GET.get("page"))
+        return render(request, "web/category.html", {"category": category, "page": page})
+
+    key = ("web:category", slug, pagecache.thread_lists_generation())
+    return pagecache.cached_for_anonymous(request, key, build)
 
 
 def _thread_or_404(request: HttpRequest, pk: int):
@@ -169,9 +177,15 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
             status = 400
     else:
         form = forms.ReplyForm(initial=_reply_initial(request, reply_to))
-    context = _thread_context(request, thread, form=form, reply_to=reply_to)
-    context["reply_to_error"] = reply_to_error
-    return _form_page(request, "web/thread.html", context, form=form, status=status)
+
+    def build() -> HttpResponse:
+        context = _thread_context(request, thread, form=form, reply_to=reply_to)
+        context["reply_to_error"] = reply_to_error
+        return _form_page(request, "web/thread.html", context, form=form, status=status)
+
+    if request.method == "POST":
+        return build()
+    return pagecache.cached_for_anonymous(request, ("web:thread", thread.pk, thread.version), build)
 
 
 def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
