@@ -72,7 +72,7 @@ def app_on_private_postgres(tmp_path):
 
 class Load(threading.Thread):
     """A steady mix of API reads, web pages and API writes, each result tagged with the
-    phase it was sent in."""
+    phase it was sent in and the phase it was answered in."""
 
     def __init__(self, app: dict) -> None:
         super().__init__(daemon=True)
@@ -106,6 +106,7 @@ class Load(threading.Thread):
                         {
                             "body": (body or {}).get("body"),
                             "phase": phase,
+                            "answered": self.phase,
                             "kind": kind,
                             "status": response.status_code,
                             "retry_after": response.headers.get("Retry-After"),
@@ -115,7 +116,9 @@ class Load(threading.Thread):
                     )
 
     def of(self, phase: str) -> list[dict]:
-        return [r for r in self.results if r["phase"] == phase]
+        """Requests sent and answered within `phase`: one in flight as the database
+        stopped or started belongs to neither side."""
+        return [r for r in self.results if r["phase"] == r.get("answered", phase) == phase]
 
 
 def _worker_pids(process) -> set[int]:
