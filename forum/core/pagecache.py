@@ -55,11 +55,7 @@ def cached_for_anonymous(
     same `key` and address."""
     if not is_anonymous_read(request):
         return build()
-    address = (request.get_host(), request.is_secure(), request.get_full_path())
-    digest = hashlib.blake2b(
-        repr((settings.PAGE_CACHE_RELEASE, key, address)).encode(), digest_size=20
-    ).hexdigest()
-    cache_key = f"pagecache:{digest}"
+    cache_key = _cache_key("page", request, key)
     stored = cache.get(cache_key)
     if stored is not None:
         status, headers, content = stored
@@ -79,3 +75,25 @@ def cached_for_anonymous(
         headers = [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]
         cache.set(cache_key, (200, headers, response.content), PAGE_CACHE_SECONDS)
     return response
+
+
+def cached_data_for_anonymous(request, key: tuple, build: Callable[[], object]) -> object:
+    """What `build` returns (data for an API response, before rendering), cached for
+    anonymous reads of the same `key`. The key must name everything the data depends on
+    besides the request's address."""
+    if not is_anonymous_read(request):
+        return build()
+    cache_key = _cache_key("data", request, key)
+    data = cache.get(cache_key)
+    if data is None:
+        data = build()
+        cache.set(cache_key, data, PAGE_CACHE_SECONDS)
+    return data
+
+
+def _cache_key(kind: str, request, key: tuple) -> str:
+    address = (request.get_host(), request.is_secure(), request.get_full_path())
+    digest = hashlib.blake2b(
+        repr((settings.PAGE_CACHE_RELEASE, key, address)).encode(), digest_size=20
+    ).hexdigest()
+    return f"pagecache:{kind}:{digest}"
