@@ -15,6 +15,8 @@ urlpatterns = [
     path("me/tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("me/mutes/", mutes_api.MuteListView.as_view(), name="mute-list"),
     path("me/mutes/<str:username>/", mutes_api.MuteDetailView.as_view(), name="mute-detail"),
+    path("users/<str:username>/", accounts_api.ProfileView.as_view(), name="profile"),
+    path("search/", threads_api.SearchView.as_view(), name="search"),
     path("categories/", threads_api.CategoryListView.as_view(), name="category-list"),
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
     path("threads/<int:pk>/", threads_api.ThreadDetailView.as_view(), name="thread-detail"),
@@ -31,6 +33,13 @@ urlpatterns = [
     path(
         "notifications/read/", notifications_api.MarkReadView.as_view(), name="notifications-read"
     ),
+    path("posts/<int:pk>/", threads_api.PostDetailView.as_view(), name="post-detail"),
+    path(
+        "posts/<int:pk>/revisions/",
+        threads_api.PostRevisionListView.as_view(),
+        name="post-revisions",
+    ),
+    path("posts/<int:pk>/diff/", threads_api.PostDiffView.as_view(), name="post-diff"),
     path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),
     path("posts/<int:pk>/appeal/", moderation_api.PostAppealView.as_view(), name="post-appeal"),
     path("moderation/queue/", moderation_api.QueueView.as_view(), name="mod-queue"),

@@ -5,13 +5,14 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.core import permissions
+from forum.core.api import StrictSerializer
 from forum.core.errors import NotFound
+from forum.core.pagination import StableCursorPagination
 from forum.threads.models import Post
 from moderation import actions, services
 from moderation.models import ModerationLogEntry, Report, ReviewItem, Sanction, Verdict
@@ -24,12 +25,12 @@ class IsModerator(drf_permissions.BasePermission):
         return permissions.is_moderator(request.user)
 
 
-class Newest(CursorPagination):
+class Newest(StableCursorPagination):
     ordering = ("-created_at", "-pk")
     page_size = 50
 
 
-class OldestFirst(CursorPagination):
+class OldestFirst(StableCursorPagination):
     ordering = ("created_at", "pk")
     page_size = 50
 
@@ -105,12 +106,12 @@ class ReviewItemDetailSerializer(ReviewItemSerializer):
         return ReportSerializer(reports, many=True).data
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=sorted(actions.ACTIONS))
     target_id = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -151,13 +152,13 @@ class LogEntrySerializer(serializers.ModelSerializer):
         )
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=Report.Reason.values)
     message = serializers.CharField(required=False, allow_blank=True, default="")
     paragraph = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
-class AppealCreateSerializer(serializers.Serializer):
+class AppealCreateSerializer(StrictSerializer):
     message = serializers.CharField()
 
 
@@ -275,7 +276,7 @@ class ReportListView(generics.ListAPIView):
         return reports.filter(status=status) if status in Report.Status.values else reports
 
 
-class NewestStart(CursorPagination):
+class NewestStart(StableCursorPagination):
     ordering = ("-starts_at", "-pk")
     page_size = 50
 

@@ -1,12 +1,33 @@
-"""The API's one error body: {"error": {"code", "message", "fields"?}} for every 4xx."""
+"""The API's one error body: {"error": {"code", "message", "fields"?}} for every 4xx.
 
+Also what every API view shares: the JSON parser that refuses oversized and over-nested
+bodies, and the input serializer base that refuses unknown fields. (The schema side is in
+forum/core/schema.py, which this module must not import: DRF loads the parser while it
+is still defining its views.)"""
+
+import io
+from collections.abc import Mapping
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from forum.core.errors import ForumError, RateLimited
+
+
+class PayloadTooLarge(ForumError):
+    status = 413
+    code = "too_large"
+
+
+def _payload_too_large() -> PayloadTooLarge:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return PayloadTooLarge(f"The request body is larger than the limit of {limit} bytes.")
 
 
 def _flatten(detail) -> list[str]:
@@ -18,6 +39,10 @@ def _flatten(detail) -> list[str]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = _payload_too_large()
+    elif isinstance(exc, TooManyFieldsSent):
+        exc = exceptions.ParseError("The request has too many fields.")
     if isinstance(exc, ForumError):
         response = Response(exc.as_body(), status=exc.status)
         if isinstance(exc, RateLimited):
@@ -53,3 +78,35 @@ def _message_of(exc) -> str:
     if isinstance(exc, exceptions.APIException):
         return "; ".join(_flatten(exc.detail))
     return "Bad request."
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE bytes (a 413 past it, as Django's
+    own form parsing gives), and nesting too deep to decode is a 400, not a crash."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        request = (parser_context or {}).get("request")
+        if limit is not None and request is not None:
+            declared = request.META.get("CONTENT_LENGTH") or "0"
+            if declared.isdigit() and int(declared) > limit:
+                raise _payload_too_large()
+        raw = stream.read(limit + 1 if limit is not None else -1) if stream is not None else b""
+        if limit is not None and len(raw) > limit:
+            raise _payload_too_large()
+        try:
+            return super().parse(io.BytesIO(raw), media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses fields it does not know, naming each, so that a
+    misspelt field is an error instead of being silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(str(name) for name in data if name not in self.fields)
+            if unknown:
+                raise exceptions.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)

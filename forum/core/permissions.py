@@ -68,6 +68,20 @@ def check_can_reply(user, thread: Thread) -> None:
         raise PermissionDenied("This thread is locked; replies are closed.", code="thread_locked")
 
 
+def check_can_view_post_history(user, post: Post) -> None:
+    """A post's revisions are for its author and moderators: an earlier revision may hold
+    what a moderator edited out. Content the caller may not read at all is a 404."""
+    if not (can_view_thread(user, post.thread) and can_view_post(user, post)):
+        raise NotFound("No such post.")
+    if is_moderator(user) or (user.is_authenticated and post.author_id == user.pk):
+        return
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to read a post's history.")
+    raise PermissionDenied(
+        "Only the author and moderators can read a post's history.", code="history_private"
+    )
+
+
 def check_can_edit_post(user, post: Post) -> None:
     check_can_post(user)
     if not can_view_post(user, post):
@@ -105,12 +119,14 @@ def visible_posts_q(user) -> Q:
     return visible
 
 
-def visible_threads_q(user) -> Q:
+def visible_threads_q(user, *, prefix: str = "") -> Q:
+    """Filter for the threads `user` may see; with `prefix` (such as "thread__"), for rows
+    that belong to such a thread."""
     if is_moderator(user):
         return Q()
-    visible = Q(state=PostState.VISIBLE, is_deleted=False)
+    visible = Q(**{f"{prefix}state": PostState.VISIBLE, f"{prefix}is_deleted": False})
     if user.is_authenticated:
-        return visible | Q(author_id=user.pk, is_deleted=False)
+        return visible | Q(**{f"{prefix}author_id": user.pk, f"{prefix}is_deleted": False})
     return visible
 
 

@@ -4,11 +4,12 @@ ForumError (a webhook that is not yours is a 404)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.core.api import StrictSerializer
+from forum.core.pagination import StableCursorPagination
 from forum.webhooks import selectors, services
 from forum.webhooks.events import EVENTS
 from forum.webhooks.models import Webhook, WebhookDelivery
@@ -40,7 +41,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
         fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
-class WebhookCreateSerializer(serializers.Serializer):
+class WebhookCreateSerializer(StrictSerializer):
     # The service checks the URL's shape for every caller; the length is repeated here
     # so that an over-long URL is refused before anything else looks at it.
     url = serializers.CharField(max_length=MAX_URL_LENGTH)
@@ -70,7 +71,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         )
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(StableCursorPagination):
     ordering = ("-created_at", "-pk")
     page_size = 50
 

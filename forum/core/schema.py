@@ -1,0 +1,75 @@
+"""How the OpenAPI schema documents what every operation shares: the one error body as a
+reusable component, the error responses each operation can give, and closed request
+bodies."""
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `not_found`.")
+    message = serializers.CharField(help_text="What went wrong, in words.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="The fields at fault, each with its messages; only when fields are at fault.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ForumAutoSchema(AutoSchema):
+    """Adds to every operation the error responses it can give, each with the one error
+    body: 400 (bad input or query), 401 (bad or missing credentials), 403, 404 (for paths
+    with ids), 413 and 415 (for request bodies) and 429 (throttled)."""
+
+    def get_tags(self) -> list[str]:
+        # /api/v1/<area>/...: one tag per area (threads, posts, me, moderation, ...).
+        parts = [part for part in self.path.split("/") if part]
+        return [parts[2]] if len(parts) > 2 and parts[:2] == ["api", "v1"] else ["api"]
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {
+            "400": _error("The input or query is not valid; `fields` names what is wrong."),
+            "401": _error("Not signed in, or the token is not valid."),
+            "403": _error("Signed in, but not allowed to do this; `code` says why."),
+            "429": _error("Too many requests; wait for `Retry-After` seconds."),
+        }
+        if "{" in self.path:
+            errors["404"] = _error("Not found, or not visible to the caller.")
+        if self.method in _BODY_METHODS:
+            errors["413"] = _error("The request body is too large.")
+            errors["415"] = _error("The body is not `application/json`.")
+        for code, response in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
+
+    def _get_response_headers_for_code(self, status_code, direction="response"):
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        if str(status_code) == "429":
+            headers["Retry-After"] = {
+                "schema": {"type": "integer"},
+                "description": "Seconds to wait before trying again.",
+            }
+        return headers
+
+
+def request_bodies_are_closed(result, generator, request, public):
+    """Schema post-processing: input components allow no properties beyond their own,
+    as StrictSerializer enforces."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+    return result
