@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from forum.accounts import services
 from forum.accounts.models import ApiToken, EmailFrequency, User
 from forum.core import permissions as forum_permissions
-from forum.core.api import StrictSerializer
+from forum.core.api import StrictSerializer, TextField
 from forum.core.errors import NotFound
 from forum.threads.models import Post
 
@@ -40,12 +40,10 @@ class TokenSerializer(serializers.ModelSerializer):
 
 
 class MeUpdateSerializer(StrictSerializer):
-    display_name = serializers.CharField(
+    display_name = TextField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=10_000
     )
-    bio = serializers.CharField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=100_000
-    )
+    bio = TextField(required=False, allow_blank=True, trim_whitespace=False, max_length=100_000)
     email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices, required=False)
     auto_watch_threads = serializers.BooleanField(required=False)
 
@@ -62,7 +60,7 @@ class ProfileSerializer(serializers.ModelSerializer):
 
 
 class TokenCreateSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=100)
+    name = TextField(max_length=100)
     read_only = serializers.BooleanField(default=False)
 
 

@@ -110,3 +110,25 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise exceptions.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+class TextField(serializers.CharField):
+    """A JSON string, and only a string: a number or a list is a type error, not text."""
+
+    default_error_messages = {"not_text": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer, and only an integer: not "12", 12.0 or true."""
+
+    default_error_messages = {"not_integer": "Must be an integer."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_integer")
+        return super().to_internal_value(data)

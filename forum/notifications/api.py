@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.core.api import StrictSerializer
+from forum.core.api import StrictSerializer, WholeNumberField
 from forum.core.pagination import StableCursorPagination
 from forum.notifications import selectors, services
 from forum.notifications.models import Notification, WatchLevel
@@ -77,7 +77,7 @@ class UnreadCountView(APIView):
 
 class MarkReadSerializer(StrictSerializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+        child=WholeNumberField(min_value=1), required=False, max_length=1000
     )
 
 

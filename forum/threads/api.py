@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.core import permissions
-from forum.core.api import StrictSerializer
+from forum.core.api import StrictSerializer, TextField, WholeNumberField
 from forum.core.errors import ValidationFailed
 from forum.core.pagination import StableCursorPagination
 from forum.threads import search, selectors, services
@@ -83,13 +83,13 @@ class PostPageSerializer(serializers.Serializer):
 
 class ThreadCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-    title = serializers.CharField(trim_whitespace=False, max_length=10_000)
-    body = serializers.CharField(trim_whitespace=False)
+    title = TextField(trim_whitespace=False, max_length=10_000)
+    body = TextField(trim_whitespace=False)
 
 
 class ReplyCreateSerializer(StrictSerializer):
-    body = serializers.CharField(trim_whitespace=False)
-    parent = serializers.IntegerField(
+    body = TextField(trim_whitespace=False)
+    parent = WholeNumberField(
         required=False,
         allow_null=True,
         min_value=1,
@@ -99,14 +99,14 @@ class ReplyCreateSerializer(StrictSerializer):
 
 
 class PostEditSerializer(StrictSerializer):
-    body = serializers.CharField(trim_whitespace=False)
-    title = serializers.CharField(
+    body = TextField(trim_whitespace=False)
+    title = TextField(
         trim_whitespace=False,
         required=False,
         max_length=10_000,
         help_text="A new title; opening posts only.",
     )
-    reason = serializers.CharField(
+    reason = TextField(
         trim_whitespace=False, required=False, allow_blank=True, default="", max_length=10_000
     )
 
