@@ -70,22 +70,26 @@ def check_can_reply(user, thread: Thread) -> None:
 
 def check_can_view_post_history(user, post: Post) -> None:
     """A post's revisions are for its author and moderators: an earlier revision may hold
-    what a moderator edited out. Content the caller may not read at all is a 404."""
-    if not (can_view_thread(user, post.thread) and can_view_post(user, post)):
-        raise NotFound("No such post.")
-    if is_moderator(user) or (user.is_authenticated and post.author_id == user.pk):
-        return
-    if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to read a post's history.")
-    raise PermissionDenied(
-        "Only the author and moderators can read a post's history.", code="history_private"
+    what a moderator edited out, so to anyone else the history does not exist (a 404, as
+    the web UI's history page answers)."""
+    allowed = is_moderator(user) or (
+        user.is_authenticated
+        and post.author_id == user.pk
+        and can_view_thread(user, post.thread)
+        and can_view_post(user, post)
     )
+    if not allowed:
+        raise NotFound("No such post.")
 
 
 def check_can_edit_post(user, post: Post) -> None:
-    check_can_post(user)
+    # Whether the post may be seen comes before sanctions: a silenced member asking about
+    # a hidden post must get the same 404 as for one that does not exist.
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to post.")
     if not can_view_post(user, post):
         raise NotFound("No such post.")
+    check_can_post(user)
     if is_moderator(user):
         return
     if post.author_id != user.pk:
@@ -139,9 +143,11 @@ def check_can_moderate(user, *, category=None) -> None:
 
 
 def check_can_report(user, post: Post) -> None:
-    check_can_post(user)
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to post.")
     if not can_view_post(user, post) or post.state != PostState.VISIBLE:
         raise NotFound("No such post.")
+    check_can_post(user)
     if post.author_id == user.pk:
         raise PermissionDenied("You cannot report your own post.", code="own_post")
 

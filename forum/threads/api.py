@@ -299,6 +299,8 @@ class ThreadPostsView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
+        # Before the parent is looked up, so that a refusal says nothing about it.
+        permissions.check_can_reply(request.user, thread)
         incoming = ReplyCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         parent_id = incoming.validated_data.get("parent")
