@@ -185,6 +185,8 @@ class QueueView(generics.ListAPIView):
 
 
 class QueueItemView(generics.RetrieveAPIView):
+    """A review item with the post, its verdicts and its reports."""
+
     permission_classes = [IsModerator]
     serializer_class = ReviewItemDetailSerializer
 
@@ -195,7 +197,7 @@ class QueueItemView(generics.RetrieveAPIView):
 class QueueClaimView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=None, responses=ReviewItemSerializer)
+    @extend_schema(summary="Claim a review item", request=None, responses=ReviewItemSerializer)
     def post(self, request: Request, pk: int) -> Response:
         item = _item(pk)
         item = services.review_item_claim(moderator=request.user, item=item)
@@ -205,7 +207,11 @@ class QueueClaimView(APIView):
 class QueueDecideView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=DecisionSerializer, responses=ReviewItemSerializer)
+    @extend_schema(
+        summary="Approve or reject a review item",
+        request=DecisionSerializer,
+        responses=ReviewItemSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         incoming = DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -237,7 +243,7 @@ class ActionView(APIView):
 
     permission_classes = [IsModerator]
 
-    @extend_schema(responses=ActionInfoSerializer(many=True))
+    @extend_schema(summary="List moderator actions", responses=ActionInfoSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(
             [
@@ -251,7 +257,9 @@ class ActionView(APIView):
             ]
         )
 
-    @extend_schema(request=ActionSerializer, responses=ActionResultSerializer)
+    @extend_schema(
+        summary="Run a moderator action", request=ActionSerializer, responses=ActionResultSerializer
+    )
     def post(self, request: Request) -> Response:
         incoming = ActionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -266,6 +274,8 @@ class ActionView(APIView):
 
 
 class ReportListView(generics.ListAPIView):
+    """Reports, newest first; `?status=` filters (open by default)."""
+
     permission_classes = [IsModerator]
     serializer_class = ReportSerializer
     pagination_class = Newest
@@ -282,6 +292,8 @@ class NewestStart(StableCursorPagination):
 
 
 class SanctionListView(generics.ListAPIView):
+    """Sanctions, most recently started first."""
+
     permission_classes = [IsModerator]
     serializer_class = SanctionSerializer
     pagination_class = NewestStart
@@ -293,7 +305,7 @@ class SanctionListView(generics.ListAPIView):
 class SanctionLiftView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=None, responses=ActionResultSerializer)
+    @extend_schema(summary="Lift a sanction", request=None, responses=ActionResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         sanction = Sanction.objects.select_related("user").filter(pk=pk).first()
         if sanction is None:

@@ -33,6 +33,17 @@ class ForumAutoSchema(AutoSchema):
     body: 400 (bad input or query), 401 (bad or missing credentials), 403, 404 (for paths
     with ids), 413 and 415 (for request bodies) and 429 (throttled)."""
 
+    def get_summary(self):
+        """The view's own summary, else the first line of its docstring, else its method
+        and path: every operation has one line saying what it does."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        doc = (self.view.__class__.__doc__ or "").strip()
+        if doc:
+            return " ".join(doc.split("\n\n")[0].split()).rstrip(".")
+        return f"{self.method} {self.path}"
+
     def get_tags(self) -> list[str]:
         # /api/v1/<area>/...: one tag per area (threads, posts, me, moderation, ...).
         parts = [part for part in self.path.split("/") if part]

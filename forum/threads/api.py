@@ -170,6 +170,8 @@ def _query(serializer_class, request: Request) -> dict:
 
 
 class CategoryListView(generics.ListAPIView):
+    """List the categories."""
+
     serializer_class = CategorySerializer
     pagination_class = None
 

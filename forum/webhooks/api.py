@@ -79,12 +79,16 @@ class NewestFirst(StableCursorPagination):
 class WebhookListCreateView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(responses=WebhookSerializer(many=True))
+    @extend_schema(summary="Your webhooks", responses=WebhookSerializer(many=True))
     def get(self, request: Request) -> Response:
         webhooks = selectors.webhook_list(user=request.user)
         return Response(WebhookSerializer(webhooks, many=True).data)
 
-    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
+    @extend_schema(
+        summary="Register a webhook",
+        request=WebhookCreateSerializer,
+        responses={201: WebhookCreatedSerializer},
+    )
     def post(self, request: Request) -> Response:
         incoming = WebhookCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -95,12 +99,12 @@ class WebhookListCreateView(APIView):
 class WebhookDetailView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(responses=WebhookSerializer)
+    @extend_schema(summary="Read a webhook", responses=WebhookSerializer)
     def get(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         return Response(WebhookSerializer(webhook).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Delete a webhook", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         services.webhook_delete(webhook=webhook)
@@ -116,7 +120,10 @@ class WebhookDeliveryListView(generics.ListAPIView):
         webhook = selectors.webhook_get(user=self.request.user, pk=self.kwargs["pk"])
         return selectors.delivery_list(webhook=webhook)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        summary="A webhook's deliveries, newest first",
+        responses=WebhookDeliverySerializer(many=True),
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -124,7 +131,9 @@ class WebhookDeliveryListView(generics.ListAPIView):
 class WebhookPingView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @extend_schema(
+        summary="Send a test delivery", request=None, responses={202: WebhookDeliverySerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         delivery = services.webhook_ping(webhook=webhook)
