@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from forum.accounts import api as accounts_api
+from forum.core.api import endpoint_not_found
 from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
@@ -71,4 +72,7 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path("webhooks/<int:pk>/ping/", webhooks_api.WebhookPingView.as_view(), name="webhook-ping"),
+    # Last: any other path under /api/v1/ is a 404 in the API's error body, not an HTML
+    # page (only paths ending in a slash, so a missing slash still redirects).
+    re_path(r"^.*/$", endpoint_not_found, name="not-found"),
 ]

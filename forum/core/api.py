@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -132,3 +133,10 @@ class WholeNumberField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("not_integer")
         return super().to_internal_value(data)
+
+
+@csrf_exempt  # nothing happens here, and API clients send no CSRF token
+def endpoint_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """A path under the API that names no endpoint (including ids that are not numbers)."""
+    body = {"error": {"code": "not_found", "message": "No such API endpoint."}}
+    return JsonResponse(body, status=404)

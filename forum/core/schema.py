@@ -26,6 +26,7 @@ def _error(description: str) -> OpenApiResponse:
 
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_WRITE_METHODS = _BODY_METHODS | {"DELETE"}
 
 
 class ForumAutoSchema(AutoSchema):
@@ -57,8 +58,11 @@ class ForumAutoSchema(AutoSchema):
             "403": _error("Signed in, but not allowed to do this; `code` says why."),
             "429": _error("Too many requests; wait for `Retry-After` seconds."),
         }
-        if "{" in self.path:
+        if "{" in self.path or self.method in _WRITE_METHODS:
+            # Writes name other objects in their bodies too (a parent post, a target).
             errors["404"] = _error("Not found, or not visible to the caller.")
+        if self.method in _WRITE_METHODS:
+            errors["409"] = _error("The object is not in a state that allows this now.")
         if self.method in _BODY_METHODS:
             errors["413"] = _error("The request body is too large.")
             errors["415"] = _error("The body is not `application/json`.")
