@@ -101,10 +101,10 @@ class LimitedJSONParser(JSONParser):
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
 
 
+# An input serializer that refuses fields it does not know, naming each, so that a
+# misspelt field is an error instead of being silently ignored. (No docstring: the schema
+# would show it as the description of every request body.)
 class StrictSerializer(serializers.Serializer):
-    """An input serializer that refuses fields it does not know, naming each, so that a
-    misspelt field is an error instead of being silently ignored."""
-
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
             unknown = sorted(str(name) for name in data if name not in self.fields)
