@@ -41,9 +41,17 @@ class TokenSerializer(serializers.ModelSerializer):
 
 class MeUpdateSerializer(StrictSerializer):
     display_name = TextField(
-        required=False, allow_blank=True, trim_whitespace=False, max_length=10_000
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        documented_length=(0, services.DISPLAY_NAME_MAX_LENGTH),
     )
-    bio = TextField(required=False, allow_blank=True, trim_whitespace=False, max_length=100_000)
+    bio = TextField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        documented_length=(0, services.BIO_MAX_LENGTH),
+    )
     email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices, required=False)
     auto_watch_threads = serializers.BooleanField(required=False)
 

@@ -114,9 +114,17 @@ class StrictSerializer(serializers.Serializer):
 
 
 class TextField(serializers.CharField):
-    """A JSON string, and only a string: a number or a list is a type error, not text."""
+    """A JSON string, and only a string: a number or a list is a type error, not text.
+
+    `documented_length=(min, max)` puts the lengths the service enforces into the schema
+    without enforcing them here, so that the refusal keeps the service's own error code
+    (`too_short`, `too_long`) and its count of characters after normalising."""
 
     default_error_messages = {"not_text": "Must be a string."}
+
+    def __init__(self, *, documented_length: tuple[int, int] | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.documented_length = documented_length  # see forum.core.schema
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

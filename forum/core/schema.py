@@ -2,6 +2,7 @@
 reusable component, the error responses each operation can give, and closed request
 bodies."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -88,3 +89,18 @@ def request_bodies_are_closed(result, generator, request, public):
         if name.endswith("Request") and component.get("type") == "object":
             component.setdefault("additionalProperties", False)
     return result
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    """A TextField is a string no longer than its service allows (see TextField)."""
+
+    target_class = "forum.core.api.TextField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        # Only the maximum: drf-spectacular itself writes minLength 1 for fields that may
+        # not be blank, and a minimum on a field that may be blank would make it wrap the
+        # schema in a oneOf that the empty string matches twice.
+        field = self.target
+        limit = field.documented_length[1] if field.documented_length else field.max_length
+        return {"type": "string"} if limit is None else {"type": "string", "maxLength": limit}

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import re
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -81,14 +82,18 @@ class PostPageSerializer(serializers.Serializer):
     )
 
 
+_TITLE_LENGTH = (services.TITLE_MIN_LENGTH, settings.PARLEY["TITLE_MAX_LENGTH"])
+_BODY_LENGTH = (1, settings.PARLEY["BODY_MAX_LENGTH"])
+
+
 class ThreadCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-    title = TextField(trim_whitespace=False, max_length=10_000)
-    body = TextField(trim_whitespace=False)
+    title = TextField(trim_whitespace=False, documented_length=_TITLE_LENGTH)
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
 
 
 class ReplyCreateSerializer(StrictSerializer):
-    body = TextField(trim_whitespace=False)
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
     parent = WholeNumberField(
         required=False,
         allow_null=True,
@@ -99,15 +104,20 @@ class ReplyCreateSerializer(StrictSerializer):
 
 
 class PostEditSerializer(StrictSerializer):
-    body = TextField(trim_whitespace=False)
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
     title = TextField(
         trim_whitespace=False,
         required=False,
-        max_length=10_000,
+        documented_length=_TITLE_LENGTH,
         help_text="A new title; opening posts only.",
     )
     reason = TextField(
-        trim_whitespace=False, required=False, allow_blank=True, default="", max_length=10_000
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        default="",
+        documented_length=(0, 300),
+        help_text="Why the post was edited; shown in its history.",
     )
 
 
