@@ -1,7 +1,6 @@
 """Accounts through the API: the member's own profile and personal tokens, and other
 members' public profiles."""
 
-from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -10,10 +9,9 @@ from rest_framework.views import APIView
 
 from forum.accounts import services
 from forum.accounts.models import ApiToken, EmailFrequency, User
-from forum.core import permissions as forum_permissions
 from forum.core.api import StrictSerializer, TextField
 from forum.core.errors import NotFound
-from forum.threads.models import Post
+from forum.threads import selectors as thread_selectors
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -116,12 +114,7 @@ class ProfileView(APIView):
         member = User.objects.filter(username=username, is_active=True).first()
         if member is None:
             raise NotFound("No such member.")
-        anyone = AnonymousUser()
-        member.post_count = Post.objects.filter(
-            forum_permissions.visible_posts_q(anyone),
-            forum_permissions.visible_threads_q(anyone, prefix="thread__"),
-            author=member,
-        ).count()
+        member.post_count = thread_selectors.public_post_count(author=member)
         return Response(ProfileSerializer(member).data)
 
 

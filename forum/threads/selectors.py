@@ -73,6 +73,19 @@ def post_get(*, user, pk: int) -> Post:
     return post
 
 
+def public_post_count(*, author) -> int:
+    """How many of `author`'s posts anyone may read: visible, not deleted, in a thread
+    anyone may see. One indexed count."""
+    from django.contrib.auth.models import AnonymousUser
+
+    anyone = AnonymousUser()
+    return Post.objects.filter(
+        permissions.visible_posts_q(anyone),
+        permissions.visible_threads_q(anyone, prefix="thread__"),
+        author=author,
+    ).count()
+
+
 def post_revisions(*, post: Post) -> QuerySet[PostRevision]:
     """`post`'s revisions, oldest first, with their editors."""
     return PostRevision.objects.filter(post=post).select_related("editor").order_by("number")
