@@ -199,6 +199,7 @@ def _url(template: str, w) -> str:
         "pending_thread": w["pending_thread"].pk,
         "pending_slug": w["pending_thread"].slug,
         "hidden_thread": w["hidden_thread"].pk,
+        "hidden_slug": w["hidden_thread"].slug,
         "item": w["item"].pk,
         "silence": w["silence"].pk,
         "author_token": w["token_ids"]["author"],
@@ -496,11 +497,54 @@ def admin_screen() -> dict[str, int]:
     return by_role(LOGIN, moderator=200, admin=200)
 
 
+def _page_leak(html: str, w) -> bool:
+    """Whether a page shows the text of the author's hidden or removed replies."""
+    return any(w[name].body_source in html for name in ("hidden", "removed"))
+
+
 WEB_CASES = [
     ("home", "get", "/", None, web_public(), None),
     ("category page", "get", "/c/general/", None, web_public(), None),
-    ("thread page", "get", "/t/{thread}/{slug}/", None, web_public(), None),
+    ("thread page", "get", "/t/{thread}/{slug}/", None, web_public(), _page_leak),
+    ("thread short link", "get", "/t/{thread}/", None, web_public(301), None),
     ("pending thread page", "get", "/t/{pending_thread}/{pending_slug}/", None, web_hidden(), None),
+    (
+        "hidden thread page",
+        "get",
+        "/t/{hidden_thread}/{hidden_slug}/",
+        None,
+        web_hidden(),
+        None,
+    ),
+    ("branch below a hidden post", "get", "/p/{hidden}/thread/", None, web_public(), _page_leak),
+    (
+        "signup page",
+        "get",
+        "/accounts/signup/",
+        None,
+        by_role(302, anonymous=200, suspended=200),
+        None,
+    ),
+    (
+        "login page",
+        "get",
+        "/accounts/login/",
+        None,
+        by_role(302, anonymous=200, suspended=200),
+        None,
+    ),
+    ("password change", "get", "/accounts/password/", None, web_signed_in(), None),
+    ("password reset", "get", "/accounts/password/reset/", None, web_public(), None),
+    ("bad unsubscribe link", "get", "/notifications/unsubscribe/bad/", None, web_public(400), None),
+    (
+        "moderate thread",
+        "get",
+        "/t/{thread}/{slug}/moderate/",
+        None,
+        web_signed_in(403, moderator=200, admin=200),
+        None,
+    ),
+    ("watch by GET", "get", "/t/{thread}/{slug}/watch/", None, web_signed_in(405), None),
     ("profile page", "get", "/u/author/", None, web_public(), None),
     ("visible post link", "get", "/p/{reply}/", None, web_public(302), None),
     (
@@ -570,6 +614,32 @@ WEB_CASES = [
     ("admin reports", "get", "/admin/moderation/report/", None, admin_screen(), None),
     ("admin sanctions", "get", "/admin/moderation/sanction/", None, admin_screen(), None),
     ("admin rules", "get", "/admin/moderation/rule/", None, admin_screen(), None),
+    ("admin appeals", "get", "/admin/moderation/appeal/", None, admin_screen(), None),
+    ("admin verdicts", "get", "/admin/moderation/verdict/", None, admin_screen(), None),
+    (
+        "admin users",
+        "get",
+        "/admin/accounts/user/",
+        None,
+        by_role(302, moderator=403, admin=200),
+        None,
+    ),
+    (
+        "admin posts",
+        "get",
+        "/admin/threads/post/",
+        None,
+        by_role(302, moderator=403, admin=200),
+        None,
+    ),
+    (
+        "admin threads",
+        "get",
+        "/admin/threads/thread/",
+        None,
+        by_role(302, moderator=403, admin=200),
+        None,
+    ),
 ]
 
 
@@ -608,12 +678,18 @@ def test_permission_matrix(world, role, surface, name, method, url, body, expect
         error = response.json()["error"]
         assert error["code"] and error["message"]
         assert SECRET not in error["message"]
-    if surface == "web" and response.status_code == LOGIN and expected[role] == LOGIN:
+    if surface == "web" and response.status_code == LOGIN:
+        location = response["Location"]
         if name.startswith(("visible post", "hidden post")):
-            assert "/login" not in response["Location"]
+            assert location.startswith(f"/t/{world['thread'].pk}/"), location  # to the post
+        elif name in ("signup page", "login page"):
+            assert location == "/", location  # signed in already: home
         else:
-            assert "login" in response["Location"]
-    shows_hidden = leak(response.json(), world) if leak and response.status_code == 200 else None
+            assert "/login/" in location, location
+    shows_hidden = None
+    if leak is not None and response.status_code == 200:
+        shown = response.json() if surface == "api" else response.content.decode()
+        shows_hidden = leak(shown, world)
     if shows_hidden is not None:
         assert shows_hidden == (role in PRIVILEGED), (
             f"{role} sees {'no ' if role in PRIVILEGED else ''}hidden content at {target}"
