@@ -261,3 +261,33 @@ def test_unicode_in_urls_never_breaks_a_read(api, member, url):
     assert response.status_code in {200, 400, 404}
     if response.status_code != 200:
         _error(response, response.status_code)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_huge_body_over_real_http_is_a_413_error_body(live_server, member, category):
+    """Through a real server, where the declared Content-Length is refused before the
+    body is read."""
+    import urllib.error
+    import urllib.request
+
+    from django.conf import settings
+
+    from forum.accounts.services import token_create
+
+    thread = make_thread(author=member, category=category)
+    _, token = token_create(user=member, name="big")
+    payload = b'{"body": "' + b"z" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
+    request = urllib.request.Request(
+        f"{live_server.url}/api/v1/threads/{thread.pk}/posts/",
+        data=payload,
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+
+    assert refused.value.code == 413
+    body = json.loads(refused.value.read())
+    assert body["error"]["code"] == "too_large"
+    assert Post.objects.filter(thread=thread).count() == 1
