@@ -168,6 +168,34 @@ def _queue_queryset():
     )
 
 
+class QueueQuerySerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=ReviewItem.Reason.choices, required=False, help_text="Only items queued for this."
+    )
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Report.Status.choices,
+        required=False,
+        default=Report.Status.OPEN,
+        help_text="Only reports in this status (open by default).",
+    )
+
+
+class LogQuerySerializer(serializers.Serializer):
+    actor = serializers.CharField(required=False, max_length=150, help_text="A username.")
+    action = serializers.CharField(required=False, max_length=40)
+    target_type = serializers.CharField(required=False, max_length=20)
+    target_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+def _query(serializer_class, request: Request) -> dict:
+    incoming = serializer_class(data=request.query_params)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
 class QueueView(generics.ListAPIView):
     """Pending review items, oldest first; `?reason=` filters by why they are queued."""
 
@@ -175,10 +203,14 @@ class QueueView(generics.ListAPIView):
     serializer_class = ReviewItemSerializer
     pagination_class = OldestFirst
 
+    @extend_schema(parameters=[QueueQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         items = _queue_queryset().filter(state=ReviewItem.State.PENDING)
-        reason = self.request.query_params.get("reason")
-        if reason in ReviewItem.Reason.values:
+        reason = _query(QueueQuerySerializer, self.request).get("reason")
+        if reason:
             # A text match on the JSON list works on both PostgreSQL and SQLite.
             items = items.filter(reasons__icontains=f'"{reason}"')
         return items
@@ -280,10 +312,13 @@ class ReportListView(generics.ListAPIView):
     serializer_class = ReportSerializer
     pagination_class = Newest
 
+    @extend_schema(parameters=[ReportQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        reports = Report.objects.select_related("reporter")
-        status = self.request.query_params.get("status", Report.Status.OPEN)
-        return reports.filter(status=status) if status in Report.Status.values else reports
+        status = _query(ReportQuerySerializer, self.request)["status"]
+        return Report.objects.select_related("reporter").filter(status=status)
 
 
 class NewestStart(StableCursorPagination):
@@ -323,16 +358,18 @@ class LogView(generics.ListAPIView):
     serializer_class = LogEntrySerializer
     pagination_class = Newest
 
+    @extend_schema(parameters=[LogQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         entries = ModerationLogEntry.objects.select_related("actor")
-        query = self.request.query_params
+        query = _query(LogQuerySerializer, self.request)
         if query.get("actor"):
             entries = entries.filter(actor__username=query["actor"])
-        for name in ("action", "target_type"):
-            if query.get(name):
+        for name in ("action", "target_type", "target_id"):
+            if name in query:
                 entries = entries.filter(**{name: query[name]})
-        if query.get("target_id", "").isdigit():
-            entries = entries.filter(target_id=int(query["target_id"]))
         return entries
 
 

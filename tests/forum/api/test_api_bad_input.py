@@ -291,3 +291,30 @@ def test_a_huge_body_over_real_http_is_a_413_error_body(live_server, member, cat
     body = json.loads(refused.value.read())
     assert body["error"]["code"] == "too_large"
     assert Post.objects.filter(thread=thread).count() == 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"actor": "a\x00b"},
+        {"target_id": "99999999999999999999"},
+        {"target_id": "x"},
+        {"action": "x" * 41},
+    ],
+)
+def test_moderation_log_filters_are_validated(api, moderator, params):
+    api.force_authenticate(moderator)
+
+    response = api.get("/api/v1/moderation/log/", params)
+
+    assert set(_error(response, 400)["fields"]) == set(params)
+
+
+def test_moderation_list_filters_are_validated(api, moderator):
+    api.force_authenticate(moderator)
+
+    assert "reason" in _error(api.get("/api/v1/moderation/queue/", {"reason": "x"}), 400)["fields"]
+    assert (
+        "status" in _error(api.get("/api/v1/moderation/reports/", {"status": "x"}), 400)["fields"]
+    )
+    assert api.get("/api/v1/moderation/reports/", {"status": "upheld"}).status_code == 200
