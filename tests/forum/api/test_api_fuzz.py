@@ -4,8 +4,9 @@ anything the schema does not describe (status, content type, headers, body).
 
 The server is pytest-django's live server (a real HTTP server in a thread) on the test
 database, seeded with a category, threads, replies, a notification, a webhook and a
-review item, so that ids in the data lead somewhere. Bounded: a few examples per
-operation, one worker, a fixed seed, about a minute or two."""
+review item, so that ids in the data lead somewhere. Bounded: a dozen examples per
+operation, one worker, a fixed seed, about a minute. Every operation is run but the one
+that revokes a token (it would revoke the run's own)."""
 
 import subprocess
 import sys
@@ -35,10 +36,6 @@ def _seed() -> str:
     category = CategoryFactory(slug="general", name="General")
     moderator = ModeratorFactory(username="fuzzer")
     member = UserFactory(username="writer")
-    # Tokens for someone else first, so that the fuzzer's own token has an id it is
-    # unlikely to guess and revoke (DELETE /me/tokens/{id}/).
-    for n in range(20):
-        token_create(user=member, name=f"spare {n}")
     thread = make_thread(author=member, category=category, title="Seeded thread")
     reply = make_reply(thread=thread, author=member, body="A reply with words to search.")
     post_edit(editor=member, post=reply, body="A reply with more words to search.")
@@ -66,12 +63,16 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_serve
             "--checks",
             CHECKS,
             "--max-examples",
-            "4",
+            "12",
             "--workers",
             "1",
             "--seed",
             "20261126",
             "--no-shrink",
+            # Schemathesis reads token ids from GET /me/tokens/ and would revoke the one
+            # it runs with; revoking is covered by the token tests and the matrix.
+            "--exclude-operation-id",
+            "v1_me_tokens_destroy",
             "--phases",
             "examples,fuzzing",
             "--request-timeout",
@@ -91,4 +92,5 @@ def test_schemathesis_finds_no_server_errors_and_no_schema_violations(live_serve
     (tmp_path / "schemathesis.log").write_text(result.stdout + result.stderr)
     summary = result.stdout[-8000:] + result.stderr[-2000:]
     assert result.returncode == 0, summary
-    assert "43/43" in result.stdout or "Tested:" in result.stdout, summary
+    assert "Tested: 42" in result.stdout, summary
+    assert "Authentication failed" not in result.stdout, summary
