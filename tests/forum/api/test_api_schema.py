@@ -46,7 +46,13 @@ def test_every_api_route_is_documented(schema):
 
 
 def test_an_unknown_api_path_is_a_json_404(api):
-    for path in ("/api/v1/nothing/", "/api/v1/threads/abc/", "/api/v1/posts/1/nope/"):
+    for path in (
+        "/api/v1/nothing/",
+        "/api/v1/threads/abc/",
+        "/api/v1/posts/1/nope/",
+        "/api/v1/webhooks/%0A/ping/",
+        "/api/v1/threads/%F2%8E%98%AE%0A/",
+    ):
         response = api.get(path)
         assert response.status_code == 404
         assert response.json() == {
