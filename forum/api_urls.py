@@ -74,5 +74,5 @@ urlpatterns = [
     path("webhooks/<int:pk>/ping/", webhooks_api.WebhookPingView.as_view(), name="webhook-ping"),
     # Last: any other path under /api/v1/ is a 404 in the API's error body, not an HTML
     # page (only paths ending in a slash, so a missing slash still redirects).
-    re_path(r"(?s)^.*/\Z", endpoint_not_found, name="not-found"),
+    re_path(r"^[\s\S]*/$", endpoint_not_found, name="not-found"),
 ]
