@@ -1,6 +1,7 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from forum.accounts import api as accounts_api
+from forum.core.api import endpoint_not_found
 from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
@@ -15,6 +16,8 @@ urlpatterns = [
     path("me/tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("me/mutes/", mutes_api.MuteListView.as_view(), name="mute-list"),
     path("me/mutes/<str:username>/", mutes_api.MuteDetailView.as_view(), name="mute-detail"),
+    path("users/<str:username>/", accounts_api.ProfileView.as_view(), name="profile"),
+    path("search/", threads_api.SearchView.as_view(), name="search"),
     path("categories/", threads_api.CategoryListView.as_view(), name="category-list"),
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
     path("threads/<int:pk>/", threads_api.ThreadDetailView.as_view(), name="thread-detail"),
@@ -31,6 +34,13 @@ urlpatterns = [
     path(
         "notifications/read/", notifications_api.MarkReadView.as_view(), name="notifications-read"
     ),
+    path("posts/<int:pk>/", threads_api.PostDetailView.as_view(), name="post-detail"),
+    path(
+        "posts/<int:pk>/revisions/",
+        threads_api.PostRevisionListView.as_view(),
+        name="post-revisions",
+    ),
+    path("posts/<int:pk>/diff/", threads_api.PostDiffView.as_view(), name="post-diff"),
     path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),
     path("posts/<int:pk>/appeal/", moderation_api.PostAppealView.as_view(), name="post-appeal"),
     path("moderation/queue/", moderation_api.QueueView.as_view(), name="mod-queue"),
@@ -62,4 +72,7 @@ urlpatterns = [
         name="webhook-deliveries",
     ),
     path("webhooks/<int:pk>/ping/", webhooks_api.WebhookPingView.as_view(), name="webhook-ping"),
+    # Last: any other path under /api/v1/ is a 404 in the API's error body, not an HTML
+    # page (only paths ending in a slash, so a missing slash still redirects).
+    re_path(r"^[\s\S]*/$", endpoint_not_found, name="not-found"),
 ]

@@ -5,13 +5,14 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework import permissions as drf_permissions
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.core import permissions
+from forum.core.api import StrictSerializer
 from forum.core.errors import NotFound
+from forum.core.pagination import StableCursorPagination
 from forum.threads.models import Post
 from moderation import actions, services
 from moderation.models import ModerationLogEntry, Report, ReviewItem, Sanction, Verdict
@@ -24,12 +25,12 @@ class IsModerator(drf_permissions.BasePermission):
         return permissions.is_moderator(request.user)
 
 
-class Newest(CursorPagination):
+class Newest(StableCursorPagination):
     ordering = ("-created_at", "-pk")
     page_size = 50
 
 
-class OldestFirst(CursorPagination):
+class OldestFirst(StableCursorPagination):
     ordering = ("created_at", "pk")
     page_size = 50
 
@@ -105,12 +106,12 @@ class ReviewItemDetailSerializer(ReviewItemSerializer):
         return ReportSerializer(reports, many=True).data
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(StrictSerializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ActionSerializer(serializers.Serializer):
+class ActionSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=sorted(actions.ACTIONS))
     target_id = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
@@ -151,13 +152,13 @@ class LogEntrySerializer(serializers.ModelSerializer):
         )
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=Report.Reason.values)
     message = serializers.CharField(required=False, allow_blank=True, default="")
     paragraph = serializers.IntegerField(required=False, allow_null=True, min_value=0)
 
 
-class AppealCreateSerializer(serializers.Serializer):
+class AppealCreateSerializer(StrictSerializer):
     message = serializers.CharField()
 
 
@@ -172,6 +173,34 @@ def _queue_queryset(user):
     )
 
 
+class QueueQuerySerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=ReviewItem.Reason.choices, required=False, help_text="Only items queued for this."
+    )
+
+
+class ReportQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Report.Status.choices,
+        required=False,
+        default=Report.Status.OPEN,
+        help_text="Only reports in this status (open by default).",
+    )
+
+
+class LogQuerySerializer(serializers.Serializer):
+    actor = serializers.CharField(required=False, max_length=150, help_text="A username.")
+    action = serializers.CharField(required=False, max_length=40)
+    target_type = serializers.CharField(required=False, max_length=20)
+    target_id = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
+def _query(serializer_class, request: Request) -> dict:
+    incoming = serializer_class(data=request.query_params)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
+
+
 class QueueView(generics.ListAPIView):
     """Pending review items, oldest first; `?reason=` filters by why they are queued."""
 
@@ -179,16 +208,22 @@ class QueueView(generics.ListAPIView):
     serializer_class = ReviewItemSerializer
     pagination_class = OldestFirst
 
+    @extend_schema(parameters=[QueueQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         items = _queue_queryset(self.request.user).filter(state=ReviewItem.State.PENDING)
-        reason = self.request.query_params.get("reason")
-        if reason in ReviewItem.Reason.values:
+        reason = _query(QueueQuerySerializer, self.request).get("reason")
+        if reason:
             # A text match on the JSON list works on both PostgreSQL and SQLite.
             items = items.filter(reasons__icontains=f'"{reason}"')
         return items
 
 
 class QueueItemView(generics.RetrieveAPIView):
+    """A review item with the post, its verdicts and its reports."""
+
     permission_classes = [IsModerator]
     serializer_class = ReviewItemDetailSerializer
 
@@ -199,7 +234,7 @@ class QueueItemView(generics.RetrieveAPIView):
 class QueueClaimView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=None, responses=ReviewItemSerializer)
+    @extend_schema(summary="Claim a review item", request=None, responses=ReviewItemSerializer)
     def post(self, request: Request, pk: int) -> Response:
         item = _item(pk)
         item = services.review_item_claim(moderator=request.user, item=item)
@@ -209,7 +244,11 @@ class QueueClaimView(APIView):
 class QueueDecideView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=DecisionSerializer, responses=ReviewItemSerializer)
+    @extend_schema(
+        summary="Approve or reject a review item",
+        request=DecisionSerializer,
+        responses=ReviewItemSerializer,
+    )
     def post(self, request: Request, pk: int) -> Response:
         incoming = DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -241,7 +280,7 @@ class ActionView(APIView):
 
     permission_classes = [IsModerator]
 
-    @extend_schema(responses=ActionInfoSerializer(many=True))
+    @extend_schema(summary="List moderator actions", responses=ActionInfoSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response(
             [
@@ -255,7 +294,9 @@ class ActionView(APIView):
             ]
         )
 
-    @extend_schema(request=ActionSerializer, responses=ActionResultSerializer)
+    @extend_schema(
+        summary="Run a moderator action", request=ActionSerializer, responses=ActionResultSerializer
+    )
     def post(self, request: Request) -> Response:
         incoming = ActionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -270,24 +311,35 @@ class ActionView(APIView):
 
 
 class ReportListView(generics.ListAPIView):
+    """Reports, newest first; `?status=` filters (open by default)."""
+
     permission_classes = [IsModerator]
     serializer_class = ReportSerializer
     pagination_class = Newest
 
+    @extend_schema(parameters=[ReportQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
-        reports = Report.objects.filter(
-            permissions.moderated_q(self.request.user, category_field="post__thread__category")
-        ).select_related("reporter")
-        status = self.request.query_params.get("status", Report.Status.OPEN)
-        return reports.filter(status=status) if status in Report.Status.values else reports
+        status = _query(ReportQuerySerializer, self.request)["status"]
+        return (
+            Report.objects.filter(
+                permissions.moderated_q(self.request.user, category_field="post__thread__category")
+            )
+            .select_related("reporter")
+            .filter(status=status)
+        )
 
 
-class NewestStart(CursorPagination):
+class NewestStart(StableCursorPagination):
     ordering = ("-starts_at", "-pk")
     page_size = 50
 
 
 class SanctionListView(generics.ListAPIView):
+    """Sanctions, most recently started first."""
+
     permission_classes = [IsModerator]
     serializer_class = SanctionSerializer
     pagination_class = NewestStart
@@ -299,7 +351,7 @@ class SanctionListView(generics.ListAPIView):
 class SanctionLiftView(APIView):
     permission_classes = [IsModerator]
 
-    @extend_schema(request=None, responses=ActionResultSerializer)
+    @extend_schema(summary="Lift a sanction", request=None, responses=ActionResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         sanction = Sanction.objects.select_related("user").filter(pk=pk).first()
         if sanction is None:
@@ -317,16 +369,18 @@ class LogView(generics.ListAPIView):
     serializer_class = LogEntrySerializer
     pagination_class = Newest
 
+    @extend_schema(parameters=[LogQuerySerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         entries = ModerationLogEntry.objects.select_related("actor")
-        query = self.request.query_params
+        query = _query(LogQuerySerializer, self.request)
         if query.get("actor"):
             entries = entries.filter(actor__username=query["actor"])
-        for name in ("action", "target_type"):
-            if query.get(name):
+        for name in ("action", "target_type", "target_id"):
+            if name in query:
                 entries = entries.filter(**{name: query[name]})
-        if query.get("target_id", "").isdigit():
-            entries = entries.filter(target_id=int(query["target_id"]))
         return entries
 
 

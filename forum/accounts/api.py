@@ -1,4 +1,5 @@
-"""The member's own account through the API: profile and personal tokens."""
+"""Accounts through the API: the member's own profile and personal tokens, and other
+members' public profiles."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
@@ -7,7 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.accounts import services
-from forum.accounts.models import ApiToken, User
+from forum.accounts.models import ApiToken, EmailFrequency, User
+from forum.core.api import StrictSerializer, TextField
+from forum.core.errors import NotFound
+from forum.threads import selectors as thread_selectors
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -33,8 +37,36 @@ class TokenSerializer(serializers.ModelSerializer):
         fields = ("id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at")
 
 
-class TokenCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+class MeUpdateSerializer(StrictSerializer):
+    display_name = TextField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        documented_length=(0, services.DISPLAY_NAME_MAX_LENGTH),
+    )
+    bio = TextField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        documented_length=(0, services.BIO_MAX_LENGTH),
+    )
+    email_frequency = serializers.ChoiceField(choices=EmailFrequency.choices, required=False)
+    auto_watch_threads = serializers.BooleanField(required=False)
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    joined = serializers.DateTimeField(source="date_joined")
+    post_count = serializers.IntegerField(
+        help_text="Posts anyone may read: visible, not deleted, in visible threads."
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", "display_name", "bio", "joined", "trust_level", "post_count")
+
+
+class TokenCreateSerializer(StrictSerializer):
+    name = TextField(max_length=100)
     read_only = serializers.BooleanField(default=False)
 
 
@@ -48,20 +80,57 @@ class TokenCreatedSerializer(TokenSerializer):
 class MeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(summary="Your own account", responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
+
+    @extend_schema(
+        summary="Change your profile and settings",
+        request=MeUpdateSerializer,
+        responses=MeSerializer,
+    )
+    def patch(self, request: Request) -> Response:
+        incoming = MeUpdateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        user = request.user
+        current = {
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "email_frequency": user.email_frequency,
+            "auto_watch_threads": user.auto_watch_threads,
+        }
+        services.user_update_profile(user=user, **{**current, **incoming.validated_data})
+        return Response(MeSerializer(user).data)
+
+
+class ProfileView(APIView):
+    """A member's public profile: never their e-mail, and a post count of what anyone
+    may read."""
+
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(summary="A member's public profile", responses=ProfileSerializer)
+    def get(self, request: Request, username: str) -> Response:
+        member = User.objects.filter(username=username, is_active=True).first()
+        if member is None:
+            raise NotFound("No such member.")
+        member.post_count = thread_selectors.public_post_count(author=member)
+        return Response(ProfileSerializer(member).data)
 
 
 class TokenListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=TokenSerializer(many=True))
+    @extend_schema(summary="Your API tokens", responses=TokenSerializer(many=True))
     def get(self, request: Request) -> Response:
         tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
         return Response(TokenSerializer(tokens, many=True).data)
 
-    @extend_schema(request=TokenCreateSerializer, responses={201: TokenCreatedSerializer})
+    @extend_schema(
+        summary="Create an API token (shown once)",
+        request=TokenCreateSerializer,
+        responses={201: TokenCreatedSerializer},
+    )
     def post(self, request: Request) -> Response:
         incoming = TokenCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -74,7 +143,7 @@ class TokenListView(APIView):
 class TokenDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Revoke an API token", request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         services.token_revoke(user=request.user, token_id=pk)
         return Response(status=204)

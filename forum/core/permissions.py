@@ -68,10 +68,28 @@ def check_can_reply(user, thread: Thread) -> None:
         raise PermissionDenied("This thread is locked; replies are closed.", code="thread_locked")
 
 
+def check_can_view_post_history(user, post: Post) -> None:
+    """A post's revisions are for its author and moderators: an earlier revision may hold
+    what a moderator edited out, so to anyone else the history does not exist (a 404, as
+    the web UI's history page answers)."""
+    allowed = is_moderator(user) or (
+        user.is_authenticated
+        and post.author_id == user.pk
+        and can_view_thread(user, post.thread)
+        and can_view_post(user, post)
+    )
+    if not allowed:
+        raise NotFound("No such post.")
+
+
 def check_can_edit_post(user, post: Post) -> None:
-    check_can_post(user)
+    # Whether the post may be seen comes before sanctions: a silenced member asking about
+    # a hidden post must get the same 404 as for one that does not exist.
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to post.")
     if not can_view_post(user, post):
         raise NotFound("No such post.")
+    check_can_post(user)
     if is_moderator(user):
         return
     if post.author_id != user.pk:
@@ -105,12 +123,14 @@ def visible_posts_q(user) -> Q:
     return visible
 
 
-def visible_threads_q(user) -> Q:
+def visible_threads_q(user, *, prefix: str = "") -> Q:
+    """Filter for the threads `user` may see; with `prefix` (such as "thread__"), for rows
+    that belong to such a thread."""
     if is_moderator(user):
         return Q()
-    visible = Q(state=PostState.VISIBLE, is_deleted=False)
+    visible = Q(**{f"{prefix}state": PostState.VISIBLE, f"{prefix}is_deleted": False})
     if user.is_authenticated:
-        return visible | Q(author_id=user.pk, is_deleted=False)
+        return visible | Q(**{f"{prefix}author_id": user.pk, f"{prefix}is_deleted": False})
     return visible
 
 
@@ -199,9 +219,11 @@ def check_can_moderate_forum(user) -> None:
 
 
 def check_can_report(user, post: Post) -> None:
-    check_can_post(user)
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to post.")
     if not can_view_post(user, post) or post.state != PostState.VISIBLE:
         raise NotFound("No such post.")
+    check_can_post(user)
     if post.author_id == user.pk:
         raise PermissionDenied("You cannot report your own post.", code="own_post")
 

@@ -2,11 +2,12 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.core.api import StrictSerializer, WholeNumberField
+from forum.core.pagination import StableCursorPagination
 from forum.notifications import selectors, services
 from forum.notifications.models import Notification, WatchLevel
 from forum.threads import selectors as thread_selectors
@@ -40,7 +41,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return f"/p/{notification.post_id}/" if notification.post_id else "/"
 
 
-class NewestUpdated(CursorPagination):
+class NewestUpdated(StableCursorPagination):
     ordering = ("-updated_at", "-pk")
     page_size = 30
 
@@ -53,20 +54,30 @@ class NotificationListView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.inbox(user=self.request.user)
 
+    @extend_schema(summary="Your notifications, most recently updated first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class UnreadSerializer(serializers.Serializer):
+    unread = serializers.IntegerField()
+
+
+class MarkedSerializer(UnreadSerializer):
+    marked = serializers.IntegerField(help_text="How many were marked read now.")
+
 
 class UnreadCountView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(
-        responses={200: {"type": "object", "properties": {"unread": {"type": "integer"}}}}
-    )
+    @extend_schema(summary="How many notifications are unread", responses=UnreadSerializer)
     def get(self, request: Request) -> Response:
         return Response({"unread": selectors.unread_count(user=request.user)})
 
 
-class MarkReadSerializer(serializers.Serializer):
+class MarkReadSerializer(StrictSerializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
+        child=WholeNumberField(min_value=1), required=False, max_length=1000
     )
 
 
@@ -75,7 +86,9 @@ class MarkReadView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=MarkReadSerializer, responses={200: {"type": "object"}})
+    @extend_schema(
+        summary="Mark notifications read", request=MarkReadSerializer, responses=MarkedSerializer
+    )
     def post(self, request: Request) -> Response:
         incoming = MarkReadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -85,14 +98,18 @@ class MarkReadView(APIView):
         return Response({"marked": marked, "unread": selectors.unread_count(user=request.user)})
 
 
-class WatchSerializer(serializers.Serializer):
+class WatchSerializer(StrictSerializer):
     level = serializers.ChoiceField(choices=WatchLevel.values)
 
 
 class ThreadWatchView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=WatchSerializer, responses=WatchSerializer)
+    @extend_schema(
+        summary="Set how closely you watch a thread",
+        request=WatchSerializer,
+        responses=WatchSerializer,
+    )
     def put(self, request: Request, pk: int) -> Response:
         thread = thread_selectors.thread_get(user=request.user, pk=pk)
         incoming = WatchSerializer(data=request.data)

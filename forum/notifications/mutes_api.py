@@ -16,7 +16,7 @@ class MuteSerializer(serializers.Serializer):
 class MuteListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=MuteSerializer(many=True))
+    @extend_schema(summary="Members you muted", responses=MuteSerializer(many=True))
     def get(self, request: Request) -> Response:
         names = services.mutes_of(user=request.user)
         return Response([{"username": name} for name in names])
@@ -25,12 +25,12 @@ class MuteListView(APIView):
 class MuteDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=MuteSerializer)
+    @extend_schema(summary="Mute a member", request=None, responses=MuteSerializer)
     def put(self, request: Request, username: str) -> Response:
         services.mute_set(user=request.user, username=username, muted=True)
         return Response({"username": username})
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(summary="Unmute a member", request=None, responses={204: None})
     def delete(self, request: Request, username: str) -> Response:
         services.mute_set(user=request.user, username=username, muted=False)
         return Response(status=204)

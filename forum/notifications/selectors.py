@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
 
 from forum.accounts.models import User
+from forum.core import permissions
 from forum.notifications.kinds import KINDS
 from forum.notifications.models import (
     CategoryWatch,
@@ -99,15 +100,21 @@ DIRECT_KINDS = ("post_moderated", "report_resolved")
 
 
 def inbox(*, user) -> QuerySet[Notification]:
-    """`user`'s notifications, newest first, leaving out those whose post is no longer
-    visible (hidden or removed after the fan-out), except decisions about their own
-    posts and reports."""
+    """`user`'s notifications, newest first, leaving out those whose post or thread is no
+    longer visible to them (hidden or removed after the fan-out), except decisions about
+    their own posts and reports."""
     return (
         Notification.objects.filter(recipient=user)
         .filter(
-            Q(post__isnull=True)
-            | Q(kind__in=DIRECT_KINDS)
-            | Q(post__state=PostState.VISIBLE, post__deleted_at__isnull=True)
+            Q(kind__in=DIRECT_KINDS)
+            | (
+                (
+                    Q(post__isnull=True)
+                    | Q(post__state=PostState.VISIBLE, post__deleted_at__isnull=True)
+                )
+                # A visible reply in a thread hidden since must not show the thread's title.
+                & (Q(thread__isnull=True) | permissions.visible_threads_q(user, prefix="thread__"))
+            )
         )
         .select_related("actor", "thread", "post")
         .order_by("-updated_at", "-pk")

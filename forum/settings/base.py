@@ -213,8 +213,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Request bodies past this are refused with a 413, by Django's form parsing and by the
+# API's JSON parser alike. A body at BODY_MAX_LENGTH characters of \u-escaped JSON fits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "forum.core.schema.ForumAutoSchema",
+    # The API speaks JSON only; forms are for the web UI.
+    "DEFAULT_PARSER_CLASSES": ["forum.core.api.LimitedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "forum.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -237,6 +244,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Threads, posts and moderation for long-form discussion.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components, so that read-only fields are not asked
+    # for and clients generated from the schema get exact input types.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "forum.core.schema.request_bodies_are_closed",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PostStateEnum": "forum.threads.models.PostState",
         "ReviewStateEnum": "moderation.models.ReviewItem.State",

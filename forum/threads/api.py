@@ -1,18 +1,24 @@
-"""Public API for categories, threads and posts. Thin views: input serializer, one
-service or selector call, output serializer; refusals come from ForumError."""
+"""Public API for categories, threads, posts, revisions and search. Thin views: input
+serializer, one service or selector call, output serializer; refusals come from
+ForumError."""
 
+import difflib
 import hashlib
+import re
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.core import permissions
-from forum.threads import selectors, services
-from forum.threads.models import Category, Thread
+from forum.core.api import StrictSerializer, TextField, WholeNumberField
+from forum.core.errors import ValidationFailed
+from forum.core.pagination import StableCursorPagination
+from forum.threads import search, selectors, services
+from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -49,15 +55,19 @@ class ThreadSerializer(serializers.ModelSerializer):
 
 class PostSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="post.pk")
+    thread_id = serializers.IntegerField(source="post.thread_id")
     parent_id = serializers.IntegerField(source="post.parent_id", allow_null=True)
     depth = serializers.IntegerField(source="post.depth")
     author = AuthorSerializer(source="post.author")
-    state = serializers.CharField(source="post.state")
+    state = serializers.ChoiceField(source="post.state", choices=PostState.choices)
     state_reason = serializers.SerializerMethodField(
         help_text="Why the post is pending, hidden or removed; shown to its author and moderators."
     )
     body_html = serializers.CharField()
-    placeholder = serializers.CharField()
+    placeholder = serializers.CharField(
+        help_text="Why the body is empty, when the caller may not read this post."
+    )
+    revision_count = serializers.IntegerField(source="post.revision_count")
     created_at = serializers.DateTimeField(source="post.created_at")
     edited_at = serializers.DateTimeField(source="post.edited_at", allow_null=True)
 
@@ -72,23 +82,106 @@ class PostPageSerializer(serializers.Serializer):
     )
 
 
-class ThreadCreateSerializer(serializers.Serializer):
+_TITLE_LENGTH = (services.TITLE_MIN_LENGTH, settings.PARLEY["TITLE_MAX_LENGTH"])
+_BODY_LENGTH = (1, settings.PARLEY["BODY_MAX_LENGTH"])
+
+
+class ThreadCreateSerializer(StrictSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
-    title = serializers.CharField(trim_whitespace=False)
-    body = serializers.CharField(trim_whitespace=False)
+    title = TextField(trim_whitespace=False, documented_length=_TITLE_LENGTH)
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
 
 
-class ReplyCreateSerializer(serializers.Serializer):
-    body = serializers.CharField(trim_whitespace=False)
-    parent = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+class ReplyCreateSerializer(StrictSerializer):
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
+    parent = WholeNumberField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="The post replied to, in this thread; the opening post when absent.",
+    )
 
 
-class LatestFirst(CursorPagination):
-    ordering = ("-last_activity_at", "-pk")
-    page_size = 30
+class PostEditSerializer(StrictSerializer):
+    body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
+    title = TextField(
+        trim_whitespace=False,
+        required=False,
+        documented_length=_TITLE_LENGTH,
+        help_text="A new title; opening posts only.",
+    )
+    reason = TextField(
+        trim_whitespace=False,
+        required=False,
+        allow_blank=True,
+        default="",
+        documented_length=(0, 300),
+        help_text="Why the post was edited; shown in its history.",
+    )
+
+
+THREAD_ORDERINGS = {
+    "latest": ("-last_activity_at", "-pk"),
+    "newest": ("-created_at", "-pk"),
+    "replies": ("-reply_count", "-pk"),
+}
+
+
+class ThreadListQuerySerializer(serializers.Serializer):
+    category = serializers.CharField(
+        required=False, max_length=80, help_text="Only threads in the category with this slug."
+    )
+    author = serializers.CharField(
+        required=False, max_length=150, help_text="Only threads started by this username."
+    )
+    created_after = serializers.DateTimeField(
+        required=False, help_text="Only threads started at or after this time (ISO 8601)."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="Only threads started before this time (ISO 8601)."
+    )
+    state = serializers.ChoiceField(
+        choices=PostState.choices,
+        required=False,
+        help_text="Only threads in this state. Others' pending, hidden and removed threads "
+        "are shown to moderators only; anyone else finds only their own with it.",
+    )
+    order = serializers.ChoiceField(
+        choices=list(THREAD_ORDERINGS),
+        required=False,
+        default="latest",
+        help_text="`latest` activity first (default), `newest` threads first, or most "
+        "`replies` first.",
+    )
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError(
+                {"created_before": ["Must be later than created_after."]}
+            )
+        return attrs
+
+
+class ThreadPagination(StableCursorPagination):
+    """Thread lists in the ordering the request asked for (see ThreadListView)."""
+
+    ordering = THREAD_ORDERINGS["latest"]
+
+    def get_ordering(self, request, queryset, view):
+        return THREAD_ORDERINGS[getattr(view, "thread_order", "latest")]
+
+
+def _query(serializer_class, request: Request) -> dict:
+    incoming = serializer_class(data=request.query_params)
+    incoming.is_valid(raise_exception=True)
+    return incoming.validated_data
 
 
 class CategoryListView(generics.ListAPIView):
+    """List the categories."""
+
     serializer_class = CategorySerializer
     pagination_class = None
 
@@ -98,12 +191,32 @@ class CategoryListView(generics.ListAPIView):
 
 class ThreadListCreateView(generics.ListAPIView):
     serializer_class = ThreadSerializer
-    pagination_class = LatestFirst
+    pagination_class = ThreadPagination
 
     def get_queryset(self):
-        return selectors.thread_list(user=self.request.user)
+        query = _query(ThreadListQuerySerializer, self.request)
+        self.thread_order = query.pop("order")
+        return selectors.thread_list(
+            user=self.request.user,
+            category_slug=query.get("category"),
+            author_username=query.get("author"),
+            created_after=query.get("created_after"),
+            created_before=query.get("created_before"),
+            state=query.get("state"),
+        )
 
-    @extend_schema(request=ThreadCreateSerializer, responses={201: ThreadSerializer})
+    @extend_schema(
+        summary="List threads",
+        parameters=[ThreadListQuerySerializer],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Start a thread",
+        request=ThreadCreateSerializer,
+        responses={201: ThreadSerializer},
+    )
     def post(self, request: Request) -> Response:
         incoming = ThreadCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -135,21 +248,51 @@ def _with_etag(request: Request, etag: str, build) -> Response:
     return response
 
 
+_ETAG_HEADER = OpenApiParameter(
+    "If-None-Match",
+    str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="An `ETag` from an earlier read; a 304 answers while nothing changed.",
+)
+_NOT_MODIFIED = OpenApiResponse(description="Not modified since the `ETag` sent.")
+
+
 class ThreadDetailView(APIView):
-    @extend_schema(responses={200: ThreadSerializer, 304: None})
+    @extend_schema(
+        summary="Read a thread",
+        parameters=[_ETAG_HEADER],
+        responses={200: ThreadSerializer, 304: _NOT_MODIFIED},
+    )
     def get(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
         return _with_etag(request, _etag(request, thread), lambda: ThreadSerializer(thread).data)
 
 
+_PATH_CURSOR = re.compile(f"[0-9a-z]{{0,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
+
+
 class ThreadPostsView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("after", str, description="The `next_after` of a page.")],
-        responses={200: PostPageSerializer, 304: None},
+        summary="Read a thread's posts in reading order",
+        parameters=[
+            OpenApiParameter(
+                "after",
+                str,
+                description="The `next_after` of the previous page; absent for the first.",
+                pattern=_PATH_CURSOR.pattern,
+            ),
+            _ETAG_HEADER,
+        ],
+        responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
         after = request.query_params.get("after", "")
+        if not _PATH_CURSOR.fullmatch(after):
+            raise ValidationFailed.for_field(
+                "after", "This is not a `next_after` value.", code="bad_cursor"
+            )
 
         def build() -> dict:
             page = selectors.thread_posts_page(user=request.user, thread=thread, after_path=after)
@@ -161,9 +304,15 @@ class ThreadPostsView(APIView):
 
         return _with_etag(request, _etag(request, thread, "posts", after), build)
 
-    @extend_schema(request=ReplyCreateSerializer, responses={201: PostSerializer})
+    @extend_schema(
+        summary="Reply in a thread",
+        request=ReplyCreateSerializer,
+        responses={201: PostSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
+        # Before the parent is looked up, so that a refusal says nothing about it.
+        permissions.check_can_reply(request.user, thread)
         incoming = ReplyCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         parent_id = incoming.validated_data.get("parent")
@@ -173,3 +322,202 @@ class ThreadPostsView(APIView):
         )
         view = selectors.PostView(post=post, can_read=True, placeholder="")
         return Response(PostSerializer(view).data, status=201)
+
+
+def _post_view(post: Post) -> dict:
+    return PostSerializer(selectors.PostView(post=post, can_read=True, placeholder="")).data
+
+
+class PostDetailView(APIView):
+    @extend_schema(summary="Read a post", responses=PostSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_post_view(selectors.post_get(user=request.user, pk=pk)))
+
+    @extend_schema(
+        summary="Edit a post (stores a new revision)",
+        request=PostEditSerializer,
+        responses=PostSerializer,
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(user=request.user, pk=pk)
+        incoming = PostEditSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        services.post_edit(editor=request.user, post=post, **incoming.validated_data)
+        return Response(_post_view(post))
+
+    @extend_schema(summary="Delete a post", request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(user=request.user, pk=pk)
+        services.post_delete(actor=request.user, post=post)
+        return Response(status=204)
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    editor = AuthorSerializer(read_only=True)
+
+    class Meta:
+        model = PostRevision
+        fields = ("number", "editor", "title", "reason", "body_source", "body_html", "created_at")
+
+
+class RevisionPagination(StableCursorPagination):
+    ordering = ("number", "pk")
+    page_size = 20
+
+
+class PostRevisionListView(generics.ListAPIView):
+    serializer_class = RevisionSerializer
+    pagination_class = RevisionPagination
+
+    def get_queryset(self):
+        post = selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
+        permissions.check_can_view_post_history(self.request.user, post)
+        return selectors.post_revisions(post=post)
+
+    @extend_schema(summary="List a post's revisions, oldest first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    old = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The earlier revision's number; the one before `new` when absent.",
+    )
+    new = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The later revision's number; the current one when absent.",
+    )
+
+
+class DiffChangeSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete", "replace"])
+    old_start = serializers.IntegerField(help_text="First line in `old` (1-based).")
+    old_lines = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    new_start = serializers.IntegerField(help_text="First line in `new` (1-based).")
+    new_lines = serializers.ListField(child=serializers.CharField(allow_blank=True))
+
+
+class DiffSerializer(serializers.Serializer):
+    post_id = serializers.IntegerField()
+    old = serializers.IntegerField(help_text="The earlier revision's number.")
+    new = serializers.IntegerField(help_text="The later revision's number.")
+    old_title = serializers.CharField(allow_blank=True)
+    new_title = serializers.CharField(allow_blank=True)
+    unified = serializers.CharField(
+        allow_blank=True, help_text="A unified diff of the Markdown sources."
+    )
+    changes = DiffChangeSerializer(many=True, help_text="The same diff as line operations.")
+
+
+def revision_diff(older: PostRevision, newer: PostRevision) -> dict:
+    """A unified and a structured line diff between two revisions' sources."""
+    old_lines = older.body_source.split("\n")
+    new_lines = newer.body_source.split("\n")
+    unified = "\n".join(
+        difflib.unified_diff(
+            old_lines,
+            new_lines,
+            fromfile=f"revision {older.number}",
+            tofile=f"revision {newer.number}",
+            lineterm="",
+        )
+    )
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    changes = [
+        {
+            "op": op,
+            "old_start": i1 + 1,
+            "old_lines": old_lines[i1:i2],
+            "new_start": j1 + 1,
+            "new_lines": new_lines[j1:j2],
+        }
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+    ]
+    return {
+        "post_id": older.post_id,
+        "old": older.number,
+        "new": newer.number,
+        "old_title": older.title,
+        "new_title": newer.title,
+        "unified": unified,
+        "changes": changes,
+    }
+
+
+class PostDiffView(APIView):
+    @extend_schema(
+        summary="Diff two revisions of a post",
+        parameters=[DiffQuerySerializer],
+        responses=DiffSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(user=request.user, pk=pk)
+        permissions.check_can_view_post_history(request.user, post)
+        query = _query(DiffQuerySerializer, request)
+        new = query.get("new", post.revision_count)
+        old = query.get("old", max(new - 1, 1))
+        if old > new:
+            raise ValidationFailed.for_field("old", "Must not be later than `new`.")
+        older = selectors.post_revision_get(post=post, number=old)
+        newer = older if new == old else selectors.post_revision_get(post=post, number=new)
+        return Response(revision_diff(older, newer))
+
+
+class SearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=200, help_text='Words to find; `"a phrase"`, `or` and `-word` work.'
+    )
+    page = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=search.MAX_PAGES,
+        help_text=f"Page of results, 1 to {search.MAX_PAGES}.",
+    )
+
+
+class SearchHitSerializer(serializers.Serializer):
+    post_id = serializers.IntegerField()
+    thread_id = serializers.IntegerField()
+    thread_title = serializers.CharField()
+    title_html = serializers.CharField(
+        help_text="The thread's title, escaped, with matching words in `<mark>`."
+    )
+    is_opening_post = serializers.BooleanField()
+    author = AuthorSerializer()
+    created_at = serializers.DateTimeField()
+    rank = serializers.FloatField()
+    snippet_html = serializers.CharField(
+        help_text="Escaped text around the matches, each match in `<mark>`."
+    )
+
+
+class SearchPageSerializer(serializers.Serializer):
+    results = SearchHitSerializer(many=True)
+    next_page = serializers.IntegerField(
+        allow_null=True, help_text="The next page's number, or null on the last page."
+    )
+
+
+class SearchView(APIView):
+    @extend_schema(
+        summary="Search threads and posts",
+        description="Full-text search over thread titles and post bodies that the caller may "
+        "read, best matches first. PostgreSQL ranks with ts_rank; SQLite finds substrings.",
+        parameters=[SearchQuerySerializer],
+        responses=SearchPageSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        query = _query(SearchQuerySerializer, request)
+        hits, has_next = search.search_posts(user=request.user, text=query["q"], page=query["page"])
+        return Response(
+            {
+                "results": SearchHitSerializer(hits, many=True).data,
+                "next_page": query["page"] + 1 if has_next else None,
+            }
+        )

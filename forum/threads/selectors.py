@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
 from forum.core import permissions
-from forum.threads.models import Category, Post, PostState, Thread
+from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 
 POSTS_PAGE_SIZE = 50
 # How many levels of replies one page shows below its root (the opening post, or the
@@ -18,10 +18,31 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "name")
 
 
-def thread_list(*, user, category: Category | None = None) -> QuerySet[Thread]:
+def thread_list(
+    *,
+    user,
+    category: Category | None = None,
+    category_slug: str | None = None,
+    author_username: str | None = None,
+    created_after=None,
+    created_before=None,
+    state: str | None = None,
+) -> QuerySet[Thread]:
+    """The threads `user` may see, filtered. `state` narrows within what they may see, so
+    only moderators find other members' pending, hidden or removed threads with it."""
     threads = Thread.objects.filter(permissions.visible_threads_q(user))
     if category is not None:
         threads = threads.filter(category=category)
+    if category_slug:
+        threads = threads.filter(category__slug=category_slug)
+    if author_username:
+        threads = threads.filter(author__username=author_username)
+    if created_after is not None:
+        threads = threads.filter(created_at__gte=created_after)
+    if created_before is not None:
+        threads = threads.filter(created_at__lt=created_before)
+    if state:
+        threads = threads.filter(state=state)
     return threads.select_related("category", "author").order_by(
         "-is_pinned", "-last_activity_at", "-pk"
     )
@@ -35,6 +56,48 @@ def thread_get(*, user, pk: int) -> Thread:
     if thread is None or not permissions.can_view_thread(user, thread):
         raise NotFound("No such thread.")
     return thread
+
+
+def post_get(*, user, pk: int) -> Post:
+    """The post with its thread and author, or NotFound if `user` may not read it (or its
+    thread), in the same words whether it is hidden or missing."""
+    from forum.core.errors import NotFound
+
+    post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
+    if (
+        post is None
+        or not permissions.can_view_thread(user, post.thread)
+        or not permissions.can_view_post(user, post)
+    ):
+        raise NotFound("No such post.")
+    return post
+
+
+def public_post_count(*, author) -> int:
+    """How many of `author`'s posts anyone may read: visible, not deleted, in a thread
+    anyone may see. One indexed count."""
+    from django.contrib.auth.models import AnonymousUser
+
+    anyone = AnonymousUser()
+    return Post.objects.filter(
+        permissions.visible_posts_q(anyone),
+        permissions.visible_threads_q(anyone, prefix="thread__"),
+        author=author,
+    ).count()
+
+
+def post_revisions(*, post: Post) -> QuerySet[PostRevision]:
+    """`post`'s revisions, oldest first, with their editors."""
+    return PostRevision.objects.filter(post=post).select_related("editor").order_by("number")
+
+
+def post_revision_get(*, post: Post, number: int) -> PostRevision:
+    from forum.core.errors import NotFound
+
+    revision = post_revisions(post=post).filter(number=number).first()
+    if revision is None:
+        raise NotFound(f"Post {post.pk} has no revision {number}.")
+    return revision
 
 
 def post_for_reply(*, thread: Thread, pk: int) -> Post:

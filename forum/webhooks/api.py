@@ -4,11 +4,12 @@ ForumError (a webhook that is not yours is a 404)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.core.api import StrictSerializer
+from forum.core.pagination import StableCursorPagination
 from forum.webhooks import selectors, services
 from forum.webhooks.events import EVENTS
 from forum.webhooks.models import Webhook, WebhookDelivery
@@ -40,7 +41,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
         fields = (*WebhookSerializer.Meta.fields, "secret")
 
 
-class WebhookCreateSerializer(serializers.Serializer):
+class WebhookCreateSerializer(StrictSerializer):
     # The service checks the URL's shape for every caller; the length is repeated here
     # so that an over-long URL is refused before anything else looks at it.
     url = serializers.CharField(max_length=MAX_URL_LENGTH)
@@ -70,7 +71,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         )
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(StableCursorPagination):
     ordering = ("-created_at", "-pk")
     page_size = 50
 
@@ -78,12 +79,16 @@ class NewestFirst(CursorPagination):
 class WebhookListCreateView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(responses=WebhookSerializer(many=True))
+    @extend_schema(summary="Your webhooks", responses=WebhookSerializer(many=True))
     def get(self, request: Request) -> Response:
         webhooks = selectors.webhook_list(user=request.user)
         return Response(WebhookSerializer(webhooks, many=True).data)
 
-    @extend_schema(request=WebhookCreateSerializer, responses={201: WebhookCreatedSerializer})
+    @extend_schema(
+        summary="Register a webhook",
+        request=WebhookCreateSerializer,
+        responses={201: WebhookCreatedSerializer},
+    )
     def post(self, request: Request) -> Response:
         incoming = WebhookCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -94,12 +99,12 @@ class WebhookListCreateView(APIView):
 class WebhookDetailView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(responses=WebhookSerializer)
+    @extend_schema(summary="Read a webhook", responses=WebhookSerializer)
     def get(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         return Response(WebhookSerializer(webhook).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Delete a webhook", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         services.webhook_delete(webhook=webhook)
@@ -115,7 +120,10 @@ class WebhookDeliveryListView(generics.ListAPIView):
         webhook = selectors.webhook_get(user=self.request.user, pk=self.kwargs["pk"])
         return selectors.delivery_list(webhook=webhook)
 
-    @extend_schema(responses=WebhookDeliverySerializer(many=True))
+    @extend_schema(
+        summary="A webhook's deliveries, newest first",
+        responses=WebhookDeliverySerializer(many=True),
+    )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -123,7 +131,9 @@ class WebhookDeliveryListView(generics.ListAPIView):
 class WebhookPingView(APIView):
     permission_classes = [CanManageWebhooks]
 
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @extend_schema(
+        summary="Send a test delivery", request=None, responses={202: WebhookDeliverySerializer}
+    )
     def post(self, request: Request, pk: int) -> Response:
         webhook = selectors.webhook_get(user=request.user, pk=pk)
         delivery = services.webhook_ping(webhook=webhook)

@@ -31,8 +31,9 @@ def test_new_posts_enqueue_their_check_after_commit(member, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         thread = make_thread(author=member)
 
-    # the moderation check and the fan-out of the visible opening post
-    assert len(callbacks) == 2
+    # the moderation check, the fan-out of the visible opening post, and a new generation
+    # of the thread lists cached for anonymous readers
+    assert len(callbacks) == 3
     assert PostRevision.objects.get(post=thread.opening_post_id).checked_at is not None
 
 

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("threads", "0004_post_headings_word_count"),
+        ("threads", "0005_post_body_and_thread_title_search_indexes"),
     ]
 
     operations = [

@@ -1,0 +1,155 @@
+"""Search over thread titles and post bodies: only what the searcher may read, best
+matches first, with snippets whose only markup is <mark>."""
+
+import pytest
+from django.db import connection
+
+from forum.threads.models import PostState
+from forum.threads.services import post_delete, post_set_state
+from tests.factories import UserFactory, make_reply, make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def _search(api, q, **params):
+    response = api.get("/api/v1/search/", {"q": q, **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_finds_posts_by_body_and_opening_posts_by_title(api, member, category):
+    thread = make_thread(author=member, category=category, title="Satellite images")
+    reply = make_reply(thread=thread, author=member, body="The satellite passed at noon.")
+    make_reply(thread=thread, author=member, body="Nothing relevant here.")
+
+    hits = _search(api, "satellite")["results"]
+
+    assert {hit["post_id"] for hit in hits} == {thread.opening_post_id, reply.pk}
+    by_id = {hit["post_id"]: hit for hit in hits}
+    assert by_id[thread.opening_post_id]["is_opening_post"] is True
+    assert "<mark>" in by_id[reply.pk]["snippet_html"].lower()
+    assert by_id[reply.pk]["thread_title"] == "Satellite images"
+
+
+def test_snippets_escape_stored_text_and_mark_only_matches(api, member, category):
+    thread = make_thread(author=member, category=category, title="Markup")
+    make_reply(
+        thread=thread,
+        author=member,
+        body='Look: <script>alert("x")</script> <b>bold</b> & the keyword zebra here.',
+    )
+
+    hit = next(h for h in _search(api, "zebra")["results"] if not h["is_opening_post"])
+
+    snippet = hit["snippet_html"]
+    assert "<script" not in snippet and "<b>" not in snippet
+    assert "&amp;" in snippet  # stored text is escaped; only <mark> is markup
+    assert snippet.replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    assert "<mark>zebra</mark>" in snippet
+
+
+def test_never_finds_what_the_searcher_may_not_read(api, member, other_member, moderator, category):
+    thread = make_thread(author=member, category=category, title="Open")
+    visible = make_reply(thread=thread, author=member, body="walrus visible")
+    hidden = make_reply(thread=thread, author=member, body="walrus hidden")
+    pending = make_reply(thread=thread, author=member, body="walrus pending")
+    deleted = make_reply(thread=thread, author=member, body="walrus deleted")
+    post_set_state(post=hidden, state=PostState.HIDDEN)
+    post_set_state(post=pending, state=PostState.PENDING)
+    post_delete(actor=member, post=deleted)
+    secret_thread = make_thread(author=member, category=category, title="Walrus secrets")
+    in_secret = make_reply(thread=secret_thread, author=other_member, body="walrus in hidden")
+    post_set_state(post=secret_thread.opening_post, state=PostState.HIDDEN)
+
+    def found(viewer):
+        api.force_authenticate(viewer)
+        return {hit["post_id"] for hit in _search(api, "walrus")["results"]}
+
+    assert found(None) == {visible.pk}
+    assert found(other_member) == {visible.pk}
+    # Authors find their own pending and hidden posts (not deleted ones), and what they may
+    # read in their own hidden thread, as its page shows them; moderators find everything.
+    assert found(member) == {
+        visible.pk,
+        hidden.pk,
+        pending.pk,
+        secret_thread.opening_post_id,
+        in_secret.pk,
+    }
+    assert found(moderator) == {
+        visible.pk,
+        hidden.pk,
+        pending.pk,
+        deleted.pk,
+        secret_thread.opening_post_id,
+        in_secret.pk,
+    }
+
+
+def test_pages_are_bounded(api, member, category):
+    author = UserFactory(username="prolific")
+    thread = make_thread(author=author, category=category, title="Many")
+    for n in range(25):
+        make_reply(thread=thread, author=author, body=f"narwhal number {n}")
+
+    first = _search(api, "narwhal")
+    second = _search(api, "narwhal", page=2)
+
+    assert len(first["results"]) == 20 and first["next_page"] == 2
+    assert len(second["results"]) == 5 and second["next_page"] is None
+    ids = [h["post_id"] for h in first["results"] + second["results"]]
+    assert len(set(ids)) == 25
+    for bad in ({"q": ""}, {"q": "x", "page": 0}, {"q": "x", "page": 51}, {"q": "x" * 201}, {}):
+        response = api.get("/api/v1/search/", bad)
+        assert response.status_code == 400, bad
+
+
+@pytest.mark.integration
+def test_postgres_ranks_matches_and_uses_the_gin_indexes(api, member, category):
+    if connection.vendor != "postgresql":
+        pytest.fail("Full-text search is PostgreSQL's; this test needs DATABASE_URL.")
+    thread = make_thread(author=member, category=category, title="Ranking")
+    once = make_reply(thread=thread, author=member, body="An otter, and other things entirely.")
+    often = make_reply(thread=thread, author=member, body="Otter otters otter: otters everywhere.")
+
+    hits = _search(api, "otter")["results"]
+
+    assert [hit["post_id"] for hit in hits][:2] == [often.pk, once.pk]
+    assert hits[0]["rank"] > hits[1]["rank"] > 0
+    # Phrases and exclusions (websearch syntax).
+    assert {h["post_id"] for h in _search(api, '"otters everywhere"')["results"]} == {often.pk}
+    assert {h["post_id"] for h in _search(api, "otter -entirely")["results"]} == {often.pk}
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM threads_post WHERE to_tsvector('english'::regconfig, "
+            "COALESCE(body_source, '')) @@ websearch_to_tsquery('english'::regconfig, 'otter')"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "EXPLAIN SELECT id FROM threads_thread WHERE to_tsvector('english'::regconfig, "
+            "COALESCE(title, '')) @@ websearch_to_tsquery('english'::regconfig, 'otter')"
+        )
+        title_plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "post_body_search" in plan
+    assert "thread_title_search" in title_plan
+
+
+@pytest.mark.integration
+def test_the_query_django_builds_is_the_indexed_expression(member, category):
+    """The index is only used if the search's SQL names exactly its expression."""
+    from django.contrib.postgres.search import SearchQuery
+
+    from forum.threads import search
+    from forum.threads.models import Post
+
+    query = SearchQuery("otter", search_type="websearch", config=search.CONFIG)
+    rows = Post.objects.annotate(m=search.body_vector()).filter(m=query).values("pk")
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql, params = rows.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "post_body_search" in plan
