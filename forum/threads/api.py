@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.core import permissions
+from forum.core import pagecache, permissions
 from forum.core.api import StrictSerializer, TextField, WholeNumberField
 from forum.core.errors import ValidationFailed
 from forum.core.pagination import StableCursorPagination
@@ -210,7 +210,13 @@ class ThreadListCreateView(generics.ListAPIView):
         parameters=[ThreadListQuerySerializer],
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
+        listed = super().get
+
+        def build():
+            return listed(request, *args, **kwargs).data
+
+        key = ("api:threads", pagecache.thread_lists_generation())
+        return Response(pagecache.cached_data_for_anonymous(request, key, build))
 
     @extend_schema(
         summary="Start a thread",
@@ -240,7 +246,12 @@ def _not_modified(request: Request, etag: str) -> bool:
 
 
 def _with_etag(request: Request, etag: str, build) -> Response:
-    response = Response(status=304) if _not_modified(request, etag) else Response(build())
+    """A 304 while `etag` still matches; otherwise what `build` makes, which for anonymous
+    readers comes from the cache under the same tag (it names the thread's version)."""
+    if _not_modified(request, etag):
+        response = Response(status=304)
+    else:
+        response = Response(pagecache.cached_data_for_anonymous(request, ("api", etag), build))
     response["ETag"] = etag
     # Members' views differ, so shared caches must not hand one member's to another.
     response["Cache-Control"] = "private, no-cache"

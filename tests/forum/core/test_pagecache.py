@@ -81,3 +81,28 @@ def test_a_visitor_with_a_session_is_not_served_from_the_cache(client):
     _, queries = _get(client, url)
 
     assert queries > 1
+
+
+def test_anonymous_api_reads_are_cached_per_thread_version_and_list_generation(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = make_thread(title="Read through the API")
+        reply = make_reply(thread=thread, body="An answer worth caching.")
+    posts_url = f"/api/v1/threads/{thread.pk}/posts/"
+
+    first, first_queries = _get(client, posts_url)
+    again, again_queries = _get(client, posts_url)
+    assert again == first
+    assert "An answer worth caching." in again
+    assert again_queries < first_queries
+    assert "Read through the API" in _get(client, "/api/v1/threads/")[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_set_state(post=reply, state=PostState.HIDDEN, reason="Abuse")
+    assert "An answer worth caching." not in _get(client, posts_url)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.post_set_state(post=thread.opening_post, state=PostState.HIDDEN, reason="Spam")
+    assert client.get(posts_url).status_code == 404
+    assert "Read through the API" not in _get(client, "/api/v1/threads/")[0]
