@@ -228,8 +228,7 @@ REST_FRAMEWORK = {
     ],
     # Per client IP for anonymous callers, per member otherwise; a 429 carries Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "forum.core.throttling.RequestRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("API_THROTTLE_ANON", "120/min"),
