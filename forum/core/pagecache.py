@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from rest_framework.renderers import JSONRenderer
 
 PAGE_CACHE_SECONDS = 60
 _THREAD_LISTS = "pagecache:thread-lists"
@@ -97,3 +98,10 @@ def _cache_key(kind: str, request, key: tuple) -> str:
         repr((settings.PAGE_CACHE_RELEASE, key, address)).encode(), digest_size=20
     ).hexdigest()
     return f"pagecache:{kind}:{digest}"
+
+
+def json_response(request, key: tuple, build: Callable[[], object]) -> HttpResponse:
+    """A JSON response of the data `build` returns, rendered once and its bytes cached for
+    anonymous reads of the same `key` (see `cached_data_for_anonymous`)."""
+    body = cached_data_for_anonymous(request, key, lambda: JSONRenderer().render(build()))
+    return HttpResponse(body, content_type="application/json")

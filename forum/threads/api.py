@@ -7,6 +7,7 @@ import hashlib
 import re
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
@@ -209,14 +210,14 @@ class ThreadListCreateView(generics.ListAPIView):
         summary="List threads",
         parameters=[ThreadListQuerySerializer],
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
+    def get(self, request: Request, *args, **kwargs) -> HttpResponse:
         listed = super().get
 
         def build():
             return listed(request, *args, **kwargs).data
 
         key = ("api:threads", pagecache.thread_lists_generation())
-        return Response(pagecache.cached_data_for_anonymous(request, key, build))
+        return pagecache.json_response(request, key, build)
 
     @extend_schema(
         summary="Start a thread",
@@ -245,13 +246,13 @@ def _not_modified(request: Request, etag: str) -> bool:
     return etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")} or sent == "*"
 
 
-def _with_etag(request: Request, etag: str, build) -> Response:
+def _with_etag(request: Request, etag: str, build) -> HttpResponse:
     """A 304 while `etag` still matches; otherwise what `build` makes, which for anonymous
     readers comes from the cache under the same tag (it names the thread's version)."""
     if _not_modified(request, etag):
         response = Response(status=304)
     else:
-        response = Response(pagecache.cached_data_for_anonymous(request, ("api", etag), build))
+        response = pagecache.json_response(request, ("api", etag), build)
     response["ETag"] = etag
     # Members' views differ, so shared caches must not hand one member's to another.
     response["Cache-Control"] = "private, no-cache"
@@ -275,7 +276,7 @@ class ThreadDetailView(APIView):
         parameters=[_ETAG_HEADER],
         responses={200: ThreadSerializer, 304: _NOT_MODIFIED},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         thread = selectors.thread_get(user=request.user, pk=pk)
         return _with_etag(request, _etag(request, thread), lambda: ThreadSerializer(thread).data)
 
@@ -297,7 +298,7 @@ class ThreadPostsView(APIView):
         ],
         responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: int) -> HttpResponse:
         thread = selectors.thread_get(user=request.user, pk=pk)
         after = request.query_params.get("after", "")
         if not _PATH_CURSOR.fullmatch(after):
