@@ -480,15 +480,10 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every revision of a post, each with its diff from the one before. Shown to the
     author and to moderators: an earlier revision may hold what a moderator edited out."""
     post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
-    user = request.user
-    allowed = permissions.is_moderator(user) or (
-        user.is_authenticated
-        and post.author_id == user.pk
-        and permissions.can_view_post(user, post)
-        and permissions.can_view_thread(user, post.thread)
-    )
-    if not allowed:
-        raise Http404("No such post.")
+    try:
+        permissions.check_can_view_post_history(request.user, post)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     revisions = list(post.revisions.select_related("editor").order_by("number"))
     entries = [
         {
