@@ -4,8 +4,10 @@ PostgreSQL, Redis and a Celery worker process are used when DATABASE_URL and RED
 point at them; otherwise the suite runs on SQLite with in-process tasks and says so
 loudly at the end. Under CI=true a missing service fails the run instead."""
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -201,9 +203,26 @@ def celery_worker_process(transactional_db, tmp_path):
         "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
         "PYTHONPATH": str(ROOT),
     }
-    log = (tmp_path / "worker.log").open("w")
     # Drop anything a previous run left in the queue, so this worker sees only this test.
     app.control.purge()
+    process = start_celery_worker(env, name, tmp_path / "worker.log")
+    app.conf.task_always_eager = False
+    try:
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kill_process_group(process)
+
+
+def start_celery_worker(
+    env: dict[str, str], name: str, log: Path, *, pool: str = "solo", include: str = ""
+):
+    """A `celery worker` in a process group of its own (so SIGKILL takes all of it), returned
+    once it answers a ping."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -212,7 +231,7 @@ def celery_worker_process(transactional_db, tmp_path):
             "-A",
             "forum",
             "worker",
-            "--pool=solo",
+            f"--pool={pool}",
             "--concurrency=1",
             "--loglevel=INFO",
             "-n",
@@ -220,31 +239,29 @@ def celery_worker_process(transactional_db, tmp_path):
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            *(["--include", include] if include else []),
         ],
         env=env,
         cwd=ROOT,
-        stdout=log,
+        stdout=log.open("a"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
-    try:
-        deadline = time.monotonic() + 60
-        while not _worker_answers(env, name):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "The Celery worker did not start:\n" + (tmp_path / "worker.log").read_text()
-                )
-            time.sleep(0.5)
-        app.conf.task_always_eager = False
-        _worker_runs.append(name)
-        yield process
-    finally:
-        app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+    deadline = time.monotonic() + 60
+    while not _worker_answers(env, name):
+        if process.poll() is not None or time.monotonic() > deadline:
+            kill_process_group(process)
+            raise RuntimeError("The Celery worker did not start:\n" + log.read_text())
+        time.sleep(0.3)
+    _worker_runs.append(name)
+    return process
+
+
+def kill_process_group(process: subprocess.Popen) -> None:
+    """SIGKILL: no warm shutdown, no acknowledgement, no rollback by the worker itself."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):

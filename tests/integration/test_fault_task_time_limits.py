@@ -11,9 +11,13 @@ import redis
 from django.conf import settings
 
 from forum.celery import app
-from tests.conftest import _database_url_for_test_db, wait_for
+from tests.conftest import (
+    _database_url_for_test_db,
+    kill_process_group,
+    start_celery_worker,
+    wait_for,
+)
 from tests.integration import fault_tasks
-from tests.integration.fault_services import kill_process_group, start_celery_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

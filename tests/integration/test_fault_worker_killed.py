@@ -31,9 +31,13 @@ from forum.threads.models import PostRevision
 from moderation.models import ContentCheck, Rule, Verdict
 from moderation.services import rule_save
 from moderation.tasks import check_post_revision
-from tests.conftest import _database_url_for_test_db, wait_for
+from tests.conftest import (
+    _database_url_for_test_db,
+    kill_process_group,
+    start_celery_worker,
+    wait_for,
+)
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
-from tests.integration.fault_services import kill_process_group, start_celery_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
