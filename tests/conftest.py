@@ -163,6 +163,19 @@ def _database_url_for_test_db() -> str:
     )
 
 
+def worker_env(**extra: str) -> dict[str, str]:
+    """The environment of a worker process against the test database and the real Redis."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
+        "DATABASE_URL": _database_url_for_test_db(),
+        "PARLEY_CELERY_EAGER": "false",
+        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
 def _worker_answers(env: dict, name: str) -> bool:
     result = subprocess.run(
         [
@@ -195,27 +208,38 @@ def celery_worker_process(transactional_db, tmp_path):
     from forum.celery import app
 
     name = f"parley-test-{os.getpid()}@127.0.0.1"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
-        "DATABASE_URL": _database_url_for_test_db(),
-        "PARLEY_CELERY_EAGER": "false",
-        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
-        "PYTHONPATH": str(ROOT),
-    }
     # Drop anything a previous run left in the queue, so this worker sees only this test.
     app.control.purge()
-    process = start_celery_worker(env, name, tmp_path / "worker.log")
+    with tasks_through_broker():
+        process = start_celery_worker(worker_env(), name, tmp_path / "worker.log")
+        try:
+            yield process
+        finally:
+            stop_celery_worker(process)
+
+
+@contextlib.contextmanager
+def tasks_through_broker():
+    """This process enqueues through Redis, for a worker process, instead of running
+    tasks in-process."""
+    from forum.celery import app
+
     app.conf.task_always_eager = False
     try:
-        yield process
+        yield
     finally:
         app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            kill_process_group(process)
+
+
+def stop_celery_worker(process: subprocess.Popen) -> None:
+    """A warm shutdown, or SIGKILL if it takes longer than 20 s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        kill_process_group(process)
 
 
 def start_celery_worker(

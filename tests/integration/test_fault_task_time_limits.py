@@ -12,10 +12,11 @@ from django.conf import settings
 
 from forum.celery import app
 from tests.conftest import (
-    _database_url_for_test_db,
-    kill_process_group,
     start_celery_worker,
+    stop_celery_worker,
+    tasks_through_broker,
     wait_for,
+    worker_env,
 )
 from tests.integration import fault_tasks
 
@@ -24,12 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def prefork_worker(transactional_db, tmp_path):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
-        "DATABASE_URL": _database_url_for_test_db(),
-        "PARLEY_CELERY_EAGER": "false",
-    }
+    env = worker_env()
     app.control.purge()
     log = tmp_path / "worker.log"
     process = start_celery_worker(
@@ -39,16 +35,11 @@ def prefork_worker(transactional_db, tmp_path):
         pool="prefork",
         include="tests.integration.fault_tasks",
     )
-    app.conf.task_always_eager = False
-    try:
-        yield {"process": process, "log": log}
-    finally:
-        app.conf.task_always_eager = True
-        process.terminate()
+    with tasks_through_broker():
         try:
-            process.wait(timeout=20)
-        except Exception:
-            kill_process_group(process)
+            yield {"process": process, "log": log}
+        finally:
+            stop_celery_worker(process)
 
 
 @pytest.fixture

@@ -32,10 +32,12 @@ from moderation.models import ContentCheck, Rule, Verdict
 from moderation.services import rule_save
 from moderation.tasks import check_post_revision
 from tests.conftest import (
-    _database_url_for_test_db,
     kill_process_group,
     start_celery_worker,
+    stop_celery_worker,
+    tasks_through_broker,
     wait_for,
+    worker_env,
 )
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
 
@@ -47,15 +49,11 @@ VISIBILITY_TIMEOUT = 4
 @pytest.fixture
 def workers(transactional_db, tmp_path):
     """Start workers against the test database and Redis; kill them; clean up after."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
-        "DATABASE_URL": _database_url_for_test_db(),
-        "PARLEY_CELERY_EAGER": "false",
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+    env = worker_env(
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
         # Small check batches, so that a kill can land after some batches committed.
-        "MODERATION_CHECK_BATCH_SIZE": "3",
-    }
+        MODERATION_CHECK_BATCH_SIZE="3",
+    )
     started = []
     broker = redis.Redis.from_url(settings.REDIS_URL)
     app.control.purge()
@@ -72,18 +70,12 @@ def workers(transactional_db, tmp_path):
         def unacknowledged(self) -> int:
             return broker.hlen("unacked")
 
-    app.conf.task_always_eager = False
-    try:
-        yield Workers()
-    finally:
-        app.conf.task_always_eager = True
-        for process in started:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except Exception:
-                    kill_process_group(process)
+    with tasks_through_broker():
+        try:
+            yield Workers()
+        finally:
+            for process in started:
+                stop_celery_worker(process)
 
 
 def test_a_worker_killed_mid_fan_out_leaves_every_notification_exactly_once(workers):

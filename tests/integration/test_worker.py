@@ -4,7 +4,7 @@ import pytest
 
 from forum.threads.models import PostRevision
 from moderation.tasks import sweep_unchecked_revisions
-from tests.conftest import wait_for
+from tests.conftest import wait_for, worker_env
 from tests.factories import make_reply, make_thread
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -44,3 +44,58 @@ def test_posting_survives_a_lost_enqueue_and_the_sweep_finishes_the_check(
         return PostRevision.objects.filter(pk=revision.pk, checked_at__isnull=False).exists()
 
     wait_for(checked, timeout=30)
+
+
+@pytest.fixture
+def long_lived_connections_worker(transactional_db, tmp_path):
+    """A worker whose database connections may live for a minute, as in production."""
+    from forum.celery import app
+    from tests.conftest import start_celery_worker, stop_celery_worker, tasks_through_broker
+
+    app.control.purge()
+    env = worker_env(TEST_CONN_MAX_AGE="60")
+    with tasks_through_broker():
+        process = start_celery_worker(env, f"reuse-{id(tmp_path)}@127.0.0.1", tmp_path / "w.log")
+        try:
+            yield process
+        finally:
+            stop_celery_worker(process)
+
+
+def _worker_backends() -> set[int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def _all_checked() -> bool:
+    return not PostRevision.objects.filter(checked_at__isnull=True).exists()
+
+
+def test_the_worker_keeps_its_database_connection_across_tasks_and_replaces_a_broken_one(
+    long_lived_connections_worker, member
+):
+    thread = make_thread(author=member, body="The first task opens a connection.")
+    wait_for(_all_checked, timeout=30)
+    first = _worker_backends()
+    assert len(first) == 1  # the solo worker's one connection, kept after its task
+
+    for n in range(3):
+        make_reply(thread=thread, author=member, body=f"Reply {n} reuses it.")
+    wait_for(_all_checked, timeout=30)
+    assert _worker_backends() == first
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(first))])
+    make_reply(thread=thread, author=member, body="Checked on a fresh connection.")
+
+    wait_for(_all_checked, timeout=30)
+    replaced = _worker_backends()
+    assert len(replaced) == 1 and replaced != first
