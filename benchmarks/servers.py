@@ -114,7 +114,7 @@ def celery_worker(database: str, *, concurrency: int = 2, name: str = "bench"):
             "worker",
             "--pool=prefork",
             f"--concurrency={concurrency}",
-            "--loglevel=WARNING",
+            f"--loglevel={os.environ.get('PARLEY_BENCH_WORKER_LOG_LEVEL', 'WARNING')}",
             "-n",
             node,
             "--without-gossip",

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
@@ -351,24 +351,70 @@ def revision_check_with_backlog(*, revision_id: int, backlog: int | None = None)
     """Check `revision_id` and, in the same transaction, up to `backlog` other revisions
     still waiting for their check that no other worker holds (oldest first; by default,
     enough to fill PARLEY["CHECK_BATCH_SIZE"]). Checked together they share every query,
-    so a burst of posts costs a dozen queries per batch rather than a dozen per post;
-    their own tasks then find them checked. Returns what happened to `revision_id`; when
-    that was checked already, nothing else is done."""
+    so a burst of posts costs a dozen queries per batch rather than a dozen per post.
+
+    Their own tasks then end at once, since most of a burst's tasks find their revision
+    checked or being checked: one query when it is checked already, and "in_progress"
+    without waiting when another worker's batch holds it. Should that batch fail, its
+    task's retry takes the backlog on again, and the periodic sweep re-enqueues whatever
+    is left. Returns what happened to `revision_id`."""
     if backlog is None:
         backlog = max(settings.PARLEY["CHECK_BATCH_SIZE"] - 1, 0)
-    return revisions_check(revision_ids=[revision_id], backlog=backlog)[revision_id]
+    found = _check_state(revision_id)
+    if found is not None:
+        return found
+    return revisions_check(revision_ids=[revision_id], backlog=backlog, wait=False)[revision_id]
 
 
-def revisions_check(*, revision_ids: list[int], backlog: int = 0) -> dict[int, str]:
-    """Check the given revisions (waiting for each one's lock) and up to `backlog`
-    unlocked waiting ones; return what happened to each, by id."""
+# One statement for `_check_state`: the row's state, and whether another transaction
+# holds it (its lock is tried with SKIP LOCKED, so the answer comes without waiting, and
+# released as the statement ends).
+_CHECK_STATE_SQL = (
+    "SELECT revision.checked_at IS NOT NULL, NOT EXISTS ("
+    "SELECT 1 FROM threads_postrevision free WHERE free.id = revision.id "
+    "FOR UPDATE SKIP LOCKED) "
+    "FROM threads_postrevision revision WHERE revision.id = %s"
+)
+# SQLite has no row locks (and serialises writers anyway).
+_CHECK_STATE_SQL_NO_LOCKS = (
+    "SELECT checked_at IS NOT NULL, FALSE FROM threads_postrevision WHERE id = %s"
+)
+
+
+def _check_state(revision_id: int) -> str | None:
+    """What a check task finds, in one statement and without a transaction: "missing",
+    "already_checked", "in_progress" (another transaction holds the row: a batch is
+    checking it), or None when the revision waits for its check and is free to take (the
+    caller then locks it for real)."""
+    sql = (
+        _CHECK_STATE_SQL
+        if connection.features.has_select_for_update_skip_locked
+        else _CHECK_STATE_SQL_NO_LOCKS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [revision_id])
+        row = cursor.fetchone()
+    if row is None:
+        return "missing"
+    checked, in_progress = row
+    if checked:
+        return "already_checked"
+    return "in_progress" if in_progress else None
+
+
+def revisions_check(
+    *, revision_ids: list[int], backlog: int = 0, wait: bool = True
+) -> dict[int, str]:
+    """Check the given revisions and up to `backlog` unlocked waiting ones; return what
+    happened to each, by id. With `wait` false, a given revision that another
+    transaction holds is left to it ("in_progress") instead of waited for."""
     results: dict[int, str] = {}
     with transaction.atomic():
         # Lock first with narrow queries: a task that finds its revision checked costs
         # one small query.
         waiting = []
         for pk, checked_at in (
-            PostRevision.objects.select_for_update()
+            PostRevision.objects.select_for_update(skip_locked=not wait)
             .filter(pk__in=revision_ids)
             .order_by()
             .values_list("pk", "checked_at")
@@ -377,6 +423,13 @@ def revisions_check(*, revision_ids: list[int], backlog: int = 0) -> dict[int, s
                 waiting.append(pk)
             else:
                 results[pk] = "already_checked"
+        if not wait and len(results) + len(waiting) < len(revision_ids):
+            results.update(
+                (pk, "already_checked" if checked_at else "in_progress")
+                for pk, checked_at in PostRevision.objects.filter(pk__in=revision_ids)
+                .exclude(pk__in=[*results, *waiting])
+                .values_list("pk", "checked_at")
+            )
         # A task whose revision another batch already checked ends there: the next task
         # with work of its own takes the backlog on.
         if waiting and backlog:

@@ -25,6 +25,7 @@ def test_check_marks_a_revision_once(member):
 
 def test_check_of_a_missing_revision_is_a_no_op():
     assert pipeline.revision_check(revision_id=987654) == "missing"
+    assert check_post_revision.apply(args=[987654]).get() == "missing"
 
 
 def test_new_posts_enqueue_their_check_after_commit(member, django_capture_on_commit_callbacks):
@@ -70,3 +71,41 @@ def test_a_check_task_also_checks_the_backlog_and_their_own_tasks_then_find_them
     assert ContentCheck.objects.filter(revision__in=revisions).count() == 3
     assert check_post_revision.apply(args=[revisions[0].pk]).get() == "already_checked"
     assert check_post_revision.apply(args=[revisions[2].pk]).get() == "already_checked"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_task_leaves_a_revision_another_batch_holds_to_it_without_waiting(member):
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; the race needs PostgreSQL")
+    revision = make_thread(author=member).opening_post.current_revision
+    # Its check ran in-process at commit: make it wait for one again.
+    ContentCheck.objects.filter(revision=revision).delete()
+    PostRevision.objects.filter(pk=revision.pk).update(checked_at=None)
+    locked, release = threading.Event(), threading.Event()
+
+    def other_batch():
+        try:
+            with transaction.atomic():
+                PostRevision.objects.select_for_update().get(pk=revision.pk)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=other_batch)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        assert check_post_revision.apply(args=[revision.pk]).get() == "in_progress"
+        assert PostRevision.objects.get(pk=revision.pk).checked_at is None
+    finally:
+        release.set()
+        holder.join()
+
+    # Had that batch failed, the revision is still waiting: a later task checks it.
+    assert check_post_revision.apply(args=[revision.pk]).get() == "approved"
+    assert ContentCheck.objects.filter(revision=revision).count() == 1
