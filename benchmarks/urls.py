@@ -1,6 +1,9 @@
 from django.urls import include, path
 
 from benchmarks import views
+from forum.urls import handler400, handler500
+
+__all__ = ["handler400", "handler500", "urlpatterns"]  # the product's error views
 
 urlpatterns = [
     path("bench/plain/", views.plain),

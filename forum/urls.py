@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from forum.threads.feeds import CategoryThreadsFeed, LatestThreadsFeed, ThreadPostsFeed
 
+handler400 = "forum.core.views.bad_request"
 handler500 = "forum.core.views.server_error"
 
 urlpatterns = [

@@ -317,3 +317,16 @@ def test_the_web_sign_up_form_names_the_look_alike_refusal(client, db):
     assert response.status_code == 400
     assert "looks too much like an existing member" in response.content.decode()
     assert not User.objects.filter(email="spoof@example.test").exists()
+
+
+def test_a_form_past_the_upload_limit_is_a_413_page_and_nothing_is_saved(
+    client, member, thread, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client.force_login(member)
+    response = client.post(thread.get_absolute_url(), {"body": "a" * 20_000})
+
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "too large" in page and "nothing was saved" in page
+    assert not Post.objects.filter(thread=thread, depth=1).exists()
