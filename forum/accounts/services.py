@@ -231,6 +231,33 @@ def user_activate(*, user: User) -> bool:
     return True
 
 
+def unconfirmed_signups_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete sign-ups left unconfirmed for PARLEY["UNCONFIRMED_SIGNUP_DAYS"] days (and
+    at least as long as their confirmation link lives), so that a name or an address
+    someone signed up with and never confirmed is free again. Only accounts that never
+    did anything go: inactive, never logged in, no posts, a plain member, and nothing a
+    moderator did to them. Returns how many went."""
+    from django.db.models import Exists, OuterRef
+
+    from moderation.models import ModerationLogEntry, Sanction
+
+    days = max(settings.PARLEY["UNCONFIRMED_SIGNUP_DAYS"], settings.PASSWORD_RESET_TIMEOUT / 86400)
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    sanctioned = Sanction.objects.filter(user=OuterRef("pk"))
+    moderated = ModerationLogEntry.objects.filter(target_type="user", target_id=OuterRef("pk"))
+    abandoned = User.objects.filter(
+        is_active=False,
+        last_login__isnull=True,
+        date_joined__lt=cutoff,
+        post_count=0,
+        role=User.Role.MEMBER,
+        is_staff=False,
+        is_superuser=False,
+    ).exclude(Exists(sanctioned) | Exists(moderated))
+    _, deleted = abandoned.delete()
+    return deleted.get(User._meta.label, 0)
+
+
 DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
 

@@ -1,7 +1,7 @@
 """Periodic account upkeep."""
 
 from forum.accounts.models import User
-from forum.accounts.services import user_refresh_trust_level
+from forum.accounts.services import unconfirmed_signups_purge, user_refresh_trust_level
 from forum.core.tasks import forum_task
 
 
@@ -15,3 +15,9 @@ def refresh_trust_levels() -> int:
     for user in candidates.iterator(chunk_size=1000):
         promoted += user_refresh_trust_level(user=user)
     return promoted
+
+
+@forum_task("accounts.purge_unconfirmed_signups", soft_time_limit=600, max_retries=3)
+def purge_unconfirmed_signups() -> int:
+    """Free the names and addresses of sign-ups never confirmed."""
+    return unconfirmed_signups_purge()

@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.refresh_trust_levels",
         "schedule": 3600.0,
     },
+    "accounts-purge-unconfirmed-signups": {
+        "task": "accounts.purge_unconfirmed_signups",
+        "schedule": crontab(hour=4, minute=30),
+    },
 }
 
 # Request bodies past this are refused with a 413, by Django's form parsing and by the
@@ -289,6 +293,9 @@ PARLEY = {
     # A check task checks its own revision and up to this many in all of those waiting,
     # in one transaction that shares its queries among them.
     "CHECK_BATCH_SIZE": env_int("MODERATION_CHECK_BATCH_SIZE", 100),
+    # Sign-ups not confirmed after this many days (or the confirmation link's lifetime,
+    # PASSWORD_RESET_TIMEOUT, if longer) are deleted, freeing their names and addresses.
+    "UNCONFIRMED_SIGNUP_DAYS": env_int("UNCONFIRMED_SIGNUP_DAYS", 7),
 }
 
 # Webhooks never reach private, loopback or link-local addresses (SSRF); only a
