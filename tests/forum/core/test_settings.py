@@ -65,3 +65,14 @@ def test_without_redis_the_start_up_log_says_tasks_run_in_process():
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("Celery tasks run in-process (eager mode)") == 1
+
+
+def test_every_periodic_task_names_a_registered_task():
+    from django.conf import settings
+
+    from forum.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
