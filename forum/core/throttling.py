@@ -45,6 +45,9 @@ class RequestRateThrottle(BaseThrottle):
 
 def _count(key: str, seconds: int) -> int:
     """Add one request to the window's counter and return the new count."""
+    incr_expiring = getattr(cache, "incr_expiring", None)
+    if incr_expiring is not None:  # Redis: one round trip
+        return incr_expiring(key, seconds + 1)
     try:
         return cache.incr(key)
     except ValueError:
