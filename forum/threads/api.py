@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -216,8 +217,9 @@ class ThreadListCreateView(generics.ListAPIView):
         def build():
             return listed(request, *args, **kwargs).data
 
-        key = ("api:threads", pagecache.thread_lists_generation())
-        return pagecache.json_response(request, key, build)
+        return pagecache.cached_for_anonymous(
+            request, kind="api:threads", depends_on=pagecache.LISTS, build=lambda: _json(build())
+        )
 
     @extend_schema(
         summary="Start a thread",
@@ -241,18 +243,13 @@ def _etag(request: Request, thread: Thread, *parts: str) -> str:
     return f'"{thread.pk}-{thread.version}-{viewer}-{extra}"'
 
 
-def _not_modified(request: Request, etag: str) -> bool:
-    sent = request.headers.get("If-None-Match", "")
-    return etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")} or sent == "*"
+def _json(data) -> HttpResponse:
+    return HttpResponse(JSONRenderer().render(data), content_type="application/json")
 
 
 def _with_etag(request: Request, etag: str, build) -> HttpResponse:
-    """A 304 while `etag` still matches; otherwise what `build` makes, which for anonymous
-    readers comes from the cache under the same tag (it names the thread's version)."""
-    if _not_modified(request, etag):
-        response = Response(status=304)
-    else:
-        response = pagecache.json_response(request, ("api", etag), build)
+    """A 304 while `etag` still matches; otherwise the JSON of the data `build` returns."""
+    response = Response(status=304) if pagecache.etag_matches(request, etag) else _json(build())
     response["ETag"] = etag
     # Members' views differ, so shared caches must not hand one member's to another.
     response["Cache-Control"] = "private, no-cache"
@@ -277,8 +274,19 @@ class ThreadDetailView(APIView):
         responses={200: ThreadSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        # Anonymous readers of an unchanged thread get the response stored for them (or a
+        # 304 for its ETag) without a query; see forum.core.pagecache.
+        cached = pagecache.CachedPage(
+            request, kind="api:thread", depends_on=pagecache.thread_token(pk)
+        )
+        if cached.response is not None:
+            return cached.response
         thread = selectors.thread_get(user=request.user, pk=pk)
-        return _with_etag(request, _etag(request, thread), lambda: ThreadSerializer(thread).data)
+        return cached.store(
+            lambda: _with_etag(
+                request, _etag(request, thread), lambda: ThreadSerializer(thread).data
+            )
+        )
 
 
 _PATH_CURSOR = re.compile(f"[0-9a-z]{{0,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
@@ -299,6 +307,11 @@ class ThreadPostsView(APIView):
         responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        cached = pagecache.CachedPage(
+            request, kind="api:posts", depends_on=pagecache.thread_token(pk)
+        )
+        if cached.response is not None:
+            return cached.response
         thread = selectors.thread_get(user=request.user, pk=pk)
         after = request.query_params.get("after", "")
         if not _PATH_CURSOR.fullmatch(after):
@@ -314,7 +327,9 @@ class ThreadPostsView(APIView):
                 "next_after": page[-1].post.path if full else None,
             }
 
-        return _with_etag(request, _etag(request, thread, "posts", after), build)
+        return cached.store(
+            lambda: _with_etag(request, _etag(request, thread, "posts", after), build)
+        )
 
     @extend_schema(
         summary="Reply in a thread",
