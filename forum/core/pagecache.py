@@ -105,17 +105,6 @@ def thread_lists_changed() -> None:
     tokens_changed(LISTS)
 
 
-def _current_token(name: str, found: str | None) -> str | None:
-    """The token `name` read as `found`, or a fresh one when it is missing. None when the
-    cache is unreachable: then nothing may be served from or stored in any page store."""
-    if found is not None:
-        return found
-    fresh = _new_token()
-    if cache.add(_token_key(name), fresh, TOKEN_SECONDS):
-        return fresh
-    return cache.get(_token_key(name))
-
-
 # --- stored pages ---------------------------------------------------------------------
 
 
@@ -204,6 +193,7 @@ class CachedPage:
         self.request = request
         self.response: HttpResponse | None = None
         self._key: str | None = None
+        self._token_name = ""
         self._token: str | None = None
         if not is_anonymous_read(request):
             return
@@ -217,11 +207,8 @@ class CachedPage:
             found, entry = fetched.get(token_key), fetched.get(key)
             if entry is not None and entry.token == found and entry.expires_at > time.time():
                 local_pages.put(key, entry)
-        token = _current_token(depends_on, found)
-        if token is None:
-            return
-        self._key, self._token = key, token
-        if entry is not None and entry.token == token:
+        self._key, self._token_name, self._token = key, depends_on, found
+        if found is not None and entry is not None and entry.token == found:
             self.response = entry.response_for(request)
 
     def store(self, build: Callable[[], HttpResponse]) -> HttpResponse:
@@ -236,6 +223,7 @@ class CachedPage:
             not response.streaming
             and not response.cookies
             and not self.request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and self._start_token()
         ):
             entry = _Entry(
                 token=self._token,
@@ -248,6 +236,20 @@ class CachedPage:
             cache.set(self._key, entry, PAGE_CACHE_SECONDS)
             local_pages.put(self._key, entry)
         return response
+
+    def _start_token(self) -> bool:
+        """Whether there is a token to store the page under. A token found missing at
+        lookup is made now, once the page has been built (so addresses that name no
+        readable thread leave nothing behind); if another process made or bumped it
+        meanwhile, the page may predate that change and is not stored. An unreachable
+        cache also answers False here."""
+        if self._token is not None:
+            return True
+        fresh = _new_token()
+        if cache.add(_token_key(self._token_name), fresh, TOKEN_SECONDS):
+            self._token = fresh
+            return True
+        return False
 
 
 def cached_for_anonymous(

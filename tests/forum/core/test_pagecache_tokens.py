@@ -304,3 +304,13 @@ def test_the_in_process_store_keeps_to_its_size_and_drops_expired_pages(settings
     assert all(store.get(name) is not None for name in "acde")
     now[0] += 61
     assert store.get("a") is None
+
+
+def test_reading_a_thread_that_does_not_exist_leaves_nothing_in_the_cache(client):
+    from django.core.cache import cache
+
+    missing = make_thread().pk + 1_000_000
+    for url in (f"/t/{missing}/", f"/api/v1/threads/{missing}/posts/"):
+        assert client.get(url).status_code == 404
+
+    assert cache.get(pagecache._token_key(pagecache.thread_token(missing))) is None
