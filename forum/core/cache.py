@@ -49,15 +49,28 @@ class _CountingRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = _ReusingRedisCacheClient
 
-    def incr_expiring(self, key: str, timeout: int) -> int:
+    def incr_expiring(self, key: str, timeout: int, *, read=()) -> tuple[int, dict]:
         """Add one to the counter `key` and return the new value, in one round trip; a
         counter this call creates expires after `timeout` seconds. (`incr` takes two:
-        an `EXISTS`, then the `INCRBY`.)"""
+        an `EXISTS`, then the `INCRBY`.) The same round trip also reads the keys in
+        `read`, returned as `get_many` would return them."""
         key = self.make_and_validate_key(key)
+        names = {self.make_and_validate_key(name): name for name in read}
         pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, timeout, nx=True)
-        return pipe.execute()[0]
+        if names:
+            pipe.mget(list(names))
+        results = pipe.execute()
+        values = {}
+        if names:
+            loads = self._cache._serializer.loads
+            values = {
+                names[name]: loads(raw)
+                for name, raw in zip(names, results[2], strict=True)
+                if raw is not None
+            }
+        return results[0], values
 
 
 class ResilientRedisCache(_CountingRedisCache):
@@ -69,7 +82,7 @@ class ResilientRedisCache(_CountingRedisCache):
     delete = _degrading("delete", False)
     delete_many = _degrading("delete_many", None)
     incr = _degrading("incr", 0)
-    incr_expiring = _degrading("incr_expiring", 0)
+    incr_expiring = _degrading("incr_expiring", lambda *args, **kwargs: (0, {}))
     has_key = _degrading("has_key", False)
     touch = _degrading("touch", False)
     clear = _degrading("clear", None)

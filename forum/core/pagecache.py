@@ -72,7 +72,9 @@ def is_anonymous_read(request: HttpRequest) -> bool:
 
 
 def _token_key(name: str) -> str:
-    return f"pagecache:token:{settings.PAGE_CACHE_RELEASE}:{name}"
+    # The release is hashed: it is free text, and cache keys must not hold spaces.
+    release = hashlib.blake2b(settings.PAGE_CACHE_RELEASE.encode(), digest_size=8).hexdigest()
+    return f"pagecache:token:{release}:{name}"
 
 
 def _new_token() -> str:
@@ -187,29 +189,46 @@ class CachedPage:
     `If-None-Match` naming its `ETag`) when there is a current one, else None; then
     `store(build)` builds the page and stores it for the next reader.
 
-    Construct it before reading anything from the database for the page."""
+    Construct it before reading anything from the database for the page. With
+    `read_ahead`, the Redis read waits for `lookup()`, and the keys it needs are left on
+    the request (`cache_read_ahead`) for the API throttle to read in its round trip."""
 
-    def __init__(self, request: HttpRequest, *, kind: str, depends_on: str) -> None:
+    def __init__(
+        self, request: HttpRequest, *, kind: str, depends_on: str, read_ahead: bool = False
+    ) -> None:
         self.request = request
         self.response: HttpResponse | None = None
         self._key: str | None = None
-        self._token_name = ""
+        self._token_name = depends_on
         self._token: str | None = None
         if not is_anonymous_read(request):
             return
-        key = _entry_key(kind, depends_on, request)
+        self._key = _entry_key(kind, depends_on, request)
+        self._local = local_pages.get(self._key)
         token_key = _token_key(depends_on)
-        entry = local_pages.get(key)
-        if entry is not None:
-            found = cache.get(token_key)
+        self._wanted = (token_key,) if self._local is not None else (token_key, self._key)
+        if read_ahead:
+            request.cache_read_ahead = self._wanted
         else:
-            fetched = cache.get_many([token_key, key])
-            found, entry = fetched.get(token_key), fetched.get(key)
+            self.lookup()
+
+    def lookup(self) -> HttpResponse | None:
+        """The stored page (see the class), reading what was read ahead when it was."""
+        if self._key is None:
+            return None
+        fetched = getattr(self.request, "cache_read", None)
+        if fetched is None:
+            fetched = cache.get_many(self._wanted)
+        found = fetched.get(self._wanted[0])
+        entry = self._local
+        if entry is None:
+            entry = fetched.get(self._key)
             if entry is not None and entry.token == found and entry.expires_at > time.time():
-                local_pages.put(key, entry)
-        self._key, self._token_name, self._token = key, depends_on, found
+                local_pages.put(self._key, entry)
+        self._token = found
         if found is not None and entry is not None and entry.token == found:
-            self.response = entry.response_for(request)
+            self.response = entry.response_for(self.request)
+        return self.response
 
     def store(self, build: Callable[[], HttpResponse]) -> HttpResponse:
         """The response `build` makes, stored for anonymous readers when it is a plain 200
@@ -261,6 +280,26 @@ def cached_for_anonymous(
     if page.response is not None:
         return page.response
     return page.store(build)
+
+
+class CachedForAnonymousMixin:
+    """For DRF views whose GET is cached for anonymous readers: the page lookup is set up
+    before the throttle runs, so that its Redis read rides in the throttle's round trip.
+    The view's `get` calls `self.cached_page.lookup()` before reading the database."""
+
+    page_cache_kind = ""
+
+    def page_cache_depends_on(self, **kwargs) -> str:
+        raise NotImplementedError
+
+    def initial(self, request, *args, **kwargs):
+        self.cached_page = CachedPage(
+            request,
+            kind=self.page_cache_kind,
+            depends_on=self.page_cache_depends_on(**kwargs),
+            read_ahead=True,
+        )
+        super().initial(request, *args, **kwargs)
 
 
 def etag_matches(request: HttpRequest, etag: str) -> bool:

@@ -191,9 +191,13 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list()
 
 
-class ThreadListCreateView(generics.ListAPIView):
+class ThreadListCreateView(pagecache.CachedForAnonymousMixin, generics.ListAPIView):
     serializer_class = ThreadSerializer
     pagination_class = ThreadPagination
+    page_cache_kind = "api:threads"
+
+    def page_cache_depends_on(self) -> str:
+        return pagecache.LISTS
 
     def get_queryset(self):
         query = _query(ThreadListQuerySerializer, self.request)
@@ -217,9 +221,10 @@ class ThreadListCreateView(generics.ListAPIView):
         def build():
             return listed(request, *args, **kwargs).data
 
-        return pagecache.cached_for_anonymous(
-            request, kind="api:threads", depends_on=pagecache.LISTS, build=lambda: _json(build())
-        )
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
+        return self.cached_page.store(lambda: _json(build()))
 
     @extend_schema(
         summary="Start a thread",
@@ -267,22 +272,25 @@ _ETAG_HEADER = OpenApiParameter(
 _NOT_MODIFIED = OpenApiResponse(description="Not modified since the `ETag` sent.")
 
 
-class ThreadDetailView(APIView):
+class ThreadDetailView(pagecache.CachedForAnonymousMixin, APIView):
+    # Anonymous readers of an unchanged thread get the response stored for them (or a
+    # 304 for its ETag) without a query; see forum.core.pagecache.
+    page_cache_kind = "api:thread"
+
+    def page_cache_depends_on(self, *, pk: int) -> str:
+        return pagecache.thread_token(pk)
+
     @extend_schema(
         summary="Read a thread",
         parameters=[_ETAG_HEADER],
         responses={200: ThreadSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        # Anonymous readers of an unchanged thread get the response stored for them (or a
-        # 304 for its ETag) without a query; see forum.core.pagecache.
-        cached = pagecache.CachedPage(
-            request, kind="api:thread", depends_on=pagecache.thread_token(pk)
-        )
-        if cached.response is not None:
-            return cached.response
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
-        return cached.store(
+        return self.cached_page.store(
             lambda: _with_etag(
                 request, _etag(request, thread), lambda: ThreadSerializer(thread).data
             )
@@ -292,7 +300,12 @@ class ThreadDetailView(APIView):
 _PATH_CURSOR = re.compile(f"[0-9a-z]{{0,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
 
 
-class ThreadPostsView(APIView):
+class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
+    page_cache_kind = "api:posts"
+
+    def page_cache_depends_on(self, *, pk: int) -> str:
+        return pagecache.thread_token(pk)
+
     @extend_schema(
         summary="Read a thread's posts in reading order",
         parameters=[
@@ -307,11 +320,9 @@ class ThreadPostsView(APIView):
         responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        cached = pagecache.CachedPage(
-            request, kind="api:posts", depends_on=pagecache.thread_token(pk)
-        )
-        if cached.response is not None:
-            return cached.response
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
         after = request.query_params.get("after", "")
         if not _PATH_CURSOR.fullmatch(after):
@@ -327,7 +338,7 @@ class ThreadPostsView(APIView):
                 "next_after": page[-1].post.path if full else None,
             }
 
-        return cached.store(
+        return self.cached_page.store(
             lambda: _with_etag(request, _etag(request, thread, "posts", after), build)
         )
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from forum.accounts.services import token_create
-from forum.core import pagecache
+from forum.core import pagecache, throttling
 from forum.threads import services
 from forum.threads.models import PostState
 from moderation import actions
@@ -232,6 +232,9 @@ class _UnreachableCache:
     def set_many(self, *args, **kwargs):
         return []
 
+    def incr_expiring(self, *args, **kwargs):
+        return 0, {}
+
 
 def test_a_page_in_a_process_memory_is_not_served_while_the_shared_cache_is_away(
     client, moderator, monkeypatch, django_capture_on_commit_callbacks
@@ -239,7 +242,9 @@ def test_a_page_in_a_process_memory_is_not_served_while_the_shared_cache_is_away
     thread = make_thread()
     reply = make_reply(thread=thread, body="Hidden while Redis is away.")
     _cache_every_page(client, thread)
-    monkeypatch.setattr(pagecache, "cache", _UnreachableCache())
+    unreachable = _UnreachableCache()
+    monkeypatch.setattr(pagecache, "cache", unreachable)
+    monkeypatch.setattr(throttling, "cache", unreachable)  # it reads pages' tokens ahead
 
     with django_capture_on_commit_callbacks(execute=True):
         actions.perform("hide", actor=moderator, target=reply, reason="Abuse")
@@ -314,3 +319,37 @@ def test_reading_a_thread_that_does_not_exist_leaves_nothing_in_the_cache(client
         assert client.get(url).status_code == 404
 
     assert cache.get(pagecache._token_key(pagecache.thread_token(missing))) is None
+
+
+@pytest.mark.integration
+def test_a_cached_api_read_makes_one_redis_round_trip_with_the_throttle(client):
+    """The page's token is read in the same pipeline as the throttle's counter."""
+    from django.core.cache import cache
+
+    thread = make_thread()
+    url = _urls(thread)["posts"]
+    client.get(url)
+    client.get(url)  # now in this process's memory too
+    redis = cache._cache.get_client(write=True)
+    trips = []
+    real_command, real_pipeline = redis.execute_command, redis.pipeline
+
+    def command(*args, **kwargs):
+        trips.append(args[0])
+        return real_command(*args, **kwargs)
+
+    def pipeline(*args, **kwargs):
+        pipe = real_pipeline(*args, **kwargs)
+        real_execute = pipe.execute
+        pipe.execute = lambda *a, **k: trips.append("pipeline") or real_execute(*a, **k)
+        return pipe
+
+    redis.execute_command, redis.pipeline = command, pipeline
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+    finally:
+        del redis.execute_command, redis.pipeline
+
+    assert (response.status_code, len(queries)) == (200, 0)
+    assert trips == ["pipeline"]

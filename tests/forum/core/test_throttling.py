@@ -61,7 +61,7 @@ def test_a_window_counter_in_redis_is_one_round_trip_and_expires_with_its_window
 
     client.pipeline = counting_pipeline
     try:
-        counts = [throttling._count(key, 60) for _ in range(3)]
+        counts = [throttling._count(object(), key, 60) for _ in range(3)]
     finally:
         del client.pipeline
 
