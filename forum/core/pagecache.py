@@ -11,11 +11,13 @@ new token.
 
 Stored pages live in Redis (shared by every process) and, for the pages a process serves
 most, in a small in-process LRU (`PAGE_CACHE_LOCAL_BYTES`), so a hit costs one small
-`GET` of the token rather than fetching a body of 150 KB. A page is only served while
-the token read from Redis on *this* request matches: when Redis is unreachable the token
-reads as missing and nothing is served from either store. Entries also expire after
-`PAGE_CACHE_SECONDS`, which bounds how long anything else on a page (a member's new
-display name, "3 minutes ago") can lag.
+`GET` of the token rather than fetching a body of 150 KB (on the API, not even that: the
+throttle reads the token in its own round trip, see `CachedForAnonymousMixin`). A page is
+only served while the token read from Redis on *this* request matches: when Redis is
+unreachable the token reads as missing and nothing is served from either store. Entries
+also expire after `PAGE_CACHE_SECONDS`, which bounds how long anything else on a page (a
+member's new display name, "3 minutes ago") can lag, and how long a page can outlive a
+change whose bump after commit was lost to a Redis failure at that very moment.
 
 Only requests that carry nothing personal are served from or stored in the cache: no
 session or messages cookie, no signed-in user, and a response that did not use a CSRF
@@ -37,8 +39,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 PAGE_CACHE_SECONDS = 60
-# A token outlives the pages stored under it; when it expires unread, a fresh random one
-# replaces it and the pages stored under the old one simply stop matching.
+# A token outlives the pages stored under it; once it expires, a fresh random one replaces
+# it and the pages stored under the old one simply stop matching.
 TOKEN_SECONDS = 24 * 3600
 LISTS = "lists"
 # Headers the view itself sets that belong to the page; middleware adds the rest (CSP,
@@ -100,11 +102,6 @@ def threads_changed(*thread_ids: int) -> None:
     """Every cached page of these threads, and every cached list of threads, is stale.
     Call it inside the transaction that changes them."""
     tokens_changed(LISTS, *(thread_token(pk) for pk in thread_ids))
-
-
-def thread_lists_changed() -> None:
-    """Every cached list of threads is stale (the threads' own pages are not)."""
-    tokens_changed(LISTS)
 
 
 # --- stored pages ---------------------------------------------------------------------
