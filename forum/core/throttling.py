@@ -37,14 +37,23 @@ class RequestRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // seconds)
         self.retry_after = max(1, int(seconds - now % seconds) + 1)
-        return _count(f"throttle:{scope}:{ident}:{window}", seconds) <= limit
+        return _count(request, f"throttle:{scope}:{ident}:{window}", seconds) <= limit
 
     def wait(self) -> float:
         return self.retry_after
 
 
-def _count(key: str, seconds: int) -> int:
-    """Add one request to the window's counter and return the new count."""
+def _count(request, key: str, seconds: int) -> int:
+    """Add one request to the window's counter and return the new count. On Redis, in one
+    round trip that also reads the keys the view asked to have read ahead
+    (`pagecache.read_ahead`), so a cached page costs no round trip of its own."""
+    incr_expiring = getattr(cache, "incr_expiring", None)
+    if incr_expiring is not None:
+        wanted = getattr(request, "cache_read_ahead", ())
+        count, values = incr_expiring(key, seconds + 1, read=wanted)
+        if wanted:
+            request.cache_read = values
+        return count
     try:
         return cache.incr(key)
     except ValueError:

@@ -122,6 +122,9 @@ else:
 # Pages cached for anonymous readers (forum/core/pagecache.py) are keyed by this too, so a
 # deploy that changes templates can start afresh by naming its release.
 PAGE_CACHE_RELEASE = env_str("PARLEY_RELEASE")
+# Bytes of cached pages each process also keeps in its own memory, checked against the
+# shared cache's token on every read (0 turns the in-process copy off).
+PAGE_CACHE_LOCAL_BYTES = env_int("PAGE_CACHE_LOCAL_BYTES", 32 * 1024 * 1024)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -190,9 +191,13 @@ class CategoryListView(generics.ListAPIView):
         return selectors.category_list()
 
 
-class ThreadListCreateView(generics.ListAPIView):
+class ThreadListCreateView(pagecache.CachedForAnonymousMixin, generics.ListAPIView):
     serializer_class = ThreadSerializer
     pagination_class = ThreadPagination
+    page_cache_kind = "api:threads"
+
+    def page_cache_depends_on(self) -> str:
+        return pagecache.LISTS
 
     def get_queryset(self):
         query = _query(ThreadListQuerySerializer, self.request)
@@ -216,8 +221,10 @@ class ThreadListCreateView(generics.ListAPIView):
         def build():
             return listed(request, *args, **kwargs).data
 
-        key = ("api:threads", pagecache.thread_lists_generation())
-        return pagecache.json_response(request, key, build)
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
+        return self.cached_page.store(lambda: _json(build()))
 
     @extend_schema(
         summary="Start a thread",
@@ -241,18 +248,13 @@ def _etag(request: Request, thread: Thread, *parts: str) -> str:
     return f'"{thread.pk}-{thread.version}-{viewer}-{extra}"'
 
 
-def _not_modified(request: Request, etag: str) -> bool:
-    sent = request.headers.get("If-None-Match", "")
-    return etag in {tag.strip().removeprefix("W/") for tag in sent.split(",")} or sent == "*"
+def _json(data) -> HttpResponse:
+    return HttpResponse(JSONRenderer().render(data), content_type="application/json")
 
 
 def _with_etag(request: Request, etag: str, build) -> HttpResponse:
-    """A 304 while `etag` still matches; otherwise what `build` makes, which for anonymous
-    readers comes from the cache under the same tag (it names the thread's version)."""
-    if _not_modified(request, etag):
-        response = Response(status=304)
-    else:
-        response = pagecache.json_response(request, ("api", etag), build)
+    """A 304 while `etag` still matches; otherwise the JSON of the data `build` returns."""
+    response = Response(status=304) if pagecache.etag_matches(request, etag) else _json(build())
     response["ETag"] = etag
     # Members' views differ, so shared caches must not hand one member's to another.
     response["Cache-Control"] = "private, no-cache"
@@ -270,21 +272,40 @@ _ETAG_HEADER = OpenApiParameter(
 _NOT_MODIFIED = OpenApiResponse(description="Not modified since the `ETag` sent.")
 
 
-class ThreadDetailView(APIView):
+class ThreadDetailView(pagecache.CachedForAnonymousMixin, APIView):
+    # Anonymous readers of an unchanged thread get the response stored for them (or a
+    # 304 for its ETag) without a query; see forum.core.pagecache.
+    page_cache_kind = "api:thread"
+
+    def page_cache_depends_on(self, *, pk: int) -> str:
+        return pagecache.thread_token(pk)
+
     @extend_schema(
         summary="Read a thread",
         parameters=[_ETAG_HEADER],
         responses={200: ThreadSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
-        return _with_etag(request, _etag(request, thread), lambda: ThreadSerializer(thread).data)
+        return self.cached_page.store(
+            lambda: _with_etag(
+                request, _etag(request, thread), lambda: ThreadSerializer(thread).data
+            )
+        )
 
 
 _PATH_CURSOR = re.compile(f"[0-9a-z]{{0,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
 
 
-class ThreadPostsView(APIView):
+class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
+    page_cache_kind = "api:posts"
+
+    def page_cache_depends_on(self, *, pk: int) -> str:
+        return pagecache.thread_token(pk)
+
     @extend_schema(
         summary="Read a thread's posts in reading order",
         parameters=[
@@ -299,6 +320,9 @@ class ThreadPostsView(APIView):
         responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
+        cached = self.cached_page.lookup()
+        if cached is not None:
+            return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
         after = request.query_params.get("after", "")
         if not _PATH_CURSOR.fullmatch(after):
@@ -314,7 +338,9 @@ class ThreadPostsView(APIView):
                 "next_after": page[-1].post.path if full else None,
             }
 
-        return _with_etag(request, _etag(request, thread, "posts", after), build)
+        return self.cached_page.store(
+            lambda: _with_etag(request, _etag(request, thread, "posts", after), build)
+        )
 
     @extend_schema(
         summary="Reply in a thread",

@@ -212,7 +212,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
         _after_commit_check(revision.pk)
-        _thread_lists_changed()
+        _threads_changed(thread.pk)
     return thread
 
 
@@ -264,7 +264,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
         Thread.objects.filter(pk=locked.pk).update(**thread_changes)
-        _thread_lists_changed()
+        _threads_changed(locked.pk)
         watch_auto(user=author, thread=locked)
         _after_commit_check(revision.pk)
     return post
@@ -375,19 +375,21 @@ def thread_refresh_counters(*, thread_id: int) -> None:
         last_activity_at=summary["last"] or thread.created_at,
         version=F("version") + 1,
     )
-    _thread_lists_changed()
+    _threads_changed(thread_id)
 
 
 def thread_touch(*, thread_id: int) -> None:
     """Mark that something in the thread changed, so cached renderings and ETags of it
     stop matching."""
     Thread.objects.filter(pk=thread_id).update(version=F("version") + 1)
-    _thread_lists_changed()
+    _threads_changed(thread_id)
 
 
-def _thread_lists_changed() -> None:
-    """Lists of threads cached for anonymous readers go stale once this commits."""
-    transaction.on_commit(pagecache.thread_lists_changed, robust=True)
+def _threads_changed(*thread_ids: int) -> None:
+    """Pages of these threads, and lists of threads, cached for anonymous readers are
+    stale: at once and again once this commits (see pagecache.tokens_changed). Every
+    change to a thread that bumps its `version` calls this too."""
+    pagecache.threads_changed(*thread_ids)
 
 
 def thread_set_flags(
@@ -402,7 +404,7 @@ def thread_set_flags(
     if not changes:
         return False
     Thread.objects.filter(pk=thread.pk).update(**changes, version=F("version") + 1)
-    _thread_lists_changed()
+    _threads_changed(thread.pk)
     for name, value in changes.items():
         setattr(thread, name, value)
     return True
@@ -412,7 +414,7 @@ def thread_move(*, thread: Thread, category: Category) -> bool:
     if thread.category_id == category.pk:
         return False
     Thread.objects.filter(pk=thread.pk).update(category=category, version=F("version") + 1)
-    _thread_lists_changed()
+    _threads_changed(thread.pk)
     thread.category = category
     return True
 
@@ -465,6 +467,8 @@ def thread_merge(*, source: Thread, target: Thread) -> None:
         Thread.objects.filter(pk=source.pk).update(
             is_deleted=True, opening_post=None, reply_count=0
         )
+        # The source's pages must go too: cached reads no longer look at its row.
+        _threads_changed(source.pk)
         thread_refresh_counters(thread_id=target.pk)
 
 

@@ -90,8 +90,9 @@ def home(request: HttpRequest) -> HttpResponse:
             {"categories": selectors.category_list(), "page": page},
         )
 
-    key = ("web:home", pagecache.thread_lists_generation())
-    return pagecache.cached_for_anonymous(request, key, build)
+    return pagecache.cached_for_anonymous(
+        request, kind="web:home", depends_on=pagecache.LISTS, build=build
+    )
 
 
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -103,8 +104,9 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = threads.get_page(request.GET.get("page"))
         return render(request, "web/category.html", {"category": category, "page": page})
 
-    key = ("web:category", slug, pagecache.thread_lists_generation())
-    return pagecache.cached_for_anonymous(request, key, build)
+    return pagecache.cached_for_anonymous(
+        request, kind="web:category", depends_on=pagecache.LISTS, build=build
+    )
 
 
 def _thread_or_404(request: HttpRequest, pk: int):
@@ -143,6 +145,10 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     """The thread, its replies in reading order, and a reply form: under the opening post,
     or under the post named by ?reply_to= (with &quote=1, the form starts with that post
     quoted). POST sends the reply."""
+    # Anonymous readers of an unchanged thread get the page stored for them: no query.
+    cached = pagecache.CachedPage(request, kind="web:thread", depends_on=pagecache.thread_token(pk))
+    if cached.response is not None:
+        return cached.response
     thread = _thread_or_404(request, pk)
     if slug != thread.slug and request.method != "POST":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
@@ -183,9 +189,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         context["reply_to_error"] = reply_to_error
         return _form_page(request, "web/thread.html", context, form=form, status=status)
 
-    if request.method == "POST":
-        return build()
-    return pagecache.cached_for_anonymous(request, ("web:thread", thread.pk, thread.version), build)
+    return cached.store(build)
 
 
 def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
