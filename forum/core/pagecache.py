@@ -172,6 +172,23 @@ class _LocalPages:
 local_pages = _LocalPages()
 
 
+# The query parameters that shape a cached page. A request carrying any other, or one of
+# these twice, gets a page rendered for it alone and not stored: otherwise made-up query
+# strings (?x=1, ?x=2, ...) could each store another copy of a 150 KB page.
+PAGE_PARAMETERS = frozenset(
+    {
+        "page", "after", "cursor", "page_size", "order",
+        "category", "author", "state", "created_after", "created_before",
+    }
+)  # fmt: skip
+
+
+def _plain_query(request: HttpRequest) -> bool:
+    return all(
+        name in PAGE_PARAMETERS and len(request.GET.getlist(name)) == 1 for name in request.GET
+    )
+
+
 def _entry_key(kind: str, depends_on: str, request: HttpRequest) -> str:
     address = (request.get_host(), request.is_secure(), request.get_full_path())
     digest = hashlib.blake2b(
@@ -198,7 +215,7 @@ class CachedPage:
         self._key: str | None = None
         self._token_name = depends_on
         self._token: str | None = None
-        if not is_anonymous_read(request):
+        if not is_anonymous_read(request) or not _plain_query(request):
             return
         self._key = _entry_key(kind, depends_on, request)
         self._local = local_pages.get(self._key)

@@ -203,10 +203,8 @@ def test_a_page_built_from_rows_read_before_the_commit_is_not_served_after_it(
         actions.perform("hide", actor=moderator, target=reply, reason="Abuse")
         # The concurrent reader: it reads the token now, and stores what it built from
         # the rows as they were before this transaction.
-        request = RequestFactory().get(url)
-        request.user = AnonymousUser()
         racing = pagecache.CachedPage(
-            request, kind="web:thread", depends_on=pagecache.thread_token(thread.pk)
+            _anonymous_request(url), kind="web:thread", depends_on=pagecache.thread_token(thread.pk)
         )
         assert racing.response is None
         racing.store(lambda: stale)
@@ -353,3 +351,28 @@ def test_a_cached_api_read_makes_one_redis_round_trip_with_the_throttle(client):
 
     assert (response.status_code, len(queries)) == (200, 0)
     assert trips == ["pipeline"]
+
+
+def test_made_up_query_parameters_are_rendered_afresh_and_never_stored(client):
+    from django.core.cache import cache
+
+    thread = make_thread()
+    _cache_every_page(client, thread)
+    page = _urls(thread)["web"]
+
+    for url in (f"{page}?utm_source=x", f"{page}?page=1&page=1"):
+        for _ in range(2):
+            status, body, queries = _read(client, url)
+            assert status == 200 and thread.title in body
+            assert queries > 0, url  # rendered for this request
+    assert _read(client, f"{page}?page=1")[0] == 200
+    assert _read(client, f"{page}?page=1")[2] == 0  # a known parameter is cached as before
+    token = pagecache.thread_token(thread.pk)
+    entry = pagecache._entry_key("web:thread", token, _anonymous_request(page))
+    assert cache.get(entry) is not None
+
+
+def _anonymous_request(url):
+    request = RequestFactory().get(url)
+    request.user = AnonymousUser()
+    return request
