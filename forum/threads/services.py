@@ -5,14 +5,16 @@ transaction, then writes inside `transaction.atomic` and enqueues the moderation
 after commit. A refusal raises a ForumError before anything is stored.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from forum.core import pagecache, permissions
-from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
 from forum.notifications.services import watch_auto
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
@@ -76,13 +78,14 @@ def child_path(parent_path: str, position: int) -> str:
     return parent_path + path_segment(position)
 
 
-def initial_state(*, author, category: Category) -> tuple[str, str]:
-    """The state a new post starts in, and why, before the automatic checks run."""
+def initial_state(*, author, category: Category, rules=None) -> tuple[str, str]:
+    """The state a new post starts in, and why, before the automatic checks run.
+    `rules`: the category's active moderation rules, if already read."""
     from moderation.pipeline import submission_hold_reason
 
     if permissions.is_moderator(author):
         return PostState.VISIBLE, ""
-    reason = submission_hold_reason(author=author, category=category)
+    reason = submission_hold_reason(author=author, category=category, rules=rules)
     return (PostState.PENDING, reason) if reason else (PostState.VISIBLE, "")
 
 
@@ -92,6 +95,19 @@ def _check_submission(*, author, category: Category, html: str, post: Post | Non
 
     if not permissions.is_moderator(author):
         check_submission(author=author, category=category, html=html, post=post)
+
+
+def _screen_new_post(*, author, category: Category, html: str) -> tuple[str, str]:
+    """The submit-time moderation of a new post: refuse it if a `block` rule says so
+    (ForumError), else the state it starts in and why. The rule set is read once for
+    both questions."""
+    from moderation.pipeline import active_rules, check_submission
+
+    if permissions.is_moderator(author):
+        return PostState.VISIBLE, ""
+    rules = active_rules(category_id=category.pk)
+    check_submission(author=author, category=category, html=html, rules=rules)
+    return initial_state(author=author, category=category, rules=rules)
 
 
 def _enqueue_check(revision_id: int) -> None:
@@ -173,8 +189,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     title = _clean_title(title)
     body = _clean_body(body)
     rendered = _render(body)
-    _check_submission(author=author, category=category, html=rendered.html)
-    state, reason = initial_state(author=author, category=category)
+    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -217,7 +232,12 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
 
 
 def post_create(*, author, thread: Thread, body: object, parent: Post | None = None) -> Post:
-    """Reply in `thread`, to `parent` or, without one, to the opening post."""
+    """Reply in `thread`, to `parent` or, without one, to the opening post.
+
+    Inside its transaction a reply costs one statement per row it writes or changes:
+    the thread (locked by that first UPDATE, which also hands back what the reply needs
+    of it), the post, its revision, the post's pointer to it, the author's count and
+    the author's watch."""
     permissions.check_can_reply(author, thread)
     if parent is not None and (
         parent.thread_id != thread.pk or not permissions.can_view_post(author, parent)
@@ -228,24 +248,35 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         )
     body = _clean_body(body)
     rendered = _render(body)
-    _check_submission(author=author, category=thread.category, html=rendered.html)
-    state, reason = initial_state(author=author, category=thread.category)
+    category = thread.category
+    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
+    visible = state == PostState.VISIBLE
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        if locked.is_locked and not permissions.is_moderator(author):
+        now = timezone.now()
+        slot = _take_reply_slot(thread_id=thread.pk, visible=visible, now=now)
+        if slot.is_locked and not permissions.is_moderator(author):
             raise PermissionDenied(
                 "This thread is locked; replies are closed.", code="thread_locked"
             )
-        parent = parent or Post.objects.get(pk=locked.opening_post_id)
-        position = locked.last_position + 1
-        now = timezone.now()
+        if parent is None:
+            if slot.opening_post_id is None:  # merged into another thread
+                raise PermissionDenied(
+                    "This thread was merged into another; reply there.", code="thread_merged"
+                )
+            parent_id, parent_path, parent_depth = (
+                slot.opening_post_id,
+                slot.opening_path,
+                slot.opening_depth,
+            )
+        else:
+            parent_id, parent_path, parent_depth = parent.pk, parent.path, parent.depth
         post = Post.objects.create(
-            thread=locked,
+            thread=thread,
             author=author,
-            parent=parent,
-            position=position,
-            depth=parent.depth + 1,
-            path=child_path(parent.path, position),
+            parent_id=parent_id,
+            position=slot.position,
+            depth=parent_depth + 1,
+            path=child_path(parent_path, slot.position),
             state=state,
             state_reason=reason,
             body_source=body,
@@ -253,21 +284,59 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             created_at=now,
             **_rendered_fields(rendered, source=body),
         )
+        if parent is not None:
+            post.parent = parent
         revision = _store_revision(
             post=post, number=1, editor=author, rendered=rendered, source=body
         )
         Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
-        thread_changes = {"last_position": position, "version": F("version") + 1}
-        if state == PostState.VISIBLE:
-            thread_changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
+        if visible:
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
-        Thread.objects.filter(pk=locked.pk).update(**thread_changes)
         _thread_lists_changed()
-        watch_auto(user=author, thread=locked)
+        watch_auto(user=author, thread=thread)
         _after_commit_check(revision.pk)
     return post
+
+
+@dataclass(frozen=True)
+class _ReplySlot:
+    position: int
+    is_locked: bool
+    opening_post_id: int | None
+    opening_path: str | None
+    opening_depth: int | None
+
+
+# One statement instead of a SELECT ... FOR UPDATE of the thread, a read of its opening
+# post and an UPDATE: the UPDATE takes the same row lock, so concurrent replies to one
+# thread still get consecutive positions. A refusal afterwards rolls it back.
+_TAKE_REPLY_SLOT = """
+UPDATE threads_thread
+SET last_position = last_position + 1, version = version + 1{visible}
+WHERE id = %(thread)s
+RETURNING last_position, is_locked, opening_post_id,
+    (SELECT path FROM threads_post WHERE id = threads_thread.opening_post_id),
+    (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id)
+"""
+_VISIBLE_REPLY = ", reply_count = reply_count + 1, last_activity_at = %(now)s"
+
+
+def _take_reply_slot(*, thread_id: int, visible: bool, now) -> _ReplySlot:
+    """Give the next position in the thread to a new reply and count it (a visible one
+    in `reply_count` and last activity as well) and bump the thread's version; return
+    the position with what the reply needs of the thread. Must run in a transaction:
+    the thread's row stays locked until it ends."""
+    sql = _TAKE_REPLY_SLOT.format(visible=_VISIBLE_REPLY if visible else "")
+    params = {"thread": thread_id, "now": connection.ops.adapt_datetimefield_value(now)}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such thread.")
+    position, is_locked, opening_post_id, opening_path, opening_depth = row
+    return _ReplySlot(position, bool(is_locked), opening_post_id, opening_path, opening_depth)
 
 
 def post_edit(
