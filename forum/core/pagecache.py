@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from rest_framework.renderers import JSONRenderer
 
+from forum.core.cache import count as cache_count
+
 PAGE_CACHE_SECONDS = 60
 _THREAD_LISTS = "pagecache:thread-lists"
 # Headers the view itself sets that belong to the page; middleware adds the rest (CSP,
@@ -43,10 +45,7 @@ def thread_lists_generation() -> int:
 
 def thread_lists_changed() -> None:
     """Start a new generation of thread lists. Call after the change has committed."""
-    try:
-        cache.incr(_THREAD_LISTS)
-    except ValueError:
-        cache.add(_THREAD_LISTS, 1, timeout=None)
+    cache_count(_THREAD_LISTS, timeout=None)
 
 
 def cached_for_anonymous(

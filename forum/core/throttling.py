@@ -1,7 +1,8 @@
 """API request rates: members per account at the `user` rate, everyone else per client
 address at the `anon` rate (`DEFAULT_THROTTLE_RATES`).
 
-One counter per client and fixed window, raised with one `INCR`, in place of DRF's two
+One counter per client and fixed window, raised with one `INCR` (and its expiry, in
+the same round trip), in place of DRF's two
 throttles that each read and rewrote a list of every request time in the window (four
 cache round trips and a pickled list per request). A fixed window lets a client spend
 up to twice its rate across a window boundary; the limits are sized with that in mind.
@@ -10,9 +11,10 @@ While the cache is unreachable the counter reads 0 and requests go through.
 
 import time
 
-from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from forum.core.cache import count as cache_count
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -45,13 +47,4 @@ class RequestRateThrottle(BaseThrottle):
 
 def _count(key: str, seconds: int) -> int:
     """Add one request to the window's counter and return the new count."""
-    try:
-        return cache.incr(key)
-    except ValueError:
-        # The window's first request; if another got there first, count on theirs.
-        if cache.add(key, 1, timeout=seconds + 1):
-            return 1
-        try:
-            return cache.incr(key)
-        except ValueError:
-            return 1
+    return cache_count(key, seconds + 1)

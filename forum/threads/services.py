@@ -234,10 +234,11 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
 def post_create(*, author, thread: Thread, body: object, parent: Post | None = None) -> Post:
     """Reply in `thread`, to `parent` or, without one, to the opening post.
 
-    Inside its transaction a reply costs one statement per row it writes or changes:
-    the thread (locked by that first UPDATE, which also hands back what the reply needs
-    of it), the post, its revision, the post's pointer to it, the author's count and
-    the author's watch."""
+    Its transaction is four statements on PostgreSQL: one UPDATE locks and counts the
+    thread, hands back what the reply needs of it (position, lock, opening post) and
+    reserves the revision's id, in the same statement as counting the author's post;
+    then the post (already pointing at its revision), the revision, and the author's
+    watch. Elsewhere the author's count and the post's pointer take a statement each."""
     permissions.check_can_reply(author, thread)
     if parent is not None and (
         parent.thread_id != thread.pk or not permissions.can_view_post(author, parent)
@@ -253,7 +254,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
     visible = state == PostState.VISIBLE
     with transaction.atomic():
         now = timezone.now()
-        slot = _take_reply_slot(thread_id=thread.pk, visible=visible, now=now)
+        slot = _take_reply_slot(thread_id=thread.pk, author_id=author.pk, visible=visible, now=now)
         if slot.is_locked and not permissions.is_moderator(author):
             raise PermissionDenied(
                 "This thread is locked; replies are closed.", code="thread_locked"
@@ -270,6 +271,8 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             )
         else:
             parent_id, parent_path, parent_depth = parent.pk, parent.path, parent.depth
+        # The post points at its revision's reserved id before the revision exists; the
+        # foreign key is checked at commit (Django makes them deferred).
         post = Post.objects.create(
             thread=thread,
             author=author,
@@ -282,17 +285,27 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            current_revision_id=slot.revision_id,
             **_rendered_fields(rendered, source=body),
         )
         if parent is not None:
             post.parent = parent
-        revision = _store_revision(
-            post=post, number=1, editor=author, rendered=rendered, source=body
+        revision = PostRevision.objects.create(
+            id=slot.revision_id,
+            post=post,
+            number=1,
+            editor=author,
+            title="",
+            body_source=body,
+            body_html=rendered.html,
+            reason="",
         )
-        Post.objects.filter(pk=post.pk).update(current_revision=revision)
+        if slot.revision_id is None:
+            Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
         if visible:
-            _count_author_post(author.pk, +1, when=now)
+            if not slot.author_counted:
+                _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
         _thread_lists_changed()
         watch_auto(user=author, thread=thread)
@@ -307,11 +320,14 @@ class _ReplySlot:
     opening_post_id: int | None
     opening_path: str | None
     opening_depth: int | None
+    # PostgreSQL only; elsewhere these take statements of their own.
+    revision_id: int | None
+    author_counted: bool
 
 
-# One statement instead of a SELECT ... FOR UPDATE of the thread, a read of its opening
-# post and an UPDATE: the UPDATE takes the same row lock, so concurrent replies to one
-# thread still get consecutive positions. A refusal afterwards rolls it back.
+# One UPDATE instead of a SELECT ... FOR UPDATE of the thread, a read of its opening post
+# and a second UPDATE: it takes the same row lock, so concurrent replies to one thread
+# still get consecutive positions. A refusal afterwards rolls it back.
 _TAKE_REPLY_SLOT = """
 UPDATE threads_thread
 SET last_position = last_position + 1, version = version + 1{visible}
@@ -321,22 +337,52 @@ RETURNING last_position, is_locked, opening_post_id,
     (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id)
 """
 _VISIBLE_REPLY = ", reply_count = reply_count + 1, last_activity_at = %(now)s"
+# PostgreSQL: the same statement also reserves the revision's id and, for a visible
+# reply, counts the author's post.
+_POSTGRESQL_TAKE_REPLY_SLOT = """
+WITH counted AS (
+    UPDATE accounts_user SET post_count = post_count + 1, last_posted_at = %(now)s
+    WHERE id = %(author)s AND %(visible)s
+)
+UPDATE threads_thread
+SET last_position = last_position + 1, version = version + 1{visible}
+WHERE id = %(thread)s
+RETURNING last_position, is_locked, opening_post_id,
+    (SELECT path FROM threads_post WHERE id = threads_thread.opening_post_id),
+    (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id),
+    nextval(pg_get_serial_sequence('threads_postrevision', 'id'))
+"""
 
 
-def _take_reply_slot(*, thread_id: int, visible: bool, now) -> _ReplySlot:
+def _take_reply_slot(*, thread_id: int, author_id: int, visible: bool, now) -> _ReplySlot:
     """Give the next position in the thread to a new reply and count it (a visible one
     in `reply_count` and last activity as well) and bump the thread's version; return
     the position with what the reply needs of the thread. Must run in a transaction:
     the thread's row stays locked until it ends."""
-    sql = _TAKE_REPLY_SLOT.format(visible=_VISIBLE_REPLY if visible else "")
-    params = {"thread": thread_id, "now": connection.ops.adapt_datetimefield_value(now)}
+    postgresql = connection.vendor == "postgresql"
+    template = _POSTGRESQL_TAKE_REPLY_SLOT if postgresql else _TAKE_REPLY_SLOT
+    sql = template.format(visible=_VISIBLE_REPLY if visible else "")
+    params = {
+        "thread": thread_id,
+        "author": author_id,
+        "visible": visible,
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise NotFound("No such thread.")
-    position, is_locked, opening_post_id, opening_path, opening_depth = row
-    return _ReplySlot(position, bool(is_locked), opening_post_id, opening_path, opening_depth)
+    position, is_locked, opening_post_id, opening_path, opening_depth, *reserved = row
+    return _ReplySlot(
+        position=position,
+        is_locked=bool(is_locked),
+        opening_post_id=opening_post_id,
+        opening_path=opening_path,
+        opening_depth=opening_depth,
+        revision_id=reserved[0] if reserved else None,
+        author_counted=postgresql and visible,
+    )
 
 
 def post_edit(
