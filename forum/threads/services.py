@@ -5,6 +5,7 @@ transaction, then writes inside `transaction.atomic` and enqueues the moderation
 after commit. A refusal raises a ForumError before anything is stored.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,10 +16,13 @@ from django.utils.text import slugify
 
 from forum.core import pagecache, permissions
 from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
+from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.notifications.services import watch_auto
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
+
+logger = logging.getLogger(__name__)
 
 TITLE_MIN_LENGTH = 3
 
@@ -113,7 +117,7 @@ def _screen_new_post(*, author, category: Category, html: str) -> tuple[str, str
 def _enqueue_check(revision_id: int) -> None:
     from moderation.tasks import check_post_revision
 
-    check_post_revision.delay(revision_id)
+    send(check_post_revision, revision_id)
 
 
 def _after_commit_check(revision_id: int) -> None:
@@ -128,7 +132,7 @@ def _after_commit_check(revision_id: int) -> None:
 def _enqueue_fan_out(post_id: int) -> None:
     from forum.notifications.tasks import fan_out_post
 
-    fan_out_post.delay(post_id)
+    send(fan_out_post, post_id)
 
 
 def _after_commit_publish(post_id: int) -> None:
@@ -139,6 +143,26 @@ def _after_commit_publish(post_id: int) -> None:
         _enqueue_fan_out(post_id)
 
     transaction.on_commit(enqueue_fan_out, robust=True)
+
+
+def _after_commit_reply(*, post_id: int, revision_id: int, publish: bool) -> None:
+    """A new reply's fan-out (when it is visible) and its check, enqueued in one round
+    trip once it has committed; either failing leaves the other sent, as apart."""
+
+    def enqueue() -> None:
+        with sent_together():
+            if publish:
+                _robustly(_enqueue_fan_out, post_id)
+            _robustly(_enqueue_check, revision_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _robustly(enqueue, object_id: int) -> None:
+    try:
+        enqueue(object_id)
+    except Exception:
+        logger.exception("%s(%s) failed; the post is stored", enqueue.__name__, object_id)
 
 
 def _rendered_fields(rendered: RenderedPost, *, source: str) -> dict:
@@ -303,13 +327,11 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         if slot.revision_id is None:
             Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
-        if visible:
-            if not slot.author_counted:
-                _count_author_post(author.pk, +1, when=now)
-            _after_commit_publish(post.pk)
+        if visible and not slot.author_counted:
+            _count_author_post(author.pk, +1, when=now)
+        _after_commit_reply(post_id=post.pk, revision_id=revision.pk, publish=visible)
         _thread_lists_changed()
         watch_auto(user=author, thread=thread)
-        _after_commit_check(revision.pk)
     return post
 
 
