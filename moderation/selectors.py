@@ -8,12 +8,10 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Min,
-    OuterRef,
     Q,
 )
 from django.db.models.functions import TruncDate
@@ -38,24 +36,6 @@ def user_active_sanction_kinds(*, user) -> frozenset[str]:
 
 def sanctions_memo_key(user_id: int) -> tuple:
     return ("active_sanction_kinds", user_id)
-
-
-def active_sanction_annotations(user_field: str) -> dict:
-    """Annotations that make a query of rows with a member (at `user_field`) also say
-    which sanctions that member is under now; `remember_active_sanctions` takes a row
-    so annotated, and this request asks no more about that member."""
-    now = timezone.now()
-    return {
-        f"sanction_{kind}": Exists(
-            Sanction.objects.active(now).filter(user=OuterRef(user_field), kind=kind)
-        )
-        for kind in Sanction.Kind.values
-    }
-
-
-def remember_active_sanctions(*, user, row) -> None:
-    kinds = frozenset(kind for kind in Sanction.Kind.values if getattr(row, f"sanction_{kind}"))
-    requestmemo.remember(sanctions_memo_key(user.pk), kinds)
 
 
 def user_sanctioned_since(*, user, since: dt.datetime) -> bool:

@@ -19,8 +19,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        from moderation.selectors import active_sanction_annotations, remember_active_sanctions
-
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
@@ -34,16 +32,11 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         if not token.startswith(TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        # The member's sanctions come with the token: signing in, the view and the
-        # service all ask about them, and this request then asks the database no more.
         row = (
             ApiToken.objects.select_related("user")
-            .annotate(**active_sanction_annotations("user"))
             .filter(digest=token_digest(token), revoked_at__isnull=True)
             .first()
         )
-        if row is not None:
-            remember_active_sanctions(user=row.user, row=row)
         if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if row.read_only and request.method not in _SAFE_METHODS:

@@ -41,14 +41,6 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
-def remember(key: Hashable, value) -> None:
-    """Hold `value` under `key` for the rest of this request (nothing outside one), when
-    it was read together with something else."""
-    memo = _memo.get()
-    if memo is not None:
-        memo[key] = value
-
-
 def forget(key: Hashable) -> None:
     """Drop what this request remembered under `key`, after a write that changes it."""
     memo = _memo.get()

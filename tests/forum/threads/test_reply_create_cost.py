@@ -23,13 +23,13 @@ pytestmark = pytest.mark.django_db
 
 BODY = '[quote="author, post:1"]\nQuoted words.\n[/quote]\n\nA reply to @author, see https://example.org/x.'
 
-# The token with its member's sanctions, the thread, the rule set, and the author's
-# recent posts and checks (for the default rules' flood and identical-post limits, which
+# The token, its member's sanctions, the thread, the rule set, and the author's recent
+# posts and checks (for the default rules' flood and identical-post limits, which
 # block); then the transaction: the thread (with the author's count and the revision
 # id on PostgreSQL), the post, the revision, the watch. The test's own transaction
 # makes the reply's a savepoint: SAVEPOINT and RELEASE, as BEGIN and COMMIT in
 # production. Elsewhere the author's count and the post's revision pointer are two more.
-STATEMENTS = 11 if connection.vendor == "postgresql" else 13
+STATEMENTS = 12 if connection.vendor == "postgresql" else 14
 
 
 @pytest.fixture
