@@ -261,13 +261,23 @@ def strongest(findings: list[Finding]) -> Finding | None:
 # --- at submit time -----------------------------------------------------------------
 
 
-def check_submission(*, author, category: Category, html: str, post: Post | None = None) -> None:
+def check_submission(
+    *,
+    author,
+    category: Category,
+    html: str,
+    post: Post | None = None,
+    rules: list[ActiveRule] | None = None,
+) -> None:
     """Run the rules whose action is `block` before anything is stored. Raises a
     ForumError naming the rule and what it matched: RateLimited for flood limits,
-    ValidationFailed otherwise."""
+    ValidationFailed otherwise. `rules`: the category's `active_rules`, when the caller
+    has read them already."""
     from forum.core.errors import RateLimited, ValidationFailed
 
-    rules = active_rules(category_id=category.pk, actions=[Rule.Action.BLOCK])
+    if rules is None:
+        rules = active_rules(category_id=category.pk)
+    rules = [r for r in rules if r.rule.action == Rule.Action.BLOCK]
     if post is not None:
         rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
     if not rules:
@@ -293,12 +303,17 @@ def check_submission(*, author, category: Category, html: str, post: Post | None
     raise ValidationFailed.for_field("body", message + ".", code="blocked_by_rule")
 
 
-def submission_hold_reason(*, author, category: Category) -> str:
+def submission_hold_reason(
+    *, author, category: Category, rules: list[ActiveRule] | None = None
+) -> str:
     """Why a new post from `author` in `category` must wait for approval, or "" when it
-    may be visible at once. Evaluated at submit time, without the text."""
+    may be visible at once. Evaluated at submit time, without the text. `rules`: the
+    category's `active_rules`, when the caller has read them already."""
     if category.moderation_mode == Category.ModerationMode.PRE_MODERATED:
         return "Posts in this category wait for a moderator's approval."
-    rules = active_rules(category_id=category.pk, kinds=["premoderation"])
+    if rules is None:
+        rules = active_rules(category_id=category.pk)
+    rules = [r for r in rules if r.rule.kind == "premoderation"]
     if not rules:
         return ""
     context = CheckContext(

@@ -17,13 +17,25 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from forum.core import requestmemo
 from moderation.models import Sanction
 
 
 def user_active_sanction_kinds(*, user) -> frozenset[str]:
+    """The kinds of sanction `user` is under now. Read once per request: signing in,
+    the view and the service all ask before a member may post."""
     if not user.is_authenticated:
         return frozenset()
-    return frozenset(Sanction.objects.active().filter(user=user).values_list("kind", flat=True))
+    return requestmemo.remembered(
+        sanctions_memo_key(user.pk),
+        lambda: frozenset(
+            Sanction.objects.active().filter(user=user).values_list("kind", flat=True)
+        ),
+    )
+
+
+def sanctions_memo_key(user_id: int) -> tuple:
+    return ("active_sanction_kinds", user_id)
 
 
 def user_sanctioned_since(*, user, since: dt.datetime) -> bool:

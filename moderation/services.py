@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from forum.core import permissions
+from forum.core import permissions, requestmemo
 from forum.core.errors import Conflict, RateLimited, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostRevision, PostState
+from moderation import selectors
 from moderation.log import log_record
 from moderation.models import Appeal, Report, ReviewItem, Rule, Sanction
 
@@ -252,6 +253,7 @@ def sanction_impose(
         sanction = Sanction.objects.create(
             user=user, kind=kind, reason=reason, created_by=actor, starts_at=now, ends_at=ends_at
         )
+        requestmemo.forget(selectors.sanctions_memo_key(user.pk))
         if record:
             log_record(
                 actor=actor,
@@ -272,6 +274,7 @@ def sanction_lift(*, actor, sanction: Sanction, reason: str = "") -> bool:
     now = timezone.now()
     with transaction.atomic():
         lifted = Sanction.objects.active(now).filter(pk=sanction.pk).update(lifted_at=now)
+        requestmemo.forget(selectors.sanctions_memo_key(sanction.user_id))
         if lifted:
             log_record(
                 actor=actor,

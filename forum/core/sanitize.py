@@ -186,7 +186,11 @@ _NH3_CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     # Script and style text is dropped, not kept as text: it is never prose.
     clean_content_tags={"script", "style"},
-    attributes={tag: set(names - {"class"}) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    attributes={
+        # ammonia allows `lang` and `title` on every tag unless told otherwise.
+        "*": set(),
+        **{tag: set(names - {"class"}) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    },
     attribute_filter=_nh3_attribute_filter,
     allowed_classes={tag: set(classes) for tag, classes in _ALLOWED_CLASSES.items()},
     url_schemes=set(ALLOWED_PROTOCOLS),

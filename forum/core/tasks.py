@@ -12,6 +12,11 @@ checks and mail; fan-out batches are safe to re-run by hand). See
 tests/integration/test_fault_task_time_limits.py.
 """
 
+import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, InterfaceError
@@ -31,3 +36,60 @@ def forum_task(name: str, *, soft_time_limit: int = 30, time_limit: int | None =
         "time_limit": time_limit or soft_time_limit + 15,
     }
     return shared_task(name=name, **{**defaults, **options})
+
+
+# --- sending several tasks at once -----------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+# The producer of the innermost open `sent_together` block, and what was sent through it.
+_batch: ContextVar[tuple[Any, list] | None] = ContextVar("parley_task_batch", default=None)
+
+
+def send(task, *args) -> None:
+    """`task.delay(*args)`; inside `sent_together`, its message waits to go with the
+    others."""
+    batch = _batch.get()
+    if batch is None:
+        task.delay(*args)
+        return
+    producer, sent = batch
+    task.apply_async(args, producer=producer)
+    sent.append((task, args))
+
+
+@contextmanager
+def sent_together():
+    """The task messages `send` sends in this block reach the broker in one round trip
+    (kombu's publish batch: one Redis pipeline) when the block ends, rather than one
+    round trip each. Should that fail, each is sent again on its own, with the usual
+    retry policy: a task may then arrive twice, which every task is written to survive.
+    In eager mode (no broker) tasks run as they are sent."""
+    from celery import current_app
+    from kombu import Producer
+
+    if (
+        current_app.conf.task_always_eager
+        or _batch.get() is not None
+        or not hasattr(Producer, "batch")  # before kombu 5.7
+    ):
+        yield
+        return
+    sent: list = []
+    finished = False
+    try:
+        with current_app.producer_or_acquire() as producer, producer.batch():
+            token = _batch.set((producer, sent))
+            try:
+                yield
+            finally:
+                _batch.reset(token)
+            finished = True
+    except Exception as exc:
+        # An aborted batch drops what it held, and a failed one may or may not have
+        # delivered it: send each again.
+        logger.warning("Sending %d task(s) together failed (%s); sending each", len(sent), exc)
+        for task, args in sent:
+            task.delay(*args)
+        if not finished:
+            raise

@@ -39,8 +39,11 @@ def watch_auto(*, user, thread) -> None:
     """Members watch threads they start or reply to, unless they chose otherwise (a
     muted or lowered watch stays as they set it) or turned the preference off."""
     if user.auto_watch_threads:
-        ThreadWatch.objects.get_or_create(
-            user=user, thread=thread, defaults={"level": WatchLevel.WATCHING}
+        # One INSERT that does nothing when a watch exists, whatever its level: cheaper
+        # than looking first, and a reply adds it often.
+        ThreadWatch.objects.bulk_create(
+            [ThreadWatch(user=user, thread=thread, level=WatchLevel.WATCHING)],
+            ignore_conflicts=True,
         )
 
 

@@ -5,18 +5,24 @@ transaction, then writes inside `transaction.atomic` and enqueues the moderation
 after commit. A refusal raises a ForumError before anything is stored.
 """
 
+import logging
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
 from forum.core import pagecache, permissions
-from forum.core.errors import PermissionDenied, ValidationFailed
+from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
+from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.notifications.services import watch_auto
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
+
+logger = logging.getLogger(__name__)
 
 TITLE_MIN_LENGTH = 3
 
@@ -76,13 +82,14 @@ def child_path(parent_path: str, position: int) -> str:
     return parent_path + path_segment(position)
 
 
-def initial_state(*, author, category: Category) -> tuple[str, str]:
-    """The state a new post starts in, and why, before the automatic checks run."""
+def initial_state(*, author, category: Category, rules=None) -> tuple[str, str]:
+    """The state a new post starts in, and why, before the automatic checks run.
+    `rules`: the category's active moderation rules, if already read."""
     from moderation.pipeline import submission_hold_reason
 
     if permissions.is_moderator(author):
         return PostState.VISIBLE, ""
-    reason = submission_hold_reason(author=author, category=category)
+    reason = submission_hold_reason(author=author, category=category, rules=rules)
     return (PostState.PENDING, reason) if reason else (PostState.VISIBLE, "")
 
 
@@ -94,10 +101,23 @@ def _check_submission(*, author, category: Category, html: str, post: Post | Non
         check_submission(author=author, category=category, html=html, post=post)
 
 
+def _screen_new_post(*, author, category: Category, html: str) -> tuple[str, str]:
+    """The submit-time moderation of a new post: refuse it if a `block` rule says so
+    (ForumError), else the state it starts in and why. The rule set is read once for
+    both questions."""
+    from moderation.pipeline import active_rules, check_submission
+
+    if permissions.is_moderator(author):
+        return PostState.VISIBLE, ""
+    rules = active_rules(category_id=category.pk)
+    check_submission(author=author, category=category, html=html, rules=rules)
+    return initial_state(author=author, category=category, rules=rules)
+
+
 def _enqueue_check(revision_id: int) -> None:
     from moderation.tasks import check_post_revision
 
-    check_post_revision.delay(revision_id)
+    send(check_post_revision, revision_id)
 
 
 def _after_commit_check(revision_id: int) -> None:
@@ -112,7 +132,7 @@ def _after_commit_check(revision_id: int) -> None:
 def _enqueue_fan_out(post_id: int) -> None:
     from forum.notifications.tasks import fan_out_post
 
-    fan_out_post.delay(post_id)
+    send(fan_out_post, post_id)
 
 
 def _after_commit_publish(post_id: int) -> None:
@@ -123,6 +143,26 @@ def _after_commit_publish(post_id: int) -> None:
         _enqueue_fan_out(post_id)
 
     transaction.on_commit(enqueue_fan_out, robust=True)
+
+
+def _after_commit_reply(*, post_id: int, revision_id: int, publish: bool) -> None:
+    """A new reply's fan-out (when it is visible) and its check, enqueued in one round
+    trip once it has committed; either failing leaves the other sent, as apart."""
+
+    def enqueue() -> None:
+        with sent_together():
+            if publish:
+                _robustly(_enqueue_fan_out, post_id)
+            _robustly(_enqueue_check, revision_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _robustly(enqueue, object_id: int) -> None:
+    try:
+        enqueue(object_id)
+    except Exception:
+        logger.exception("%s(%s) failed; the post is stored", enqueue.__name__, object_id)
 
 
 def _rendered_fields(rendered: RenderedPost, *, source: str) -> dict:
@@ -173,8 +213,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     title = _clean_title(title)
     body = _clean_body(body)
     rendered = _render(body)
-    _check_submission(author=author, category=category, html=rendered.html)
-    state, reason = initial_state(author=author, category=category)
+    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -217,7 +256,13 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
 
 
 def post_create(*, author, thread: Thread, body: object, parent: Post | None = None) -> Post:
-    """Reply in `thread`, to `parent` or, without one, to the opening post."""
+    """Reply in `thread`, to `parent` or, without one, to the opening post.
+
+    Its transaction is four statements on PostgreSQL: one UPDATE locks and counts the
+    thread, hands back what the reply needs of it (position, lock, opening post) and
+    reserves the revision's id, in the same statement as counting the author's post;
+    then the post (already pointing at its revision), the revision, and the author's
+    watch. Elsewhere the author's count and the post's pointer take a statement each."""
     permissions.check_can_reply(author, thread)
     if parent is not None and (
         parent.thread_id != thread.pk or not permissions.can_view_post(author, parent)
@@ -228,46 +273,138 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         )
     body = _clean_body(body)
     rendered = _render(body)
-    _check_submission(author=author, category=thread.category, html=rendered.html)
-    state, reason = initial_state(author=author, category=thread.category)
+    category = thread.category
+    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
+    visible = state == PostState.VISIBLE
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
-        if locked.is_locked and not permissions.is_moderator(author):
+        now = timezone.now()
+        slot = _take_reply_slot(thread_id=thread.pk, author_id=author.pk, visible=visible, now=now)
+        if slot.is_locked and not permissions.is_moderator(author):
             raise PermissionDenied(
                 "This thread is locked; replies are closed.", code="thread_locked"
             )
-        parent = parent or Post.objects.get(pk=locked.opening_post_id)
-        position = locked.last_position + 1
-        now = timezone.now()
+        if parent is None:
+            if slot.opening_post_id is None:  # merged into another thread
+                raise PermissionDenied(
+                    "This thread was merged into another; reply there.", code="thread_merged"
+                )
+            parent_id, parent_path, parent_depth = (
+                slot.opening_post_id,
+                slot.opening_path,
+                slot.opening_depth,
+            )
+        else:
+            parent_id, parent_path, parent_depth = parent.pk, parent.path, parent.depth
+        # The post points at its revision's reserved id before the revision exists; the
+        # foreign key is checked at commit (Django makes them deferred).
         post = Post.objects.create(
-            thread=locked,
+            thread=thread,
             author=author,
-            parent=parent,
-            position=position,
-            depth=parent.depth + 1,
-            path=child_path(parent.path, position),
+            parent_id=parent_id,
+            position=slot.position,
+            depth=parent_depth + 1,
+            path=child_path(parent_path, slot.position),
             state=state,
             state_reason=reason,
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            current_revision_id=slot.revision_id,
             **_rendered_fields(rendered, source=body),
         )
-        revision = _store_revision(
-            post=post, number=1, editor=author, rendered=rendered, source=body
+        if parent is not None:
+            post.parent = parent
+        revision = PostRevision.objects.create(
+            id=slot.revision_id,
+            post=post,
+            number=1,
+            editor=author,
+            title="",
+            body_source=body,
+            body_html=rendered.html,
+            reason="",
         )
-        Post.objects.filter(pk=post.pk).update(current_revision=revision)
+        if slot.revision_id is None:
+            Post.objects.filter(pk=post.pk).update(current_revision=revision)
         post.current_revision = revision
-        thread_changes = {"last_position": position, "version": F("version") + 1}
-        if state == PostState.VISIBLE:
-            thread_changes.update(reply_count=F("reply_count") + 1, last_activity_at=now)
+        if visible and not slot.author_counted:
             _count_author_post(author.pk, +1, when=now)
-            _after_commit_publish(post.pk)
-        Thread.objects.filter(pk=locked.pk).update(**thread_changes)
-        _threads_changed(locked.pk)
-        watch_auto(user=author, thread=locked)
-        _after_commit_check(revision.pk)
+        _after_commit_reply(post_id=post.pk, revision_id=revision.pk, publish=visible)
+        _threads_changed(thread.pk)
+        watch_auto(user=author, thread=thread)
     return post
+
+
+@dataclass(frozen=True)
+class _ReplySlot:
+    position: int
+    is_locked: bool
+    opening_post_id: int | None
+    opening_path: str | None
+    opening_depth: int | None
+    # PostgreSQL only; elsewhere these take statements of their own.
+    revision_id: int | None
+    author_counted: bool
+
+
+# One UPDATE instead of a SELECT ... FOR UPDATE of the thread, a read of its opening post
+# and a second UPDATE: it takes the same row lock, so concurrent replies to one thread
+# still get consecutive positions. A refusal afterwards rolls it back.
+_TAKE_REPLY_SLOT = """
+UPDATE threads_thread
+SET last_position = last_position + 1, version = version + 1{visible}
+WHERE id = %(thread)s
+RETURNING last_position, is_locked, opening_post_id,
+    (SELECT path FROM threads_post WHERE id = threads_thread.opening_post_id),
+    (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id)
+"""
+_VISIBLE_REPLY = ", reply_count = reply_count + 1, last_activity_at = %(now)s"
+# PostgreSQL: the same statement also reserves the revision's id and, for a visible
+# reply, counts the author's post.
+_POSTGRESQL_TAKE_REPLY_SLOT = """
+WITH counted AS (
+    UPDATE accounts_user SET post_count = post_count + 1, last_posted_at = %(now)s
+    WHERE id = %(author)s AND %(visible)s
+)
+UPDATE threads_thread
+SET last_position = last_position + 1, version = version + 1{visible}
+WHERE id = %(thread)s
+RETURNING last_position, is_locked, opening_post_id,
+    (SELECT path FROM threads_post WHERE id = threads_thread.opening_post_id),
+    (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id),
+    nextval(pg_get_serial_sequence('threads_postrevision', 'id'))
+"""
+
+
+def _take_reply_slot(*, thread_id: int, author_id: int, visible: bool, now) -> _ReplySlot:
+    """Give the next position in the thread to a new reply and count it (a visible one
+    in `reply_count` and last activity as well) and bump the thread's version; return
+    the position with what the reply needs of the thread. Must run in a transaction:
+    the thread's row stays locked until it ends."""
+    postgresql = connection.vendor == "postgresql"
+    template = _POSTGRESQL_TAKE_REPLY_SLOT if postgresql else _TAKE_REPLY_SLOT
+    sql = template.format(visible=_VISIBLE_REPLY if visible else "")
+    params = {
+        "thread": thread_id,
+        "author": author_id,
+        "visible": visible,
+        "now": connection.ops.adapt_datetimefield_value(now),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("No such thread.")
+    position, is_locked, opening_post_id, opening_path, opening_depth, *reserved = row
+    return _ReplySlot(
+        position=position,
+        is_locked=bool(is_locked),
+        opening_post_id=opening_post_id,
+        opening_path=opening_path,
+        opening_depth=opening_depth,
+        revision_id=reserved[0] if reserved else None,
+        author_counted=postgresql and visible,
+    )
 
 
 def post_edit(
