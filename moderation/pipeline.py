@@ -201,6 +201,55 @@ class Reuse:
     verdicts: dict[str, list[Verdict]]
 
 
+class _ParagraphPlan:
+    """Which of a list of paragraph rules a paragraph can need: the rules with trigger
+    words (see moderation.rules.base.ParagraphRule) indexed by those words, so a
+    paragraph's words are looked up once for all of them; the others always run."""
+
+    __slots__ = ("always", "by_word", "words")
+
+    def __init__(self, compiled: tuple) -> None:
+        always: list[int] = []
+        by_word: dict[str, list[int]] = {}
+        for position, rule in enumerate(compiled):
+            triggers = getattr(rule, "trigger_words", None)
+            if triggers is None:
+                always.append(position)
+            else:
+                for word in triggers:
+                    by_word.setdefault(word, []).append(position)
+        self.always = tuple(always)
+        self.by_word = by_word
+        self.words = frozenset(by_word)
+
+    def positions(self, paragraph) -> tuple[int, ...] | list[int]:
+        """The positions, in order, of the rules that could hit `paragraph`."""
+        if not self.words:
+            return self.always
+        present = self.words.intersection(paragraph.normalized.word_set)
+        if not present:
+            return self.always
+        chosen = set(self.always)
+        for word in present:
+            chosen.update(self.by_word[word])
+        return sorted(chosen)
+
+
+# Plans by the compiled rules they were made for (the compiled rules themselves are
+# cached for good, so the same rule set finds its plan again).
+_plans: dict[tuple, _ParagraphPlan] = {}
+
+
+def _paragraph_plan(rules: list[ActiveRule]) -> _ParagraphPlan:
+    key = tuple(active.compiled for active in rules)
+    plan = _plans.get(key)
+    if plan is None:
+        if len(_plans) >= 64:
+            _plans.clear()
+        plan = _plans[key] = _ParagraphPlan(key)
+    return plan
+
+
 def run_rules(
     rules: list[ActiveRule],
     content: PostContent,
@@ -210,7 +259,10 @@ def run_rules(
     fingerprints: list[str] | None = None,
 ) -> tuple[list[Finding], int, int]:
     """Run `rules`; return the findings and how many (paragraph, rule) checks were run
-    and how many were reused from `reuse` instead."""
+    and how many were reused from `reuse` instead.
+
+    A rule whose trigger words a paragraph lacks is counted as run without being asked:
+    it could not have hit."""
     findings: list[Finding] = []
     checked = reused = 0
     paragraph_rules = [r for r in rules if r.scope == "paragraph"]
@@ -218,21 +270,25 @@ def run_rules(
         fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     settled = [r for r in paragraph_rules if reuse and r.rule.pk in reuse.rule_ids]
     unsettled = [r for r in paragraph_rules if not (reuse and r.rule.pk in reuse.rule_ids)]
+    every_plan = _paragraph_plan(paragraph_rules)
+    unsettled_plan = _paragraph_plan(unsettled)
     for paragraph, fingerprint in zip(content.paragraphs, fingerprints, strict=True):
-        to_run = paragraph_rules
+        to_run, plan = paragraph_rules, every_plan
         if reuse is not None and fingerprint in reuse.fingerprints:
             reused += len(settled)
             findings.extend(
                 Finding(verdict.rule, _moved(verdict, paragraph.index), fingerprint)
                 for verdict in reuse.verdicts.get(fingerprint, ())
             )
-            to_run = unsettled
-        for active in to_run:
-            checked += 1
-            findings.extend(
-                Finding(active.rule, hit, fingerprint)
-                for hit in active.compiled.check_paragraph(paragraph)
-            )
+            to_run, plan = unsettled, unsettled_plan
+        checked += len(to_run)
+        if not to_run:
+            continue
+        for position in plan.positions(paragraph):
+            active = to_run[position]
+            hits = active.compiled.check_paragraph(paragraph)
+            if hits:
+                findings.extend(Finding(active.rule, hit, fingerprint) for hit in hits)
     for active in rules:
         if active.scope == "post" and context is not None:
             findings.extend(
