@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostRevision, PostState
+from moderation import check_queries
+from moderation.check_queries import PreviousCheck
 from moderation.content import PostContent, content_from_html, paragraph_fingerprint
 from moderation.log import log_record
 from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
@@ -72,16 +73,7 @@ def _enabled_rules() -> list[ActiveRule]:
     # One aggregate row rather than a row per rule: every write through the services
     # bumps `version` and `updated_at`, and enabling or disabling a rule changes the
     # count and the sums, so an unchanged key means an unchanged rule set.
-    key = tuple(
-        Rule.objects.filter(enabled=True)
-        .aggregate(
-            count=Count("pk"),
-            ids=Sum("pk"),
-            versions=Sum("version"),
-            updated=Max("updated_at"),
-        )
-        .values()
-    )
+    key = check_queries.enabled_rules_key()
     if key != _loaded["key"]:
         rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
         _loaded["rules"] = [compile_rule(rule) for rule in rules]
@@ -476,7 +468,7 @@ class _Job:
     content: PostContent
     fingerprints: list[str]
     rules: list[ActiveRule]
-    previous: ContentCheck | None
+    previous: PreviousCheck | None
     small_edit: bool
     signature: tuple[int, ...]
 
@@ -504,7 +496,7 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
 
     results: dict[int, str] = {}
     verdicts: list[Verdict] = []
-    checks: list[ContentCheck] = []
+    checks: list[dict] = []
     replaced: list[_Job] = []
     for job in jobs:
         job_started = time.perf_counter()
@@ -530,34 +522,36 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
         if not job.small_edit:
             replaced.append(job)
         checks.append(
-            ContentCheck(
-                revision=job.revision,
-                post=post,
-                author_id=post.author_id,
-                outcome=outcome,
-                paragraph_fingerprints=job.fingerprints,
-                text_hash=hash_of_text,
-                signature=list(job.signature),
-                rule_versions={str(r.rule.pk): r.rule.version for r in job.rules},
-                paragraphs_checked=checked,
-                paragraphs_reused=reused,
-                duration_ms=shared_ms + (time.perf_counter() - job_started) * 1000,
-                created_at=now,
-            )
+            {
+                "revision_id": job.revision.pk,
+                "post_id": post.pk,
+                "author_id": post.author_id,
+                "outcome": outcome,
+                "paragraph_fingerprints": job.fingerprints,
+                "text_hash": hash_of_text,
+                "signature": list(job.signature),
+                "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
+                "paragraphs_checked": checked,
+                "paragraphs_reused": reused,
+                "duration_ms": shared_ms + (time.perf_counter() - job_started) * 1000,
+                "created_at": now,
+            }
         )
-    Verdict.objects.bulk_create(verdicts)
-    ContentCheck.objects.bulk_create(checks)
+    if verdicts:
+        Verdict.objects.bulk_create(verdicts)
+    check_queries.checks_insert(checks)
     if replaced:
-        ContentFingerprint.objects.filter(post__in=[job.post for job in replaced]).delete()
-        ContentFingerprint.objects.bulk_create(
-            ContentFingerprint(band_key=key, post=job.post, created_at=now)
-            for job in replaced
-            for key in lsh_band_keys(job.signature)
+        # Fingerprints are only ever written with a check, so a post that had no
+        # earlier check has none to delete.
+        check_queries.fingerprints_replace(
+            replaced_post_ids=[job.post.pk for job in replaced if job.previous is not None],
+            rows=[(key, job.post.pk) for job in replaced for key in lsh_band_keys(job.signature)],
+            now=now,
         )
     return results
 
 
-def _job(revision: PostRevision, previous: ContentCheck | None, enabled: list[ActiveRule]) -> _Job:
+def _job(revision: PostRevision, previous: PreviousCheck | None, enabled: list[ActiveRule]) -> _Job:
     post = revision.post
     content = content_from_html(revision.body_html)
     fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
@@ -605,40 +599,17 @@ def _verdict(revision: PostRevision, finding: Finding) -> Verdict:
     )
 
 
-def _previous_checks(revisions: list[PostRevision]) -> dict[int, ContentCheck]:
+def _previous_checks(revisions: list[PostRevision]) -> dict[int, PreviousCheck]:
     """The latest earlier check of each edited post, by post id, in one query."""
     edited = [r for r in revisions if r.number > 1]
     if not edited:
         return {}
-    checks = (
-        ContentCheck.objects.filter(post_id__in=[r.post_id for r in edited])
-        .exclude(revision_id__in=[r.pk for r in edited])
-        .only(
-            "post_id",
-            "revision_id",
-            "paragraph_fingerprints",
-            "text_hash",
-            "signature",
-            "rule_versions",
-        )
-        .annotate(
-            # Most checks find nothing: then there are no verdicts to carry over and
-            # no need to ask for them.
-            has_paragraph_verdicts=Exists(
-                Verdict.objects.filter(revision_id=OuterRef("revision_id")).exclude(
-                    paragraph_fingerprint=""
-                )
-            )
-        )
-        .order_by("post_id", "-created_at")
+    return check_queries.previous_checks(
+        post_ids=[r.post_id for r in edited], exclude_revision_ids=[r.pk for r in edited]
     )
-    latest: dict[int, ContentCheck] = {}
-    for check in checks:
-        latest.setdefault(check.post_id, check)
-    return latest
 
 
-def _carried_verdicts(previous: list[ContentCheck]) -> dict[int, list[Verdict]]:
+def _carried_verdicts(previous: list[PreviousCheck | ContentCheck]) -> dict[int, list[Verdict]]:
     """The paragraph verdicts of the given checks, by revision id, in one query."""
     revision_ids = [
         check.revision_id for check in previous if getattr(check, "has_paragraph_verdicts", True)
@@ -666,36 +637,23 @@ class _BatchHistory:
         authors = {job.post.author_id for job in historic}
         self.post_times: dict[int, list[tuple[int, dt.datetime]]] = {a: [] for a in authors}
         self.text_hashes: dict[int, list[tuple[int, str]]] = {a: [] for a in authors}
-        if authors:
-            for author_id, post_id, created_at in Post.objects.filter(
-                author_id__in=authors, created_at__gte=now - RECENT_WINDOW
-            ).values_list("author_id", "pk", "created_at"):
-                self.post_times[author_id].append((post_id, created_at))
-            for author_id, post_id, stored_hash in (
-                ContentCheck.objects.filter(
-                    author_id__in=authors, created_at__gte=now - dt.timedelta(days=1)
-                )
-                .order_by("-created_at")
-                .values_list("author_id", "post_id", "text_hash")
-            ):
-                self.text_hashes[author_id].append((post_id, stored_hash))
+        posts, hashes = check_queries.authors_history(
+            author_ids=authors,
+            posts_since=now - RECENT_WINDOW,
+            checks_since=now - dt.timedelta(days=1),
+        )
+        for author_id, post_id, created_at in posts:
+            self.post_times[author_id].append((post_id, created_at))
+        for author_id, post_id, stored_hash in hashes:
+            self.text_hashes[author_id].append((post_id, stored_hash))
         self.bands: dict[str, set[int]] = {}
-        self.signatures: dict[int, tuple[int, ...]] = {}
         comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
         keys = {key for job in comparing for key in lsh_band_keys(job.signature)}
-        if keys:
-            for key, post_id in ContentFingerprint.objects.filter(
-                band_key__in=keys, created_at__gte=now - DUPLICATE_WINDOW
-            ).values_list("band_key", "post_id"):
-                self.bands.setdefault(key, set()).add(post_id)
-            for post_id, stored in (
-                ContentCheck.objects.filter(
-                    post_id__in={p for posts in self.bands.values() for p in posts}
-                )
-                .order_by("post_id", "-created_at")
-                .values_list("post_id", "signature")
-            ):
-                self.signatures.setdefault(post_id, tuple(stored))
+        for key, post_id in check_queries.band_posts(keys=keys, since=now - DUPLICATE_WINDOW):
+            self.bands.setdefault(key, set()).add(post_id)
+        self.signatures: dict[int, tuple[int, ...]] = check_queries.latest_signatures(
+            {p for posts in self.bands.values() for p in posts}
+        )
 
     def context_for(self, job: _Job) -> CheckContext:
         post = job.post
@@ -743,7 +701,7 @@ class _BatchHistory:
             self.signatures[post.pk] = job.signature
 
 
-def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
+def _changed_share(previous: PreviousCheck, fingerprints: list[str]) -> float:
     if not fingerprints:
         return 0.0
     before = set(previous.paragraph_fingerprints)
@@ -751,7 +709,7 @@ def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
 
 
 def _reusable_verdicts(
-    previous: ContentCheck, rules: list[ActiveRule], *, carried: dict | None = None
+    previous: PreviousCheck | ContentCheck, rules: list[ActiveRule], *, carried: dict | None = None
 ) -> Reuse:
     """What the previous check settled for the paragraph rules whose version is
     unchanged since it ran. `carried` holds the paragraph verdicts already read, by

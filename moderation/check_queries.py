@@ -1,0 +1,249 @@
+"""The reads and writes every moderation check makes, written out as SQL.
+
+A re-check after a one-paragraph edit of a long post is a few milliseconds of work, and
+building its queries through the ORM (resolving lookups and joins, compiling, then
+building model instances) took longer than PostgreSQL took to plan and run them: the
+check read of earlier checks cost 2-3 ms through the ORM and 0.3 ms as one statement.
+These statements never change shape, so they are written once, over the models' own
+tables, in SQL that PostgreSQL and SQLite both accept, and their values come back as the
+models would hold them (JSON decoded, datetimes aware). They go through Django's cursor,
+so they take part in its transactions and are counted and logged like any query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from forum.threads.models import Post
+from moderation.models import ContentCheck, ContentFingerprint, Rule, Verdict
+
+_RULE = Rule._meta.db_table
+_CHECK = ContentCheck._meta.db_table
+_FINGERPRINT = ContentFingerprint._meta.db_table
+_VERDICT = Verdict._meta.db_table
+_POST = Post._meta.db_table
+
+_CHECK_COLUMNS = (
+    "revision_id",
+    "post_id",
+    "author_id",
+    "outcome",
+    "paragraph_fingerprints",
+    "text_hash",
+    "signature",
+    "rule_versions",
+    "paragraphs_checked",
+    "paragraphs_reused",
+    "duration_ms",
+    "created_at",
+)
+_CHECK_JSON = frozenset({"paragraph_fingerprints", "signature", "rule_versions"})
+
+
+@dataclass(frozen=True)
+class PreviousCheck:
+    """What an edit's check needs of the post's latest earlier check."""
+
+    post_id: int
+    revision_id: int
+    paragraph_fingerprints: list[str]
+    text_hash: str
+    signature: list[int]
+    rule_versions: dict[str, int]
+    # Whether any of its verdicts was found in a paragraph (and so could be carried over).
+    has_paragraph_verdicts: bool
+
+
+def enabled_rules_key() -> tuple:
+    """One row that changes whenever the set of enabled rules does: every write through
+    the services bumps a rule's `version` and `updated_at`, and enabling or disabling one
+    changes the count and the sums."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(id), SUM(id), SUM(version), MAX(updated_at) FROM {_RULE} "  # noqa: S608
+            "WHERE enabled"
+        )
+        return tuple(cursor.fetchone())
+
+
+def previous_checks(
+    *, post_ids: Sequence[int], exclude_revision_ids: Sequence[int]
+) -> dict[int, PreviousCheck]:
+    """The latest check of each post that is not of one of `exclude_revision_ids`, by post
+    id, in one statement."""
+    if not post_ids:
+        return {}
+    posts, excluded = _placeholders(post_ids), _placeholders(exclude_revision_ids or [0])
+    sql = (
+        "SELECT c.post_id, c.revision_id, c.paragraph_fingerprints, c.text_hash, "  # noqa: S608
+        "c.signature, c.rule_versions, EXISTS (SELECT 1 FROM "
+        f"{_VERDICT} v WHERE v.revision_id = c.revision_id AND v.paragraph_fingerprint <> '') "
+        f"FROM {_CHECK} c WHERE c.post_id IN ({posts}) AND c.revision_id NOT IN ({excluded}) "
+        f"AND c.created_at = (SELECT MAX(e.created_at) FROM {_CHECK} e "
+        f"WHERE e.post_id = c.post_id AND e.revision_id NOT IN ({excluded})) "
+        "ORDER BY c.post_id, c.id DESC"
+    )
+    excluded_ids = list(exclude_revision_ids or [0])
+    latest: dict[int, PreviousCheck] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*post_ids, *excluded_ids, *excluded_ids])
+        for post_id, revision_id, fingerprints, text_hash, signature, versions, found in cursor:
+            if post_id not in latest:
+                latest[post_id] = PreviousCheck(
+                    post_id=post_id,
+                    revision_id=revision_id,
+                    paragraph_fingerprints=_json(fingerprints),
+                    text_hash=text_hash,
+                    signature=_json(signature),
+                    rule_versions=_json(versions),
+                    has_paragraph_verdicts=bool(found),
+                )
+    return latest
+
+
+def authors_history(
+    *, author_ids: Iterable[int], posts_since: dt.datetime, checks_since: dt.datetime
+) -> tuple[list[tuple[int, int, dt.datetime]], list[tuple[int, int, str]]]:
+    """In one statement: (author id, post id, created at) of the authors' posts since
+    `posts_since`, and (author id, post id, text hash) of their checks since
+    `checks_since`, newest check first."""
+    authors = list(author_ids)
+    if not authors:
+        return [], []
+    marks = _placeholders(authors)
+    sql = (
+        f"SELECT 0, author_id, id, created_at, '' FROM {_POST} "  # noqa: S608
+        f"WHERE author_id IN ({marks}) AND created_at >= %s "
+        f"UNION ALL SELECT 1, author_id, post_id, created_at, text_hash FROM {_CHECK} "
+        f"WHERE author_id IN ({marks}) AND created_at >= %s ORDER BY 1, 4 DESC"
+    )
+    posts: list[tuple[int, int, dt.datetime]] = []
+    hashes: list[tuple[int, int, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*authors, _when(posts_since), *authors, _when(checks_since)])
+        for kind, author_id, post_id, created_at, text_hash in cursor:
+            if kind == 0:
+                posts.append((author_id, post_id, _aware(created_at)))
+            else:
+                hashes.append((author_id, post_id, text_hash))
+    return posts, hashes
+
+
+def band_posts(*, keys: Iterable[str], since: dt.datetime) -> list[tuple[str, int]]:
+    """(band key, post id) of the stored fingerprints with one of `keys` since `since`."""
+    keys = list(keys)
+    if not keys:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT band_key, post_id FROM {_FINGERPRINT} "  # noqa: S608
+            f"WHERE band_key IN ({_placeholders(keys)}) AND created_at >= %s",
+            [*keys, _when(since)],
+        )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def latest_signatures(post_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """The MinHash signature of each post's latest check, by post id."""
+    post_ids = list(post_ids)
+    signatures: dict[int, tuple[int, ...]] = {}
+    if not post_ids:
+        return signatures
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT post_id, signature FROM {_CHECK} "  # noqa: S608
+            f"WHERE post_id IN ({_placeholders(post_ids)}) ORDER BY post_id, created_at DESC",
+            post_ids,
+        )
+        for post_id, signature in cursor:
+            if post_id not in signatures:
+                signatures[post_id] = tuple(_json(signature))
+    return signatures
+
+
+def checks_insert(rows: list[dict[str, Any]]) -> None:
+    """Insert ContentCheck rows given as {column: value} (the columns of _CHECK_COLUMNS)."""
+    _insert(
+        _CHECK,
+        _CHECK_COLUMNS,
+        [
+            [
+                connection.ops.adapt_json_value(row[column], None)
+                if column in _CHECK_JSON
+                else _when(row[column])
+                if column == "created_at"
+                else row[column]
+                for column in _CHECK_COLUMNS
+            ]
+            for row in rows
+        ],
+    )
+
+
+def fingerprints_replace(
+    *, replaced_post_ids: Sequence[int], rows: list[tuple[str, int]], now: dt.datetime
+) -> None:
+    """Delete the fingerprints of `replaced_post_ids`, then insert (band key, post id)
+    rows created at `now`."""
+    if replaced_post_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {_FINGERPRINT} "  # noqa: S608
+                f"WHERE post_id IN ({_placeholders(replaced_post_ids)})",
+                list(replaced_post_ids),
+            )
+    created = _when(now)
+    _insert(
+        _FINGERPRINT,
+        ("band_key", "post_id", "created_at"),
+        [[key, post_id, created] for key, post_id in rows],
+    )
+
+
+def _insert(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+    """Multi-row INSERTs, as few as the backend's limit on parameters allows."""
+    if not rows:
+        return
+    limit = connection.features.max_query_params
+    per_statement = max(limit // len(columns), 1) if limit else len(rows)
+    row_marks = f"({_placeholders(columns)})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                f"VALUES {', '.join([row_marks] * len(chunk))}",
+                [value for row in chunk for value in row],
+            )
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _when(value: dt.datetime) -> Any:
+    """A datetime as a parameter, as the ORM passes it (naive UTC text on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _aware(value: Any) -> dt.datetime:
+    """A datetime column as the ORM returns it: SQLite gives naive UTC, sometimes as text
+    (a column of a UNION has no declared type)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return value
+
+
+def _json(value: Any) -> Any:
+    """A JSON column's value: Django has both backends hand JSON over as text."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
