@@ -22,7 +22,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from forum.threads.models import Post
+from forum.accounts.models import User
+from forum.threads.models import Category, Post, PostRevision, Thread
 from moderation.models import ContentCheck, ContentFingerprint, Rule, Verdict
 
 _RULE = Rule._meta.db_table
@@ -60,6 +61,76 @@ class PreviousCheck:
     rule_versions: dict[str, int]
     # Whether any of its verdicts was found in a paragraph (and so could be carried over).
     has_paragraph_verdicts: bool
+
+
+# What a check reads of a revision and the rows around it, by model (the attribute names
+# of the columns; anything else loads on first use), and how the rows join.
+_REVISION_READS = (
+    (PostRevision, "r", ("id", "post_id", "number", "body_html", "created_at"), ""),
+    (
+        Post,
+        "p",
+        ("id", "thread_id", "author_id", "state", "current_revision_id"),
+        "JOIN {table} p ON p.id = r.post_id",
+    ),
+    (Thread, "t", ("id", "title", "category_id"), "JOIN {table} t ON t.id = p.thread_id"),
+    (Category, "c", ("id", "moderation_mode"), "JOIN {table} c ON c.id = t.category_id"),
+    (User, "u", ("id", "trust_level", "post_count"), "JOIN {table} u ON u.id = p.author_id"),
+)
+
+
+def _revision_reads_sql() -> tuple[str, list[tuple[type, list[str], list[bool]]]]:
+    columns, joins, shapes = [], [], []
+    for model, alias, wanted, join in _REVISION_READS:
+        # Model.from_db takes the loaded columns in the model's own field order.
+        fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
+        columns += [f"{alias}.{f.column}" for f in fields]
+        joins.append(join.format(table=model._meta.db_table))
+        shapes.append(
+            (
+                model,
+                [f.attname for f in fields],
+                [f.get_internal_type() == "DateTimeField" for f in fields],
+            )
+        )
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {PostRevision._meta.db_table} r "  # noqa: S608
+        f"{' '.join(joins)} WHERE r.id IN (%s) ORDER BY r.created_at, r.id"
+    )
+    return sql, shapes
+
+
+_REVISION_SQL, _REVISION_SHAPES = _revision_reads_sql()
+
+
+def revisions_for_check(revision_ids: Sequence[int]) -> list[PostRevision]:
+    """The revisions, oldest first, each with its post, the post's thread and category
+    and its author attached, loaded with only the columns a check reads."""
+    if not revision_ids:
+        return []
+    db = connection.alias
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REVISION_SQL.replace("%s", _placeholders(revision_ids), 1), list(revision_ids)
+        )
+        rows = cursor.fetchall()
+    revisions = []
+    for row in rows:
+        instances, start = [], 0
+        for model, names, is_datetime in _REVISION_SHAPES:
+            values = [
+                _aware(value) if dated and value is not None else value
+                for value, dated in zip(row[start : start + len(names)], is_datetime, strict=True)
+            ]
+            instances.append(model.from_db(db, names, values))
+            start += len(names)
+        revision, post, thread, category, author = instances
+        thread.category = category
+        post.thread = thread
+        post.author = author
+        revision.post = post
+        revisions.append(revision)
+    return revisions
 
 
 def enabled_rules_key() -> tuple:

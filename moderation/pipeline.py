@@ -367,21 +367,6 @@ def submission_hold_reason(*, author, category: Category) -> str:
 
 # --- after commit -------------------------------------------------------------------
 
-# What a check reads of a revision and its post. Loading only these keeps the query
-# small: with every column of five joined tables, building the rows cost more than the
-# rest of a one-paragraph re-check. Anything else loads on first use.
-_CHECKED_FIELDS = (
-    "number",
-    "body_html",
-    "created_at",
-    "post__state",
-    "post__current_revision_id",
-    "post__thread__title",
-    "post__thread__category__moderation_mode",
-    "post__author__trust_level",
-    "post__author__post_count",
-)
-
 
 def revision_check(*, revision_id: int) -> str:
     """Check one revision, store its verdicts and apply the combined outcome.
@@ -452,12 +437,7 @@ def _revisions_for_check(revision_ids: list[int]) -> list[PostRevision]:
     """The locked revisions with what their check reads, oldest first."""
     if not revision_ids:
         return []
-    return list(
-        PostRevision.objects.filter(pk__in=revision_ids)
-        .select_related("post__thread__category", "post__author")
-        .only(*_CHECKED_FIELDS)
-        .order_by("created_at", "pk")
-    )
+    return check_queries.revisions_for_check(revision_ids)
 
 
 @dataclass
