@@ -38,6 +38,7 @@ _CHECK_COLUMNS = (
     "author_id",
     "outcome",
     "paragraph_fingerprints",
+    "layout",
     "text_hash",
     "signature",
     "rule_versions",
@@ -46,7 +47,7 @@ _CHECK_COLUMNS = (
     "duration_ms",
     "created_at",
 )
-_CHECK_JSON = frozenset({"paragraph_fingerprints", "signature", "rule_versions"})
+_CHECK_JSON = frozenset({"paragraph_fingerprints", "layout", "signature", "rule_versions"})
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class PreviousCheck:
     post_id: int
     revision_id: int
     paragraph_fingerprints: list[str]
+    layout: list[list]
     text_hash: str
     signature: list[int]
     rule_versions: dict[str, int]
@@ -154,7 +156,7 @@ def previous_checks(
         return {}
     posts, excluded = _placeholders(post_ids), _placeholders(exclude_revision_ids or [0])
     sql = (
-        "SELECT c.post_id, c.revision_id, c.paragraph_fingerprints, c.text_hash, "  # noqa: S608
+        "SELECT c.post_id, c.revision_id, c.paragraph_fingerprints, c.layout, c.text_hash, "  # noqa: S608
         "c.signature, c.rule_versions, EXISTS (SELECT 1 FROM "
         f"{_VERDICT} v WHERE v.revision_id = c.revision_id AND v.paragraph_fingerprint <> '') "
         f"FROM {_CHECK} c WHERE c.post_id IN ({posts}) AND c.revision_id NOT IN ({excluded}) "
@@ -166,12 +168,22 @@ def previous_checks(
     latest: dict[int, PreviousCheck] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*post_ids, *excluded_ids, *excluded_ids])
-        for post_id, revision_id, fingerprints, text_hash, signature, versions, found in cursor:
+        for (
+            post_id,
+            revision_id,
+            fingerprints,
+            layout,
+            text_hash,
+            signature,
+            versions,
+            found,
+        ) in cursor:
             if post_id not in latest:
                 latest[post_id] = PreviousCheck(
                     post_id=post_id,
                     revision_id=revision_id,
                     paragraph_fingerprints=_json(fingerprints),
+                    layout=_json(layout),
                     text_hash=text_hash,
                     signature=_json(signature),
                     rule_versions=_json(versions),

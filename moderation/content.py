@@ -27,10 +27,10 @@ import contextlib
 import hashlib
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +40,7 @@ __all__ = (
     "Link",
     "Paragraph",
     "PostContent",
+    "content_after_edit",
     "content_from_html",
     "link_domain",
     "normalize_domain",
@@ -112,9 +113,16 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class PostContent:
-    """A post as a sequence of paragraphs."""
+    """A post as a sequence of paragraphs.
+
+    `layout` describes the markup it was read from, one entry per top-level chunk (see
+    `content_after_edit`): [length of the chunk's markup once inline tags are dropped,
+    how many paragraphs it holds, digest of that markup]. Store it with the paragraphs'
+    fingerprints, and the next revision's markup can be read again only where it changed.
+    """
 
     paragraphs: tuple[Paragraph, ...]
+    layout: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
     _memo: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -214,6 +222,11 @@ class _Splitter:
         self._open: list[tuple[str, _Block | None]] = []
         self._loose: _Block | None = None
         self._link: tuple[_Block, str, int] | None = None
+        self.boundaries: list[tuple[int, int]] = []
+
+    def is_settled(self) -> bool:
+        """Whether no block and no link is open: the next top-level tag starts afresh."""
+        return not self._open and self._link is None
 
     def _sink(self) -> _Block:
         if self._open and self._open[-1][1] is not None:
@@ -276,11 +289,19 @@ def _href(attributes: str) -> str:
     return html.unescape(next(value for value in match.groups() if value is not None))
 
 
-def _split(body_html: str) -> list[_Block]:
-    splitter = _Splitter()
+def _reduce(body_html: str) -> str:
     # Inline markup other than links adds no text and no structure: dropping it in one
     # pass of the regex engine leaves a few hundred tags for Python to look at.
-    reduced = _INLINE_TAG.sub("", body_html)
+    return _INLINE_TAG.sub("", body_html)
+
+
+def _walk(reduced: str, *, finished: bool = True) -> _Splitter:
+    """Walk reduced markup with a new splitter; its `boundaries` are (offset, blocks so
+    far) at each top-level block tag met with no block or link open: from such a point
+    on, what follows reads the same whatever came before. Unless `finished`, a link
+    still open at the end is left open (the markup goes on elsewhere)."""
+    splitter = _Splitter()
+    boundaries = splitter.boundaries
     done = 0
     for match in _TAG.finditer(reduced):
         if match.start() > done:
@@ -289,14 +310,22 @@ def _split(body_html: str) -> list[_Block]:
         closing, name, attributes = match.groups()
         if name is None:
             continue  # a comment, doctype or processing instruction
+        name = name.lower()
         if closing:
-            splitter.end(name.lower())
+            splitter.end(name)
         else:
-            splitter.start(name.lower(), attributes.strip())
+            if not splitter._open and splitter._link is None and name in _BLOCKS:
+                boundaries.append((match.start(), len(splitter.blocks)))
+            splitter.start(name, attributes.strip())
     if done < len(reduced):
         splitter.text(_unescape(reduced[done:]))
-    splitter.end_link()
-    return splitter.blocks
+    if finished:
+        splitter.end_link()
+    return splitter
+
+
+def _split(body_html: str) -> list[_Block]:
+    return _walk(_reduce(body_html)).blocks
 
 
 def _unescape(text: str) -> str:
@@ -309,10 +338,145 @@ def content_from_html(body_html: str) -> PostContent:
     Expects well-formed markup such as the sanitiser writes (quoted attributes, "<" in
     text escaped); text is decoded as html.parser would (`html.unescape`).
     """
-    kept = [block for block in _split(body_html) if block.is_paragraph()]
-    return PostContent(
-        paragraphs=tuple(
-            Paragraph(index=index, text="".join(block.chunks), links=tuple(block.links))
-            for index, block in enumerate(kept)
+    reduced = _reduce(body_html)
+    splitter = _walk(reduced)
+    paragraphs, layout = _read(reduced, splitter, first_index=0)
+    return PostContent(paragraphs=tuple(paragraphs), layout=tuple(layout))
+
+
+def _read(
+    reduced: str, splitter: _Splitter, *, first_index: int
+) -> tuple[list[Paragraph], list[tuple[int, int, str]]]:
+    """The paragraphs a walk of `reduced` found, numbered from `first_index`, and the
+    layout of its chunks."""
+    kept = [block.is_paragraph() for block in splitter.blocks]
+    blocks = [block for block, keep in zip(splitter.blocks, kept, strict=True) if keep]
+    paragraphs = [
+        Paragraph(index=first_index + number, text="".join(block.chunks), links=tuple(block.links))
+        for number, block in enumerate(blocks)
+    ]
+    starts = [(0, 0)] + [b for b in splitter.boundaries if b[0] > 0]
+    starts.append((len(reduced), len(splitter.blocks)))
+    layout = []
+    for (start, first_block), (end, next_block) in pairwise(starts):
+        if start == end:
+            continue  # nothing at all to read
+        chunk = reduced[start:end]
+        layout.append((len(chunk), sum(kept[first_block:next_block]), _chunk_digest(chunk)))
+    return paragraphs, layout
+
+
+def _chunk_digest(chunk: str) -> str:
+    # Salted with the splitting rules' version: a chunk read by other rules might hold
+    # other paragraphs, so its digest must not match. Bump it when splitting changes.
+    return hashlib.blake2b(
+        chunk.encode("utf-8", "surrogatepass"), digest_size=16, person=b"parley-split-1"
+    ).hexdigest()
+
+
+def content_after_edit(
+    body_html: str, *, layout: Sequence[Sequence[Any]], fingerprints: Sequence[str]
+) -> tuple[PostContent, list[str], int] | None:
+    """Read an edited post's markup again only where it changed.
+
+    `layout` and `fingerprints` are those stored for the earlier text. The chunks of
+    markup it starts and ends with that are unchanged (same digest) keep their stored
+    paragraph fingerprints, and their paragraphs read their text and links from the
+    chunk only when first asked for them (a chunk with no link never has to be read for
+    its links); the markup between them is walked as usual. Returns the content (equal,
+    paragraph by paragraph, to `content_from_html`'s), every paragraph's fingerprint, and
+    how many paragraphs were read now; or None when the stored layout does not fit (then
+    read the whole post).
+    """
+    counts = [int(entry[1]) for entry in layout]
+    if not layout or sum(counts) != len(fingerprints):
+        return None
+    reduced = _reduce(body_html)
+    start = head = 0
+    for length, _, digest in layout:
+        piece = reduced[start : start + length]
+        if len(piece) != length or _chunk_digest(piece) != digest:
+            break
+        start += length
+        head += 1
+    end, tail = len(reduced), 0
+    while head + tail < len(layout):
+        length, _, digest = layout[-1 - tail]
+        if end - length < start or _chunk_digest(reduced[end - length : end]) != digest:
+            break
+        end -= length
+        tail += 1
+    finished = end == len(reduced)
+    splitter = _walk(reduced[start:end], finished=finished)
+    if not finished and not splitter.is_settled():
+        return None
+    before, after = sum(counts[:head]), sum(counts[len(layout) - tail :])
+    changed, changed_layout = _read(reduced[start:end], splitter, first_index=before)
+    paragraphs: list[Paragraph] = []
+    _add_unchanged(paragraphs, reduced, 0, layout[:head])
+    paragraphs.extend(changed)
+    _add_unchanged(paragraphs, reduced, end, layout[len(layout) - tail :])
+    new_fingerprints = [
+        *fingerprints[:before],
+        *(paragraph_fingerprint(p.text) for p in changed),
+        *fingerprints[len(fingerprints) - after :],
+    ]
+    new_layout = [
+        *(tuple(entry) for entry in layout[:head]),
+        *changed_layout,
+        *(tuple(entry) for entry in layout[len(layout) - tail :]),
+    ]
+    content = PostContent(paragraphs=tuple(paragraphs), layout=tuple(new_layout))
+    return content, new_fingerprints, len(changed)
+
+
+def _add_unchanged(
+    paragraphs: list[Paragraph], reduced: str, offset: int, layout: Sequence[Sequence[Any]]
+) -> None:
+    for length, count, _ in layout:
+        chunk = _UnchangedChunk(reduced[offset : offset + length], count)
+        paragraphs.extend(
+            _UnchangedParagraph(len(paragraphs), chunk, position) for position in range(count)
         )
-    )
+        offset += length
+
+
+class _UnchangedChunk:
+    """Markup unchanged since the last check, read only when one of its paragraphs' text
+    or links is asked for."""
+
+    __slots__ = ("_count", "_markup", "_read", "may_link")
+
+    def __init__(self, markup: str, count: int) -> None:
+        self._markup = markup
+        self._count = count
+        self._read: list[Paragraph] | None = None
+        # Inline tags are gone from the markup, so "<a" is (almost always) a link.
+        self.may_link = "<a" in markup or "<A" in markup
+
+    def paragraph(self, position: int) -> Paragraph:
+        if self._read is None:
+            self._read, _ = _read(self._markup, _walk(self._markup), first_index=0)
+            if len(self._read) != self._count:
+                raise RuntimeError("an unchanged chunk of markup read as other paragraphs")
+        return self._read[position]
+
+
+class _UnchangedParagraph(Paragraph):
+    """A paragraph of an unchanged chunk: its index is known at once, its text and links
+    are read from the chunk on first use."""
+
+    def __init__(self, index: int, chunk: _UnchangedChunk, position: int) -> None:
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "_chunk", chunk)
+        object.__setattr__(self, "_position", position)
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self._chunk.paragraph(self._position).text
+
+    @property
+    def links(self) -> tuple[Link, ...]:  # type: ignore[override]
+        if not self._chunk.may_link:
+            return ()
+        return self._chunk.paragraph(self._position).links

@@ -21,7 +21,12 @@ from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostRevision, PostState
 from moderation import check_queries
 from moderation.check_queries import PreviousCheck
-from moderation.content import PostContent, content_from_html, paragraph_fingerprint
+from moderation.content import (
+    PostContent,
+    content_after_edit,
+    content_from_html,
+    paragraph_fingerprint,
+)
 from moderation.log import log_record
 from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
 from moderation.rules import CheckContext, Hit, get_kind
@@ -508,6 +513,7 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
                 "author_id": post.author_id,
                 "outcome": outcome,
                 "paragraph_fingerprints": job.fingerprints,
+                "layout": list(job.content.layout),
                 "text_hash": hash_of_text,
                 "signature": list(job.signature),
                 "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
@@ -533,13 +539,27 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
 
 def _job(revision: PostRevision, previous: PreviousCheck | None, enabled: list[ActiveRule]) -> _Job:
     post = revision.post
-    content = content_from_html(revision.body_html)
-    fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     rules = [r for r in enabled if r.applies_to(post.thread.category_id)]
     if revision.number > 1:
         rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
     else:
         previous = None
+    # An edit reads again only the markup that changed since the previous check; its
+    # other paragraphs keep their fingerprints and are read only if a rule asks.
+    read = (
+        content_after_edit(
+            revision.body_html,
+            layout=previous.layout,
+            fingerprints=previous.paragraph_fingerprints,
+        )
+        if previous is not None
+        else None
+    )
+    if read is not None:
+        content, fingerprints, _ = read
+    else:
+        content = content_from_html(revision.body_html)
+        fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     small_edit = (
         previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE
     )

@@ -89,3 +89,65 @@ def test_skipping_rules_finds_exactly_what_asking_every_rule_finds():
 
     assert findings == every
     assert {pk for pk, _ in findings} == {1, 2, 3, 4, 5}
+
+
+def test_an_edit_reads_only_the_changed_markup_yet_evidence_points_at_the_new_text(
+    member, moderator, monkeypatch
+):
+    from forum.threads import services as thread_services
+    from moderation import content as content_module
+    from moderation import services
+    from moderation.models import ContentCheck, Verdict
+    from tests.factories import make_thread
+
+    services.rule_save(
+        actor=moderator,
+        name="words",
+        kind="watched_words",
+        params={"words": ["zebra"]},
+        action="flag",
+        enabled=True,
+    )
+    services.rule_save(
+        actor=moderator,
+        name="links",
+        kind="links",
+        params={"deny_domains": ["spam.example"]},
+        action="flag",
+        enabled=True,
+    )
+    paragraphs = [f"Paragraph {n} is ordinary." for n in range(30)]
+    paragraphs[25] = "A zebra and [a link](https://spam.example/x) late in the post."
+    post = make_thread(author=member, body="\n\n".join(paragraphs)).opening_post
+    pipeline.revision_check(revision_id=post.current_revision_id)
+
+    # Two paragraphs where there was one, before the hits: every later index moves.
+    paragraphs[3:4] = ["Paragraph three, now in two.", "The second half of it."]
+    revision = thread_services.post_edit(editor=member, post=post, body="\n\n".join(paragraphs))
+    walked = []
+    real_walk = content_module._walk
+    monkeypatch.setattr(
+        content_module,
+        "_walk",
+        lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw),
+    )
+    pipeline.revision_check(revision_id=revision.pk)
+
+    # The changed markup, then the one unchanged chunk that has a link (the links rule
+    # asks every paragraph for its links); no other paragraph was read.
+    assert walked[0] == "<p>Paragraph three, now in two.</p>\n<p>The second half of it.</p>\n"
+    assert len(walked) == 2 and "spam.example" in walked[1]
+    check = ContentCheck.objects.get(revision=revision)
+    assert check.paragraph_fingerprints == [
+        content_module.paragraph_fingerprint(p.text)
+        for p in content_from_html(revision.body_html).paragraphs
+    ]
+    assert check.layout == [list(c) for c in content_from_html(revision.body_html).layout]
+    texts = [p.text for p in content_from_html(revision.body_html).paragraphs]
+    verdicts = Verdict.objects.filter(revision=revision).order_by("rule__name")
+    assert [v.rule.name for v in verdicts] == ["links", "words"]
+    for verdict in verdicts:
+        (span,) = verdict.spans
+        assert span["paragraph"] == 26
+        assert texts[26][span["start"] : span["end"]] == span["text"]
+    assert [v.spans[0]["text"] for v in verdicts] == ["a link", "zebra"]
