@@ -117,12 +117,13 @@ class PostContent:
 
     `layout` describes the markup it was read from, one entry per top-level chunk (see
     `content_after_edit`): [length of the chunk's markup once inline tags are dropped,
-    how many paragraphs it holds, digest of that markup]. Store it with the paragraphs'
-    fingerprints, and the next revision's markup can be read again only where it changed.
+    how many paragraphs it holds, digest of that markup, its links as [paragraph within
+    the chunk, href, domain, start, end]]. Store it with the paragraphs' fingerprints,
+    and the next revision's markup can be read again only where it changed.
     """
 
     paragraphs: tuple[Paragraph, ...]
-    layout: tuple[tuple[int, int, str], ...] = field(default=(), compare=False, repr=False)
+    layout: tuple[tuple[int, int, str, list], ...] = field(default=(), compare=False, repr=False)
     _memo: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -346,15 +347,11 @@ def content_from_html(body_html: str) -> PostContent:
 
 def _read(
     reduced: str, splitter: _Splitter, *, first_index: int
-) -> tuple[list[Paragraph], list[tuple[int, int, str]]]:
+) -> tuple[list[Paragraph], list[tuple[int, int, str, list]]]:
     """The paragraphs a walk of `reduced` found, numbered from `first_index`, and the
     layout of its chunks."""
     kept = [block.is_paragraph() for block in splitter.blocks]
-    blocks = [block for block, keep in zip(splitter.blocks, kept, strict=True) if keep]
-    paragraphs = [
-        Paragraph(index=first_index + number, text="".join(block.chunks), links=tuple(block.links))
-        for number, block in enumerate(blocks)
-    ]
+    paragraphs = _paragraphs(splitter, first_index=first_index, kept=kept)
     starts = [(0, 0)] + [b for b in splitter.boundaries if b[0] > 0]
     starts.append((len(reduced), len(splitter.blocks)))
     layout = []
@@ -362,8 +359,32 @@ def _read(
         if start == end:
             continue  # nothing at all to read
         chunk = reduced[start:end]
-        layout.append((len(chunk), sum(kept[first_block:next_block]), _chunk_digest(chunk)))
+        kept_blocks = [
+            block
+            for block, keep in zip(
+                splitter.blocks[first_block:next_block], kept[first_block:next_block], strict=True
+            )
+            if keep
+        ]
+        links = [
+            [position, link.href, link.domain, link.start, link.end]
+            for position, block in enumerate(kept_blocks)
+            for link in block.links
+        ]
+        layout.append((len(chunk), len(kept_blocks), _chunk_digest(chunk), links))
     return paragraphs, layout
+
+
+def _paragraphs(
+    splitter: _Splitter, *, first_index: int, kept: list[bool] | None = None
+) -> list[Paragraph]:
+    if kept is None:
+        kept = [block.is_paragraph() for block in splitter.blocks]
+    blocks = [block for block, keep in zip(splitter.blocks, kept, strict=True) if keep]
+    return [
+        Paragraph(index=first_index + number, text="".join(block.chunks), links=tuple(block.links))
+        for number, block in enumerate(blocks)
+    ]
 
 
 def _chunk_digest(chunk: str) -> str:
@@ -381,19 +402,20 @@ def content_after_edit(
 
     `layout` and `fingerprints` are those stored for the earlier text. The chunks of
     markup it starts and ends with that are unchanged (same digest) keep their stored
-    paragraph fingerprints, and their paragraphs read their text and links from the
-    chunk only when first asked for them (a chunk with no link never has to be read for
-    its links); the markup between them is walked as usual. Returns the content (equal,
-    paragraph by paragraph, to `content_from_html`'s), every paragraph's fingerprint, and
-    how many paragraphs were read now; or None when the stored layout does not fit (then
-    read the whole post).
+    paragraph fingerprints and links, and their paragraphs read their text from the chunk
+    only when first asked for it; the markup between them is walked as usual. Returns the
+    content (equal, paragraph by paragraph, to `content_from_html`'s), every paragraph's
+    fingerprint, and how many paragraphs were read now; or None when the stored layout
+    does not fit (then read the whole post).
     """
+    if not layout or any(len(entry) != 4 for entry in layout):
+        return None
     counts = [int(entry[1]) for entry in layout]
-    if not layout or sum(counts) != len(fingerprints):
+    if sum(counts) != len(fingerprints):
         return None
     reduced = _reduce(body_html)
     start = head = 0
-    for length, _, digest in layout:
+    for length, _, digest, _ in layout:
         piece = reduced[start : start + length]
         if len(piece) != length or _chunk_digest(piece) != digest:
             break
@@ -401,7 +423,7 @@ def content_after_edit(
         head += 1
     end, tail = len(reduced), 0
     while head + tail < len(layout):
-        length, _, digest = layout[-1 - tail]
+        length, _, digest, _ = layout[-1 - tail]
         if end - length < start or _chunk_digest(reduced[end - length : end]) != digest:
             break
         end -= length
@@ -413,9 +435,10 @@ def content_after_edit(
     before, after = sum(counts[:head]), sum(counts[len(layout) - tail :])
     changed, changed_layout = _read(reduced[start:end], splitter, first_index=before)
     paragraphs: list[Paragraph] = []
-    _add_unchanged(paragraphs, reduced, 0, layout[:head])
+    unchanged = _UnchangedMarkup()
+    _add_unchanged(paragraphs, unchanged, reduced, 0, layout[:head])
     paragraphs.extend(changed)
-    _add_unchanged(paragraphs, reduced, end, layout[len(layout) - tail :])
+    _add_unchanged(paragraphs, unchanged, reduced, end, layout[len(layout) - tail :])
     new_fingerprints = [
         *fingerprints[:before],
         *(paragraph_fingerprint(p.text) for p in changed),
@@ -431,52 +454,85 @@ def content_after_edit(
 
 
 def _add_unchanged(
-    paragraphs: list[Paragraph], reduced: str, offset: int, layout: Sequence[Sequence[Any]]
+    paragraphs: list[Paragraph],
+    unchanged: _UnchangedMarkup,
+    reduced: str,
+    offset: int,
+    layout: Sequence[Sequence[Any]],
 ) -> None:
-    for length, count, _ in layout:
-        chunk = _UnchangedChunk(reduced[offset : offset + length], count)
+    for length, count, _, links in layout:
+        chunk = unchanged.add(reduced, offset, offset + length, count, links)
+        first = len(paragraphs)
         paragraphs.extend(
-            _UnchangedParagraph(len(paragraphs), chunk, position) for position in range(count)
+            _UnchangedParagraph(first + position, unchanged, chunk, position)
+            for position in range(count)
         )
         offset += length
 
 
 class _UnchangedChunk:
-    """Markup unchanged since the last check, read only when one of its paragraphs' text
-    or links is asked for."""
+    __slots__ = ("count", "end", "links", "read", "reduced", "start")
 
-    __slots__ = ("_count", "_markup", "_read", "may_link")
+    def __init__(self, reduced: str, start: int, end: int, count: int, links: list) -> None:
+        self.reduced, self.start, self.end, self.count = reduced, start, end, count
+        self.links = links
+        self.read: list[Paragraph] | None = None
 
-    def __init__(self, markup: str, count: int) -> None:
-        self._markup = markup
-        self._count = count
-        self._read: list[Paragraph] | None = None
-        # Inline tags are gone from the markup, so "<a" is (almost always) a link.
-        self.may_link = "<a" in markup or "<A" in markup
+    @property
+    def markup(self) -> str:
+        return self.reduced[self.start : self.end]
 
-    def paragraph(self, position: int) -> Paragraph:
-        if self._read is None:
-            self._read, _ = _read(self._markup, _walk(self._markup), first_index=0)
-            if len(self._read) != self._count:
-                raise RuntimeError("an unchanged chunk of markup read as other paragraphs")
-        return self._read[position]
+    def links_of(self, position: int) -> tuple[Link, ...]:
+        """The stored links of the chunk's paragraph at `position`."""
+        return tuple(
+            Link(href=href, domain=domain, start=start, end=end)
+            for at, href, domain, start, end in self.links
+            if at == position
+        )
+
+
+class _UnchangedMarkup:
+    """The chunks of a post's markup unchanged since the last check. Their links are
+    known from the stored layout; none is read until a paragraph's text is asked for,
+    and then all are, in one walk (each chunk starts where reading afresh gives what
+    reading the whole post gave, so chunks read one after the other read as each
+    alone)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[_UnchangedChunk] = []
+
+    def add(self, reduced: str, start: int, end: int, count: int, links: list) -> _UnchangedChunk:
+        chunk = _UnchangedChunk(reduced, start, end, count, links)
+        self.chunks.append(chunk)
+        return chunk
+
+    def paragraph(self, chunk: _UnchangedChunk, position: int) -> Paragraph:
+        if chunk.read is None:
+            unread = [c for c in self.chunks if c.read is None]
+            read = _paragraphs(_walk("".join(c.markup for c in unread)), first_index=0)
+            if len(read) != sum(c.count for c in unread):
+                raise RuntimeError("unchanged markup read as other paragraphs")
+            start = 0
+            for c in unread:
+                c.read = read[start : start + c.count]
+                start += c.count
+        return chunk.read[position]  # type: ignore[index]
 
 
 class _UnchangedParagraph(Paragraph):
     """A paragraph of an unchanged chunk: its index is known at once, its text and links
     are read from the chunk on first use."""
 
-    def __init__(self, index: int, chunk: _UnchangedChunk, position: int) -> None:
-        object.__setattr__(self, "index", index)
-        object.__setattr__(self, "_chunk", chunk)
-        object.__setattr__(self, "_position", position)
+    def __init__(
+        self, index: int, markup: _UnchangedMarkup, chunk: _UnchangedChunk, position: int
+    ) -> None:
+        # Frozen: set the attributes as dataclasses do, past __setattr__.
+        self.__dict__.update(index=index, _markup=markup, _chunk=chunk, _position=position)
 
     @property
     def text(self) -> str:  # type: ignore[override]
-        return self._chunk.paragraph(self._position).text
+        return self._markup.paragraph(self._chunk, self._position).text
 
-    @property
+    @cached_property
     def links(self) -> tuple[Link, ...]:  # type: ignore[override]
-        if not self._chunk.may_link:
-            return ()
-        return self._chunk.paragraph(self._position).links
+        return self._chunk.links_of(self._position) if self._chunk.links else ()

@@ -91,14 +91,29 @@ def test_skipping_rules_finds_exactly_what_asking_every_rule_finds():
     assert {pk for pk, _ in findings} == {1, 2, 3, 4, 5}
 
 
-def test_an_edit_reads_only_the_changed_markup_yet_evidence_points_at_the_new_text(
-    member, moderator, monkeypatch
-):
+def _edit_and_check(post, paragraphs, monkeypatch) -> tuple:
+    """Edit `post` to `paragraphs`, check it, and return the revision and the markup the
+    check walked."""
     from forum.threads import services as thread_services
     from moderation import content as content_module
+
+    revision = thread_services.post_edit(
+        editor=post.author, post=post, body="\n\n".join(paragraphs)
+    )
+    walked = []
+    real_walk = content_module._walk
+    monkeypatch.setattr(
+        content_module,
+        "_walk",
+        lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw),
+    )
+    pipeline.revision_check(revision_id=revision.pk)
+    monkeypatch.undo()
+    return revision, walked
+
+
+def _rules(moderator, *, denied: str) -> None:
     from moderation import services
-    from moderation.models import ContentCheck, Verdict
-    from tests.factories import make_thread
 
     services.rule_save(
         actor=moderator,
@@ -112,37 +127,58 @@ def test_an_edit_reads_only_the_changed_markup_yet_evidence_points_at_the_new_te
         actor=moderator,
         name="links",
         kind="links",
-        params={"deny_domains": ["spam.example"]},
+        params={"deny_domains": [denied]},
         action="flag",
         enabled=True,
     )
-    paragraphs = [f"Paragraph {n} is ordinary." for n in range(30)]
-    paragraphs[25] = "A zebra and [a link](https://spam.example/x) late in the post."
-    post = make_thread(author=member, body="\n\n".join(paragraphs)).opening_post
+
+
+PARAGRAPHS = [f"Paragraph {n} is [ordinary](https://fine{n}.example/)." for n in range(30)]
+PARAGRAPHS[25] = "A zebra and [a link](https://spam.example/x) late in the post."
+# Two paragraphs where there was one, before the hits: every later index moves.
+EDITED = [*PARAGRAPHS[:3], "Paragraph three, now in two.", "The second half.", *PARAGRAPHS[4:]]
+
+
+def test_an_edit_reads_only_the_changed_markup(member, moderator, monkeypatch):
+    from moderation.models import ContentCheck, Verdict
+    from tests.factories import make_thread
+
+    _rules(moderator, denied="other.example")
+    post = make_thread(author=member, body="\n\n".join(PARAGRAPHS)).opening_post
     pipeline.revision_check(revision_id=post.current_revision_id)
 
-    # Two paragraphs where there was one, before the hits: every later index moves.
-    paragraphs[3:4] = ["Paragraph three, now in two.", "The second half of it."]
-    revision = thread_services.post_edit(editor=member, post=post, body="\n\n".join(paragraphs))
-    walked = []
-    real_walk = content_module._walk
-    monkeypatch.setattr(
-        content_module,
-        "_walk",
-        lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw),
-    )
-    pipeline.revision_check(revision_id=revision.pk)
+    revision, walked = _edit_and_check(post, EDITED, monkeypatch)
 
-    # The changed markup, then the one unchanged chunk that has a link (the links rule
-    # asks every paragraph for its links); no other paragraph was read.
-    assert walked[0] == "<p>Paragraph three, now in two.</p>\n<p>The second half of it.</p>\n"
-    assert len(walked) == 2 and "spam.example" in walked[1]
+    # The links rule saw every link (from the stored layout) and the watched word's
+    # verdict was carried over, so nothing but the changed markup was read.
+    assert walked == [
+        "<p>Paragraph three, now in two.</p>\n<p>The second half.</p>\n",
+    ]
+    whole = content_from_html(revision.body_html)
     check = ContentCheck.objects.get(revision=revision)
     assert check.paragraph_fingerprints == [
-        content_module.paragraph_fingerprint(p.text)
-        for p in content_from_html(revision.body_html).paragraphs
+        pipeline.paragraph_fingerprint(p.text) for p in whole.paragraphs
     ]
-    assert check.layout == [list(c) for c in content_from_html(revision.body_html).layout]
+    assert check.layout == [list(chunk) for chunk in whole.layout]
+    (verdict,) = Verdict.objects.filter(revision=revision)
+    (span,) = verdict.spans
+    assert span["paragraph"] == 26 and span["text"] == "zebra"
+    assert whole.paragraphs[26].text[span["start"] : span["end"]] == "zebra"
+
+
+def test_evidence_in_unchanged_paragraphs_points_at_the_edited_text(member, moderator, monkeypatch):
+    from moderation.models import Verdict
+    from tests.factories import make_thread
+
+    _rules(moderator, denied="spam.example")
+    post = make_thread(author=member, body="\n\n".join(PARAGRAPHS)).opening_post
+    pipeline.revision_check(revision_id=post.current_revision_id)
+
+    revision, walked = _edit_and_check(post, EDITED, monkeypatch)
+
+    # The links rule's evidence quotes the text, so the unchanged chunks were read for
+    # it: in one walk, after the changed markup.
+    assert len(walked) == 2
     texts = [p.text for p in content_from_html(revision.body_html).paragraphs]
     verdicts = Verdict.objects.filter(revision=revision).order_by("rule__name")
     assert [v.rule.name for v in verdicts] == ["links", "words"]

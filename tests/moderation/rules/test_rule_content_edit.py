@@ -86,11 +86,14 @@ def test_unchanged_chunks_are_not_read_unless_their_text_or_links_are_asked_for(
     )
 
     assert read == 1 and walked == ["<p>Changed.</p>\n"]
-    # Links are asked for everywhere; only the chunk that has one is read for them.
-    assert [link.domain for link in content.links] == ["x.example"]
-    assert len(walked) == 2
+    # Links come from the stored layout, without reading.
+    link = content.links[0]
+    assert (link.domain, link.start, link.end) == ("x.example", 5, 9)
+    assert walked == ["<p>Changed.</p>\n"]
+    # Text is read when first asked for: every unchanged chunk, in one walk.
     assert content.paragraphs[10].text == "Paragraph 10 is plain."
-    assert len(walked) == 3
+    assert content.paragraphs[30].text[link.start : link.end] == "here"
+    assert len(walked) == 2
 
 
 def test_edits_that_add_remove_or_restructure_blocks_read_the_same_as_whole():
