@@ -135,61 +135,65 @@ def revisions_for_check(revision_ids: Sequence[int]) -> list[PostRevision]:
     return revisions
 
 
+_RULES_KEY = (
+    f"SELECT COUNT(id) AS rules, SUM(id) AS ids, SUM(version) AS versions, "  # noqa: S608
+    f"MAX(updated_at) AS updated FROM {_RULE} WHERE enabled"
+)
+
+
 def enabled_rules_key() -> tuple:
     """One row that changes whenever the set of enabled rules does: every write through
     the services bumps a rule's `version` and `updated_at`, and enabling or disabling one
     changes the count and the sums."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT COUNT(id), SUM(id), SUM(version), MAX(updated_at) FROM {_RULE} "  # noqa: S608
-            "WHERE enabled"
-        )
-        return tuple(cursor.fetchone())
+        cursor.execute(_RULES_KEY)
+        return _rules_key(cursor.fetchone())
+
+
+def _rules_key(row: Sequence[Any]) -> tuple:
+    # The latest change as text: one form however the backend hands an aggregate back.
+    rules, ids, versions, updated = row
+    return rules, ids, versions, str(updated)
 
 
 def previous_checks(
     *, post_ids: Sequence[int], exclude_revision_ids: Sequence[int]
-) -> dict[int, PreviousCheck]:
-    """The latest check of each post that is not of one of `exclude_revision_ids`, by post
-    id, in one statement."""
-    if not post_ids:
-        return {}
+) -> tuple[tuple, dict[int, PreviousCheck]]:
+    """The enabled rules' key (see `enabled_rules_key`) and the latest check of each post
+    that is not of one of `exclude_revision_ids`, by post id: one statement, as an edit
+    needs both before anything else."""
     posts, excluded = _placeholders(post_ids), _placeholders(exclude_revision_ids or [0])
     sql = (
-        "SELECT c.post_id, c.revision_id, c.paragraph_fingerprints, c.layout, c.text_hash, "  # noqa: S608
-        "c.signature, c.rule_versions, EXISTS (SELECT 1 FROM "
-        f"{_VERDICT} v WHERE v.revision_id = c.revision_id AND v.paragraph_fingerprint <> '') "
+        "SELECT k.rules, k.ids, k.versions, k.updated, c.post_id, c.revision_id, "  # noqa: S608
+        "c.paragraph_fingerprints, c.layout, c.text_hash, c.signature, c.rule_versions, "
+        f"c.found FROM ({_RULES_KEY}) k LEFT JOIN (SELECT c.id, c.post_id, c.revision_id, "
+        "c.paragraph_fingerprints, c.layout, c.text_hash, c.signature, c.rule_versions, "
+        f"EXISTS (SELECT 1 FROM {_VERDICT} v WHERE v.revision_id = c.revision_id "
+        "AND v.paragraph_fingerprint <> '') AS found "
         f"FROM {_CHECK} c WHERE c.post_id IN ({posts}) AND c.revision_id NOT IN ({excluded}) "
         f"AND c.created_at = (SELECT MAX(e.created_at) FROM {_CHECK} e "
-        f"WHERE e.post_id = c.post_id AND e.revision_id NOT IN ({excluded})) "
+        f"WHERE e.post_id = c.post_id AND e.revision_id NOT IN ({excluded}))) c ON 1 = 1 "
         "ORDER BY c.post_id, c.id DESC"
     )
     excluded_ids = list(exclude_revision_ids or [0])
     latest: dict[int, PreviousCheck] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*post_ids, *excluded_ids, *excluded_ids])
-        for (
-            post_id,
-            revision_id,
-            fingerprints,
-            layout,
-            text_hash,
-            signature,
-            versions,
-            found,
-        ) in cursor:
-            if post_id not in latest:
-                latest[post_id] = PreviousCheck(
-                    post_id=post_id,
-                    revision_id=revision_id,
-                    paragraph_fingerprints=_json(fingerprints),
-                    layout=_json(layout),
-                    text_hash=text_hash,
-                    signature=_json(signature),
-                    rule_versions=_json(versions),
-                    has_paragraph_verdicts=bool(found),
-                )
-    return latest
+        rows = cursor.fetchall()
+    for row in rows:
+        post_id, revision_id, fingerprints, layout, text_hash, signature, versions, found = row[4:]
+        if post_id is not None and post_id not in latest:
+            latest[post_id] = PreviousCheck(
+                post_id=post_id,
+                revision_id=revision_id,
+                paragraph_fingerprints=_json(fingerprints),
+                layout=_json(layout),
+                text_hash=text_hash,
+                signature=_json(signature),
+                rule_versions=_json(versions),
+                has_paragraph_verdicts=bool(found),
+            )
+    return _rules_key(rows[0][:4]), latest
 
 
 def authors_history(

@@ -74,11 +74,13 @@ _compiled_cache: dict[tuple, object] = {}
 _loaded: dict[str, object] = {"key": None, "rules": []}
 
 
-def _enabled_rules() -> list[ActiveRule]:
+def _enabled_rules(key: tuple | None = None) -> list[ActiveRule]:
     # One aggregate row rather than a row per rule: every write through the services
     # bumps `version` and `updated_at`, and enabling or disabling a rule changes the
-    # count and the sums, so an unchanged key means an unchanged rule set.
-    key = check_queries.enabled_rules_key()
+    # count and the sums, so an unchanged key means an unchanged rule set. A caller that
+    # read the key along with something else passes it in.
+    if key is None:
+        key = check_queries.enabled_rules_key()
     if key != _loaded["key"]:
         rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
         _loaded["rules"] = [compile_rule(rule) for rule in rules]
@@ -472,8 +474,8 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
     if not revisions:
         return {}
     started = time.perf_counter()
-    previous = _previous_checks(revisions)
-    enabled = _enabled_rules()
+    rules_key, previous = _previous_checks(revisions)
+    enabled = _enabled_rules(rules_key)
     jobs = [_job(revision, previous.get(revision.post_id), enabled) for revision in revisions]
     carried = _carried_verdicts([job.previous for job in jobs if job.previous is not None])
     history = _BatchHistory(jobs, now=now)
@@ -599,11 +601,14 @@ def _verdict(revision: PostRevision, finding: Finding) -> Verdict:
     )
 
 
-def _previous_checks(revisions: list[PostRevision]) -> dict[int, PreviousCheck]:
-    """The latest earlier check of each edited post, by post id, in one query."""
+def _previous_checks(
+    revisions: list[PostRevision],
+) -> tuple[tuple | None, dict[int, PreviousCheck]]:
+    """The latest earlier check of each edited post, by post id, with the enabled rules'
+    key read in the same query (None when no revision is an edit)."""
     edited = [r for r in revisions if r.number > 1]
     if not edited:
-        return {}
+        return None, {}
     return check_queries.previous_checks(
         post_ids=[r.post_id for r in edited], exclude_revision_ids=[r.pk for r in edited]
     )
