@@ -415,19 +415,29 @@ def content_after_edit(
         return None
     reduced = _reduce(body_html)
     start = head = 0
-    for length, _, digest, _ in layout:
+    for number, (length, _, digest, _) in enumerate(layout):
         piece = reduced[start : start + length]
         if len(piece) != length or _chunk_digest(piece) != digest:
             break
+        if number == len(layout) - 1 and start + length < len(reduced):
+            break  # the earlier text's end need not be a settled point to read on from
         start += length
         head += 1
     end, tail = len(reduced), 0
     while head + tail < len(layout):
         length, _, digest, _ = layout[-1 - tail]
-        if end - length < start or _chunk_digest(reduced[end - length : end]) != digest:
+        if (
+            end - length < start
+            or _chunk_digest(reduced[end - length : end]) != digest
+            # The earlier text's first chunk need not start with a block.
+            or not _starts_block(reduced, end - length)
+        ):
             break
         end -= length
         tail += 1
+    if start and start < len(reduced) and not _starts_block(reduced, start):
+        # The prefix's last text would run on into the changed markup: read it whole.
+        return None
     finished = end == len(reduced)
     splitter = _walk(reduced[start:end], finished=finished)
     if not finished and not splitter.is_settled():
@@ -451,6 +461,13 @@ def content_after_edit(
     ]
     content = PostContent(paragraphs=tuple(paragraphs), layout=tuple(new_layout))
     return content, new_fingerprints, len(changed)
+
+
+def _starts_block(reduced: str, position: int) -> bool:
+    """Whether an opening block tag starts at `position`: a point where reading afresh
+    and reading on from a settled walk agree."""
+    tag = _TAG.match(reduced, position)
+    return tag is not None and not tag.group(1) and (tag.group(2) or "").lower() in _BLOCKS
 
 
 def _add_unchanged(
