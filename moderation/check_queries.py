@@ -196,46 +196,50 @@ def previous_checks(
     return _rules_key(rows[0][:4]), latest
 
 
-def authors_history(
-    *, author_ids: Iterable[int], posts_since: dt.datetime, checks_since: dt.datetime
-) -> tuple[list[tuple[int, int, dt.datetime]], list[tuple[int, int, str]]]:
+def batch_history(
+    *,
+    author_ids: Iterable[int],
+    posts_since: dt.datetime,
+    checks_since: dt.datetime,
+    band_keys: Iterable[str],
+    bands_since: dt.datetime,
+) -> tuple[list[tuple[int, int, dt.datetime]], list[tuple[int, int, str]], list[tuple[str, int]]]:
     """In one statement: (author id, post id, created at) of the authors' posts since
-    `posts_since`, and (author id, post id, text hash) of their checks since
-    `checks_since`, newest check first."""
-    authors = list(author_ids)
-    if not authors:
-        return [], []
-    marks = _placeholders(authors)
-    sql = (
-        f"SELECT 0, author_id, id, created_at, '' FROM {_POST} "  # noqa: S608
-        f"WHERE author_id IN ({marks}) AND created_at >= %s "
-        f"UNION ALL SELECT 1, author_id, post_id, created_at, text_hash FROM {_CHECK} "
-        f"WHERE author_id IN ({marks}) AND created_at >= %s ORDER BY 1, 4 DESC"
-    )
+    `posts_since`; (author id, post id, text hash) of their checks since `checks_since`,
+    newest first; and (band key, post id) of the stored fingerprints with one of
+    `band_keys` since `bands_since`."""
+    authors, keys = list(author_ids), list(band_keys)
+    parts, params = [], []
+    if authors:
+        marks = _placeholders(authors)
+        parts += [
+            f"SELECT 0, author_id, id, created_at, '' FROM {_POST} "  # noqa: S608
+            f"WHERE author_id IN ({marks}) AND created_at >= %s",
+            f"SELECT 1, author_id, post_id, created_at, text_hash FROM {_CHECK} "  # noqa: S608
+            f"WHERE author_id IN ({marks}) AND created_at >= %s",
+        ]
+        params += [*authors, _when(posts_since), *authors, _when(checks_since)]
+    if keys:
+        parts.append(
+            f"SELECT 2, 0, post_id, created_at, band_key FROM {_FINGERPRINT} "  # noqa: S608
+            f"WHERE band_key IN ({_placeholders(keys)}) AND created_at >= %s"
+        )
+        params += [*keys, _when(bands_since)]
     posts: list[tuple[int, int, dt.datetime]] = []
     hashes: list[tuple[int, int, str]] = []
+    bands: list[tuple[str, int]] = []
+    if not parts:
+        return posts, hashes, bands
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*authors, _when(posts_since), *authors, _when(checks_since)])
-        for kind, author_id, post_id, created_at, text_hash in cursor:
+        cursor.execute(" UNION ALL ".join(parts) + " ORDER BY 1, 4 DESC", params)
+        for kind, author_id, post_id, created_at, text in cursor:
             if kind == 0:
                 posts.append((author_id, post_id, _aware(created_at)))
+            elif kind == 1:
+                hashes.append((author_id, post_id, text))
             else:
-                hashes.append((author_id, post_id, text_hash))
-    return posts, hashes
-
-
-def band_posts(*, keys: Iterable[str], since: dt.datetime) -> list[tuple[str, int]]:
-    """(band key, post id) of the stored fingerprints with one of `keys` since `since`."""
-    keys = list(keys)
-    if not keys:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT band_key, post_id FROM {_FINGERPRINT} "  # noqa: S608
-            f"WHERE band_key IN ({_placeholders(keys)}) AND created_at >= %s",
-            [*keys, _when(since)],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
+                bands.append((text, post_id))
+    return posts, hashes, bands
 
 
 def latest_signatures(post_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:

@@ -642,19 +642,20 @@ class _BatchHistory:
         authors = {job.post.author_id for job in historic}
         self.post_times: dict[int, list[tuple[int, dt.datetime]]] = {a: [] for a in authors}
         self.text_hashes: dict[int, list[tuple[int, str]]] = {a: [] for a in authors}
-        posts, hashes = check_queries.authors_history(
+        comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
+        posts, hashes, bands = check_queries.batch_history(
             author_ids=authors,
             posts_since=now - RECENT_WINDOW,
             checks_since=now - dt.timedelta(days=1),
+            band_keys={key for job in comparing for key in lsh_band_keys(job.signature)},
+            bands_since=now - DUPLICATE_WINDOW,
         )
         for author_id, post_id, created_at in posts:
             self.post_times[author_id].append((post_id, created_at))
         for author_id, post_id, stored_hash in hashes:
             self.text_hashes[author_id].append((post_id, stored_hash))
         self.bands: dict[str, set[int]] = {}
-        comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
-        keys = {key for job in comparing for key in lsh_band_keys(job.signature)}
-        for key, post_id in check_queries.band_posts(keys=keys, since=now - DUPLICATE_WINDOW):
+        for key, post_id in bands:
             self.bands.setdefault(key, set()).add(post_id)
         self.signatures: dict[int, tuple[int, ...]] = check_queries.latest_signatures(
             {p for posts in self.bands.values() for p in posts}

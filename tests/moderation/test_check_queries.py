@@ -72,7 +72,7 @@ def test_previous_checks_are_each_posts_latest_but_never_of_the_revisions_being_
     assert previous.has_paragraph_verdicts
 
 
-def test_authors_history_gives_aware_times_and_the_newest_check_first(member, moderator):
+def test_batch_history_gives_aware_times_and_the_newest_check_first(member, moderator):
     _rule(moderator, ["zebra"])
     posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(3)]
     for post in posts:
@@ -80,12 +80,15 @@ def test_authors_history_gives_aware_times_and_the_newest_check_first(member, mo
     now = timezone.now()
     ContentCheck.objects.filter(post=posts[0]).update(created_at=now - dt.timedelta(hours=2))
 
-    times, hashes = check_queries.authors_history(
+    times, hashes, bands = check_queries.batch_history(
         author_ids=[member.pk],
         posts_since=now - dt.timedelta(hours=1),
         checks_since=now - dt.timedelta(days=1),
+        band_keys=[],
+        bands_since=now,
     )
 
+    assert bands == []
     assert sorted(post_id for _, post_id, _ in times) == sorted(p.pk for p in posts)
     assert all(timezone.is_aware(created) for _, _, created in times)
     assert [post_id for _, post_id, _ in hashes][-1] == posts[0].pk
@@ -94,7 +97,7 @@ def test_authors_history_gives_aware_times_and_the_newest_check_first(member, mo
     )
 
 
-def test_fingerprints_are_replaced_for_edited_posts_and_found_by_band(member, moderator):
+def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(member, moderator):
     services.rule_save(
         actor=moderator,
         name="copies",
@@ -113,7 +116,16 @@ def test_fingerprints_are_replaced_for_edited_posts_and_found_by_band(member, mo
 
     new_keys = set(ContentFingerprint.objects.filter(post=post).values_list("band_key", flat=True))
     assert len(keys) == 16 and len(new_keys) == 16 and not keys & new_keys
-    found = check_queries.band_posts(keys=new_keys, since=timezone.now() - dt.timedelta(days=1))
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    times, hashes, found = check_queries.batch_history(
+        author_ids=[member.pk],
+        posts_since=day_ago,
+        checks_since=day_ago,
+        band_keys=new_keys,
+        bands_since=day_ago,
+    )
+    assert [post_id for _, post_id, _ in times] == [post.pk]
+    assert [post_id for _, post_id, _ in hashes] == [post.pk, post.pk]
     assert {key for key, _ in found} == new_keys and {p for _, p in found} == {post.pk}
     assert check_queries.latest_signatures([post.pk]) == {
         post.pk: tuple(ContentCheck.objects.get(revision=edit).signature)
