@@ -260,9 +260,19 @@ def latest_signatures(post_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
     return signatures
 
 
-def checks_insert(rows: list[dict[str, Any]]) -> None:
-    """Insert ContentCheck rows given as {column: value} (the columns of _CHECK_COLUMNS)."""
-    _insert(
+def checks_store(
+    *,
+    checks: list[dict[str, Any]],
+    replaced_post_ids: Sequence[int],
+    fingerprints: list[tuple[str, int]],
+    now: dt.datetime,
+) -> None:
+    """Insert the ContentCheck rows (given as {column: value}, the columns of
+    _CHECK_COLUMNS), delete the fingerprints of `replaced_post_ids` and insert the
+    (band key, post id) fingerprints created at `now`. On PostgreSQL that is one
+    statement (its parts all see the table as it was before it, so the delete never
+    meets the new fingerprints); elsewhere, one statement each."""
+    statements = _insert_statements(
         _CHECK,
         _CHECK_COLUMNS,
         [
@@ -274,46 +284,56 @@ def checks_insert(rows: list[dict[str, Any]]) -> None:
                 else row[column]
                 for column in _CHECK_COLUMNS
             ]
-            for row in rows
+            for row in checks
         ],
     )
-
-
-def fingerprints_replace(
-    *, replaced_post_ids: Sequence[int], rows: list[tuple[str, int]], now: dt.datetime
-) -> None:
-    """Delete the fingerprints of `replaced_post_ids`, then insert (band key, post id)
-    rows created at `now`."""
     if replaced_post_ids:
-        with connection.cursor() as cursor:
-            cursor.execute(
+        statements.append(
+            (
                 f"DELETE FROM {_FINGERPRINT} "  # noqa: S608
                 f"WHERE post_id IN ({_placeholders(replaced_post_ids)})",
                 list(replaced_post_ids),
             )
+        )
     created = _when(now)
-    _insert(
+    statements += _insert_statements(
         _FINGERPRINT,
         ("band_key", "post_id", "created_at"),
-        [[key, post_id, created] for key, post_id in rows],
+        [[key, post_id, created] for key, post_id in fingerprints],
     )
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        *first, (last_sql, last_params) = statements
+        statements = [
+            (
+                "WITH "
+                + ", ".join(f"step{n} AS ({sql})" for n, (sql, _) in enumerate(first))
+                + f" {last_sql}",
+                [value for _, params in first for value in params] + last_params,
+            )
+        ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
 
 
-def _insert(table: str, columns: Sequence[str], rows: list[list[Any]]) -> None:
+def _insert_statements(
+    table: str, columns: Sequence[str], rows: list[list[Any]]
+) -> list[tuple[str, list[Any]]]:
     """Multi-row INSERTs, as few as the backend's limit on parameters allows."""
     if not rows:
-        return
+        return []
     limit = connection.features.max_query_params
     per_statement = max(limit // len(columns), 1) if limit else len(rows)
     row_marks = f"({_placeholders(columns)})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                f"VALUES {', '.join([row_marks] * len(chunk))}",
-                [value for row in chunk for value in row],
-            )
+    chunks = [rows[start : start + per_statement] for start in range(0, len(rows), per_statement)]
+    return [
+        (
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+            f"VALUES {', '.join([row_marks] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
+        for chunk in chunks
+    ]
 
 
 def _placeholders(values: Sequence[Any]) -> str:

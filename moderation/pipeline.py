@@ -527,15 +527,16 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
         )
     if verdicts:
         Verdict.objects.bulk_create(verdicts)
-    check_queries.checks_insert(checks)
-    if replaced:
+    check_queries.checks_store(
+        checks=checks,
         # Fingerprints are only ever written with a check, so a post that had no
         # earlier check has none to delete.
-        check_queries.fingerprints_replace(
-            replaced_post_ids=[job.post.pk for job in replaced if job.previous is not None],
-            rows=[(key, job.post.pk) for job in replaced for key in lsh_band_keys(job.signature)],
-            now=now,
-        )
+        replaced_post_ids=[job.post.pk for job in replaced if job.previous is not None],
+        fingerprints=[
+            (key, job.post.pk) for job in replaced for key in lsh_band_keys(job.signature)
+        ],
+        now=now,
+    )
     return results
 
 

@@ -130,3 +130,32 @@ def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(me
     assert check_queries.latest_signatures([post.pk]) == {
         post.pk: tuple(ContentCheck.objects.get(revision=edit).signature)
     }
+
+
+def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postgresql(
+    member, moderator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.rule_save(
+        actor=moderator,
+        name="copies",
+        kind="near_duplicate",
+        params={"threshold": 0.8, "min_words": 5},
+        action="flag",
+        enabled=True,
+    )
+    post = make_thread(author=member, body="Some words long enough to be compared.").opening_post
+
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.revision_check(revision_id=post.current_revision_id)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    stores = [sql for sql in statements if "INSERT INTO moderation_contentcheck" in sql]
+    fingerprints = [sql for sql in statements if "INSERT INTO moderation_contentfingerprint" in sql]
+    assert ContentCheck.objects.filter(post=post).count() == 1
+    assert ContentFingerprint.objects.filter(post=post).count() == 16
+    assert len(stores) == len(fingerprints) == 1
+    # On PostgreSQL the check and its fingerprints are one statement; elsewhere, two.
+    assert (stores == fingerprints) == (connection.vendor == "postgresql")
