@@ -153,7 +153,7 @@ def _engine_time(post, *, reuse_from) -> float:
     """Time to run the rules alone over the post's current text (parsing included, no
     database writes): from scratch, or reusing the verdicts of the revision `reuse_from`."""
     from moderation import pipeline
-    from moderation.content import content_from_html
+    from moderation.content import content_after_edit, content_from_html
     from moderation.models import ContentCheck
 
     post.refresh_from_db()
@@ -165,17 +165,27 @@ def _engine_time(post, *, reuse_from) -> float:
         exclude_post_id=post.pk,
         now=post.created_at,
     )
-    reuse = None
+    reuse = previous = None
     if reuse_from is not None:
         previous = ContentCheck.objects.get(revision=reuse_from)
         reuse = pipeline._reusable_verdicts(previous, rules)
     html = post.current_revision.body_html
     started = time.perf_counter()
-    content = content_from_html(html)
-    if reuse is not None:
-        # As the pipeline does for a small edit: no whole-text near-duplicate comparison.
-        rules = [r for r in rules if r.rule.kind != "near_duplicate"]
-    pipeline.run_rules(rules, content, context, reuse=reuse)
+    read = None
+    if previous is not None:
+        # As the pipeline does for a small edit: read only the markup that changed, and
+        # run neither the rules about the act of posting nor the whole-text
+        # near-duplicate comparison.
+        read = content_after_edit(
+            html, layout=previous.layout, fingerprints=previous.paragraph_fingerprints
+        )
+        rules = [
+            r for r in rules if r.rule.kind not in {"near_duplicate", *pipeline._POSTING_KINDS}
+        ]
+    content, fingerprints = (
+        (read[0], read[1]) if read is not None else (content_from_html(html), None)
+    )
+    pipeline.run_rules(rules, content, context, reuse=reuse, fingerprints=fingerprints)
     return time.perf_counter() - started
 
 

@@ -27,10 +27,10 @@ import contextlib
 import hashlib
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -40,6 +40,7 @@ __all__ = (
     "Link",
     "Paragraph",
     "PostContent",
+    "content_after_edit",
     "content_from_html",
     "link_domain",
     "normalize_domain",
@@ -112,9 +113,17 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class PostContent:
-    """A post as a sequence of paragraphs."""
+    """A post as a sequence of paragraphs.
+
+    `layout` describes the markup it was read from, one entry per top-level chunk (see
+    `content_after_edit`): [length of the chunk's markup once inline tags are dropped,
+    how many paragraphs it holds, digest of that markup, its links as [paragraph within
+    the chunk, href, domain, start, end]]. Store it with the paragraphs' fingerprints,
+    and the next revision's markup can be read again only where it changed.
+    """
 
     paragraphs: tuple[Paragraph, ...]
+    layout: tuple[tuple[int, int, str, list], ...] = field(default=(), compare=False, repr=False)
     _memo: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -214,6 +223,11 @@ class _Splitter:
         self._open: list[tuple[str, _Block | None]] = []
         self._loose: _Block | None = None
         self._link: tuple[_Block, str, int] | None = None
+        self.boundaries: list[tuple[int, int]] = []
+
+    def is_settled(self) -> bool:
+        """Whether no block and no link is open: the next top-level tag starts afresh."""
+        return not self._open and self._link is None
 
     def _sink(self) -> _Block:
         if self._open and self._open[-1][1] is not None:
@@ -276,11 +290,19 @@ def _href(attributes: str) -> str:
     return html.unescape(next(value for value in match.groups() if value is not None))
 
 
-def _split(body_html: str) -> list[_Block]:
-    splitter = _Splitter()
+def _reduce(body_html: str) -> str:
     # Inline markup other than links adds no text and no structure: dropping it in one
     # pass of the regex engine leaves a few hundred tags for Python to look at.
-    reduced = _INLINE_TAG.sub("", body_html)
+    return _INLINE_TAG.sub("", body_html)
+
+
+def _walk(reduced: str, *, finished: bool = True) -> _Splitter:
+    """Walk reduced markup with a new splitter; its `boundaries` are (offset, blocks so
+    far) at each top-level block tag met with no block or link open: from such a point
+    on, what follows reads the same whatever came before. Unless `finished`, a link
+    still open at the end is left open (the markup goes on elsewhere)."""
+    splitter = _Splitter()
+    boundaries = splitter.boundaries
     done = 0
     for match in _TAG.finditer(reduced):
         if match.start() > done:
@@ -289,14 +311,22 @@ def _split(body_html: str) -> list[_Block]:
         closing, name, attributes = match.groups()
         if name is None:
             continue  # a comment, doctype or processing instruction
+        name = name.lower()
         if closing:
-            splitter.end(name.lower())
+            splitter.end(name)
         else:
-            splitter.start(name.lower(), attributes.strip())
+            if not splitter._open and splitter._link is None and name in _BLOCKS:
+                boundaries.append((match.start(), len(splitter.blocks)))
+            splitter.start(name, attributes.strip())
     if done < len(reduced):
         splitter.text(_unescape(reduced[done:]))
-    splitter.end_link()
-    return splitter.blocks
+    if finished:
+        splitter.end_link()
+    return splitter
+
+
+def _split(body_html: str) -> list[_Block]:
+    return _walk(_reduce(body_html)).blocks
 
 
 def _unescape(text: str) -> str:
@@ -309,10 +339,217 @@ def content_from_html(body_html: str) -> PostContent:
     Expects well-formed markup such as the sanitiser writes (quoted attributes, "<" in
     text escaped); text is decoded as html.parser would (`html.unescape`).
     """
-    kept = [block for block in _split(body_html) if block.is_paragraph()]
-    return PostContent(
-        paragraphs=tuple(
-            Paragraph(index=index, text="".join(block.chunks), links=tuple(block.links))
-            for index, block in enumerate(kept)
+    reduced = _reduce(body_html)
+    splitter = _walk(reduced)
+    paragraphs, layout = _read(reduced, splitter, first_index=0)
+    return PostContent(paragraphs=tuple(paragraphs), layout=tuple(layout))
+
+
+def _read(
+    reduced: str, splitter: _Splitter, *, first_index: int
+) -> tuple[list[Paragraph], list[tuple[int, int, str, list]]]:
+    """The paragraphs a walk of `reduced` found, numbered from `first_index`, and the
+    layout of its chunks."""
+    kept = [block.is_paragraph() for block in splitter.blocks]
+    paragraphs = _paragraphs(splitter, first_index=first_index, kept=kept)
+    starts = [(0, 0)] + [b for b in splitter.boundaries if b[0] > 0]
+    starts.append((len(reduced), len(splitter.blocks)))
+    layout = []
+    for (start, first_block), (end, next_block) in pairwise(starts):
+        if start == end:
+            continue  # nothing at all to read
+        chunk = reduced[start:end]
+        kept_blocks = [
+            block
+            for block, keep in zip(
+                splitter.blocks[first_block:next_block], kept[first_block:next_block], strict=True
+            )
+            if keep
+        ]
+        links = [
+            [position, link.href, link.domain, link.start, link.end]
+            for position, block in enumerate(kept_blocks)
+            for link in block.links
+        ]
+        layout.append((len(chunk), len(kept_blocks), _chunk_digest(chunk), links))
+    return paragraphs, layout
+
+
+def _paragraphs(
+    splitter: _Splitter, *, first_index: int, kept: list[bool] | None = None
+) -> list[Paragraph]:
+    if kept is None:
+        kept = [block.is_paragraph() for block in splitter.blocks]
+    blocks = [block for block, keep in zip(splitter.blocks, kept, strict=True) if keep]
+    return [
+        Paragraph(index=first_index + number, text="".join(block.chunks), links=tuple(block.links))
+        for number, block in enumerate(blocks)
+    ]
+
+
+def _chunk_digest(chunk: str) -> str:
+    # Salted with the splitting rules' version: a chunk read by other rules might hold
+    # other paragraphs, so its digest must not match. Bump it when splitting changes.
+    return hashlib.blake2b(
+        chunk.encode("utf-8", "surrogatepass"), digest_size=16, person=b"parley-split-1"
+    ).hexdigest()
+
+
+def content_after_edit(
+    body_html: str, *, layout: Sequence[Sequence[Any]], fingerprints: Sequence[str]
+) -> tuple[PostContent, list[str], int] | None:
+    """Read an edited post's markup again only where it changed.
+
+    `layout` and `fingerprints` are those stored for the earlier text. The chunks of
+    markup it starts and ends with that are unchanged (same digest) keep their stored
+    paragraph fingerprints and links, and their paragraphs read their text from the chunk
+    only when first asked for it; the markup between them is walked as usual. Returns the
+    content (equal, paragraph by paragraph, to `content_from_html`'s), every paragraph's
+    fingerprint, and how many paragraphs were read now; or None when the stored layout
+    does not fit (then read the whole post).
+    """
+    if not layout or any(len(entry) != 4 for entry in layout):
+        return None
+    counts = [int(entry[1]) for entry in layout]
+    if sum(counts) != len(fingerprints):
+        return None
+    reduced = _reduce(body_html)
+    start = head = 0
+    for number, (length, _, digest, _) in enumerate(layout):
+        piece = reduced[start : start + length]
+        if len(piece) != length or _chunk_digest(piece) != digest:
+            break
+        if number == len(layout) - 1 and start + length < len(reduced):
+            break  # the earlier text's end need not be a settled point to read on from
+        start += length
+        head += 1
+    end, tail = len(reduced), 0
+    while head + tail < len(layout):
+        length, _, digest, _ = layout[-1 - tail]
+        if (
+            end - length < start
+            or _chunk_digest(reduced[end - length : end]) != digest
+            # The earlier text's first chunk need not start with a block.
+            or not _starts_block(reduced, end - length)
+        ):
+            break
+        end -= length
+        tail += 1
+    if start and start < len(reduced) and not _starts_block(reduced, start):
+        # The prefix's last text would run on into the changed markup: read it whole.
+        return None
+    finished = end == len(reduced)
+    splitter = _walk(reduced[start:end], finished=finished)
+    if not finished and not splitter.is_settled():
+        return None
+    before, after = sum(counts[:head]), sum(counts[len(layout) - tail :])
+    changed, changed_layout = _read(reduced[start:end], splitter, first_index=before)
+    paragraphs: list[Paragraph] = []
+    unchanged = _UnchangedMarkup()
+    _add_unchanged(paragraphs, unchanged, reduced, 0, layout[:head])
+    paragraphs.extend(changed)
+    _add_unchanged(paragraphs, unchanged, reduced, end, layout[len(layout) - tail :])
+    new_fingerprints = [
+        *fingerprints[:before],
+        *(paragraph_fingerprint(p.text) for p in changed),
+        *fingerprints[len(fingerprints) - after :],
+    ]
+    new_layout = [
+        *(tuple(entry) for entry in layout[:head]),
+        *changed_layout,
+        *(tuple(entry) for entry in layout[len(layout) - tail :]),
+    ]
+    content = PostContent(paragraphs=tuple(paragraphs), layout=tuple(new_layout))
+    return content, new_fingerprints, len(changed)
+
+
+def _starts_block(reduced: str, position: int) -> bool:
+    """Whether an opening block tag starts at `position`: a point where reading afresh
+    and reading on from a settled walk agree."""
+    tag = _TAG.match(reduced, position)
+    return tag is not None and not tag.group(1) and (tag.group(2) or "").lower() in _BLOCKS
+
+
+def _add_unchanged(
+    paragraphs: list[Paragraph],
+    unchanged: _UnchangedMarkup,
+    reduced: str,
+    offset: int,
+    layout: Sequence[Sequence[Any]],
+) -> None:
+    for length, count, _, links in layout:
+        chunk = unchanged.add(reduced, offset, offset + length, count, links)
+        first = len(paragraphs)
+        paragraphs.extend(
+            _UnchangedParagraph(first + position, unchanged, chunk, position)
+            for position in range(count)
         )
-    )
+        offset += length
+
+
+class _UnchangedChunk:
+    __slots__ = ("count", "end", "links", "read", "reduced", "start")
+
+    def __init__(self, reduced: str, start: int, end: int, count: int, links: list) -> None:
+        self.reduced, self.start, self.end, self.count = reduced, start, end, count
+        self.links = links
+        self.read: list[Paragraph] | None = None
+
+    @property
+    def markup(self) -> str:
+        return self.reduced[self.start : self.end]
+
+    def links_of(self, position: int) -> tuple[Link, ...]:
+        """The stored links of the chunk's paragraph at `position`."""
+        return tuple(
+            Link(href=href, domain=domain, start=start, end=end)
+            for at, href, domain, start, end in self.links
+            if at == position
+        )
+
+
+class _UnchangedMarkup:
+    """The chunks of a post's markup unchanged since the last check. Their links are
+    known from the stored layout; none is read until a paragraph's text is asked for,
+    and then all are, in one walk (each chunk starts where reading afresh gives what
+    reading the whole post gave, so chunks read one after the other read as each
+    alone)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[_UnchangedChunk] = []
+
+    def add(self, reduced: str, start: int, end: int, count: int, links: list) -> _UnchangedChunk:
+        chunk = _UnchangedChunk(reduced, start, end, count, links)
+        self.chunks.append(chunk)
+        return chunk
+
+    def paragraph(self, chunk: _UnchangedChunk, position: int) -> Paragraph:
+        if chunk.read is None:
+            unread = [c for c in self.chunks if c.read is None]
+            read = _paragraphs(_walk("".join(c.markup for c in unread)), first_index=0)
+            if len(read) != sum(c.count for c in unread):
+                raise RuntimeError("unchanged markup read as other paragraphs")
+            start = 0
+            for c in unread:
+                c.read = read[start : start + c.count]
+                start += c.count
+        return chunk.read[position]  # type: ignore[index]
+
+
+class _UnchangedParagraph(Paragraph):
+    """A paragraph of an unchanged chunk: its index is known at once, its text and links
+    are read from the chunk on first use."""
+
+    def __init__(
+        self, index: int, markup: _UnchangedMarkup, chunk: _UnchangedChunk, position: int
+    ) -> None:
+        # Frozen: set the attributes as dataclasses do, past __setattr__.
+        self.__dict__.update(index=index, _markup=markup, _chunk=chunk, _position=position)
+
+    @property
+    def text(self) -> str:  # type: ignore[override]
+        return self._markup.paragraph(self._chunk, self._position).text
+
+    @cached_property
+    def links(self) -> tuple[Link, ...]:  # type: ignore[override]
+        return self._chunk.links_of(self._position) if self._chunk.links else ()

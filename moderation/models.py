@@ -94,6 +94,9 @@ class ContentCheck(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     paragraph_fingerprints = models.JSONField(default=list)
+    # How the checked markup splits into chunks (moderation.content.PostContent.layout),
+    # so that the next edit reads again only the chunks that changed.
+    layout = models.JSONField(default=list)
     text_hash = models.CharField(max_length=64, db_index=True)
     signature = models.JSONField(default=list)
     # The enabled rules and their versions when this check ran: {rule id: version}.

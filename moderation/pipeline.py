@@ -15,12 +15,18 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.utils import timezone
 
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostRevision, PostState
-from moderation.content import PostContent, content_from_html, paragraph_fingerprint
+from moderation import check_queries
+from moderation.check_queries import PreviousCheck
+from moderation.content import (
+    PostContent,
+    content_after_edit,
+    content_from_html,
+    paragraph_fingerprint,
+)
 from moderation.log import log_record
 from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
 from moderation.rules import CheckContext, Hit, get_kind
@@ -68,20 +74,13 @@ _compiled_cache: dict[tuple, object] = {}
 _loaded: dict[str, object] = {"key": None, "rules": []}
 
 
-def _enabled_rules() -> list[ActiveRule]:
+def _enabled_rules(key: tuple | None = None) -> list[ActiveRule]:
     # One aggregate row rather than a row per rule: every write through the services
     # bumps `version` and `updated_at`, and enabling or disabling a rule changes the
-    # count and the sums, so an unchanged key means an unchanged rule set.
-    key = tuple(
-        Rule.objects.filter(enabled=True)
-        .aggregate(
-            count=Count("pk"),
-            ids=Sum("pk"),
-            versions=Sum("version"),
-            updated=Max("updated_at"),
-        )
-        .values()
-    )
+    # count and the sums, so an unchanged key means an unchanged rule set. A caller that
+    # read the key along with something else passes it in.
+    if key is None:
+        key = check_queries.enabled_rules_key()
     if key != _loaded["key"]:
         rules = Rule.objects.filter(enabled=True).prefetch_related("categories").order_by("pk")
         _loaded["rules"] = [compile_rule(rule) for rule in rules]
@@ -201,6 +200,55 @@ class Reuse:
     verdicts: dict[str, list[Verdict]]
 
 
+class _ParagraphPlan:
+    """Which of a list of paragraph rules a paragraph can need: the rules with trigger
+    words (see moderation.rules.base.ParagraphRule) indexed by those words, so a
+    paragraph's words are looked up once for all of them; the others always run."""
+
+    __slots__ = ("always", "by_word", "words")
+
+    def __init__(self, compiled: tuple) -> None:
+        always: list[int] = []
+        by_word: dict[str, list[int]] = {}
+        for position, rule in enumerate(compiled):
+            triggers = getattr(rule, "trigger_words", None)
+            if triggers is None:
+                always.append(position)
+            else:
+                for word in triggers:
+                    by_word.setdefault(word, []).append(position)
+        self.always = tuple(always)
+        self.by_word = by_word
+        self.words = frozenset(by_word)
+
+    def positions(self, paragraph) -> tuple[int, ...] | list[int]:
+        """The positions, in order, of the rules that could hit `paragraph`."""
+        if not self.words:
+            return self.always
+        present = self.words.intersection(paragraph.normalized.word_set)
+        if not present:
+            return self.always
+        chosen = set(self.always)
+        for word in present:
+            chosen.update(self.by_word[word])
+        return sorted(chosen)
+
+
+# Plans by the compiled rules they were made for (the compiled rules themselves are
+# cached for good, so the same rule set finds its plan again).
+_plans: dict[tuple, _ParagraphPlan] = {}
+
+
+def _paragraph_plan(rules: list[ActiveRule]) -> _ParagraphPlan:
+    key = tuple(active.compiled for active in rules)
+    plan = _plans.get(key)
+    if plan is None:
+        if len(_plans) >= 64:
+            _plans.clear()
+        plan = _plans[key] = _ParagraphPlan(key)
+    return plan
+
+
 def run_rules(
     rules: list[ActiveRule],
     content: PostContent,
@@ -210,7 +258,10 @@ def run_rules(
     fingerprints: list[str] | None = None,
 ) -> tuple[list[Finding], int, int]:
     """Run `rules`; return the findings and how many (paragraph, rule) checks were run
-    and how many were reused from `reuse` instead."""
+    and how many were reused from `reuse` instead.
+
+    A rule whose trigger words a paragraph lacks is counted as run without being asked:
+    it could not have hit."""
     findings: list[Finding] = []
     checked = reused = 0
     paragraph_rules = [r for r in rules if r.scope == "paragraph"]
@@ -218,21 +269,25 @@ def run_rules(
         fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     settled = [r for r in paragraph_rules if reuse and r.rule.pk in reuse.rule_ids]
     unsettled = [r for r in paragraph_rules if not (reuse and r.rule.pk in reuse.rule_ids)]
+    every_plan = _paragraph_plan(paragraph_rules)
+    unsettled_plan = _paragraph_plan(unsettled)
     for paragraph, fingerprint in zip(content.paragraphs, fingerprints, strict=True):
-        to_run = paragraph_rules
+        to_run, plan = paragraph_rules, every_plan
         if reuse is not None and fingerprint in reuse.fingerprints:
             reused += len(settled)
             findings.extend(
                 Finding(verdict.rule, _moved(verdict, paragraph.index), fingerprint)
                 for verdict in reuse.verdicts.get(fingerprint, ())
             )
-            to_run = unsettled
-        for active in to_run:
-            checked += 1
-            findings.extend(
-                Finding(active.rule, hit, fingerprint)
-                for hit in active.compiled.check_paragraph(paragraph)
-            )
+            to_run, plan = unsettled, unsettled_plan
+        checked += len(to_run)
+        if not to_run:
+            continue
+        for position in plan.positions(paragraph):
+            active = to_run[position]
+            hits = active.compiled.check_paragraph(paragraph)
+            if hits:
+                findings.extend(Finding(active.rule, hit, fingerprint) for hit in hits)
     for active in rules:
         if active.scope == "post" and context is not None:
             findings.extend(
@@ -333,21 +388,6 @@ def submission_hold_reason(
 
 
 # --- after commit -------------------------------------------------------------------
-
-# What a check reads of a revision and its post. Loading only these keeps the query
-# small: with every column of five joined tables, building the rows cost more than the
-# rest of a one-paragraph re-check. Anything else loads on first use.
-_CHECKED_FIELDS = (
-    "number",
-    "body_html",
-    "created_at",
-    "post__state",
-    "post__current_revision_id",
-    "post__thread__title",
-    "post__thread__category__moderation_mode",
-    "post__author__trust_level",
-    "post__author__post_count",
-)
 
 
 def revision_check(*, revision_id: int) -> str:
@@ -472,12 +512,7 @@ def _revisions_for_check(revision_ids: list[int]) -> list[PostRevision]:
     """The locked revisions with what their check reads, oldest first."""
     if not revision_ids:
         return []
-    return list(
-        PostRevision.objects.filter(pk__in=revision_ids)
-        .select_related("post__thread__category", "post__author")
-        .only(*_CHECKED_FIELDS)
-        .order_by("created_at", "pk")
-    )
+    return check_queries.revisions_for_check(revision_ids)
 
 
 @dataclass
@@ -488,7 +523,7 @@ class _Job:
     content: PostContent
     fingerprints: list[str]
     rules: list[ActiveRule]
-    previous: ContentCheck | None
+    previous: PreviousCheck | None
     small_edit: bool
     signature: tuple[int, ...]
 
@@ -507,8 +542,8 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
     if not revisions:
         return {}
     started = time.perf_counter()
-    previous = _previous_checks(revisions)
-    enabled = _enabled_rules()
+    rules_key, previous = _previous_checks(revisions)
+    enabled = _enabled_rules(rules_key)
     jobs = [_job(revision, previous.get(revision.post_id), enabled) for revision in revisions]
     carried = _carried_verdicts([job.previous for job in jobs if job.previous is not None])
     history = _BatchHistory(jobs, now=now)
@@ -516,7 +551,7 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
 
     results: dict[int, str] = {}
     verdicts: list[Verdict] = []
-    checks: list[ContentCheck] = []
+    checks: list[dict] = []
     replaced: list[_Job] = []
     for job in jobs:
         job_started = time.perf_counter()
@@ -542,42 +577,60 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
         if not job.small_edit:
             replaced.append(job)
         checks.append(
-            ContentCheck(
-                revision=job.revision,
-                post=post,
-                author_id=post.author_id,
-                outcome=outcome,
-                paragraph_fingerprints=job.fingerprints,
-                text_hash=hash_of_text,
-                signature=list(job.signature),
-                rule_versions={str(r.rule.pk): r.rule.version for r in job.rules},
-                paragraphs_checked=checked,
-                paragraphs_reused=reused,
-                duration_ms=shared_ms + (time.perf_counter() - job_started) * 1000,
-                created_at=now,
-            )
+            {
+                "revision_id": job.revision.pk,
+                "post_id": post.pk,
+                "author_id": post.author_id,
+                "outcome": outcome,
+                "paragraph_fingerprints": job.fingerprints,
+                "layout": list(job.content.layout),
+                "text_hash": hash_of_text,
+                "signature": list(job.signature),
+                "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
+                "paragraphs_checked": checked,
+                "paragraphs_reused": reused,
+                "duration_ms": shared_ms + (time.perf_counter() - job_started) * 1000,
+                "created_at": now,
+            }
         )
-    Verdict.objects.bulk_create(verdicts)
-    ContentCheck.objects.bulk_create(checks)
-    if replaced:
-        ContentFingerprint.objects.filter(post__in=[job.post for job in replaced]).delete()
-        ContentFingerprint.objects.bulk_create(
-            ContentFingerprint(band_key=key, post=job.post, created_at=now)
-            for job in replaced
-            for key in lsh_band_keys(job.signature)
-        )
+    if verdicts:
+        Verdict.objects.bulk_create(verdicts)
+    check_queries.checks_store(
+        checks=checks,
+        # Fingerprints are only ever written with a check, so a post that had no
+        # earlier check has none to delete.
+        replaced_post_ids=[job.post.pk for job in replaced if job.previous is not None],
+        fingerprints=[
+            (key, job.post.pk) for job in replaced for key in lsh_band_keys(job.signature)
+        ],
+        now=now,
+    )
     return results
 
 
-def _job(revision: PostRevision, previous: ContentCheck | None, enabled: list[ActiveRule]) -> _Job:
+def _job(revision: PostRevision, previous: PreviousCheck | None, enabled: list[ActiveRule]) -> _Job:
     post = revision.post
-    content = content_from_html(revision.body_html)
-    fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     rules = [r for r in enabled if r.applies_to(post.thread.category_id)]
     if revision.number > 1:
         rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
     else:
         previous = None
+    # An edit reads again only the markup that changed since the previous check; its
+    # other paragraphs keep their fingerprints and are read only if a rule asks.
+    read = (
+        content_after_edit(
+            revision.body_html,
+            layout=previous.layout,
+            fingerprints=previous.paragraph_fingerprints,
+        )
+        if previous is not None
+        else None
+    )
+    if read is not None:
+        content, fingerprints, _ = read
+    else:
+        content = content_from_html(revision.body_html)
+        fingerprints = [paragraph_fingerprint(p.text) for p in content.paragraphs]
     small_edit = (
         previous is not None and _changed_share(previous, fingerprints) < NEAR_DUPLICATE_EDIT_SHARE
     )
@@ -617,40 +670,20 @@ def _verdict(revision: PostRevision, finding: Finding) -> Verdict:
     )
 
 
-def _previous_checks(revisions: list[PostRevision]) -> dict[int, ContentCheck]:
-    """The latest earlier check of each edited post, by post id, in one query."""
+def _previous_checks(
+    revisions: list[PostRevision],
+) -> tuple[tuple | None, dict[int, PreviousCheck]]:
+    """The latest earlier check of each edited post, by post id, with the enabled rules'
+    key read in the same query (None when no revision is an edit)."""
     edited = [r for r in revisions if r.number > 1]
     if not edited:
-        return {}
-    checks = (
-        ContentCheck.objects.filter(post_id__in=[r.post_id for r in edited])
-        .exclude(revision_id__in=[r.pk for r in edited])
-        .only(
-            "post_id",
-            "revision_id",
-            "paragraph_fingerprints",
-            "text_hash",
-            "signature",
-            "rule_versions",
-        )
-        .annotate(
-            # Most checks find nothing: then there are no verdicts to carry over and
-            # no need to ask for them.
-            has_paragraph_verdicts=Exists(
-                Verdict.objects.filter(revision_id=OuterRef("revision_id")).exclude(
-                    paragraph_fingerprint=""
-                )
-            )
-        )
-        .order_by("post_id", "-created_at")
+        return None, {}
+    return check_queries.previous_checks(
+        post_ids=[r.post_id for r in edited], exclude_revision_ids=[r.pk for r in edited]
     )
-    latest: dict[int, ContentCheck] = {}
-    for check in checks:
-        latest.setdefault(check.post_id, check)
-    return latest
 
 
-def _carried_verdicts(previous: list[ContentCheck]) -> dict[int, list[Verdict]]:
+def _carried_verdicts(previous: list[PreviousCheck | ContentCheck]) -> dict[int, list[Verdict]]:
     """The paragraph verdicts of the given checks, by revision id, in one query."""
     revision_ids = [
         check.revision_id for check in previous if getattr(check, "has_paragraph_verdicts", True)
@@ -678,36 +711,24 @@ class _BatchHistory:
         authors = {job.post.author_id for job in historic}
         self.post_times: dict[int, list[tuple[int, dt.datetime]]] = {a: [] for a in authors}
         self.text_hashes: dict[int, list[tuple[int, str]]] = {a: [] for a in authors}
-        if authors:
-            for author_id, post_id, created_at in Post.objects.filter(
-                author_id__in=authors, created_at__gte=now - RECENT_WINDOW
-            ).values_list("author_id", "pk", "created_at"):
-                self.post_times[author_id].append((post_id, created_at))
-            for author_id, post_id, stored_hash in (
-                ContentCheck.objects.filter(
-                    author_id__in=authors, created_at__gte=now - dt.timedelta(days=1)
-                )
-                .order_by("-created_at")
-                .values_list("author_id", "post_id", "text_hash")
-            ):
-                self.text_hashes[author_id].append((post_id, stored_hash))
-        self.bands: dict[str, set[int]] = {}
-        self.signatures: dict[int, tuple[int, ...]] = {}
         comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
-        keys = {key for job in comparing for key in lsh_band_keys(job.signature)}
-        if keys:
-            for key, post_id in ContentFingerprint.objects.filter(
-                band_key__in=keys, created_at__gte=now - DUPLICATE_WINDOW
-            ).values_list("band_key", "post_id"):
-                self.bands.setdefault(key, set()).add(post_id)
-            for post_id, stored in (
-                ContentCheck.objects.filter(
-                    post_id__in={p for posts in self.bands.values() for p in posts}
-                )
-                .order_by("post_id", "-created_at")
-                .values_list("post_id", "signature")
-            ):
-                self.signatures.setdefault(post_id, tuple(stored))
+        posts, hashes, bands = check_queries.batch_history(
+            author_ids=authors,
+            posts_since=now - RECENT_WINDOW,
+            checks_since=now - dt.timedelta(days=1),
+            band_keys={key for job in comparing for key in lsh_band_keys(job.signature)},
+            bands_since=now - DUPLICATE_WINDOW,
+        )
+        for author_id, post_id, created_at in posts:
+            self.post_times[author_id].append((post_id, created_at))
+        for author_id, post_id, stored_hash in hashes:
+            self.text_hashes[author_id].append((post_id, stored_hash))
+        self.bands: dict[str, set[int]] = {}
+        for key, post_id in bands:
+            self.bands.setdefault(key, set()).add(post_id)
+        self.signatures: dict[int, tuple[int, ...]] = check_queries.latest_signatures(
+            {p for posts in self.bands.values() for p in posts}
+        )
 
     def context_for(self, job: _Job) -> CheckContext:
         post = job.post
@@ -755,7 +776,7 @@ class _BatchHistory:
             self.signatures[post.pk] = job.signature
 
 
-def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
+def _changed_share(previous: PreviousCheck, fingerprints: list[str]) -> float:
     if not fingerprints:
         return 0.0
     before = set(previous.paragraph_fingerprints)
@@ -763,7 +784,7 @@ def _changed_share(previous: ContentCheck, fingerprints: list[str]) -> float:
 
 
 def _reusable_verdicts(
-    previous: ContentCheck, rules: list[ActiveRule], *, carried: dict | None = None
+    previous: PreviousCheck | ContentCheck, rules: list[ActiveRule], *, carried: dict | None = None
 ) -> Reuse:
     """What the previous check settled for the paragraph rules whose version is
     unchanged since it ran. `carried` holds the paragraph verdicts already read, by

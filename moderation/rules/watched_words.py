@@ -141,6 +141,13 @@ class CompiledWatchedWords:
         self._terms = _compile_terms(words)
         self._patterns = tuple(patterns)
         self._pattern_timeout = pattern_timeout
+        # A paragraph without one of the terms' first words cannot be hit, unless a
+        # pattern or a term that starts with a non-word character could match it.
+        self.trigger_words: frozenset[str] | None = (
+            self._terms.first_words
+            if not self._patterns and self._terms.unanchored is None
+            else None
+        )
 
     def _word_matches(self, normalized: NormalizedText) -> dict[str, list[tuple[int, int]]]:
         """Matched term (as written by the moderator) → original-text ranges."""

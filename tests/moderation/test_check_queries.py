@@ -1,0 +1,161 @@
+"""The check's written-out statements read and write what the ORM would."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from forum.threads import services as thread_services
+from moderation import check_queries, pipeline, services
+from moderation.models import ContentCheck, ContentFingerprint
+from tests.factories import make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def _rule(moderator, words):
+    return services.rule_save(
+        actor=moderator,
+        name="words",
+        kind="watched_words",
+        params={"words": words},
+        action="flag",
+        enabled=True,
+    )
+
+
+def test_the_rules_key_changes_with_every_rule_change_and_only_then(moderator):
+    empty = check_queries.enabled_rules_key()
+    rule = _rule(moderator, ["alpha"])
+    one = check_queries.enabled_rules_key()
+    services.rule_save(
+        actor=moderator,
+        rule=rule,
+        name="words",
+        kind="watched_words",
+        params={"words": ["beta"]},
+        action="flag",
+        enabled=True,
+    )
+    edited = check_queries.enabled_rules_key()
+
+    assert len({empty, one, edited}) == 3
+    assert check_queries.enabled_rules_key() == edited
+    # Read along with earlier checks, the key is the same.
+    assert check_queries.previous_checks(post_ids=[0], exclude_revision_ids=[0]) == (edited, {})
+
+
+def test_previous_checks_are_each_posts_latest_but_never_of_the_revisions_being_checked(
+    member, moderator
+):
+    _rule(moderator, ["zebra"])
+    post = make_thread(author=member, body="A zebra.\n\nPlain.").opening_post
+    pipeline.revision_check(revision_id=post.current_revision_id)
+    first = post.current_revision_id
+    second = thread_services.post_edit(editor=member, post=post, body="A zebra.\n\nNew.")
+    pipeline.revision_check(revision_id=second.pk)
+    third = thread_services.post_edit(editor=member, post=post, body="Only this.")
+
+    _, latest = check_queries.previous_checks(post_ids=[post.pk], exclude_revision_ids=[third.pk])
+    _, before_second = check_queries.previous_checks(
+        post_ids=[post.pk], exclude_revision_ids=[second.pk]
+    )
+
+    stored = ContentCheck.objects.get(revision=second)
+    previous = latest[post.pk]
+    assert previous.revision_id == second.pk and before_second[post.pk].revision_id == first
+    assert previous.paragraph_fingerprints == stored.paragraph_fingerprints
+    assert previous.layout == stored.layout and previous.layout
+    assert (previous.text_hash, previous.signature) == (stored.text_hash, stored.signature)
+    assert previous.rule_versions == stored.rule_versions
+    # The zebra's verdict is a paragraph verdict an edit can carry over.
+    assert previous.has_paragraph_verdicts
+
+
+def test_batch_history_gives_aware_times_and_the_newest_check_first(member, moderator):
+    _rule(moderator, ["zebra"])
+    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(3)]
+    for post in posts:
+        pipeline.revision_check(revision_id=post.current_revision_id)
+    now = timezone.now()
+    ContentCheck.objects.filter(post=posts[0]).update(created_at=now - dt.timedelta(hours=2))
+
+    times, hashes, bands = check_queries.batch_history(
+        author_ids=[member.pk],
+        posts_since=now - dt.timedelta(hours=1),
+        checks_since=now - dt.timedelta(days=1),
+        band_keys=[],
+        bands_since=now,
+    )
+
+    assert bands == []
+    assert sorted(post_id for _, post_id, _ in times) == sorted(p.pk for p in posts)
+    assert all(timezone.is_aware(created) for _, _, created in times)
+    assert [post_id for _, post_id, _ in hashes][-1] == posts[0].pk
+    assert {h for _, _, h in hashes} == set(
+        ContentCheck.objects.filter(post__in=posts).values_list("text_hash", flat=True)
+    )
+
+
+def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(member, moderator):
+    services.rule_save(
+        actor=moderator,
+        name="copies",
+        kind="near_duplicate",
+        params={"threshold": 0.8, "min_words": 5},
+        action="flag",
+        enabled=True,
+    )
+    text = " ".join(f"word{n} in a long enough text" for n in range(20))
+    post = make_thread(author=member, body=text).opening_post
+    pipeline.revision_check(revision_id=post.current_revision_id)
+    keys = set(ContentFingerprint.objects.filter(post=post).values_list("band_key", flat=True))
+    # An edit of most of the text replaces the post's fingerprints.
+    edit = thread_services.post_edit(editor=member, post=post, body="Something else entirely.")
+    pipeline.revision_check(revision_id=edit.pk)
+
+    new_keys = set(ContentFingerprint.objects.filter(post=post).values_list("band_key", flat=True))
+    assert len(keys) == 16 and len(new_keys) == 16 and not keys & new_keys
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    times, hashes, found = check_queries.batch_history(
+        author_ids=[member.pk],
+        posts_since=day_ago,
+        checks_since=day_ago,
+        band_keys=new_keys,
+        bands_since=day_ago,
+    )
+    assert [post_id for _, post_id, _ in times] == [post.pk]
+    assert [post_id for _, post_id, _ in hashes] == [post.pk, post.pk]
+    assert {key for key, _ in found} == new_keys and {p for _, p in found} == {post.pk}
+    assert check_queries.latest_signatures([post.pk]) == {
+        post.pk: tuple(ContentCheck.objects.get(revision=edit).signature)
+    }
+
+
+def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postgresql(
+    member, moderator
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.rule_save(
+        actor=moderator,
+        name="copies",
+        kind="near_duplicate",
+        params={"threshold": 0.8, "min_words": 5},
+        action="flag",
+        enabled=True,
+    )
+    post = make_thread(author=member, body="Some words long enough to be compared.").opening_post
+
+    with CaptureQueriesContext(connection) as queries:
+        pipeline.revision_check(revision_id=post.current_revision_id)
+
+    statements = [q["sql"] for q in queries.captured_queries]
+    stores = [sql for sql in statements if "INSERT INTO moderation_contentcheck" in sql]
+    fingerprints = [sql for sql in statements if "INSERT INTO moderation_contentfingerprint" in sql]
+    assert ContentCheck.objects.filter(post=post).count() == 1
+    assert ContentFingerprint.objects.filter(post=post).count() == 16
+    assert len(stores) == len(fingerprints) == 1
+    # On PostgreSQL the check and its fingerprints are one statement; elsewhere, two.
+    assert (stores == fingerprints) == (connection.vendor == "postgresql")
