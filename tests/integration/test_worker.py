@@ -46,6 +46,9 @@ def test_posting_survives_a_lost_enqueue_and_the_sweep_finishes_the_check(
     wait_for(checked, timeout=30)
 
 
+WORKER_APPLICATION = "parley-test-reusing-worker"
+
+
 @pytest.fixture
 def long_lived_connections_worker(transactional_db, tmp_path):
     """A worker whose database connections may live for a minute, as in production."""
@@ -54,6 +57,8 @@ def long_lived_connections_worker(transactional_db, tmp_path):
 
     app.control.purge()
     env = worker_env(TEST_CONN_MAX_AGE="60")
+    # Named, so that its connections can be told from other processes' in the server.
+    env["DATABASE_URL"] += f"?application_name={WORKER_APPLICATION}"
     with tasks_through_broker():
         process = start_celery_worker(env, f"reuse-{id(tmp_path)}@127.0.0.1", tmp_path / "w.log")
         try:
@@ -67,8 +72,8 @@ def _worker_backends() -> set[int]:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+            [WORKER_APPLICATION],
         )
         return {pid for (pid,) in cursor.fetchall()}
 
