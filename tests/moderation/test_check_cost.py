@@ -91,24 +91,18 @@ def test_skipping_rules_finds_exactly_what_asking_every_rule_finds():
     assert {pk for pk, _ in findings} == {1, 2, 3, 4, 5}
 
 
-def _edit_and_check(post, paragraphs, monkeypatch) -> tuple:
+def _edit_and_check(post, paragraphs, walks) -> tuple:
     """Edit `post` to `paragraphs`, check it, and return the revision and the markup the
     check walked."""
     from forum.threads import services as thread_services
-    from moderation import content as content_module
 
     revision = thread_services.post_edit(
         editor=post.author, post=post, body="\n\n".join(paragraphs)
     )
-    walked = []
-    real_walk = content_module._walk
-    monkeypatch.setattr(
-        content_module,
-        "_walk",
-        lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw),
-    )
+    walks.clear()
     pipeline.revision_check(revision_id=revision.pk)
-    monkeypatch.undo()
+    walked = list(walks)
+    walks.clear()
     return revision, walked
 
 
@@ -139,7 +133,7 @@ PARAGRAPHS[25] = "A zebra and [a link](https://spam.example/x) late in the post.
 EDITED = [*PARAGRAPHS[:3], "Paragraph three, now in two.", "The second half.", *PARAGRAPHS[4:]]
 
 
-def test_an_edit_reads_only_the_changed_markup(member, moderator, monkeypatch):
+def test_an_edit_reads_only_the_changed_markup(member, moderator, walks):
     from moderation.models import ContentCheck, Verdict
     from tests.factories import make_thread
 
@@ -147,7 +141,7 @@ def test_an_edit_reads_only_the_changed_markup(member, moderator, monkeypatch):
     post = make_thread(author=member, body="\n\n".join(PARAGRAPHS)).opening_post
     pipeline.revision_check(revision_id=post.current_revision_id)
 
-    revision, walked = _edit_and_check(post, EDITED, monkeypatch)
+    revision, walked = _edit_and_check(post, EDITED, walks)
 
     # The links rule saw every link (from the stored layout) and the watched word's
     # verdict was carried over, so nothing but the changed markup was read.
@@ -166,7 +160,7 @@ def test_an_edit_reads_only_the_changed_markup(member, moderator, monkeypatch):
     assert whole.paragraphs[26].text[span["start"] : span["end"]] == "zebra"
 
 
-def test_evidence_in_unchanged_paragraphs_points_at_the_edited_text(member, moderator, monkeypatch):
+def test_evidence_in_unchanged_paragraphs_points_at_the_edited_text(member, moderator, walks):
     from moderation.models import Verdict
     from tests.factories import make_thread
 
@@ -174,7 +168,7 @@ def test_evidence_in_unchanged_paragraphs_points_at_the_edited_text(member, mode
     post = make_thread(author=member, body="\n\n".join(PARAGRAPHS)).opening_post
     pipeline.revision_check(revision_id=post.current_revision_id)
 
-    revision, walked = _edit_and_check(post, EDITED, monkeypatch)
+    revision, walked = _edit_and_check(post, EDITED, walks)
 
     # The links rule's evidence quotes the text, so the unchanged chunks were read for
     # it: in one walk, after the changed markup.

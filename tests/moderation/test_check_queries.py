@@ -97,7 +97,7 @@ def test_batch_history_gives_aware_times_and_the_newest_check_first(member, mode
     )
 
 
-def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(member, moderator):
+def _near_duplicate_rule(moderator) -> None:
     services.rule_save(
         actor=moderator,
         name="copies",
@@ -106,6 +106,10 @@ def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(me
         action="flag",
         enabled=True,
     )
+
+
+def test_fingerprints_are_replaced_for_edited_posts_and_read_with_the_history(member, moderator):
+    _near_duplicate_rule(moderator)
     text = " ".join(f"word{n} in a long enough text" for n in range(20))
     post = make_thread(author=member, body=text).opening_post
     pipeline.revision_check(revision_id=post.current_revision_id)
@@ -138,14 +142,7 @@ def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postg
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    services.rule_save(
-        actor=moderator,
-        name="copies",
-        kind="near_duplicate",
-        params={"threshold": 0.8, "min_words": 5},
-        action="flag",
-        enabled=True,
-    )
+    _near_duplicate_rule(moderator)
     post = make_thread(author=member, body="Some words long enough to be compared.").opening_post
 
     with CaptureQueriesContext(connection) as queries:

@@ -5,7 +5,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forum.threads.rendering import render_markdown
-from moderation import content as content_module
 from moderation.content import content_after_edit, content_from_html, paragraph_fingerprint
 
 BLOCKS = [
@@ -37,6 +36,19 @@ def edited(before: str, after: str):
     return content_after_edit(after, layout=old.layout, fingerprints=fingerprints)
 
 
+def apply_edits(blocks: list[str], edits: list[tuple[int, str | None]]) -> list[str]:
+    """`blocks` with each (position, replacement) applied in turn: None deletes the block
+    at the position, a string is inserted there."""
+    after = list(blocks)
+    for position, replacement in edits:
+        position %= len(after) + 1
+        if replacement is None:
+            del after[position : position + 1]
+        else:
+            after.insert(position, replacement)
+    return after
+
+
 def assert_same_as_whole(before: str, after: str):
     whole = content_from_html(after)
     result = edited(before, after)
@@ -65,7 +77,7 @@ def test_a_one_paragraph_edit_reads_only_that_paragraph_and_keeps_offsets_right(
     assert link.domain == "changed.example"
 
 
-def test_unchanged_chunks_are_not_read_unless_their_text_or_links_are_asked_for(monkeypatch):
+def test_unchanged_chunks_are_not_read_unless_their_text_or_links_are_asked_for(walks):
     paragraphs = [f"Paragraph {n} is plain." for n in range(30)] + [
         "Ends [here](https://x.example)"
     ]
@@ -73,13 +85,8 @@ def test_unchanged_chunks_are_not_read_unless_their_text_or_links_are_asked_for(
     paragraphs[3] = "Changed."
     old = content_from_html(before)
     fingerprints = [paragraph_fingerprint(p.text) for p in old.paragraphs]
-    walked = []
-    real_walk = content_module._walk
-    monkeypatch.setattr(
-        content_module,
-        "_walk",
-        lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw),
-    )
+    walks.clear()
+    walked = walks
 
     content, _, read = content_after_edit(
         html_of(paragraphs), layout=old.layout, fingerprints=fingerprints
@@ -152,13 +159,7 @@ def test_a_layout_that_does_not_fit_the_fingerprints_asks_for_a_whole_read():
     ),
 )
 def test_any_edit_reads_the_same_as_reading_the_whole_post(before, edits):
-    after = list(before)
-    for position, replacement in edits:
-        position %= len(after) + 1
-        if replacement is None:
-            del after[position : position + 1]
-        else:
-            after.insert(position, replacement)
+    after = apply_edits(before, edits)
     assert_same_as_whole(html_of(before), html_of(after or ["x"]))
 
 
@@ -191,13 +192,7 @@ FRAGMENTS = [
     ),
 )
 def test_any_edit_of_any_markup_reads_the_same_or_asks_for_a_whole_read(before, edits):
-    after = list(before)
-    for position, replacement in edits:
-        position %= len(after) + 1
-        if replacement is None:
-            del after[position : position + 1]
-        else:
-            after.insert(position, replacement)
+    after = apply_edits(before, edits)
     before_html, after_html = "".join(before), "".join(after)
     if edited(before_html, after_html) is not None:
         assert_same_as_whole(before_html, after_html)
