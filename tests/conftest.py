@@ -106,6 +106,27 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+def watch_console(page, *, ignore_favicon: bool = False) -> list[str]:
+    """Everything the browser complains about on `page` from now on: a CSP violation, a
+    failed script or stylesheet. With `ignore_favicon`, not the favicon Chromium asks for
+    on its own (the admin names none)."""
+    errors: list[str] = []
+
+    def on_console(msg):
+        url = msg.location.get("url", "")
+        if msg.type == "error" and not (ignore_favicon and url.endswith("/favicon.ico")):
+            errors.append(f"{msg.text} at {url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return errors
+
+
+@pytest.fixture
+def console_errors(page):
+    return watch_console(page)
+
+
 @pytest.fixture(autouse=True)
 def _page_cache_per_test(request, settings):
     """Pages cached for anonymous readers are keyed per test: SQLite reuses the ids of

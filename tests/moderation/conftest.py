@@ -2,7 +2,28 @@
 
 import pytest
 
-from moderation import content
+from moderation import content, pipeline, services
+from tests.factories import make_reply
+
+
+def flag_cheap_pills(moderator, *, name: str = "No spam") -> None:
+    """Enable a watched-words rule that flags posts offering "cheap pills"."""
+    services.rule_save(
+        actor=moderator,
+        name=name,
+        kind="watched_words",
+        action="flag",
+        params={"words": ["cheap pills"]},
+        enabled=True,
+    )
+
+
+def checked_reply(*, thread, author, body: str):
+    """A reply in `thread`, checked as the worker checks it (safe to run twice)."""
+    post = make_reply(thread=thread, author=author, body=body)
+    post.refresh_from_db()
+    pipeline.revision_check(revision_id=post.current_revision_id)
+    return post
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from forum.threads.models import PostState
-from moderation import pipeline, services
+from moderation import services
 from moderation.models import ModerationLogEntry, ReviewItem, Rule
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, watch_console
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.moderation.conftest import checked_reply, flag_cheap_pills
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,17 +19,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def console_errors(page):
-    """Anything the browser complains about (a CSP violation, a failed script or
-    stylesheet), but the favicon Chromium asks for on its own: the admin names none."""
-    errors = []
-
-    def on_console(msg):
-        if msg.type == "error" and not msg.location.get("url", "").endswith("/favicon.ico"):
-            errors.append(f"{msg.text} at {msg.location.get('url')}")
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
+    return watch_console(page, ignore_favicon=True)
 
 
 def admin_log_in(page, live_server, username: str) -> None:
@@ -42,22 +33,13 @@ def admin_log_in(page, live_server, username: str) -> None:
 @pytest.fixture
 def queue(moderator, member):
     """A post flagged by a rule, and a newcomer's post held for approval."""
-    services.rule_save(
-        actor=moderator,
-        name="No pills",
-        kind="watched_words",
-        action="flag",
-        params={"words": ["cheap pills"]},
-        enabled=True,
-    )
+    flag_cheap_pills(moderator, name="No pills")
     thread = make_thread(author=member, title="Gardening in November")
-    flagged = make_reply(
+    flagged = checked_reply(
         thread=thread,
         author=member,
         body="Mulch the beds before the frost.\n\nAlso, buy cheap pills at my shop.",
     )
-    flagged.refresh_from_db()
-    pipeline.revision_check(revision_id=flagged.current_revision_id)  # safe to run twice
     held = make_reply(thread=thread, author=UserFactory(username="newbie", trust_level=0))
     services.review_item_open(post=held, reason="premoderation")
     return {"flagged": flagged, "held": held}

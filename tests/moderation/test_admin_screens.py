@@ -12,10 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from forum.threads.models import PostState
-from moderation import actions, pipeline, selectors, services
+from moderation import actions, selectors, services
 from moderation.dashboard import decisions_chart_svg
 from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Sanction, Verdict
 from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
+from tests.moderation.conftest import checked_reply, flag_cheap_pills
 
 pytestmark = pytest.mark.django_db
 
@@ -127,21 +128,12 @@ def test_the_item_buttons_hide_restore_and_sanction_through_the_registry(
 
 
 def test_the_item_page_marks_the_evidence_in_place(mod_client, member, moderator):
-    services.rule_save(
-        actor=moderator,
-        name="No spam",
-        kind="watched_words",
-        action="flag",
-        params={"words": ["cheap pills"]},
-        enabled=True,
-    )
-    post = make_reply(
+    flag_cheap_pills(moderator)
+    post = checked_reply(
         thread=make_thread(author=member),
         author=member,
         body="First paragraph.\n\nBuy cheap pills today, cheap pills!",
     )
-    post.refresh_from_db()
-    pipeline.revision_check(revision_id=post.current_revision_id)
     item = ReviewItem.objects.get(post=post)
 
     text = mod_client.get(f"/admin/moderation/reviewitem/{item.pk}/change/").content.decode()

@@ -4,9 +4,10 @@ import pytest
 from django.test import Client
 
 from forum.threads.models import PostState
-from moderation import pipeline, services
+from moderation import services
 from moderation.models import ModerationLogEntry, ReviewItem
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.moderation.conftest import checked_reply, flag_cheap_pills
 
 pytestmark = pytest.mark.django_db
 
@@ -20,22 +21,12 @@ def mod_client(moderator):
 
 @pytest.fixture
 def flagged(member, moderator):
-    services.rule_save(
-        actor=moderator,
-        name="No spam",
-        kind="watched_words",
-        action="flag",
-        params={"words": ["cheap pills"]},
-        enabled=True,
-    )
-    post = make_reply(
+    flag_cheap_pills(moderator)
+    return checked_reply(
         thread=make_thread(author=member),
         author=member,
         body="First paragraph.\n\nBuy cheap pills today.",
     )
-    post.refresh_from_db()
-    pipeline.revision_check(revision_id=post.current_revision_id)
-    return post
 
 
 def test_moderators_see_the_queue_with_counts_and_filters(mod_client, flagged):

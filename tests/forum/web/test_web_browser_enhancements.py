@@ -12,7 +12,7 @@ from forum.notifications.models import Notification
 from forum.threads.models import Post
 from moderation.content import content_from_html
 from moderation.models import Report
-from tests.conftest import ARTIFACTS, wait_for
+from tests.conftest import ARTIFACTS, wait_for, watch_console
 from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,14 +31,6 @@ ANALYSIS = (
 def _clean_slate():
     cache.clear()
     mail.outbox = []
-
-
-def watch_console(page) -> list[str]:
-    """Anything the browser complains about: a CSP violation, a failing script."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
 
 
 def log_in(page, live_server, username: str) -> None:

@@ -24,15 +24,6 @@ def _clean_slate():
     mail.outbox = []
 
 
-@pytest.fixture
-def console_errors(page):
-    """Anything the browser complains about (a CSP violation, a failed script)."""
-    errors = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    return errors
-
-
 def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill(username)
