@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +48,9 @@ _CHECK_COLUMNS = (
     "duration_ms",
     "created_at",
 )
-_CHECK_JSON = frozenset({"paragraph_fingerprints", "layout", "signature", "rule_versions"})
+_CHECK_FIELDS = tuple(ContentCheck._meta.get_field(column) for column in _CHECK_COLUMNS)
+_VERDICT_FIELDS = tuple(field for field in Verdict._meta.concrete_fields if not field.primary_key)
+_VERDICT_COLUMNS = tuple(field.column for field in _VERDICT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -95,28 +98,109 @@ def _revision_reads_sql() -> tuple[str, list[tuple[type, list[str], list[bool]]]
                 [f.get_internal_type() == "DateTimeField" for f in fields],
             )
         )
+    # Each row also carries the enabled rules' key (see `enabled_rules_key`) and, for an
+    # edit, the post's latest earlier check: an edit's check needs all of it before
+    # anything else, so it is one statement. The revisions being checked have no check
+    # of their own yet (a check is stored with `checked_at`, and only revisions without
+    # it are read), so "the latest check not of this revision" is the earlier text's.
+    columns += [
+        "k.rules",
+        "k.ids",
+        "k.versions",
+        "k.updated",
+        *(f"earlier.{column}" for column in _PREVIOUS_COLUMNS),
+        f"EXISTS (SELECT 1 FROM {_VERDICT} v WHERE v.revision_id = earlier.revision_id "  # noqa: S608
+        "AND v.paragraph_fingerprint <> '')",
+    ]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {PostRevision._meta.db_table} r "  # noqa: S608
-        f"{' '.join(joins)} WHERE r.id IN (%s) ORDER BY r.created_at, r.id"
+        f"SELECT {', '.join(columns)} FROM ({_RULES_KEY}) k "  # noqa: S608
+        f"JOIN {PostRevision._meta.db_table} r ON r.checked_at IS NULL AND ({{wanted}}) "
+        f"{' '.join(joins)} "
+        f"LEFT JOIN {_CHECK} earlier ON earlier.id = (SELECT e.id FROM {_CHECK} e "
+        "WHERE e.post_id = r.post_id AND e.revision_id <> r.id AND r.number > 1 "
+        "ORDER BY e.created_at DESC, e.id DESC LIMIT 1) "
+        "ORDER BY r.created_at, r.id{lock}"
     )
     return sql, shapes
 
 
+_RULES_KEY = (
+    f"SELECT COUNT(id) AS rules, SUM(id) AS ids, SUM(version) AS versions, "  # noqa: S608
+    f"MAX(updated_at) AS updated FROM {_RULE} WHERE enabled"
+)
+_PREVIOUS_COLUMNS = (
+    "post_id",
+    "revision_id",
+    "paragraph_fingerprints",
+    "layout",
+    "text_hash",
+    "signature",
+    "rule_versions",
+)
 _REVISION_SQL, _REVISION_SHAPES = _revision_reads_sql()
+_REVISION_WIDTH = sum(len(names) for _, names, _ in _REVISION_SHAPES)
+# The oldest revisions still waiting for their check that no other transaction holds.
+_BACKLOG_SQL = (
+    f"r.id IN (SELECT w.id FROM {PostRevision._meta.db_table} w "  # noqa: S608
+    "WHERE w.checked_at IS NULL AND NOT (w.{given}) "
+    "ORDER BY w.created_at LIMIT {limit}{lock})"
+)
 
 
-def revisions_for_check(revision_ids: Sequence[int]) -> list[PostRevision]:
-    """The revisions, oldest first, each with its post, the post's thread and category
-    and its author attached, loaded with only the columns a check reads."""
+@dataclass
+class CheckReads:
+    """What a batch's check reads before its rules run."""
+
+    # The enabled rules' key (see `enabled_rules_key`); None when no revision was read.
+    rules_key: tuple | None
+    # The revisions read (those still waiting for their check), oldest first, each with
+    # its post, the post's thread and category and its author attached.
+    revisions: list[PostRevision]
+    # The latest earlier check of each edited post, by post id.
+    previous: dict[int, PreviousCheck]
+
+
+def revisions_for_check(
+    revision_ids: Sequence[int], *, backlog: int = 0, lock: bool = False, wait: bool = True
+) -> CheckReads:
+    """The given revisions that still wait for their check, and up to `backlog` other
+    waiting ones that no other transaction holds (oldest first), loaded with only the
+    columns a check reads, in one statement.
+
+    With `lock`, the revisions read are locked for the rest of the transaction (on
+    PostgreSQL; SQLite serialises writers anyway): a revision another transaction holds
+    is waited for, and left out once that one has checked it, or with `wait` false,
+    left out at once. A backlog is only ever taken without waiting, since waiting for
+    one revision while holding others could deadlock."""
+    if backlog and (wait or not lock):
+        raise ValueError("a backlog is only taken with lock=True and wait=False")
     if not revision_ids:
-        return []
+        return CheckReads(rules_key=None, revisions=[], previous={})
+    # On PostgreSQL the statement is prepared (planning it took longer than running it)
+    # and takes the ids as one array; elsewhere they are listed.
+    prepared = connection.vendor == "postgresql"
+    given = "id = ANY($1)" if prepared else f"id IN ({_placeholders(revision_ids)})"
+    wanted, params = f"r.{given}", [list(revision_ids)] if prepared else list(revision_ids)
+    locking = lock and connection.features.has_select_for_update
+    if backlog:
+        skip = " FOR UPDATE SKIP LOCKED" if locking else ""
+        wanted += " OR " + _BACKLOG_SQL.format(
+            given=given, limit="$2" if prepared else "%s", lock=skip
+        )
+        params += [backlog] if prepared else [*revision_ids, backlog]
+    lock_sql = ""
+    if locking:
+        lock_sql = " FOR UPDATE OF r" + ("" if wait else " SKIP LOCKED")
+    sql = _REVISION_SQL.format(wanted=wanted, lock=lock_sql)
     db = connection.alias
     with connection.cursor() as cursor:
-        cursor.execute(
-            _REVISION_SQL.replace("%s", _placeholders(revision_ids), 1), list(revision_ids)
-        )
+        if prepared:
+            name = f"parley_check_read_{int(bool(backlog))}{int(locking)}{int(wait)}"
+            _execute_prepared(cursor, name, sql, ["bigint[]", "integer"][: len(params)], params)
+        else:
+            cursor.execute(sql, params)
         rows = cursor.fetchall()
-    revisions = []
+    revisions, previous = [], {}
     for row in rows:
         instances, start = [], 0
         for model, names, is_datetime in _REVISION_SHAPES:
@@ -132,13 +216,44 @@ def revisions_for_check(revision_ids: Sequence[int]) -> list[PostRevision]:
         post.author = author
         revision.post = post
         revisions.append(revision)
-    return revisions
+        earlier = _previous_check(row[_REVISION_WIDTH + 4 :])
+        if earlier is not None:
+            previous[earlier.post_id] = earlier
+    rules_key = _rules_key(rows[0][_REVISION_WIDTH : _REVISION_WIDTH + 4]) if rows else None
+    return CheckReads(rules_key=rules_key, revisions=revisions, previous=previous)
 
 
-_RULES_KEY = (
-    f"SELECT COUNT(id) AS rules, SUM(id) AS ids, SUM(version) AS versions, "  # noqa: S608
-    f"MAX(updated_at) AS updated FROM {_RULE} WHERE enabled"
-)
+def revision_states(revision_ids: Sequence[int], *, probe: bool = True) -> dict[int, str]:
+    """Each revision's state, by id, in one statement and without waiting for any lock:
+    "already_checked", "in_progress" (another transaction holds the row: a batch is
+    checking it), "waiting" (free to take) or "missing".
+
+    Probing tries each unchecked row's lock with SKIP LOCKED, which outside a transaction
+    is released as the statement ends. Inside one it would be kept, so there, without
+    `probe`, every unchecked revision is taken as "in_progress"."""
+    states = dict.fromkeys(revision_ids, "missing")
+    if not revision_ids:
+        return states
+    if not probe:
+        held = "TRUE"
+    elif connection.features.has_select_for_update_skip_locked:
+        held = (
+            f"NOT EXISTS (SELECT 1 FROM {PostRevision._meta.db_table} f "  # noqa: S608
+            "WHERE f.id = r.id FOR UPDATE SKIP LOCKED)"
+        )
+    else:
+        held = "FALSE"  # SQLite has no row locks (and serialises writers anyway)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id, r.checked_at IS NOT NULL, {held} "  # noqa: S608
+            f"FROM {PostRevision._meta.db_table} r WHERE r.id IN ({_placeholders(revision_ids)})",
+            list(revision_ids),
+        )
+        for pk, checked, in_progress in cursor.fetchall():
+            states[pk] = (
+                "already_checked" if checked else "in_progress" if in_progress else "waiting"
+            )
+    return states
 
 
 def enabled_rules_key() -> tuple:
@@ -156,44 +271,20 @@ def _rules_key(row: Sequence[Any]) -> tuple:
     return rules, ids, versions, str(updated)
 
 
-def previous_checks(
-    *, post_ids: Sequence[int], exclude_revision_ids: Sequence[int]
-) -> tuple[tuple, dict[int, PreviousCheck]]:
-    """The enabled rules' key (see `enabled_rules_key`) and the latest check of each post
-    that is not of one of `exclude_revision_ids`, by post id: one statement, as an edit
-    needs both before anything else."""
-    posts, excluded = _placeholders(post_ids), _placeholders(exclude_revision_ids or [0])
-    sql = (
-        "SELECT k.rules, k.ids, k.versions, k.updated, c.post_id, c.revision_id, "  # noqa: S608
-        "c.paragraph_fingerprints, c.layout, c.text_hash, c.signature, c.rule_versions, "
-        f"c.found FROM ({_RULES_KEY}) k LEFT JOIN (SELECT c.id, c.post_id, c.revision_id, "
-        "c.paragraph_fingerprints, c.layout, c.text_hash, c.signature, c.rule_versions, "
-        f"EXISTS (SELECT 1 FROM {_VERDICT} v WHERE v.revision_id = c.revision_id "
-        "AND v.paragraph_fingerprint <> '') AS found "
-        f"FROM {_CHECK} c WHERE c.post_id IN ({posts}) AND c.revision_id NOT IN ({excluded}) "
-        f"AND c.created_at = (SELECT MAX(e.created_at) FROM {_CHECK} e "
-        f"WHERE e.post_id = c.post_id AND e.revision_id NOT IN ({excluded}))) c ON 1 = 1 "
-        "ORDER BY c.post_id, c.id DESC"
+def _previous_check(row: Sequence[Any]) -> PreviousCheck | None:
+    post_id, revision_id, fingerprints, layout, text_hash, signature, versions, found = row
+    if post_id is None:
+        return None
+    return PreviousCheck(
+        post_id=post_id,
+        revision_id=revision_id,
+        paragraph_fingerprints=_json(fingerprints),
+        layout=_json(layout),
+        text_hash=text_hash,
+        signature=_json(signature),
+        rule_versions=_json(versions),
+        has_paragraph_verdicts=bool(found),
     )
-    excluded_ids = list(exclude_revision_ids or [0])
-    latest: dict[int, PreviousCheck] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*post_ids, *excluded_ids, *excluded_ids])
-        rows = cursor.fetchall()
-    for row in rows:
-        post_id, revision_id, fingerprints, layout, text_hash, signature, versions, found = row[4:]
-        if post_id is not None and post_id not in latest:
-            latest[post_id] = PreviousCheck(
-                post_id=post_id,
-                revision_id=revision_id,
-                paragraph_fingerprints=_json(fingerprints),
-                layout=_json(layout),
-                text_hash=text_hash,
-                signature=_json(signature),
-                rule_versions=_json(versions),
-                has_paragraph_verdicts=bool(found),
-            )
-    return _rules_key(rows[0][:4]), latest
 
 
 def batch_history(
@@ -263,28 +354,29 @@ def latest_signatures(post_ids: Iterable[int]) -> dict[int, tuple[int, ...]]:
 def checks_store(
     *,
     checks: list[dict[str, Any]],
+    verdicts: list[Verdict],
     replaced_post_ids: Sequence[int],
     fingerprints: list[tuple[str, int]],
+    checked_ids: Sequence[int],
     now: dt.datetime,
 ) -> None:
-    """Insert the ContentCheck rows (given as {column: value}, the columns of
-    _CHECK_COLUMNS), delete the fingerprints of `replaced_post_ids` and insert the
-    (band key, post id) fingerprints created at `now`. On PostgreSQL that is one
-    statement (its parts all see the table as it was before it, so the delete never
-    meets the new fingerprints); elsewhere, one statement each."""
+    """Store what a batch's check found: insert the ContentCheck rows (given as {column:
+    value}, the columns of _CHECK_COLUMNS) and the verdicts, delete the fingerprints of
+    `replaced_post_ids`, insert the (band key, post id) fingerprints created at `now`,
+    and set `checked_at` of the revisions `checked_ids`. On PostgreSQL that is one statement
+    (its parts all see the tables as they were before it, so the delete never meets the
+    new fingerprints); elsewhere, one statement each."""
     statements = _insert_statements(
         _CHECK,
         _CHECK_COLUMNS,
+        [[_prepared(field, row[field.attname]) for field in _CHECK_FIELDS] for row in checks],
+    )
+    statements += _insert_statements(
+        _VERDICT,
+        _VERDICT_COLUMNS,
         [
-            [
-                connection.ops.adapt_json_value(row[column], None)
-                if column in _CHECK_JSON
-                else _when(row[column])
-                if column == "created_at"
-                else row[column]
-                for column in _CHECK_COLUMNS
-            ]
-            for row in checks
+            [_prepared(field, getattr(verdict, field.attname)) for field in _VERDICT_FIELDS]
+            for verdict in verdicts
         ],
     )
     if replaced_post_ids:
@@ -301,6 +393,14 @@ def checks_store(
         ("band_key", "post_id", "created_at"),
         [[key, post_id, created] for key, post_id in fingerprints],
     )
+    if checked_ids:
+        statements.append(
+            (
+                f"UPDATE {PostRevision._meta.db_table} SET checked_at = %s "  # noqa: S608
+                f"WHERE id IN ({_placeholders(checked_ids)})",
+                [created, *checked_ids],
+            )
+        )
     if connection.vendor == "postgresql" and len(statements) > 1:
         *first, (last_sql, last_params) = statements
         statements = [
@@ -334,6 +434,28 @@ def _insert_statements(
         )
         for chunk in chunks
     ]
+
+
+# The statements prepared on each PostgreSQL connection, by connection.
+_prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params: list) -> None:
+    """Execute `sql` (its parameters written $1, $2...) as the prepared statement `name`,
+    preparing it first if this connection has not. PostgreSQL then plans it once per
+    connection rather than on every execution (after its first few, it keeps a generic
+    plan when that is no worse). Prepared statements belong to the session, and survive
+    a rolled back transaction; a new connection prepares them again."""
+    done = _prepared_on.setdefault(connection.connection, set())
+    if name not in done:
+        cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
+        done.add(name)
+    cursor.execute(f"EXECUTE {name} ({_placeholders(params)})", params)
+
+
+def _prepared(field, value: Any) -> Any:
+    """A field's value as the ORM would pass it to the database."""
+    return field.get_db_prep_save(value, connection)
 
 
 def _placeholders(values: Sequence[Any]) -> str:

@@ -1,3 +1,5 @@
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -77,6 +79,34 @@ class Rule(models.Model):
         return f"{self.name} (v{self.version})"
 
 
+class StoredJSONField(models.JSONField):
+    """JSON the database keeps and hands back whole but never looks inside.
+
+    On PostgreSQL the column is `json`, not `jsonb`: the text is stored as written
+    instead of parsed into jsonb's binary form on every insert and turned back into text
+    on every read, which for a check's few kilobytes of fingerprints and layout cost
+    more than the rest of writing the row. JSON lookups on such a field are not
+    supported; nothing filters on these values."""
+
+    def db_type(self, connection):
+        if connection.vendor == "postgresql":
+            return "json"
+        return super().db_type(connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if connection.vendor != "postgresql":
+            return super().get_db_prep_value(value, connection, prepared)
+        if not prepared:
+            value = self.get_prep_value(value)
+        # Plain text, which PostgreSQL reads straight into the json column.
+        return json.dumps(value, cls=self.encoder)
+
+    def from_db_value(self, value, expression, connection):
+        if connection.vendor == "postgresql":
+            return value  # psycopg decodes json columns itself
+        return super().from_db_value(value, expression, connection)
+
+
 class ContentCheck(models.Model):
     """What the automatic check of one revision found, and what it needs to remember so
     that the next edit re-checks only changed paragraphs."""
@@ -91,16 +121,20 @@ class ContentCheck(models.Model):
         "threads.PostRevision", on_delete=models.CASCADE, related_name="content_check"
     )
     post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by check_author_recent, which starts with it.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    paragraph_fingerprints = models.JSONField(default=list)
+    paragraph_fingerprints = StoredJSONField(default=list)
     # How the checked markup splits into chunks (moderation.content.PostContent.layout),
     # so that the next edit reads again only the chunks that changed.
-    layout = models.JSONField(default=list)
-    text_hash = models.CharField(max_length=64, db_index=True)
-    signature = models.JSONField(default=list)
+    layout = StoredJSONField(default=list)
+    # Compared with the author's recent checks, read by author (never looked up itself).
+    text_hash = models.CharField(max_length=64)
+    signature = StoredJSONField(default=list)
     # The enabled rules and their versions when this check ran: {rule id: version}.
-    rule_versions = models.JSONField(default=dict)
+    rule_versions = StoredJSONField(default=dict)
     paragraphs_checked = models.PositiveIntegerField(default=0)
     paragraphs_reused = models.PositiveIntegerField(default=0)
     duration_ms = models.FloatField(default=0)

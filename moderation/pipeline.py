@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from forum.threads import services as thread_services
@@ -421,40 +421,13 @@ def revision_check_with_backlog(*, revision_id: int, backlog: int | None = None)
     return revisions_check(revision_ids=[revision_id], backlog=backlog, wait=False)[revision_id]
 
 
-# One statement for `_check_state`: the row's state, and whether another transaction
-# holds it (its lock is tried with SKIP LOCKED, so the answer comes without waiting, and
-# released as the statement ends).
-_CHECK_STATE_SQL = (
-    "SELECT revision.checked_at IS NOT NULL, NOT EXISTS ("
-    "SELECT 1 FROM threads_postrevision free WHERE free.id = revision.id "
-    "FOR UPDATE SKIP LOCKED) "
-    "FROM threads_postrevision revision WHERE revision.id = %s"
-)
-# SQLite has no row locks (and serialises writers anyway).
-_CHECK_STATE_SQL_NO_LOCKS = (
-    "SELECT checked_at IS NOT NULL, FALSE FROM threads_postrevision WHERE id = %s"
-)
-
-
 def _check_state(revision_id: int) -> str | None:
     """What a check task finds, in one statement and without a transaction: "missing",
     "already_checked", "in_progress" (another transaction holds the row: a batch is
     checking it), or None when the revision waits for its check and is free to take (the
     caller then locks it for real)."""
-    sql = (
-        _CHECK_STATE_SQL
-        if connection.features.has_select_for_update_skip_locked
-        else _CHECK_STATE_SQL_NO_LOCKS
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [revision_id])
-        row = cursor.fetchone()
-    if row is None:
-        return "missing"
-    checked, in_progress = row
-    if checked:
-        return "already_checked"
-    return "in_progress" if in_progress else None
+    state = check_queries.revision_states([revision_id])[revision_id]
+    return None if state == "waiting" else state
 
 
 def revisions_check(
@@ -462,57 +435,35 @@ def revisions_check(
 ) -> dict[int, str]:
     """Check the given revisions and up to `backlog` unlocked waiting ones; return what
     happened to each, by id. With `wait` false, a given revision that another
-    transaction holds is left to it ("in_progress") instead of waited for."""
-    results: dict[int, str] = {}
+    transaction holds is left to it ("in_progress") instead of waited for; a backlog is
+    only taken that way."""
     with transaction.atomic():
-        # Lock first with narrow queries: a task that finds its revision checked costs
-        # one small query.
-        waiting = []
-        for pk, checked_at in (
-            PostRevision.objects.select_for_update(skip_locked=not wait)
-            .filter(pk__in=revision_ids)
-            .order_by()
-            .values_list("pk", "checked_at")
-        ):
-            if checked_at is None:
-                waiting.append(pk)
-            else:
-                results[pk] = "already_checked"
-        if not wait and len(results) + len(waiting) < len(revision_ids):
-            results.update(
-                (pk, "already_checked" if checked_at else "in_progress")
-                for pk, checked_at in PostRevision.objects.filter(pk__in=revision_ids)
-                .exclude(pk__in=[*results, *waiting])
-                .values_list("pk", "checked_at")
-            )
-        # A task whose revision another batch already checked ends there: the next task
-        # with work of its own takes the backlog on.
-        if waiting and backlog:
-            waiting += (
-                PostRevision.objects.select_for_update(skip_locked=True)
-                .filter(checked_at__isnull=True)
-                .exclude(pk__in=revision_ids)
-                .order_by("created_at")
-                .values_list("pk", flat=True)[:backlog]
-            )
+        # One statement locks the revisions still waiting for their check and reads all
+        # their check needs before the rules run.
+        reads = check_queries.revisions_for_check(
+            revision_ids, backlog=backlog, lock=True, wait=wait
+        )
+        read = {revision.pk for revision in reads.revisions}
+        results: dict[int, str] = {}
+        unread = [pk for pk in revision_ids if pk not in read]
+        if unread:
+            # Checked or missing, or (left out without waiting) held by another batch.
+            results.update(check_queries.revision_states(unread, probe=False))
         current = []
-        for revision in _revisions_for_check(waiting):
+        for revision in reads.revisions:
             if revision.post.current_revision_id == revision.pk:
                 current.append(revision)
             else:
                 results[revision.pk] = "stale"
-        now = timezone.now()
-        results.update(_check_and_store(current, now=now))
-        if waiting:
-            PostRevision.objects.filter(pk__in=waiting).update(checked_at=now)
-    return {pk: results.get(pk, "missing") for pk in revision_ids} | results
-
-
-def _revisions_for_check(revision_ids: list[int]) -> list[PostRevision]:
-    """The locked revisions with what their check reads, oldest first."""
-    if not revision_ids:
-        return []
-    return check_queries.revisions_for_check(revision_ids)
+        results.update(
+            _check_and_store(
+                current,
+                reads=reads,
+                checked_ids=[revision.pk for revision in reads.revisions],
+                now=timezone.now(),
+            )
+        )
+    return results
 
 
 @dataclass
@@ -536,15 +487,29 @@ class _Job:
         return {r.rule.kind for r in self.rules}
 
 
-def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
+def _check_and_store(
+    revisions: list[PostRevision],
+    *,
+    reads: check_queries.CheckReads,
+    checked_ids: list[int],
+    now: dt.datetime,
+) -> dict[int, str]:
     """Run the rules over each revision (oldest first, each seeing the ones before it as
-    stored posts), then write every verdict, check and fingerprint in bulk."""
+    stored posts), then write every verdict, check and fingerprint in bulk, and mark the
+    revisions `checked_ids` (those given and any stale ones read with them) as checked."""
     if not revisions:
+        check_queries.checks_store(
+            checks=[],
+            verdicts=[],
+            replaced_post_ids=[],
+            fingerprints=[],
+            checked_ids=checked_ids,
+            now=now,
+        )
         return {}
     started = time.perf_counter()
-    rules_key, previous = _previous_checks(revisions)
-    enabled = _enabled_rules(rules_key)
-    jobs = [_job(revision, previous.get(revision.post_id), enabled) for revision in revisions]
+    enabled = _enabled_rules(reads.rules_key)
+    jobs = [_job(revision, reads.previous.get(revision.post_id), enabled) for revision in revisions]
     carried = _carried_verdicts([job.previous for job in jobs if job.previous is not None])
     history = _BatchHistory(jobs, now=now)
     shared_ms = (time.perf_counter() - started) * 1000 / len(jobs)
@@ -593,16 +558,16 @@ def _check_and_store(revisions: list[PostRevision], *, now) -> dict[int, str]:
                 "created_at": now,
             }
         )
-    if verdicts:
-        Verdict.objects.bulk_create(verdicts)
     check_queries.checks_store(
         checks=checks,
+        verdicts=verdicts,
         # Fingerprints are only ever written with a check, so a post that had no
         # earlier check has none to delete.
         replaced_post_ids=[job.post.pk for job in replaced if job.previous is not None],
         fingerprints=[
             (key, job.post.pk) for job in replaced for key in lsh_band_keys(job.signature)
         ],
+        checked_ids=checked_ids,
         now=now,
     )
     return results
@@ -667,19 +632,6 @@ def _verdict(revision: PostRevision, finding: Finding) -> Verdict:
             for s in finding.hit.spans
         ],
         paragraph_fingerprint=finding.paragraph_fingerprint,
-    )
-
-
-def _previous_checks(
-    revisions: list[PostRevision],
-) -> tuple[tuple | None, dict[int, PreviousCheck]]:
-    """The latest earlier check of each edited post, by post id, with the enabled rules'
-    key read in the same query (None when no revision is an edit)."""
-    edited = [r for r in revisions if r.number > 1]
-    if not edited:
-        return None, {}
-    return check_queries.previous_checks(
-        post_ids=[r.post_id for r in edited], exclude_revision_ids=[r.pk for r in edited]
     )
 
 

@@ -41,35 +41,65 @@ def test_the_rules_key_changes_with_every_rule_change_and_only_then(moderator):
 
     assert len({empty, one, edited}) == 3
     assert check_queries.enabled_rules_key() == edited
-    # Read along with earlier checks, the key is the same.
-    assert check_queries.previous_checks(post_ids=[0], exclude_revision_ids=[0]) == (edited, {})
+    # Read along with the revisions to check, the key is the same.
+    waiting = make_thread(author=moderator).opening_post.current_revision_id
+    assert check_queries.revisions_for_check([waiting]).rules_key == edited
 
 
-def test_previous_checks_are_each_posts_latest_but_never_of_the_revisions_being_checked(
+def test_the_read_for_a_check_gives_the_waiting_revisions_and_each_edits_latest_check(
     member, moderator
 ):
     _rule(moderator, ["zebra"])
     post = make_thread(author=member, body="A zebra.\n\nPlain.").opening_post
-    pipeline.revision_check(revision_id=post.current_revision_id)
     first = post.current_revision_id
+    # A new post has no earlier check.
+    assert check_queries.revisions_for_check([first]).previous == {}
+    pipeline.revision_check(revision_id=first)
     second = thread_services.post_edit(editor=member, post=post, body="A zebra.\n\nNew.")
     pipeline.revision_check(revision_id=second.pk)
     third = thread_services.post_edit(editor=member, post=post, body="Only this.")
+    other = make_thread(author=member, body="Another post.").opening_post
 
-    _, latest = check_queries.previous_checks(post_ids=[post.pk], exclude_revision_ids=[third.pk])
-    _, before_second = check_queries.previous_checks(
-        post_ids=[post.pk], exclude_revision_ids=[second.pk]
-    )
+    reads = check_queries.revisions_for_check([other.current_revision_id, first, third.pk])
 
+    # Oldest first, and only those still waiting for their check.
+    assert [r.pk for r in reads.revisions] == [third.pk, other.current_revision_id]
+    assert reads.revisions[0].post.thread.category_id == post.thread.category_id
+    assert reads.revisions[1].post.author.trust_level == member.trust_level
+    assert set(reads.previous) == {post.pk}
     stored = ContentCheck.objects.get(revision=second)
-    previous = latest[post.pk]
-    assert previous.revision_id == second.pk and before_second[post.pk].revision_id == first
+    previous = reads.previous[post.pk]
+    assert previous.revision_id == second.pk
     assert previous.paragraph_fingerprints == stored.paragraph_fingerprints
     assert previous.layout == stored.layout and previous.layout
     assert (previous.text_hash, previous.signature) == (stored.text_hash, stored.signature)
     assert previous.rule_versions == stored.rule_versions
     # The zebra's verdict is a paragraph verdict an edit can carry over.
     assert previous.has_paragraph_verdicts
+
+
+def test_a_backlog_adds_the_oldest_other_waiting_revisions(member):
+    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(4)]
+    pipeline.revision_check(revision_id=posts[0].current_revision_id)
+    given = posts[3].current_revision_id
+
+    reads = check_queries.revisions_for_check([given], backlog=1, lock=True, wait=False)
+
+    assert [r.pk for r in reads.revisions] == [posts[1].current_revision_id, given]
+    with pytest.raises(ValueError, match="backlog"):
+        check_queries.revisions_for_check([given], backlog=1, lock=True, wait=True)
+
+
+def test_revision_states_tell_checked_waiting_and_missing_apart(member):
+    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(2)]
+    pipeline.revision_check(revision_id=posts[0].current_revision_id)
+    checked, waiting = (p.current_revision_id for p in posts)
+
+    assert check_queries.revision_states([checked, waiting, 0]) == {
+        checked: "already_checked",
+        waiting: "waiting",
+        0: "missing",
+    }
 
 
 def test_batch_history_gives_aware_times_and_the_newest_check_first(member, moderator):
@@ -156,3 +186,28 @@ def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postg
     assert len(stores) == len(fingerprints) == 1
     # On PostgreSQL the check and its fingerprints are one statement; elsewhere, two.
     assert (stores == fingerprints) == (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connection(member):
+    from django.db import connection, transaction
+
+    from forum.threads.models import PostRevision
+
+    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(3)]
+    # Committed, their checks ran at once: have them wait again.
+    ContentCheck.objects.filter(post__in=posts).delete()
+    PostRevision.objects.filter(post__in=posts).update(checked_at=None)
+
+    # First prepared (on PostgreSQL) inside a transaction that is rolled back...
+    with transaction.atomic():
+        assert pipeline.revision_check(revision_id=posts[0].current_revision_id) == "approved"
+        transaction.set_rollback(True)
+    # ...the statement is still there for the next check, and the first is undone.
+    assert pipeline.revision_check(revision_id=posts[1].current_revision_id) == "approved"
+    assert not ContentCheck.objects.filter(post=posts[0]).exists()
+    # A new connection prepares it again.
+    connection.close()
+    assert pipeline.revision_check(revision_id=posts[2].current_revision_id) == "approved"
+    assert pipeline.revision_check(revision_id=posts[0].current_revision_id) == "approved"
+    assert ContentCheck.objects.filter(post__in=posts).count() == 3
