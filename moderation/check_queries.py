@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -438,6 +438,7 @@ def _insert_statements(
 
 # The statements prepared on each PostgreSQL connection, by connection.
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NO_SUCH_STATEMENT = "26000"  # invalid_sql_statement_name
 
 
 def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params: list) -> None:
@@ -450,7 +451,13 @@ def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params:
     if name not in done:
         cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
         done.add(name)
-    cursor.execute(f"EXECUTE {name} ({_placeholders(params)})", params)
+    try:
+        cursor.execute(f"EXECUTE {name} ({_placeholders(params)})", params)
+    except DatabaseError as error:
+        # Gone from the session (DEALLOCATE, DISCARD ALL): the next try prepares it again.
+        if getattr(error.__cause__, "sqlstate", None) == _NO_SUCH_STATEMENT:
+            done.discard(name)
+        raise
 
 
 def _prepared(field, value: Any) -> Any:

@@ -211,3 +211,26 @@ def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connecti
     assert pipeline.revision_check(revision_id=posts[2].current_revision_id) == "approved"
     assert pipeline.revision_check(revision_id=posts[0].current_revision_id) == "approved"
     assert ContentCheck.objects.filter(post__in=posts).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_try(member):
+    from django.db import DatabaseError, connection
+
+    from forum.threads.models import PostRevision
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    post = make_thread(author=member, body="A post.").opening_post
+    ContentCheck.objects.filter(post=post).delete()
+    PostRevision.objects.filter(post=post).update(checked_at=None)
+    revision = post.current_revision_id
+    # Prepared as a check prepares it (locking, waiting).
+    check_queries.revisions_for_check([revision], lock=True)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    with pytest.raises(DatabaseError):
+        check_queries.revisions_for_check([revision], lock=True)
+    # As a task's retry would: the statement is prepared again and the check goes through.
+    assert pipeline.revision_check(revision_id=revision) == "approved"
