@@ -71,7 +71,7 @@ class PreviousCheck:
 # What a check reads of a revision and the rows around it, by model (the attribute names
 # of the columns; anything else loads on first use), and how the rows join.
 _REVISION_READS = (
-    (PostRevision, "r", ("id", "post_id", "number", "body_html", "created_at"), ""),
+    (PostRevision, "r", ("id", "post_id", "number", "body_html", "created_at", "checked_at"), ""),
     (
         Post,
         "p",
@@ -102,7 +102,7 @@ def _revision_reads_sql() -> tuple[str, list[tuple[type, list[str], list[bool]]]
     # edit, the post's latest earlier check: an edit's check needs all of it before
     # anything else, so it is one statement. The revisions being checked have no check
     # of their own yet (a check is stored with `checked_at`, and only revisions without
-    # it are read), so "the latest check not of this revision" is the earlier text's.
+    # it are kept), so "the latest check not of this revision" is the earlier text's.
     columns += [
         "k.rules",
         "k.ids",
@@ -114,7 +114,7 @@ def _revision_reads_sql() -> tuple[str, list[tuple[type, list[str], list[bool]]]
     ]
     sql = (
         f"SELECT {', '.join(columns)} FROM ({_RULES_KEY}) k "  # noqa: S608
-        f"JOIN {PostRevision._meta.db_table} r ON r.checked_at IS NULL AND ({{wanted}}) "
+        f"JOIN {PostRevision._meta.db_table} r ON {{wanted}} "
         f"{' '.join(joins)} "
         f"LEFT JOIN {_CHECK} earlier ON earlier.id = (SELECT e.id FROM {_CHECK} e "
         "WHERE e.post_id = r.post_id AND e.revision_id <> r.id AND r.number > 1 "
@@ -139,11 +139,15 @@ _PREVIOUS_COLUMNS = (
 )
 _REVISION_SQL, _REVISION_SHAPES = _revision_reads_sql()
 _REVISION_WIDTH = sum(len(names) for _, names, _ in _REVISION_SHAPES)
-# The oldest revisions still waiting for their check that no other transaction holds.
+# The oldest revisions still waiting for their check (that no other transaction holds,
+# when locking), from the index of unchecked revisions.
 _BACKLOG_SQL = (
-    f"r.id IN (SELECT w.id FROM {PostRevision._meta.db_table} w "  # noqa: S608
-    "WHERE w.checked_at IS NULL AND NOT (w.{given}) "
-    "ORDER BY w.created_at LIMIT {limit}{lock})"
+    f"SELECT w.id FROM {PostRevision._meta.db_table} w "  # noqa: S608
+    "WHERE w.checked_at IS NULL AND {excluded} ORDER BY w.created_at LIMIT {limit}{lock}"
+)
+_LOCK_SQL = (
+    f"SELECT id FROM {PostRevision._meta.db_table} "  # noqa: S608
+    "WHERE id IN ({given}) AND checked_at IS NULL ORDER BY created_at, id FOR UPDATE"
 )
 
 
@@ -169,34 +173,55 @@ def revisions_for_check(
 
     With `lock`, the revisions read are locked for the rest of the transaction (on
     PostgreSQL; SQLite serialises writers anyway): a revision another transaction holds
-    is waited for, and left out once that one has checked it, or with `wait` false,
-    left out at once. A backlog is only ever taken without waiting, since waiting for
-    one revision while holding others could deadlock."""
+    is waited for (by a statement of its own, before the read), and left out once that
+    one has checked it; or with `wait` false, left out at once. A backlog is only ever
+    taken without waiting, since waiting for one revision while holding others could
+    deadlock."""
     if backlog and (wait or not lock):
         raise ValueError("a backlog is only taken with lock=True and wait=False")
-    if not revision_ids:
-        return CheckReads(rules_key=None, revisions=[], previous={})
-    # On PostgreSQL the statement is prepared (planning it took longer than running it)
-    # and takes the ids as one array; elsewhere they are listed.
-    prepared = connection.vendor == "postgresql"
-    given = "id = ANY($1)" if prepared else f"id IN ({_placeholders(revision_ids)})"
-    wanted, params = f"r.{given}", [list(revision_ids)] if prepared else list(revision_ids)
+    nothing = CheckReads(rules_key=None, revisions=[], previous={})
+    ids = list(revision_ids)
     locking = lock and connection.features.has_select_for_update
-    if backlog:
-        skip = " FOR UPDATE SKIP LOCKED" if locking else ""
-        wanted += " OR " + _BACKLOG_SQL.format(
-            given=given, limit="$2" if prepared else "%s", lock=skip
-        )
-        params += [backlog] if prepared else [*revision_ids, backlog]
-    lock_sql = ""
-    if locking:
-        lock_sql = " FOR UPDATE OF r" + ("" if wait else " SKIP LOCKED")
+    lock_sql = skip_locked = ""
+    if locking and wait:
+        # Lock first, read after: a statement that waits for a lock reads only the locked
+        # row again when the wait ends, so the post, its thread and its earlier check
+        # would be as they were before the wait (an edit made meanwhile unseen).
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SQL.format(given=_placeholders(ids)), ids)
+            ids = [pk for (pk,) in cursor.fetchall()]
+    elif locking:
+        skip_locked = " FOR UPDATE SKIP LOCKED"
+        lock_sql = " FOR UPDATE OF r SKIP LOCKED"
+    if not ids:
+        return nothing
+    # On PostgreSQL the statement is prepared (planning it took longer than running it)
+    # and takes the ids as one array, the backlog's added in the same statement (looked
+    # up by primary key either way); elsewhere they are listed. One id on its own, the
+    # usual case, is a statement of its own: for it PostgreSQL settles on one plan, where
+    # for an array of unknown length it would plan each execution afresh.
+    prepared = connection.vendor == "postgresql"
+    if prepared:
+        wanted, params, types = "r.id = ANY($1)", [ids], ["bigint[]"]
+        if backlog:
+            found = _BACKLOG_SQL.format(excluded="w.id <> ALL($1)", limit="$2", lock=skip_locked)
+            wanted = f"r.id = ANY($1 || ARRAY({found}))"
+            params, types = [ids, backlog], ["bigint[]", "integer"]
+        elif len(ids) == 1:
+            wanted, params, types = "r.id = $1", ids, ["bigint"]
+    else:
+        marks = _placeholders(ids)
+        wanted, params = f"r.id IN ({marks})", list(ids)
+        if backlog:
+            found = _BACKLOG_SQL.format(excluded=f"w.id NOT IN ({marks})", limit="%s", lock="")
+            wanted, params = f"({wanted} OR r.id IN ({found}))", [*ids, *ids, backlog]
     sql = _REVISION_SQL.format(wanted=wanted, lock=lock_sql)
     db = connection.alias
     with connection.cursor() as cursor:
         if prepared:
-            name = f"parley_check_read_{int(bool(backlog))}{int(locking)}{int(wait)}"
-            _execute_prepared(cursor, name, sql, ["bigint[]", "integer"][: len(params)], params)
+            shape = "backlog" if backlog else "many" if len(ids) > 1 else "one"
+            name = f"parley_check_read_{shape}{'_skip_locked' if lock_sql else ''}"
+            _execute_prepared(cursor, name, sql, types, params)
         else:
             cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -211,6 +236,8 @@ def revisions_for_check(
             instances.append(model.from_db(db, names, values))
             start += len(names)
         revision, post, thread, category, author = instances
+        if revision.checked_at is not None:
+            continue  # checked already (and, without waiting, not locked by another)
         thread.category = category
         post.thread = thread
         post.author = author
@@ -219,7 +246,9 @@ def revisions_for_check(
         earlier = _previous_check(row[_REVISION_WIDTH + 4 :])
         if earlier is not None:
             previous[earlier.post_id] = earlier
-    rules_key = _rules_key(rows[0][_REVISION_WIDTH : _REVISION_WIDTH + 4]) if rows else None
+    if not revisions:
+        return nothing
+    rules_key = _rules_key(rows[0][_REVISION_WIDTH : _REVISION_WIDTH + 4])
     return CheckReads(rules_key=rules_key, revisions=revisions, previous=previous)
 
 
@@ -436,9 +465,17 @@ def _insert_statements(
     ]
 
 
-# The statements prepared on each PostgreSQL connection, by connection.
+# The statements prepared on each PostgreSQL connection, by connection, and the
+# connections whose prepared statements are in doubt after an error.
 _prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_NO_SUCH_STATEMENT = "26000"  # invalid_sql_statement_name
+_in_doubt: weakref.WeakSet = weakref.WeakSet()
+_STATEMENT_ERRORS = frozenset(
+    {
+        "26000",  # no such statement (DEALLOCATE, DISCARD ALL)
+        "0A000",  # "cached plan must not change result type": a column's type changed
+        "42P05",  # already prepared (an interruption between PREPARE and the record of it)
+    }
+)
 
 
 def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params: list) -> None:
@@ -446,17 +483,25 @@ def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params:
     preparing it first if this connection has not. PostgreSQL then plans it once per
     connection rather than on every execution (after its first few, it keeps a generic
     plan when that is no worse). Prepared statements belong to the session, and survive
-    a rolled back transaction; a new connection prepares them again."""
-    done = _prepared_on.setdefault(connection.connection, set())
-    if name not in done:
-        cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
-        done.add(name)
+    a rolled back transaction; a new connection prepares them again.
+
+    Should the session's statements no longer match the record of them (dropped, or
+    made invalid by a migration that changed a column's type), the statement fails once
+    and the next try, the task's retry, drops them all and prepares afresh."""
+    raw = connection.connection
+    done = _prepared_on.setdefault(raw, set())
     try:
+        if raw in _in_doubt:
+            cursor.execute("DEALLOCATE ALL")
+            done.clear()
+            _in_doubt.discard(raw)
+        if name not in done:
+            cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
+            done.add(name)
         cursor.execute(f"EXECUTE {name} ({_placeholders(params)})", params)
     except DatabaseError as error:
-        # Gone from the session (DEALLOCATE, DISCARD ALL): the next try prepares it again.
-        if getattr(error.__cause__, "sqlstate", None) == _NO_SUCH_STATEMENT:
-            done.discard(name)
+        if getattr(error.__cause__, "sqlstate", None) in _STATEMENT_ERRORS:
+            _in_doubt.add(raw)
         raise
 
 

@@ -12,19 +12,24 @@ from django.db import migrations, models
 
 import moderation.models
 
+_JSON = {"layout": list, "paragraph_fingerprints": list, "rule_versions": dict, "signature": list}
 _LARGE = ("paragraph_fingerprints", "layout")
 
 
-def _storage(storage: str):
+def _columns(json_type: str, storage: str):
+    """One ALTER TABLE for all four columns, so that PostgreSQL rewrites the table once."""
+
     def apply(apps, schema_editor):
         if schema_editor.connection.vendor != "postgresql":
-            return
-        table = schema_editor.quote_name("moderation_contentcheck")
-        columns = ", ".join(
-            f"ALTER COLUMN {schema_editor.quote_name(column)} SET STORAGE {storage}"
-            for column in _LARGE
+            return  # elsewhere a JSONField is text either way
+        quote = schema_editor.quote_name
+        changes = [
+            f"ALTER COLUMN {quote(column)} TYPE {json_type} USING {quote(column)}::{json_type}"
+            for column in _JSON
+        ] + [f"ALTER COLUMN {quote(column)} SET STORAGE {storage}" for column in _LARGE]
+        schema_editor.execute(
+            f"ALTER TABLE {quote('moderation_contentcheck')} {', '.join(changes)}"
         )
-        schema_editor.execute(f"ALTER TABLE {table} {columns}")
 
     return apply
 
@@ -36,20 +41,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        *(
-            migrations.AlterField(
-                model_name="contentcheck",
-                name=name,
-                field=moderation.models.StoredJSONField(default=default),
-            )
-            for name, default in (
-                ("layout", list),
-                ("paragraph_fingerprints", list),
-                ("rule_versions", dict),
-                ("signature", list),
-            )
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunPython(_columns("json", "EXTERNAL"), _columns("jsonb", "EXTENDED"))
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="contentcheck",
+                    name=name,
+                    field=moderation.models.StoredJSONField(default=default),
+                )
+                for name, default in _JSON.items()
+            ],
         ),
-        migrations.RunPython(_storage("EXTERNAL"), _storage("EXTENDED")),
         migrations.AlterField(
             model_name="contentcheck",
             name="author",

@@ -234,3 +234,104 @@ def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_
         check_queries.revisions_for_check([revision], lock=True)
     # As a task's retry would: the statement is prepared again and the check goes through.
     assert pipeline.revision_check(revision_id=revision) == "approved"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
+    from django.db import DatabaseError, connection
+
+    from forum.threads.models import PostRevision
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(2)]
+    ContentCheck.objects.filter(post__in=posts).delete()
+    PostRevision.objects.filter(post__in=posts).update(checked_at=None)
+    first, second = (post.current_revision_id for post in posts)
+    assert pipeline.revision_check(revision_id=first) == "approved"
+    with connection.cursor() as cursor:
+        # As a deploy's migration would, say a longer thread title.
+        cursor.execute("ALTER TABLE threads_thread ALTER COLUMN title TYPE varchar(250)")
+    try:
+        with pytest.raises(DatabaseError, match="result type"):
+            pipeline.revision_check(revision_id=second)
+        # The task's retry, on the same connection.
+        assert pipeline.revision_check(revision_id=second) == "approved"
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE threads_thread ALTER COLUMN title TYPE varchar(200)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the_wait(
+    member, moderator
+):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from forum.threads.models import PostRevision
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    services.rule_save(
+        actor=moderator,
+        name="censor",
+        kind="watched_words",
+        params={"words": ["darn"]},
+        action="censor",
+        enabled=True,
+    )
+    post = make_thread(author=member, body="Well, darn it.").opening_post
+    ContentCheck.objects.filter(post=post).delete()
+    PostRevision.objects.filter(post=post).update(checked_at=None)
+    post.refresh_from_db()
+    old = post.current_revision_id
+    locked, release, result = threading.Event(), threading.Event(), {}
+
+    def holder():  # a batch holding the revision, which then fails and rolls back
+        try:
+            with transaction.atomic():
+                PostRevision.objects.select_for_update().get(pk=old)
+                locked.set()
+                release.wait(timeout=30)
+                transaction.set_rollback(True)
+        finally:
+            connection.close()
+
+    def checker():
+        try:
+            result["old"] = pipeline.revision_check(revision_id=old)
+        finally:
+            connection.close()
+
+    def checker_waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                ["%FOR UPDATE%"],
+            )
+            return cursor.fetchone()[0] > 0
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=checker)]
+    threads[0].start()
+    assert locked.wait(timeout=10)
+    threads[1].start()
+    try:
+        deadline = time.monotonic() + 10
+        while not checker_waits():
+            assert time.monotonic() < deadline, "the check never waited"
+            time.sleep(0.05)
+        # While the check waits, the author edits the post (its own check runs at commit).
+        new = thread_services.post_edit(editor=member, post=post, body="All clean now.")
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+    post.refresh_from_db()
+    assert post.current_revision_id == new.pk
+    # The old text is no longer the post's: its check must not judge (and censor) the post.
+    assert (result["old"], post.body_html) == ("stale", new.body_html)
