@@ -188,16 +188,24 @@ def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postg
     assert (stores == fingerprints) == (connection.vendor == "postgresql")
 
 
+def _waiting_posts(author, *bodies: str) -> list:
+    """New threads' opening posts whose revisions wait for their check. Made in a test
+    that commits, their checks ran at once: they are undone here."""
+    from forum.threads.models import PostRevision
+
+    posts = [make_thread(author=author, body=body).opening_post for body in bodies]
+    ContentCheck.objects.filter(post__in=posts).delete()
+    PostRevision.objects.filter(post__in=posts).update(checked_at=None)
+    for post in posts:
+        post.refresh_from_db()
+    return posts
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connection(member):
     from django.db import connection, transaction
 
-    from forum.threads.models import PostRevision
-
-    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(3)]
-    # Committed, their checks ran at once: have them wait again.
-    ContentCheck.objects.filter(post__in=posts).delete()
-    PostRevision.objects.filter(post__in=posts).update(checked_at=None)
+    posts = _waiting_posts(member, "Post 0.", "Post 1.", "Post 2.")
 
     # First prepared (on PostgreSQL) inside a transaction that is rolled back...
     with transaction.atomic():
@@ -217,13 +225,9 @@ def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connecti
 def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
-    from forum.threads.models import PostRevision
-
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
-    post = make_thread(author=member, body="A post.").opening_post
-    ContentCheck.objects.filter(post=post).delete()
-    PostRevision.objects.filter(post=post).update(checked_at=None)
+    (post,) = _waiting_posts(member, "A post.")
     revision = post.current_revision_id
     # Prepared as a check prepares it (locking, waiting).
     check_queries.revisions_for_check([revision], lock=True)
@@ -240,13 +244,9 @@ def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_
 def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
-    from forum.threads.models import PostRevision
-
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
-    posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(2)]
-    ContentCheck.objects.filter(post__in=posts).delete()
-    PostRevision.objects.filter(post__in=posts).update(checked_at=None)
+    posts = _waiting_posts(member, "Post 0.", "Post 1.")
     first, second = (post.current_revision_id for post in posts)
     assert pipeline.revision_check(revision_id=first) == "approved"
     with connection.cursor() as cursor:
@@ -283,10 +283,7 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
         action="censor",
         enabled=True,
     )
-    post = make_thread(author=member, body="Well, darn it.").opening_post
-    ContentCheck.objects.filter(post=post).delete()
-    PostRevision.objects.filter(post=post).update(checked_at=None)
-    post.refresh_from_db()
+    (post,) = _waiting_posts(member, "Well, darn it.")
     old = post.current_revision_id
     locked, release, result = threading.Event(), threading.Event(), {}
 
