@@ -392,9 +392,9 @@ def checks_store(
     """Store what a batch's check found: insert the ContentCheck rows (given as {column:
     value}, the columns of _CHECK_COLUMNS) and the verdicts, delete the fingerprints of
     `replaced_post_ids`, insert the (band key, post id) fingerprints created at `now`,
-    and set `checked_at` of the revisions `checked_ids`. On PostgreSQL that is one statement
-    (its parts all see the tables as they were before it, so the delete never meets the
-    new fingerprints); elsewhere, one statement each."""
+    and set `checked_at` of the revisions `checked_ids`. On PostgreSQL that is one
+    statement (its parts all see the tables as they were before it, so the delete never
+    meets the new fingerprints); elsewhere, one statement each."""
     statements = _insert_statements(
         _CHECK,
         _CHECK_COLUMNS,
