@@ -71,10 +71,21 @@ _TAG: Final = re.compile(
 )
 # The inline tags the sanitiser lets through (and a few more): they add no text and no
 # structure, so one regex pass drops them before Python looks at each tag. Any other
-# tag that is neither a block nor a link is skipped by the walk as well.
+# tag that is neither a block nor a link is skipped by the walk as well. The engine tries
+# the pattern at every "<": a lookahead on the names' first letters and names grouped by
+# prefix make a block tag such as `<p>` fail at once rather than after each of 23
+# case-insensitive alternatives, which took two thirds of the pass over a long post.
+_INLINE_NAMES: Final = frozenset(
+    {"strong", "em", "code", "del", "s", "sup", "sub", "b", "i", "u", "span", "mark", "small",
+     "abbr", "kbd", "q", "cite", "ins", "samp", "var", "br", "wbr", "img"}
+)  # fmt: skip
 _INLINE_TAG: Final = re.compile(
-    r"</?(?:strong|em|code|del|s|sup|sub|b|i|u|span|mark|small|abbr|kbd|q|cite|ins|samp|"
-    rf"var|br|wbr|img)(?=[\s/>]){_ATTRIBUTES}>",
+    r"</?(?=[abcdeikmqsuvw])"
+    r"(?:s(?:trong|pan|mall|amp|u[bp])?|em|c(?:ode|ite)|del|br?|i(?:mg|ns)?|u|mark|abbr|kbd|q"
+    r"|var|wbr)"
+    # The name ends at ">", or at a space or "/" that starts the attributes (as in
+    # _ATTRIBUTES, but captured nowhere).
+    r"""(?:[\s/](?:[^>"']++|"[^"]*+"|'[^']*+')*+)?>""",
     re.IGNORECASE,
 )
 # Scheme, optional user info (up to the authority's last "@") and host of an absolute
