@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from forum.threads.rendering import render_markdown
 from moderation.content import (
+    _INLINE_NAMES,
+    _INLINE_TAG,
     Link,
     Paragraph,
     PostContent,
@@ -92,6 +94,22 @@ def test_an_attribute_holding_a_closing_bracket_does_not_end_the_tag():
     content = content_from_html(html)
     assert texts(html) == ["link after"]
     assert content.links[0].domain == "x.example"
+
+
+def test_exactly_the_inline_tags_are_dropped_whatever_their_case_or_attributes():
+    # The dropping regex spells the names grouped by prefix; it must drop these and no
+    # other tag, such as a longer or shorter name sharing their letters.
+    near_misses = ["p", "a", "li", "h1", "pre", "sx", "strongx", "st", "su", "bb", "brr",
+                   "im", "image", "spa", "sa", "abb", "blockquote", "ul", "table"]  # fmt: skip
+    for name in [*_INLINE_NAMES, *near_misses]:
+        for spelled in (name, name.upper(), name.title()):
+            for tag in (f"<{spelled}>", f"</{spelled}>", f"<{spelled} />", f"<{spelled}/>",
+                        f'<{spelled}\tclass="a>b" title=\'c>d\'>'):  # fmt: skip
+                dropped = _INLINE_TAG.sub("", f"x{tag}y") == "xy"
+                assert dropped == (name in _INLINE_NAMES), tag
+    # A name with no end, or an attribute quote never closed, is no tag to drop.
+    for text in ["<b", "<bx", '<b title="x>', "<b\n"]:
+        assert _INLINE_TAG.sub("", text) == text
 
 
 def test_link_domains_follow_what_a_browser_would_open():
