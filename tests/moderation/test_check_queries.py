@@ -13,13 +13,13 @@ from tests.factories import make_thread
 pytestmark = pytest.mark.django_db
 
 
-def _rule(moderator, words):
+def _rule(moderator, words, *, action="flag"):
     return services.rule_save(
         actor=moderator,
         name="words",
         kind="watched_words",
         params={"words": words},
-        action="flag",
+        action=action,
         enabled=True,
     )
 
@@ -275,14 +275,7 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's")
-    services.rule_save(
-        actor=moderator,
-        name="censor",
-        kind="watched_words",
-        params={"words": ["darn"]},
-        action="censor",
-        enabled=True,
-    )
+    _rule(moderator, ["darn"], action="censor")
     (post,) = _waiting_posts(member, "Well, darn it.")
     old = post.current_revision_id
     locked, release, result = threading.Event(), threading.Event(), {}
