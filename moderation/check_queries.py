@@ -398,13 +398,13 @@ def checks_store(
     statements = _insert_statements(
         _CHECK,
         _CHECK_COLUMNS,
-        [[_prepared(field, row[field.attname]) for field in _CHECK_FIELDS] for row in checks],
+        [[_db_value(field, row[field.attname]) for field in _CHECK_FIELDS] for row in checks],
     )
     statements += _insert_statements(
         _VERDICT,
         _VERDICT_COLUMNS,
         [
-            [_prepared(field, getattr(verdict, field.attname)) for field in _VERDICT_FIELDS]
+            [_db_value(field, getattr(verdict, field.attname)) for field in _VERDICT_FIELDS]
             for verdict in verdicts
         ],
     )
@@ -505,7 +505,7 @@ def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params:
         raise
 
 
-def _prepared(field, value: Any) -> Any:
+def _db_value(field, value: Any) -> Any:
     """A field's value as the ORM would pass it to the database."""
     return field.get_db_prep_save(value, connection)
 

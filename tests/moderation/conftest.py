@@ -6,16 +6,21 @@ from moderation import content, pipeline, services
 from tests.factories import make_reply
 
 
-def flag_cheap_pills(moderator, *, name: str = "No spam") -> None:
-    """Enable a watched-words rule that flags posts offering "cheap pills"."""
-    services.rule_save(
+def watched_words_rule(moderator, words: list[str], *, action: str = "flag", name: str = "words"):
+    """Enable a watched-words rule on `words` with `action`, saved through the services."""
+    return services.rule_save(
         actor=moderator,
         name=name,
         kind="watched_words",
-        action="flag",
-        params={"words": ["cheap pills"]},
+        action=action,
+        params={"words": words},
         enabled=True,
     )
+
+
+def flag_cheap_pills(moderator, *, name: str = "No spam") -> None:
+    """Enable a watched-words rule that flags posts offering "cheap pills"."""
+    watched_words_rule(moderator, ["cheap pills"], name=name)
 
 
 def checked_reply(*, thread, author, body: str):

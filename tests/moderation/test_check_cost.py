@@ -7,6 +7,7 @@ from moderation import pipeline
 from moderation.content import content_from_html
 from moderation.models import Rule
 from moderation.rules import get_kind
+from tests.moderation.conftest import watched_words_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -109,14 +110,7 @@ def _edit_and_check(post, paragraphs, walks) -> tuple:
 def _rules(moderator, *, denied: str) -> None:
     from moderation import services
 
-    services.rule_save(
-        actor=moderator,
-        name="words",
-        kind="watched_words",
-        params={"words": ["zebra"]},
-        action="flag",
-        enabled=True,
-    )
+    watched_words_rule(moderator, ["zebra"])
     services.rule_save(
         actor=moderator,
         name="links",

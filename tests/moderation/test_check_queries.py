@@ -9,24 +9,14 @@ from forum.threads import services as thread_services
 from moderation import check_queries, pipeline, services
 from moderation.models import ContentCheck, ContentFingerprint
 from tests.factories import make_thread
+from tests.moderation.conftest import watched_words_rule
 
 pytestmark = pytest.mark.django_db
 
 
-def _rule(moderator, words, *, action="flag"):
-    return services.rule_save(
-        actor=moderator,
-        name="words",
-        kind="watched_words",
-        params={"words": words},
-        action=action,
-        enabled=True,
-    )
-
-
 def test_the_rules_key_changes_with_every_rule_change_and_only_then(moderator):
     empty = check_queries.enabled_rules_key()
-    rule = _rule(moderator, ["alpha"])
+    rule = watched_words_rule(moderator, ["alpha"])
     one = check_queries.enabled_rules_key()
     services.rule_save(
         actor=moderator,
@@ -49,7 +39,7 @@ def test_the_rules_key_changes_with_every_rule_change_and_only_then(moderator):
 def test_the_read_for_a_check_gives_the_waiting_revisions_and_each_edits_latest_check(
     member, moderator
 ):
-    _rule(moderator, ["zebra"])
+    watched_words_rule(moderator, ["zebra"])
     post = make_thread(author=member, body="A zebra.\n\nPlain.").opening_post
     first = post.current_revision_id
     # A new post has no earlier check.
@@ -103,7 +93,7 @@ def test_revision_states_tell_checked_waiting_and_missing_apart(member):
 
 
 def test_batch_history_gives_aware_times_and_the_newest_check_first(member, moderator):
-    _rule(moderator, ["zebra"])
+    watched_words_rule(moderator, ["zebra"])
     posts = [make_thread(author=member, body=f"Post {n}.").opening_post for n in range(3)]
     for post in posts:
         pipeline.revision_check(revision_id=post.current_revision_id)
@@ -275,7 +265,7 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
 
     if connection.vendor != "postgresql":
         pytest.skip("row locks are PostgreSQL's")
-    _rule(moderator, ["darn"], action="censor")
+    watched_words_rule(moderator, ["darn"], action="censor")
     (post,) = _waiting_posts(member, "Well, darn it.")
     old = post.current_revision_id
     locked, release, result = threading.Event(), threading.Event(), {}
