@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError, connection
@@ -156,12 +156,12 @@ class CheckReads:
     """What a batch's check reads before its rules run."""
 
     # The enabled rules' key (see `enabled_rules_key`); None when no revision was read.
-    rules_key: tuple | None
+    rules_key: tuple | None = None
     # The revisions read (those still waiting for their check), oldest first, each with
     # its post, the post's thread and category and its author attached.
-    revisions: list[PostRevision]
+    revisions: list[PostRevision] = field(default_factory=list)
     # The latest earlier check of each edited post, by post id.
-    previous: dict[int, PreviousCheck]
+    previous: dict[int, PreviousCheck] = field(default_factory=dict)
 
 
 def revisions_for_check(
@@ -173,16 +173,23 @@ def revisions_for_check(
 
     With `lock`, the revisions read are locked for the rest of the transaction (on
     PostgreSQL; SQLite serialises writers anyway): a revision another transaction holds
-    is waited for (by a statement of its own, before the read), and left out once that
-    one has checked it; or with `wait` false, left out at once. A backlog is only ever
+    is waited for (by a statement of its own, before the read; a single revision is
+    first tried without waiting, in the read), and left out once that one has checked
+    it; or with `wait` false, left out at once. A backlog is only ever
     taken without waiting, since waiting for one revision while holding others could
     deadlock."""
     if backlog and (wait or not lock):
         raise ValueError("a backlog is only taken with lock=True and wait=False")
-    nothing = CheckReads(rules_key=None, revisions=[], previous={})
     ids = list(revision_ids)
     locking = lock and connection.features.has_select_for_update
-    lock_sql = skip_locked = ""
+    if locking and wait and len(ids) == 1:
+        # One revision, the usual case: taken without waiting when it is free, in the
+        # read itself. Only a revision another transaction holds (or a missing one) costs
+        # the separate waiting lock below; with nothing else held, trying first cannot
+        # deadlock.
+        rows = _read_rows(ids, backlog=0, skip_locked=True)
+        if rows:
+            return _check_reads(rows)
     if locking and wait:
         # Lock first, read after: a statement that waits for a lock reads only the locked
         # row again when the wait ends, so the post, its thread and its earlier check
@@ -190,11 +197,16 @@ def revisions_for_check(
         with connection.cursor() as cursor:
             cursor.execute(_LOCK_SQL.format(given=_placeholders(ids)), ids)
             ids = [pk for (pk,) in cursor.fetchall()]
-    elif locking:
-        skip_locked = " FOR UPDATE SKIP LOCKED"
-        lock_sql = " FOR UPDATE OF r SKIP LOCKED"
     if not ids:
-        return nothing
+        return CheckReads()
+    return _check_reads(_read_rows(ids, backlog=backlog, skip_locked=locking and not wait))
+
+
+def _read_rows(ids: list[int], *, backlog: int, skip_locked: bool) -> list[tuple]:
+    """The rows of the check read for `ids` and up to `backlog` other waiting revisions
+    (locked, with `skip_locked`, without waiting: a held revision is left out)."""
+    backlog_lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
+    lock_sql = " FOR UPDATE OF r SKIP LOCKED" if skip_locked else ""
     # On PostgreSQL the statement is prepared (planning it took longer than running it)
     # and takes the ids as one array, the backlog's added in the same statement (looked
     # up by primary key either way); elsewhere they are listed. One id on its own, the
@@ -204,7 +216,7 @@ def revisions_for_check(
     if prepared:
         wanted, params, types = "r.id = ANY($1)", [ids], ["bigint[]"]
         if backlog:
-            found = _BACKLOG_SQL.format(excluded="w.id <> ALL($1)", limit="$2", lock=skip_locked)
+            found = _BACKLOG_SQL.format(excluded="w.id <> ALL($1)", limit="$2", lock=backlog_lock)
             wanted = f"r.id = ANY($1 || ARRAY({found}))"
             params, types = [ids, backlog], ["bigint[]", "integer"]
         elif len(ids) == 1:
@@ -216,7 +228,6 @@ def revisions_for_check(
             found = _BACKLOG_SQL.format(excluded=f"w.id NOT IN ({marks})", limit="%s", lock="")
             wanted, params = f"({wanted} OR r.id IN ({found}))", [*ids, *ids, backlog]
     sql = _REVISION_SQL.format(wanted=wanted, lock=lock_sql)
-    db = connection.alias
     with connection.cursor() as cursor:
         if prepared:
             shape = "backlog" if backlog else "many" if len(ids) > 1 else "one"
@@ -224,7 +235,13 @@ def revisions_for_check(
             _execute_prepared(cursor, name, sql, types, params)
         else:
             cursor.execute(sql, params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _check_reads(rows: list[tuple]) -> CheckReads:
+    """The revisions of the read's `rows` still waiting for their check, with the rows
+    around them attached, the rules key and the earlier checks."""
+    db = connection.alias
     revisions, previous = [], {}
     for row in rows:
         instances, start = [], 0
@@ -247,7 +264,7 @@ def revisions_for_check(
         if earlier is not None:
             previous[earlier.post_id] = earlier
     if not revisions:
-        return nothing
+        return CheckReads()
     rules_key = _rules_key(rows[0][_REVISION_WIDTH : _REVISION_WIDTH + 4])
     return CheckReads(rules_key=rules_key, revisions=revisions, previous=previous)
 

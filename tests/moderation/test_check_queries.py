@@ -253,6 +253,40 @@ def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(member):
+    import threading
+
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    (post,) = _waiting_posts(member, "A post.")
+    revision = post.current_revision_id
+    seen = {}
+
+    def other_worker():  # another connection's probe, as a check task makes it
+        try:
+            seen.update(check_queries.revision_states([revision]))
+        finally:
+            connection.close()
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        reads = check_queries.revisions_for_check([revision], lock=True)
+        probe = threading.Thread(target=other_worker)
+        probe.start()
+        probe.join()
+
+    assert [r.pk for r in reads.revisions] == [revision]
+    assert seen == {revision: "in_progress"}
+    # One statement took the lock and read (once prepared): no separate waiting lock
+    # for a free row.
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [verb for verb in statements if verb != "PREPARE"] == ["EXECUTE"]
+    assert check_queries.revision_states([revision]) == {revision: "waiting"}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the_wait(
     member, moderator
 ):
