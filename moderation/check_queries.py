@@ -25,6 +25,7 @@ from django.utils.dateparse import parse_datetime
 
 from forum.accounts.models import User
 from forum.threads.models import Category, Post, PostRevision, Thread
+from moderation.content import Layout
 from moderation.models import ContentCheck, ContentFingerprint, Rule, Verdict
 
 _RULE = Rule._meta.db_table
@@ -49,6 +50,7 @@ _CHECK_COLUMNS = (
     "created_at",
 )
 _CHECK_FIELDS = tuple(ContentCheck._meta.get_field(column) for column in _CHECK_COLUMNS)
+_FINGERPRINTS_FIELD = ContentCheck._meta.get_field("paragraph_fingerprints")
 _VERDICT_FIELDS = tuple(field for field in Verdict._meta.concrete_fields if not field.primary_key)
 _VERDICT_COLUMNS = tuple(field.column for field in _VERDICT_FIELDS)
 
@@ -60,7 +62,7 @@ class PreviousCheck:
     post_id: int
     revision_id: int
     paragraph_fingerprints: list[str]
-    layout: list[list]
+    layout: Layout
     text_hash: str
     signature: list[int]
     rule_versions: dict[str, int]
@@ -324,8 +326,8 @@ def _previous_check(row: Sequence[Any]) -> PreviousCheck | None:
     return PreviousCheck(
         post_id=post_id,
         revision_id=revision_id,
-        paragraph_fingerprints=_json(fingerprints),
-        layout=_json(layout),
+        paragraph_fingerprints=_FINGERPRINTS_FIELD.unpack(bytes(fingerprints)),
+        layout=Layout.unpack(bytes(layout)),
         text_hash=text_hash,
         signature=_json(signature),
         rule_versions=_json(versions),

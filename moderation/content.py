@@ -26,7 +26,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import html
+import json
 import re
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -37,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from moderation.normalize import NormalizedText, normalize_for_matching
 
 __all__ = (
+    "Layout",
     "Link",
     "Paragraph",
     "PostContent",
@@ -122,19 +125,136 @@ class Paragraph:
         return normalize_for_matching(self.text)
 
 
+# Bytes of a chunk's digest (see _chunk_digest).
+_DIGEST_SIZE: Final = 16
+# Format 1 of a packed layout: the format and the number of chunks; each chunk's markup
+# length, then each one's paragraph count (unsigned 32-bit, little-endian); each one's
+# digest; then, only when some chunk has links, UTF-8 JSON of [[chunk number, its
+# links], ...].
+_LAYOUT_HEAD: Final = struct.Struct("<BI")
+_LAYOUT_FORMAT: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a post's markup splits into *chunks*, the stretches of markup from one
+    top-level block tag to the next (see `content_after_edit`), kept column by column:
+    each chunk's length once inline tags are dropped, how many paragraphs it holds, its
+    digest (`_DIGEST_SIZE` bytes each, one after another) and its links as [paragraph
+    within the chunk, href, domain, start, end]. An edit's layout is slices of the
+    earlier one around the chunks read again, joined; `pack` gives it as bytes to store.
+    """
+
+    lengths: tuple[int, ...] = ()
+    counts: tuple[int, ...] = ()
+    digests: bytes = b""
+    links: tuple[tuple[tuple[Any, ...], ...], ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, chunks: slice) -> Layout:
+        start, stop, _ = chunks.indices(len(self))
+        return Layout(
+            lengths=self.lengths[start:stop],
+            counts=self.counts[start:stop],
+            digests=self.digests[start * _DIGEST_SIZE : stop * _DIGEST_SIZE],
+            links=self.links[start:stop],
+        )
+
+    def digest(self, chunk: int) -> bytes:
+        return self.digests[chunk * _DIGEST_SIZE : (chunk + 1) * _DIGEST_SIZE]
+
+    @classmethod
+    def join(cls, *parts: Layout) -> Layout:
+        return cls(
+            lengths=tuple(chain.from_iterable(part.lengths for part in parts)),
+            counts=tuple(chain.from_iterable(part.counts for part in parts)),
+            digests=b"".join(part.digests for part in parts),
+            links=tuple(chain.from_iterable(part.links for part in parts)),
+        )
+
+    def is_whole(self) -> bool:
+        """Whether every column has one entry per chunk (a stored layout may not)."""
+        count = len(self.lengths)
+        return len(self.counts) == len(self.links) == count and (
+            len(self.digests) == count * _DIGEST_SIZE
+        )
+
+    def pack(self) -> bytes:
+        """The layout as bytes, in format 1 (see _LAYOUT_FORMAT); empty for no chunks."""
+        count = len(self)
+        if not count:
+            return b""
+        links = [[number, chunk] for number, chunk in enumerate(self.links) if chunk]
+        return b"".join(
+            (
+                _LAYOUT_HEAD.pack(_LAYOUT_FORMAT, count),
+                struct.pack(f"<{2 * count}I", *self.lengths, *self.counts),
+                self.digests,
+                json.dumps(links, separators=(",", ":")).encode() if links else b"",
+            )
+        )
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Layout:
+        """The layout `pack` gave `data`. A layout in a format this code does not know,
+        or one cut short, reads as empty: the next edit then reads the whole post, as it
+        would with no earlier check."""
+        if len(data) < _LAYOUT_HEAD.size:
+            return cls()
+        version, count = _LAYOUT_HEAD.unpack_from(data)
+        digests_at = _LAYOUT_HEAD.size + 8 * count
+        links_at = digests_at + _DIGEST_SIZE * count
+        if version != _LAYOUT_FORMAT or len(data) < links_at:
+            return cls()
+        numbers = struct.unpack_from(f"<{2 * count}I", data, _LAYOUT_HEAD.size)
+        links: list[tuple[tuple[Any, ...], ...]] = [()] * count
+        if len(data) > links_at:
+            try:
+                for number, chunk in json.loads(data[links_at:]):
+                    links[number] = tuple(map(tuple, chunk))
+            except (ValueError, TypeError, IndexError):
+                return cls()  # cut short or garbled: as good as none
+        return cls(
+            lengths=numbers[:count],
+            counts=numbers[count:],
+            digests=data[digests_at:links_at],
+            links=tuple(links),
+        )
+
+    def entries(self) -> list[list]:
+        """One [length, paragraphs, hex digest, links] entry per chunk: the form checks
+        stored layouts in as JSON."""
+        return [
+            [length, count, self.digest(number).hex(), [list(link) for link in links]]
+            for number, (length, count, links) in enumerate(
+                zip(self.lengths, self.counts, self.links, strict=True)
+            )
+        ]
+
+    @classmethod
+    def from_entries(cls, entries: Sequence[Sequence[Any]]) -> Layout:
+        """A layout from what `entries` gives."""
+        return cls(
+            lengths=tuple(int(entry[0]) for entry in entries),
+            counts=tuple(int(entry[1]) for entry in entries),
+            digests=b"".join(bytes.fromhex(entry[2]) for entry in entries),
+            links=tuple(tuple(map(tuple, entry[3])) for entry in entries),
+        )
+
+
 @dataclass(frozen=True)
 class PostContent:
     """A post as a sequence of paragraphs.
 
-    `layout` describes the markup it was read from, one entry per top-level chunk (see
-    `content_after_edit`): [length of the chunk's markup once inline tags are dropped,
-    how many paragraphs it holds, digest of that markup, its links as [paragraph within
-    the chunk, href, domain, start, end]]. Store it with the paragraphs' fingerprints,
-    and the next revision's markup can be read again only where it changed.
+    `layout` describes the markup it was read from (see `Layout`). Store it with the
+    paragraphs' fingerprints, and the next revision's markup can be read again only
+    where it changed.
     """
 
     paragraphs: tuple[Paragraph, ...]
-    layout: tuple[tuple[int, int, str, list], ...] = field(default=(), compare=False, repr=False)
+    layout: Layout = field(default_factory=Layout, compare=False, repr=False)
     _memo: dict[str, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
     )
@@ -353,19 +473,17 @@ def content_from_html(body_html: str) -> PostContent:
     reduced = _reduce(body_html)
     splitter = _walk(reduced)
     paragraphs, layout = _read(reduced, splitter, first_index=0)
-    return PostContent(paragraphs=tuple(paragraphs), layout=tuple(layout))
+    return PostContent(paragraphs=tuple(paragraphs), layout=layout)
 
 
-def _read(
-    reduced: str, splitter: _Splitter, *, first_index: int
-) -> tuple[list[Paragraph], list[tuple[int, int, str, list]]]:
+def _read(reduced: str, splitter: _Splitter, *, first_index: int) -> tuple[list[Paragraph], Layout]:
     """The paragraphs a walk of `reduced` found, numbered from `first_index`, and the
     layout of its chunks."""
     kept = [block.is_paragraph() for block in splitter.blocks]
     paragraphs = _paragraphs(splitter, first_index=first_index, kept=kept)
     starts = [(0, 0)] + [b for b in splitter.boundaries if b[0] > 0]
     starts.append((len(reduced), len(splitter.blocks)))
-    layout = []
+    lengths, counts, digests, chunk_links = [], [], [], []
     for (start, first_block), (end, next_block) in pairwise(starts):
         if start == end:
             continue  # nothing at all to read
@@ -377,12 +495,22 @@ def _read(
             )
             if keep
         ]
-        links = [
-            [position, link.href, link.domain, link.start, link.end]
-            for position, block in enumerate(kept_blocks)
-            for link in block.links
-        ]
-        layout.append((len(chunk), len(kept_blocks), _chunk_digest(chunk), links))
+        lengths.append(len(chunk))
+        counts.append(len(kept_blocks))
+        digests.append(_chunk_digest(chunk))
+        chunk_links.append(
+            tuple(
+                (position, link.href, link.domain, link.start, link.end)
+                for position, block in enumerate(kept_blocks)
+                for link in block.links
+            )
+        )
+    layout = Layout(
+        lengths=tuple(lengths),
+        counts=tuple(counts),
+        digests=b"".join(digests),
+        links=tuple(chunk_links),
+    )
     return paragraphs, layout
 
 
@@ -402,16 +530,16 @@ def _paragraphs(
 # paragraphs, so its digest must not match. Bump it when splitting changes. Each digest
 # starts from a copy of one hash object set up with the salt: building each from keyword
 # arguments cost a quarter of hashing a chunk.
-_CHUNK_HASH: Final = hashlib.blake2b(digest_size=16, person=b"parley-split-1")
+_CHUNK_HASH: Final = hashlib.blake2b(digest_size=_DIGEST_SIZE, person=b"parley-split-1")
 
 
-def _chunk_digest(chunk: str) -> str:
+def _chunk_digest(chunk: str) -> bytes:
     digest = _CHUNK_HASH.copy()
     digest.update(chunk.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return digest.digest()
 
 
-def _chunk_digests(reduced: str) -> Callable[[int, int], str]:
+def _chunk_digests(reduced: str) -> Callable[[int, int], bytes]:
     """A function giving `_chunk_digest(reduced[start:end])` from `start` and `end`.
 
     Markup that is all ASCII (the usual case; `isascii` costs nothing) is encoded once
@@ -420,16 +548,16 @@ def _chunk_digests(reduced: str) -> Callable[[int, int], str]:
         return lambda start, end: _chunk_digest(reduced[start:end])
     data = memoryview(reduced.encode("ascii"))
 
-    def digest(start: int, end: int) -> str:
+    def digest(start: int, end: int) -> bytes:
         chunk = _CHUNK_HASH.copy()
         chunk.update(data[start:end])
-        return chunk.hexdigest()
+        return chunk.digest()
 
     return digest
 
 
 def content_after_edit(
-    body_html: str, *, layout: Sequence[Sequence[Any]], fingerprints: Sequence[str]
+    body_html: str, *, layout: Layout, fingerprints: Sequence[str]
 ) -> tuple[PostContent, list[str], int] | None:
     """Read an edited post's markup again only where it changed.
 
@@ -441,34 +569,36 @@ def content_after_edit(
     fingerprint, and how many paragraphs were read now; or None when the stored layout
     does not fit (then read the whole post).
     """
-    if not layout or any(len(entry) != 4 for entry in layout):
-        return None
-    counts = [int(entry[1]) for entry in layout]
-    if sum(counts) != len(fingerprints):
+    if not layout or not layout.is_whole() or sum(layout.counts) != len(fingerprints):
         return None
     reduced = _reduce(body_html)
-    size, last = len(reduced), len(layout) - 1
-    digest = _chunk_digests(reduced)
+    size, chunks = len(reduced), len(layout)
+    digest, lengths, stored = _chunk_digests(reduced), layout.lengths, layout.digests
     # Every unchanged chunk is hashed: the digest is all that is known of the earlier
     # markup. Lengths are compared first, so a chunk that no longer fits is not.
     start = head = 0
-    for number, (length, _, stored, _) in enumerate(layout):
-        if start + length > size or digest(start, start + length) != stored:
+    for length in lengths:
+        at = head * _DIGEST_SIZE
+        if (
+            start + length > size
+            or digest(start, start + length) != stored[at : at + _DIGEST_SIZE]
+            # The earlier text's end need not be a settled point to read on from.
+            or (head == chunks - 1 and start + length < size)
+        ):
             break
-        if number == last and start + length < size:
-            break  # the earlier text's end need not be a settled point to read on from
         start += length
         head += 1
     end, tail = size, 0
-    while head + tail < len(layout):
-        length, _, stored, _ = layout[-1 - tail]
+    while head + tail < chunks:
+        number = chunks - 1 - tail
+        length, at = lengths[number], number * _DIGEST_SIZE
         if (
             end - length < start
             # The earlier text's first chunk need not start with a block (nor need any
             # chunk of a layout stored before reading on required one). Tested before
             # the digest: it is cheaper, and fails at once where the change is.
             or not _starts_block(reduced, end - length)
-            or digest(end - length, end) != stored
+            or digest(end - length, end) != stored[at : at + _DIGEST_SIZE]
         ):
             break
         end -= length
@@ -480,27 +610,25 @@ def content_after_edit(
     splitter = _walk(reduced[start:end], finished=finished)
     if not finished and not splitter.is_settled():
         return None
-    before, after = sum(counts[:head]), sum(counts[len(layout) - tail :])
+    before, after = sum(layout.counts[:head]), sum(layout.counts[chunks - tail :])
     changed, changed_layout = _read(reduced[start:end], splitter, first_index=before)
     unchanged = _UnchangedMarkup(
         reduced, start, end, before=before, changed=len(changed), after=after
     )
+    kept_head, kept_tail = layout[:head], layout[chunks - tail :]
     paragraphs = [
-        *unchanged.paragraphs(layout[:head], first_index=0),
+        *unchanged.paragraphs(kept_head, first_index=0),
         *changed,
-        *unchanged.paragraphs(layout[len(layout) - tail :], first_index=before + len(changed)),
+        *unchanged.paragraphs(kept_tail, first_index=before + len(changed)),
     ]
     new_fingerprints = [
         *fingerprints[:before],
         *(paragraph_fingerprint(p.text) for p in changed),
         *fingerprints[len(fingerprints) - after :],
     ]
-    new_layout = (
-        *map(tuple, layout[:head]),
-        *changed_layout,
-        *map(tuple, layout[len(layout) - tail :]),
+    content = PostContent(
+        paragraphs=tuple(paragraphs), layout=Layout.join(kept_head, changed_layout, kept_tail)
     )
-    content = PostContent(paragraphs=tuple(paragraphs), layout=new_layout)
     return content, new_fingerprints, len(changed)
 
 
@@ -528,7 +656,7 @@ class _UnchangedMarkup:
         self.before, self.changed, self.after = before, changed, after
         self.read: list[Paragraph] | None = None
 
-    def paragraphs(self, layout: Sequence[Sequence[Any]], *, first_index: int) -> list[Paragraph]:
+    def paragraphs(self, layout: Layout, *, first_index: int) -> list[Paragraph]:
         """The paragraphs of the unchanged chunks `layout` describes, numbered in the post
         from `first_index`."""
         # One object per paragraph, most never read: each is made without calling
@@ -539,7 +667,7 @@ class _UnchangedMarkup:
         paragraphs: list[Paragraph] = []
         append = paragraphs.append
         index = first_index
-        for _, count, _, links in layout:
+        for count, links in zip(layout.counts, layout.links, strict=True):
             for position in (0,) if count == 1 else range(count):
                 paragraph = new(cls)
                 fields = paragraph.__dict__

@@ -1,9 +1,14 @@
+import base64
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from moderation.content import Layout
 
 
 class SanctionQuerySet(models.QuerySet):
@@ -107,6 +112,81 @@ class StoredJSONField(models.JSONField):
         return super().from_db_value(value, expression, connection)
 
 
+class _PackedField(models.BinaryField):
+    """A value the database keeps as bytes in a fixed format, packed and unpacked by the
+    subclass's `pack` and `unpack`. For a check's paragraph fingerprints and layout,
+    written with every check and read by every edit's check, the packed forms are about
+    half of JSON's size and take microseconds where JSON took tenths of a millisecond."""
+
+    @staticmethod
+    def pack(value: Any) -> bytes:
+        raise NotImplementedError
+
+    @staticmethod
+    def unpack(data: bytes) -> Any:
+        raise NotImplementedError
+
+    def get_prep_value(self, value):
+        return None if value is None else self.pack(value)
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else self.unpack(bytes(value))
+
+    def to_python(self, value):
+        if isinstance(value, str):  # serialized: base64 text, as BinaryField writes it
+            return self.unpack(base64.b64decode(value))
+        if isinstance(value, bytes | memoryview):
+            return self.unpack(bytes(value))
+        return value
+
+    def value_to_string(self, obj) -> str:
+        return base64.b64encode(self.pack(self.value_from_object(obj))).decode("ascii")
+
+
+class PackedDigestsField(_PackedField):
+    """A list of 32-hex-digit digests (paragraph fingerprints), stored as their 16
+    bytes each, one after another."""
+
+    description = "List of 128-bit digests"
+    _WIDTH = 32  # hex digits
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def pack(cls, value: Sequence[str]) -> bytes:
+        if any(len(digest) != cls._WIDTH for digest in value):
+            raise ValueError("a digest is not 32 hex digits")
+        return bytes.fromhex("".join(value))
+
+    @classmethod
+    def unpack(cls, data: bytes) -> list[str]:
+        text = data.hex()
+        if len(text) % cls._WIDTH:
+            raise ValueError("stored digests are not whole")
+        return [text[start : start + cls._WIDTH] for start in range(0, len(text), cls._WIDTH)]
+
+
+class PackedLayoutField(_PackedField):
+    """How checked markup splits into chunks (moderation.content.Layout), stored as the
+    bytes `Layout.pack` gives."""
+
+    description = "Layout of a post's markup"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", Layout)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def pack(value: Layout) -> bytes:
+        return value.pack()
+
+    @staticmethod
+    def unpack(data: bytes) -> Layout:
+        return Layout.unpack(data)
+
+
 class ContentCheck(models.Model):
     """What the automatic check of one revision found, and what it needs to remember so
     that the next edit re-checks only changed paragraphs."""
@@ -126,10 +206,10 @@ class ContentCheck(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    paragraph_fingerprints = StoredJSONField(default=list)
+    paragraph_fingerprints = PackedDigestsField()
     # How the checked markup splits into chunks (moderation.content.PostContent.layout),
     # so that the next edit reads again only the chunks that changed.
-    layout = StoredJSONField(default=list)
+    layout = PackedLayoutField()
     # Compared with the author's recent checks, read by author (never looked up itself).
     text_hash = models.CharField(max_length=64)
     signature = StoredJSONField(default=list)

@@ -271,14 +271,17 @@ def run_rules(
     unsettled = [r for r in paragraph_rules if not (reuse and r.rule.pk in reuse.rule_ids)]
     every_plan = _paragraph_plan(paragraph_rules)
     unsettled_plan = _paragraph_plan(unsettled)
+    known = reuse.fingerprints if reuse is not None else frozenset()
+    carried = reuse.verdicts if reuse is not None else {}
     for paragraph, fingerprint in zip(content.paragraphs, fingerprints, strict=True):
         to_run, plan = paragraph_rules, every_plan
-        if reuse is not None and fingerprint in reuse.fingerprints:
+        if fingerprint in known:
             reused += len(settled)
-            findings.extend(
-                Finding(verdict.rule, _moved(verdict, paragraph.index), fingerprint)
-                for verdict in reuse.verdicts.get(fingerprint, ())
-            )
+            if fingerprint in carried:
+                findings.extend(
+                    Finding(verdict.rule, _moved(verdict, paragraph.index), fingerprint)
+                    for verdict in carried[fingerprint]
+                )
             to_run, plan = unsettled, unsettled_plan
         checked += len(to_run)
         if not to_run:
@@ -548,7 +551,7 @@ def _check_and_store(
                 "author_id": post.author_id,
                 "outcome": outcome,
                 "paragraph_fingerprints": job.fingerprints,
-                "layout": list(job.content.layout),
+                "layout": job.content.layout,
                 "text_hash": hash_of_text,
                 "signature": list(job.signature),
                 "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
@@ -574,8 +577,8 @@ def _check_and_store(
 
 
 def _job(revision: PostRevision, previous: PreviousCheck | None, enabled: list[ActiveRule]) -> _Job:
-    post = revision.post
-    rules = [r for r in enabled if r.applies_to(post.thread.category_id)]
+    category_id = revision.post.thread.category_id
+    rules = [r for r in enabled if r.applies_to(category_id)]
     if revision.number > 1:
         rules = [r for r in rules if r.rule.kind not in _POSTING_KINDS]
     else:

@@ -105,9 +105,12 @@ class CompiledLinks:
         """Up to three hits: links to denied domains, links off the allow list, and a
         new member's links past the cap (spans on the links beyond it)."""
         external = content.cached("links.external", lambda: _external_links(content))
+        # Each domain is looked up once per rule, however many links point at it.
+        domains = content.cached("links.domains", lambda: {link.domain for _, link in external})
         hits = []
         if self._deny:
-            denied = [(p, link) for p, link in external if domain_in(link.domain, self._deny)]
+            denied_domains = {domain for domain in domains if domain_in(domain, self._deny)}
+            denied = [(p, link) for p, link in external if link.domain in denied_domains]
             if denied:
                 hits.append(
                     Hit(
@@ -118,7 +121,8 @@ class CompiledLinks:
                     )
                 )
         if self._allow:
-            outside = [(p, link) for p, link in external if not domain_in(link.domain, self._allow)]
+            outside_domains = {domain for domain in domains if not domain_in(domain, self._allow)}
+            outside = [(p, link) for p, link in external if link.domain in outside_domains]
             if outside:
                 hits.append(
                     Hit(

@@ -1,0 +1,99 @@
+"""A check's paragraph fingerprints and layout are stored packed, and read back as they
+were written; checks stored as JSON before are converted by the migration."""
+
+import pytest
+from django.core import serializers
+
+from moderation.content import Layout, content_from_html, paragraph_fingerprint
+from moderation.models import ContentCheck, PackedDigestsField
+from tests.factories import make_thread
+
+pytestmark = pytest.mark.django_db
+
+BODY = (
+    "<p>First, with <a href='https://one.example/a'>a link</a>.</p>\n"
+    "<ul>\n<li>an item</li>\n<li>and <a href='https://two.example/'>another</a></li>\n</ul>\n"
+    "<p>Last.</p>\n"
+)
+
+
+def _reading(html: str) -> tuple[list[str], Layout]:
+    content = content_from_html(html)
+    return [paragraph_fingerprint(p.text) for p in content.paragraphs], content.layout
+
+
+def test_fingerprints_and_layout_read_back_as_they_were_written(member):
+    post = make_thread(author=member).opening_post
+    fingerprints, layout = _reading(BODY)
+    ContentCheck.objects.filter(post=post).delete()
+
+    ContentCheck.objects.create(
+        revision_id=post.current_revision_id,
+        post=post,
+        author=member,
+        outcome="approved",
+        paragraph_fingerprints=fingerprints,
+        layout=layout,
+    )
+
+    stored = ContentCheck.objects.get(revision_id=post.current_revision_id)
+    assert stored.paragraph_fingerprints == fingerprints and len(fingerprints) == 4
+    assert stored.layout == layout and any(stored.layout.links)
+    # Serialised (dumpdata, loaddata) and back.
+    (loaded,) = serializers.deserialize("json", serializers.serialize("json", [stored]))
+    assert loaded.object.paragraph_fingerprints == fingerprints
+    assert loaded.object.layout == layout
+
+
+def test_only_32_hex_digit_fingerprints_are_stored():
+    with pytest.raises(ValueError, match="32 hex digits"):
+        PackedDigestsField.pack(["abc"])
+    with pytest.raises(ValueError):
+        PackedDigestsField.pack(["z" * 32])
+    assert PackedDigestsField.unpack(PackedDigestsField.pack([])) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_packs_checks_stored_as_json(member):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    post = make_thread(author=member).opening_post
+    fingerprints, layout = _reading(BODY)
+    ContentCheck.objects.filter(post=post).delete()
+    executor = MigrationExecutor(connection)
+    before, after = (
+        ("moderation", "0006_contentcheck_cheaper_writes"),
+        executor.loader.graph.leaf_nodes("moderation"),
+    )
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("moderation", "ContentCheck")
+        common = {"post_id": post.pk, "author_id": member.pk, "outcome": "approved"}
+        old.objects.create(
+            revision_id=post.current_revision_id,
+            paragraph_fingerprints=fingerprints,
+            layout=layout.entries(),
+            **common,
+        )
+        broken = make_thread(author=member).opening_post
+        ContentCheck.objects.filter(post=broken).delete()
+        # A layout no check wrote (its digest is not 32 hex digits) is dropped.
+        old.objects.create(
+            revision_id=broken.current_revision_id,
+            paragraph_fingerprints=["not a digest"],
+            layout=[[3, 1, "abc", []]],
+            **{**common, "post_id": broken.pk},
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        # Statements this connection prepared before the columns changed type are gone
+        # with it.
+        connection.close()
+
+    converted = ContentCheck.objects.get(revision_id=post.current_revision_id)
+    assert converted.paragraph_fingerprints == fingerprints
+    assert converted.layout == layout
+    dropped = ContentCheck.objects.get(revision_id=broken.current_revision_id)
+    assert (dropped.paragraph_fingerprints, dropped.layout) == ([], Layout())
