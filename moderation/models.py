@@ -156,7 +156,7 @@ class PackedDigestsField(_PackedField):
 
     @classmethod
     def pack(cls, value: Sequence[str]) -> bytes:
-        if any(len(digest) != cls._WIDTH for digest in value):
+        if not set(map(len, value)) <= {cls._WIDTH}:
             raise ValueError("a digest is not 32 hex digits")
         return bytes.fromhex("".join(value))
 
