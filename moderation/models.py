@@ -158,7 +158,10 @@ class PackedDigestsField(_PackedField):
     def pack(cls, value: Sequence[str]) -> bytes:
         if not set(map(len, value)) <= {cls._WIDTH}:
             raise ValueError("a digest is not 32 hex digits")
-        return bytes.fromhex("".join(value))
+        packed = bytes.fromhex("".join(value))
+        if len(packed) != len(value) * 16:  # fromhex skips spaces between digits
+            raise ValueError("a digest is not 32 hex digits")
+        return packed
 
     @classmethod
     def unpack(cls, data: bytes) -> list[str]:

@@ -7,6 +7,8 @@ does not fit the packed format (none is expected: checks have only ever written 
 digests and four-part layout entries) is stored empty, which only means that the post's
 next edit reads the whole post again."""
 
+import struct
+
 from django.db import migrations
 
 import moderation.content
@@ -49,7 +51,8 @@ def _fingerprints(value):
 def _layout(value):
     try:
         layout = Layout.from_entries(value)
-    except (ValueError, TypeError, IndexError):
+        layout.pack()  # each length and count must fit its 32 bits
+    except (ValueError, TypeError, LookupError, struct.error):
         return Layout()
     return layout if layout.is_whole() else Layout()
 

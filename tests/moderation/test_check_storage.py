@@ -50,6 +50,10 @@ def test_only_32_hex_digit_fingerprints_are_stored():
         PackedDigestsField.pack(["abc"])
     with pytest.raises(ValueError):
         PackedDigestsField.pack(["z" * 32])
+    # Spaces between digits, which bytes.fromhex skips, would store 15 bytes that no
+    # read could split into digests.
+    with pytest.raises(ValueError, match="32 hex digits"):
+        PackedDigestsField.pack(["00" * 15 + "  "])
     assert PackedDigestsField.unpack(PackedDigestsField.pack([])) == []
 
 
@@ -97,3 +101,79 @@ def test_the_migration_packs_checks_stored_as_json(member):
     assert converted.layout == layout
     dropped = ContentCheck.objects.get(revision_id=broken.current_revision_id)
     assert (dropped.paragraph_fingerprints, dropped.layout) == ([], Layout())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_stores_odd_rows_empty_in_batches_and_goes_back(member, monkeypatch):
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from forum.threads.models import PostRevision
+
+    migration = importlib.import_module("moderation.migrations.0007_contentcheck_packed_reading")
+    monkeypatch.setattr(migration, "_BATCH", 2)  # five rows: two whole batches and a rest
+    post = make_thread(author=member).opening_post
+    ContentCheck.objects.filter(post=post).delete()
+    revisions = PostRevision.objects.bulk_create(
+        PostRevision(post=post, number=n, editor=member, body_source="x", body_html="x")
+        for n in range(2, 7)
+    )
+    fingerprints, layout = _reading(BODY)
+    digest = "0" * 32
+    stored = [
+        (fingerprints, layout.entries()),  # as checks wrote them
+        # Values no check wrote: 32 characters that are not 16 bytes of hex; a chunk
+        # length no layout can have; an entry that is not a list; an entry from before
+        # layouts held links.
+        (["00" * 15 + "  "], [[-1, 1, digest, []]]),
+        ([digest], [{"length": 3}]),
+        ([digest], [[3, 1, digest]]),
+        ([digest], [[2**32, 1, digest, []]]),
+    ]
+    executor = MigrationExecutor(connection)
+    before, after = (
+        ("moderation", "0006_contentcheck_cheaper_writes"),
+        executor.loader.graph.leaf_nodes("moderation"),
+    )
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps.get_model("moderation", "ContentCheck")
+        for revision, (digests, entries) in zip(revisions, stored, strict=True):
+            old.objects.create(
+                revision_id=revision.pk,
+                post_id=post.pk,
+                author_id=member.pk,
+                outcome="approved",
+                paragraph_fingerprints=digests,
+                layout=entries,
+            )
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+
+        checks = list(ContentCheck.objects.filter(post=post).order_by("revision_id"))
+        assert [(c.paragraph_fingerprints, c.layout) for c in checks] == [
+            (fingerprints, layout),
+            ([], Layout()),
+            ([digest], Layout()),
+            ([digest], Layout()),
+            ([digest], Layout()),
+        ]
+
+        # And back: the JSON columns hold what the packed ones did.
+        executor = MigrationExecutor(connection)
+        executor.migrate([before])
+        old = executor.loader.project_state([before]).apps.get_model("moderation", "ContentCheck")
+        back = old.objects.filter(post_id=post.pk).order_by("revision_id")
+        assert [(c.paragraph_fingerprints, c.layout) for c in back] == [
+            (fingerprints, layout.entries()),
+            ([], []),
+            ([digest], []),
+            ([digest], []),
+            ([digest], []),
+        ]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        connection.close()  # its prepared statements were made for the other columns
