@@ -19,6 +19,7 @@ BLOCKS = [
     "Line one  \nline two with *emphasis*",
     "---",
     "Ünïcode — “quotes” and emoji 🙂 https://emoji.example/x",
+    "[Bücher](https://bücher.example/straße?q=€) and [ü](/relative/ü)",
 ]
 
 
@@ -59,6 +60,8 @@ def assert_same_as_whole(before: str, after: str):
     assert as_read(content) == as_read(whole)
     assert fingerprints == [paragraph_fingerprint(p.text) for p in whole.paragraphs]
     assert content.layout == whole.layout
+    # Stored and read back, as the next edit's check reads it.
+    assert Layout.unpack(content.layout.pack()) == whole.layout
     assert content.text == whole.text and content.links == whole.links
     return read
 
@@ -199,6 +202,8 @@ FRAGMENTS = [
     "<li>dangling",
     "<a href='https://open.example'>",
     "</a>",
+    '<p><a href="https://bücher.example/ß?q=€">Ünï</a></p>\n',
+    '<a href="/ü">x</a><p>y</p>\n',
 ]
 
 
