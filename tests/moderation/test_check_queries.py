@@ -349,3 +349,65 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
     assert post.current_revision_id == new.pk
     # The old text is no longer the post's: its check must not judge (and censor) the post.
     assert (result["old"], post.body_html) == ("stale", new.body_html)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revision_checked_by_the_transaction_it_waited_for_or_before_is_not_read(member):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from forum.threads.models import PostRevision
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    held, checked = _waiting_posts(member, "Held by another batch.", "Checked already.")
+    held, checked = held.current_revision_id, checked.current_revision_id
+    PostRevision.objects.filter(pk=checked).update(checked_at=timezone.now())
+    locked, release, reads = threading.Event(), threading.Event(), {}
+
+    def holder():  # a batch that checks the revision and commits
+        try:
+            with transaction.atomic():
+                PostRevision.objects.select_for_update().get(pk=held)
+                locked.set()
+                release.wait(timeout=30)
+                PostRevision.objects.filter(pk=held).update(checked_at=timezone.now())
+        finally:
+            connection.close()
+
+    def reader():
+        try:
+            with transaction.atomic():
+                reads["held"] = check_queries.revisions_for_check([held], lock=True)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=reader)]
+    threads[0].start()
+    assert locked.wait(timeout=10)
+    threads[1].start()
+    try:
+        deadline = time.monotonic() + 10
+        with connection.cursor() as cursor:
+            while True:  # until the reader waits for the holder's lock
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                assert time.monotonic() < deadline, "the read never waited"
+                time.sleep(0.05)
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+    assert reads["held"].revisions == [] and reads["held"].rules_key is None
+    # A checked revision no one holds is read without waiting, and left out.
+    with transaction.atomic():
+        assert check_queries.revisions_for_check([checked], lock=True).revisions == []
+        assert check_queries.revisions_for_check([10**9], lock=True).revisions == []
+    assert pipeline.revision_check(revision_id=checked) == "already_checked"
