@@ -129,8 +129,8 @@ class Paragraph:
 _DIGEST_SIZE: Final = 16
 # Format 1 of a packed layout: the format and the number of chunks; each chunk's markup
 # length, then each one's paragraph count (unsigned 32-bit, little-endian); each one's
-# digest; then, only when some chunk has links, UTF-8 JSON of [[chunk number, its
-# links], ...].
+# digest; then UTF-8 JSON of [[chunk number, its links], ...] for the chunks that have
+# any ("[]" for none, so that a layout cut short never reads as one without links).
 _LAYOUT_HEAD: Final = struct.Struct("<BI")
 _LAYOUT_FORMAT: Final = 1
 
@@ -192,7 +192,7 @@ class Layout:
                 _LAYOUT_HEAD.pack(_LAYOUT_FORMAT, count),
                 struct.pack(f"<{2 * count}I", *self.lengths, *self.counts),
                 self.digests,
-                json.dumps(links, separators=(",", ":")).encode() if links else b"",
+                json.dumps(links, separators=(",", ":")).encode(),
             )
         )
 
@@ -210,12 +210,13 @@ class Layout:
             return cls()
         numbers = struct.unpack_from(f"<{2 * count}I", data, _LAYOUT_HEAD.size)
         links: list[tuple[tuple[Any, ...], ...]] = [()] * count
-        if len(data) > links_at:
-            try:
-                for number, chunk in json.loads(data[links_at:]):
-                    links[number] = tuple(map(tuple, chunk))
-            except (ValueError, TypeError, IndexError):
-                return cls()  # cut short or garbled: as good as none
+        try:
+            for number, chunk in json.loads(data[links_at:]):
+                if not 0 <= number < count:
+                    return cls()
+                links[number] = tuple(map(tuple, chunk))
+        except (ValueError, TypeError):
+            return cls()  # cut short or garbled: as good as none
         return cls(
             lengths=numbers[:count],
             counts=numbers[count:],

@@ -58,7 +58,8 @@ def _layout(value):
 
 
 def _storage(apps, schema_editor):
-    """Out of line and uncompressed, as the JSON columns were: digests do not compress."""
+    """Out of line and uncompressed, as the JSON columns were: digests do not compress.
+    (Going back, the same for the JSON columns again.)"""
     if schema_editor.connection.vendor != "postgresql":
         return
     quote = schema_editor.quote_name
@@ -99,6 +100,8 @@ class Migration(migrations.Migration):
                 }
             ),
         ),
+        # Going back, the JSON columns come back as 0006 left them.
+        migrations.RunPython(migrations.RunPython.noop, _storage),
         migrations.RemoveField(model_name="contentcheck", name="paragraph_fingerprints"),
         migrations.RemoveField(model_name="contentcheck", name="layout"),
         migrations.RenameField(

@@ -166,6 +166,14 @@ def test_a_stored_layout_reads_back_whole_and_one_it_cannot_read_as_empty():
     # the next edit reads the whole post.
     assert Layout.unpack(stored[:-40]) == Layout()
     assert Layout.unpack(stored[: 5 + 8 * len(layout)]) == Layout()
+    # Cut exactly where the links start: not taken for a layout without links.
+    assert Layout.unpack(stored[: 5 + 24 * len(layout)]) == Layout()
+    # Links naming a chunk that is not there.
+    links_at = 5 + 24 * len(layout)
+    assert Layout.unpack(stored[:links_at] + b"[[-1,[]]]") == Layout()
+    assert Layout.unpack(stored[:links_at] + b"[[99,[]]]") == Layout()
+    without_links = content_from_html(html_of(["One.", "Two."])).layout
+    assert Layout.unpack(without_links.pack()) == without_links and len(without_links) == 2
     assert Layout.unpack(b"\x02" + stored[1:]) == Layout()
     assert Layout.unpack(b"") == Layout() and Layout().pack() == b""
 
