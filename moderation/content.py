@@ -154,7 +154,9 @@ class Layout:
         return len(self.lengths)
 
     def __getitem__(self, chunks: slice) -> Layout:
-        start, stop, _ = chunks.indices(len(self))
+        start, stop, step = chunks.indices(len(self))
+        if step != 1:
+            raise ValueError("a layout is sliced into runs of chunks, without a step")
         return Layout(
             lengths=self.lengths[start:stop],
             counts=self.counts[start:stop],

@@ -156,6 +156,7 @@ class PackedDigestsField(_PackedField):
 
     @classmethod
     def pack(cls, value: Sequence[str]) -> bytes:
+        value = list(value)
         if not set(map(len, value)) <= {cls._WIDTH}:
             raise ValueError("a digest is not 32 hex digits")
         packed = bytes.fromhex("".join(value))

@@ -55,6 +55,18 @@ def test_only_32_hex_digit_fingerprints_are_stored():
     with pytest.raises(ValueError, match="32 hex digits"):
         PackedDigestsField.pack(["00" * 15 + "  "])
     assert PackedDigestsField.unpack(PackedDigestsField.pack([])) == []
+    # Any iterable of digests, not only a list.
+    digests = [paragraph_fingerprint(text) for text in ("one", "two")]
+    assert PackedDigestsField.unpack(PackedDigestsField.pack(iter(digests))) == digests
+
+
+def test_a_layout_is_sliced_into_runs_of_chunks_only():
+    layout = content_from_html("<p>One.</p><p>Two.</p><p>Three.</p>").layout
+
+    assert len(layout[1:]) == 2 and layout[:1].counts == (1,)
+    assert Layout.join(layout[:1], layout[1:]) == layout
+    with pytest.raises(ValueError, match="without a step"):
+        layout[::2]
 
 
 @pytest.mark.django_db(transaction=True)
