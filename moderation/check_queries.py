@@ -177,9 +177,8 @@ def revisions_for_check(
     PostgreSQL; SQLite serialises writers anyway): a revision another transaction holds
     is waited for (by a statement of its own, before the read; a single revision is
     first tried without waiting, in the read), and left out once that one has checked
-    it; or with `wait` false, left out at once. A backlog is only ever
-    taken without waiting, since waiting for one revision while holding others could
-    deadlock."""
+    it; or with `wait` false, left out at once. A backlog is only ever taken without
+    waiting, since waiting for one revision while holding others could deadlock."""
     if backlog and (wait or not lock):
         raise ValueError("a backlog is only taken with lock=True and wait=False")
     ids = list(revision_ids)

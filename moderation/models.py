@@ -160,7 +160,7 @@ class PackedDigestsField(_PackedField):
         if not set(map(len, value)) <= {cls._WIDTH}:
             raise ValueError("a digest is not 32 hex digits")
         packed = bytes.fromhex("".join(value))
-        if len(packed) != len(value) * 16:  # fromhex skips spaces between digits
+        if len(packed) != len(value) * cls._WIDTH // 2:  # fromhex skips spaces
             raise ValueError("a digest is not 32 hex digits")
         return packed
 
