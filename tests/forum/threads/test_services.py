@@ -278,3 +278,35 @@ def test_a_body_that_expands_to_too_much_markup_is_refused(member, category):
     assert refused.value.code == "too_complex"
     assert "body" in refused.value.fields
     assert not Thread.objects.exists()
+
+
+def test_a_long_posts_bodies_are_stored_compressed_with_lz4_and_read_back_whole(member, category):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL server was built without lz4")
+    body = "\n\n".join(
+        f"Paragraph {n} of a long analysis, with *some* emphasis." for n in range(400)
+    )
+    thread = services.thread_create(author=member, category=category, title="Long one", body=body)
+    post = thread.opening_post
+    edited = services.post_edit(editor=member, post=post, body=body + "\n\nOne more.")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_column_compression(body_source), pg_column_compression(body_html) "
+            "FROM threads_post WHERE id = %s UNION ALL "
+            "SELECT pg_column_compression(body_source), pg_column_compression(body_html) "
+            "FROM threads_postrevision WHERE post_id = %s",
+            [post.pk, post.pk],
+        )
+        assert cursor.fetchall() == [("lz4", "lz4")] * 3
+    post.refresh_from_db()
+    assert post.body_source == body + "\n\nOne more." == edited.body_source
+    assert post.body_html.count("<p>") == 401
