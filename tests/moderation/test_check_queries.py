@@ -1,6 +1,7 @@
 """The check's written-out statements read and write what the ORM would."""
 
 import datetime as dt
+from contextlib import contextmanager
 
 import pytest
 from django.utils import timezone
@@ -178,6 +179,69 @@ def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postg
     assert (stores == fingerprints) == (connection.vendor == "postgresql")
 
 
+def _needs_postgresql(what: str) -> None:
+    """Skip on SQLite, which has none of `what` (the CI runs these on PostgreSQL)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(f"{what} are PostgreSQL's")
+
+
+@contextmanager
+def _waiting_behind_a_holder(revision_id: int, waiter, *, then):
+    """Hold the revision's row lock in a transaction of another connection, run
+    `waiter` in a third, and enter once it waits for that lock; on leaving, the holder
+    runs `then` and ends its transaction, and both threads are joined."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from forum.threads.models import PostRevision
+
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with transaction.atomic():
+                PostRevision.objects.select_for_update().get(pk=revision_id)
+                locked.set()
+                release.wait(timeout=30)
+                then()
+        finally:
+            connection.close()
+
+    def waiting():
+        try:
+            waiter()
+        finally:
+            connection.close()
+
+    def waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query LIKE %s",
+                ["%FOR UPDATE%"],
+            )
+            return cursor.fetchone()[0] > 0
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiting)]
+    threads[0].start()
+    assert locked.wait(timeout=10)
+    threads[1].start()
+    try:
+        deadline = time.monotonic() + 10
+        while not waits():
+            assert time.monotonic() < deadline, "nothing waited for the lock"
+            time.sleep(0.05)
+        yield
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join()
+
+
 def _waiting_posts(author, *bodies: str) -> list:
     """New threads' opening posts whose revisions wait for their check. Made in a test
     that commits, their checks ran at once: they are undone here."""
@@ -215,8 +279,7 @@ def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connecti
 def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
+    _needs_postgresql("prepared statements")
     (post,) = _waiting_posts(member, "A post.")
     revision = post.current_revision_id
     # Prepared as a check prepares it (locking, waiting).
@@ -234,8 +297,7 @@ def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_
 def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("prepared statements are PostgreSQL's")
+    _needs_postgresql("prepared statements")
     posts = _waiting_posts(member, "Post 0.", "Post 1.")
     first, second = (post.current_revision_id for post in posts)
     assert pipeline.revision_check(revision_id=first) == "approved"
@@ -259,8 +321,7 @@ def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(mem
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+    _needs_postgresql("row locks")
     (post,) = _waiting_posts(member, "A post.")
     revision = post.current_revision_id
     seen = {}
@@ -290,60 +351,20 @@ def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(mem
 def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the_wait(
     member, moderator
 ):
-    import threading
-    import time
+    from django.db import transaction
 
-    from django.db import connection, transaction
-
-    from forum.threads.models import PostRevision
-
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+    _needs_postgresql("row locks")
     watched_words_rule(moderator, ["darn"], action="censor")
     (post,) = _waiting_posts(member, "Well, darn it.")
-    old = post.current_revision_id
-    locked, release, result = threading.Event(), threading.Event(), {}
-
-    def holder():  # a batch holding the revision, which then fails and rolls back
-        try:
-            with transaction.atomic():
-                PostRevision.objects.select_for_update().get(pk=old)
-                locked.set()
-                release.wait(timeout=30)
-                transaction.set_rollback(True)
-        finally:
-            connection.close()
+    old, result = post.current_revision_id, {}
 
     def checker():
-        try:
-            result["old"] = pipeline.revision_check(revision_id=old)
-        finally:
-            connection.close()
+        result["old"] = pipeline.revision_check(revision_id=old)
 
-    def checker_waits() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND wait_event_type = 'Lock' AND query LIKE %s",
-                ["%FOR UPDATE%"],
-            )
-            return cursor.fetchone()[0] > 0
-
-    threads = [threading.Thread(target=holder), threading.Thread(target=checker)]
-    threads[0].start()
-    assert locked.wait(timeout=10)
-    threads[1].start()
-    try:
-        deadline = time.monotonic() + 10
-        while not checker_waits():
-            assert time.monotonic() < deadline, "the check never waited"
-            time.sleep(0.05)
+    # A batch holding the revision, which then fails and rolls back.
+    with _waiting_behind_a_holder(old, checker, then=lambda: transaction.set_rollback(True)):
         # While the check waits, the author edits the post (its own check runs at commit).
         new = thread_services.post_edit(editor=member, post=post, body="All clean now.")
-    finally:
-        release.set()
-        for thread in threads:
-            thread.join()
 
     post.refresh_from_db()
     assert post.current_revision_id == new.pk
@@ -353,57 +374,27 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revision_checked_by_the_transaction_it_waited_for_or_before_is_not_read(member):
-    import threading
-    import time
-
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from forum.threads.models import PostRevision
 
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+    _needs_postgresql("row locks")
     held, checked = _waiting_posts(member, "Held by another batch.", "Checked already.")
     held, checked = held.current_revision_id, checked.current_revision_id
     PostRevision.objects.filter(pk=checked).update(checked_at=timezone.now())
-    locked, release, reads = threading.Event(), threading.Event(), {}
-
-    def holder():  # a batch that checks the revision and commits
-        try:
-            with transaction.atomic():
-                PostRevision.objects.select_for_update().get(pk=held)
-                locked.set()
-                release.wait(timeout=30)
-                PostRevision.objects.filter(pk=held).update(checked_at=timezone.now())
-        finally:
-            connection.close()
+    reads = {}
 
     def reader():
-        try:
-            with transaction.atomic():
-                reads["held"] = check_queries.revisions_for_check([held], lock=True)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            reads["held"] = check_queries.revisions_for_check([held], lock=True)
 
-    threads = [threading.Thread(target=holder), threading.Thread(target=reader)]
-    threads[0].start()
-    assert locked.wait(timeout=10)
-    threads[1].start()
-    try:
-        deadline = time.monotonic() + 10
-        with connection.cursor() as cursor:
-            while True:  # until the reader waits for the holder's lock
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'"
-                )
-                if cursor.fetchone()[0]:
-                    break
-                assert time.monotonic() < deadline, "the read never waited"
-                time.sleep(0.05)
-    finally:
-        release.set()
-        for thread in threads:
-            thread.join()
+    # A batch that checks the revision and commits.
+    with _waiting_behind_a_holder(
+        held,
+        reader,
+        then=lambda: PostRevision.objects.filter(pk=held).update(checked_at=timezone.now()),
+    ):
+        pass  # the read waits for the holder, which checks the revision meanwhile
 
     assert reads["held"].revisions == [] and reads["held"].rules_key is None
     # A checked revision no one holds is read without waiting, and left out.
