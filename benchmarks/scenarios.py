@@ -301,11 +301,11 @@ def fan_out_worker(quick: bool) -> dict:
 
 def _fan_out_through_worker(size: int, environ) -> dict:
     import subprocess
-    import sys
     from pathlib import Path
 
     from django.db import connection, transaction
 
+    from benchmarks.servers import celery_worker_command
     from forum.accounts.models import User
     from forum.celery import app
     from forum.notifications.models import Notification, ThreadWatch, WatchLevel
@@ -349,21 +349,7 @@ def _fan_out_through_worker(size: int, environ) -> dict:
     thread_services._enqueue_fan_out = publish
     app.control.purge()
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "forum",
-            "worker",
-            "--pool=solo",
-            "--loglevel=WARNING",
-            "-n",
-            f"bench-{size}@127.0.0.1",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        celery_worker_command(f"bench-{size}@127.0.0.1"),
         env=env,
         cwd=root,
         stdout=subprocess.DEVNULL,

@@ -96,6 +96,39 @@ def _wait_for_http(port: int, process: subprocess.Popen, timeout: float = 60) ->
     raise RuntimeError("gunicorn did not answer in time")
 
 
+def celery_command(*arguments: str, app: str = "forum") -> list[str]:
+    """The command line of `celery -A app ...` run by this Python."""
+    return [sys.executable, "-m", "celery", "-A", app, *arguments]
+
+
+def celery_worker_command(
+    node: str,
+    *,
+    app: str = "forum",
+    pool: str = "solo",
+    concurrency: int = 1,
+    loglevel: str = "WARNING",
+    heartbeat: bool = False,
+    include: str = "",
+) -> list[str]:
+    """A worker named `node` that neither gossips nor asks its peers for state at start
+    (each measurement or test runs its own workers), and sends heartbeat events only if
+    asked for."""
+    return celery_command(
+        "worker",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "-n",
+        node,
+        "--without-gossip",
+        "--without-mingle",
+        *([] if heartbeat else ["--without-heartbeat"]),
+        *(["--include", include] if include else []),
+        app=app,
+    )
+
+
 @contextmanager
 def celery_worker(database: str, *, concurrency: int = 2, name: str = "bench"):
     """One worker host: a prefork Celery worker with `concurrency` processes, consuming
@@ -105,21 +138,14 @@ def celery_worker(database: str, *, concurrency: int = 2, name: str = "bench"):
     node = f"{name}-{os.getpid()}@127.0.0.1"
     log = _log_file(f"celery-{name}.log")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "benchmarks.worker",
-            "worker",
-            "--pool=prefork",
-            f"--concurrency={concurrency}",
-            f"--loglevel={os.environ.get('PARLEY_BENCH_WORKER_LOG_LEVEL', 'WARNING')}",
-            "-n",
+        celery_worker_command(
             node,
-            "--without-gossip",
-            "--without-mingle",
-        ],
+            app="benchmarks.worker",
+            pool="prefork",
+            concurrency=concurrency,
+            loglevel=os.environ.get("PARLEY_BENCH_WORKER_LOG_LEVEL", "WARNING"),
+            heartbeat=True,
+        ),
         env=process_env(database),
         cwd=ROOT,
         stdout=log,

@@ -31,6 +31,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 
+from benchmarks.servers import celery_worker_command
+
 ROOT = Path(__file__).resolve().parent.parent
 
 SEED = """
@@ -243,21 +245,9 @@ class Environment:
 
     def _start_worker(self) -> None:
         self.processes["worker"] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "forum",
-                "worker",
-                "--pool=prefork",
-                "--concurrency=2",
-                "--loglevel=WARNING",
-                "-n",
-                f"soak-{os.getpid()}@127.0.0.1",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            celery_worker_command(
+                f"soak-{os.getpid()}@127.0.0.1", pool="prefork", concurrency=2, heartbeat=True
+            ),
             cwd=ROOT,
             env=self.child_env(),
             stdout=(self.tmp / "worker.log").open("w"),

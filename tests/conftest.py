@@ -4,20 +4,17 @@ PostgreSQL, Redis and a Celery worker process are used when DATABASE_URL and RED
 point at them; otherwise the suite runs on SQLite with in-process tasks and says so
 loudly at the end. Under CI=true a missing service fails the run instead."""
 
-import contextlib
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
+from tests import workers
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+from tests.workers import start_celery_worker, stop_celery_worker, tasks_through_broker, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -57,7 +54,6 @@ def _missing_services() -> dict[str, str]:
 
 MISSING = _missing_services()
 _fallback_report: list[str] = []
-_worker_runs: list[str] = []
 
 
 def _require(services: tuple[str, ...], nodeid: str) -> None:
@@ -86,8 +82,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
     write = terminalreporter.write_line
     if not MISSING and not _fallback_report:
         write(
-            "Services: PostgreSQL and Redis; a real Celery worker process ran "
-            f"{len(_worker_runs)} test(s)."
+            "Services: PostgreSQL and Redis; this run started "
+            f"{len(workers.started)} real Celery worker process(es)."
         )
         return
     terminalreporter.section("FALLBACKS IN THIS RUN", sep="!", red=True, bold=True)
@@ -170,58 +166,6 @@ def category(db):
     return CategoryFactory(slug="general", name="General")
 
 
-# --- Real Celery worker --------------------------------------------------------------
-
-
-def _database_url_for_test_db() -> str:
-    from django.db import connection
-
-    settings_dict = connection.settings_dict
-    return (
-        f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
-        f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
-        f"{settings_dict['NAME']}"
-    )
-
-
-def worker_env(**extra: str) -> dict[str, str]:
-    """The environment of a worker process against the test database and the real Redis."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "forum.settings.test",
-        "DATABASE_URL": _database_url_for_test_db(),
-        "PARLEY_CELERY_EAGER": "false",
-        "WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
-        "PYTHONPATH": str(ROOT),
-        **extra,
-    }
-
-
-def _worker_answers(env: dict, name: str) -> bool:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "forum",
-            "inspect",
-            "ping",
-            "-d",
-            name,
-            "--timeout",
-            "2",
-        ],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=30,
-    )
-    return result.returncode == 0 and "pong" in result.stdout
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db, tmp_path):
     """A separate `celery worker` process against the test database and the real Redis.
@@ -237,84 +181,3 @@ def celery_worker_process(transactional_db, tmp_path):
             yield process
         finally:
             stop_celery_worker(process)
-
-
-@contextlib.contextmanager
-def tasks_through_broker():
-    """This process enqueues through Redis, for a worker process, instead of running
-    tasks in-process."""
-    from forum.celery import app
-
-    app.conf.task_always_eager = False
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = True
-
-
-def stop_celery_worker(process: subprocess.Popen) -> None:
-    """A warm shutdown, or SIGKILL if it takes longer than 20 s."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        kill_process_group(process)
-
-
-def start_celery_worker(
-    env: dict[str, str], name: str, log: Path, *, pool: str = "solo", include: str = ""
-):
-    """A `celery worker` in a process group of its own (so SIGKILL takes all of it), returned
-    once it answers a ping."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "forum",
-            "worker",
-            f"--pool={pool}",
-            "--concurrency=1",
-            "--loglevel=INFO",
-            "-n",
-            name,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            *(["--include", include] if include else []),
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("a"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while not _worker_answers(env, name):
-        if process.poll() is not None or time.monotonic() > deadline:
-            kill_process_group(process)
-            raise RuntimeError("The Celery worker did not start:\n" + log.read_text())
-        time.sleep(0.3)
-    _worker_runs.append(name)
-    return process
-
-
-def kill_process_group(process: subprocess.Popen) -> None:
-    """SIGKILL: no warm shutdown, no acknowledgement, no rollback by the worker itself."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
-def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
-    """Poll `predicate` until it returns something truthy, or fail after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"Timed out after {timeout}s waiting for {predicate.__name__}")

@@ -11,14 +11,14 @@ import redis
 from django.conf import settings
 
 from forum.celery import app
-from tests.conftest import (
+from tests.integration import fault_tasks
+from tests.workers import (
     start_celery_worker,
     stop_celery_worker,
     tasks_through_broker,
     wait_for,
     worker_env,
 )
-from tests.integration import fault_tasks
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

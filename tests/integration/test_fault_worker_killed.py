@@ -31,7 +31,9 @@ from forum.threads.models import PostRevision
 from moderation.models import ContentCheck, Rule, Verdict
 from moderation.services import rule_save
 from moderation.tasks import check_post_revision
-from tests.conftest import (
+from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+from tests.workers import (
+    freeze_when,
     kill_process_group,
     start_celery_worker,
     stop_celery_worker,
@@ -39,7 +41,6 @@ from tests.conftest import (
     wait_for,
     worker_env,
 )
-from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -102,17 +103,17 @@ def test_a_worker_killed_mid_fan_out_leaves_every_notification_exactly_once(work
 
     first = workers.start("fanout-first")
     fan_out_post.delay(reply.pk)
-    # Kill while a batch is being written (its INSERT running, its message unacknowledged),
+
+    # Kill while a batch is being written (its transaction open, its message unacknowledged),
     # after the first batches landed: the middle of the fan-out.
-    wait_for(
-        lambda: (
+    def mid_fan_out() -> bool:
+        return (
             Delivery.objects.filter(event_key=event).exists()
-            and _statement_running("notifications_delivery")
+            and _writing_to("notifications_delivery")
             and workers.unacknowledged() >= 1
-        ),
-        timeout=120,
-        interval=0.005,
-    )
+        )
+
+    freeze_when(first, mid_fan_out, timeout=120, interval=0.005)
     kill_process_group(first)
 
     delivered_at_kill = Delivery.objects.filter(event_key=event).count()
@@ -161,12 +162,14 @@ def _long_body(rng: random.Random, paragraphs: int) -> str:
     return "\n\n".join(lines)
 
 
-def _statement_running(table: str) -> bool:
-    """Another session is running a statement on `table` right now."""
+def _writing_to(table: str) -> bool:
+    """Another session has a transaction open whose latest statement touched `table` (it is
+    running, or it ran and the transaction has not ended): still so once its client stops."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE %s",
+            "AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction') "
+            "AND query LIKE %s",
             [f"%{table}%"],
         )
         return cursor.fetchone()[0] > 0
@@ -239,12 +242,13 @@ def test_a_worker_killed_mid_check_leaves_every_revision_checked_exactly_once(wo
             3 < unchecked.count() < posts and _check_in_progress() and workers.unacknowledged() >= 1
         )
 
-    wait_for(mid_check, timeout=120, interval=0.01)
+    freeze_when(first, mid_check, timeout=120, interval=0.01)
     if whole:
         kill_process_group(first)
     else:
         (pool_process,) = psutil.Process(first.pid).children()
         os.kill(pool_process.pid, signal.SIGKILL)
+        os.killpg(first.pid, signal.SIGCONT)
 
     checked_at_kill = PostRevision.objects.filter(
         pk__in=revisions, checked_at__isnull=False

@@ -7,8 +7,8 @@ from forum.notifications.models import Notification
 from forum.threads.models import PostState
 from moderation import services
 from moderation.models import ContentCheck, ReviewItem
-from tests.conftest import wait_for
 from tests.factories import make_reply, make_thread
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

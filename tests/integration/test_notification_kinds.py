@@ -6,8 +6,8 @@ from forum.notifications.models import Notification, WatchLevel
 from forum.notifications.services import watch_set
 from moderation import actions
 from moderation import services as moderation_services
-from tests.conftest import wait_for
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

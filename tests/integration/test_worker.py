@@ -4,8 +4,8 @@ import pytest
 
 from forum.threads.models import PostRevision
 from moderation.tasks import sweep_unchecked_revisions
-from tests.conftest import wait_for, worker_env
 from tests.factories import make_reply, make_thread
+from tests.workers import wait_for, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -53,7 +53,7 @@ WORKER_APPLICATION = "parley-test-reusing-worker"
 def long_lived_connections_worker(transactional_db, tmp_path):
     """A worker whose database connections may live for a minute, as in production."""
     from forum.celery import app
-    from tests.conftest import start_celery_worker, stop_celery_worker, tasks_through_broker
+    from tests.workers import start_celery_worker, stop_celery_worker, tasks_through_broker
 
     app.control.purge()
     env = worker_env(TEST_CONN_MAX_AGE="60")

@@ -12,8 +12,9 @@ from forum.notifications.models import Notification
 from forum.threads.models import Post
 from moderation.content import content_from_html
 from moderation.models import Report
-from tests.conftest import ARTIFACTS, wait_for, watch_console
+from tests.conftest import ARTIFACTS, watch_console
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from forum.webhooks.services import webhook_create
-from tests.conftest import wait_for
 from tests.factories import make_reply, make_thread
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
