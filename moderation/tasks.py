@@ -1,11 +1,7 @@
 """Celery tasks for moderation. Thin: ids in, a service call, safe to repeat."""
 
-import logging
-
-from forum.core.tasks import forum_task
+from forum.core.tasks import forum_task, send_again
 from moderation import pipeline, services
-
-logger = logging.getLogger(__name__)
 
 
 @forum_task("moderation.check_post_revision", soft_time_limit=30)
@@ -18,12 +14,9 @@ def check_post_revision(revision_id: int) -> str:
 @forum_task("moderation.sweep_unchecked_revisions", soft_time_limit=50, max_retries=3)
 def sweep_unchecked_revisions() -> int:
     """Re-enqueue revisions left unchecked, for example while the broker was down."""
-    revision_ids = services.unchecked_revision_ids()
-    for revision_id in revision_ids:
-        check_post_revision.delay(revision_id)
-    if revision_ids:
-        logger.info("Re-enqueued %d unchecked revisions", len(revision_ids))
-    return len(revision_ids)
+    return send_again(
+        check_post_revision, services.unchecked_revision_ids(), what="unchecked revisions"
+    )
 
 
 @forum_task("moderation.expire_sanctions", soft_time_limit=50, max_retries=3)

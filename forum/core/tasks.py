@@ -8,7 +8,7 @@ back-off, up to `max_retries`, so it is neither lost nor left running. One that 
 that (stuck in C code) is killed at `time_limit` with its worker process; the pool starts
 a fresh process and the message is acknowledged as failed rather than requeued, so a task
 that always hangs cannot occupy workers forever (the periodic sweeps re-drive moderation
-checks and mail; fan-out batches are safe to re-run by hand). See
+checks, fan-out tasks and mail; a delivery batch is safe to re-run by hand). See
 tests/integration/test_fault_task_time_limits.py.
 """
 
@@ -22,6 +22,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, InterfaceError
 
 RETRY_ON = (DatabaseError, InterfaceError, SoftTimeLimitExceeded)
+
+logger = logging.getLogger(__name__)
 
 
 def forum_task(name: str, *, soft_time_limit: int = 30, time_limit: int | None = None, **options):
@@ -38,9 +40,18 @@ def forum_task(name: str, *, soft_time_limit: int = 30, time_limit: int | None =
     return shared_task(name=name, **{**defaults, **options})
 
 
+def send_again(task, object_ids: list[int], *, what: str) -> int:
+    """A sweep's work: enqueue `task` once for each of `object_ids` (work whose first
+    task was lost), and log how many `what` were sent again."""
+    for object_id in object_ids:
+        task.delay(object_id)
+    if object_ids:
+        logger.info("Re-enqueued %d %s", len(object_ids), what)
+    return len(object_ids)
+
+
 # --- sending several tasks at once -----------------------------------------------------
 
-logger = logging.getLogger(__name__)
 
 # The producer of the innermost open `sent_together` block, and what was sent through it.
 _batch: ContextVar[tuple[Any, list] | None] = ContextVar("parley_task_batch", default=None)

@@ -1,7 +1,9 @@
 """Writes for notifications: watching, the exactly-once fan-out, marking read."""
 
+import datetime as dt
 import itertools
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from forum.notifications.models import (
     ThreadWatch,
     WatchLevel,
 )
+from forum.threads.models import Post
 
 BATCH_SIZE = 2000
 
@@ -130,6 +133,33 @@ def _deliver_portable(cursor, values: dict) -> int:
         list(itertools.chain.from_iterable((rid, *row) for rid in fresh)),
     )
     return len(fresh)
+
+
+def fan_out_done(*, post_id: int, due: dt.datetime | None) -> bool:
+    """Mark the fan-out asked for at `due` done. A fan-out asked for again since (the
+    post published anew, or sent again by the sweep) has a later time and stays due, so
+    its own task is not lost to this one's finishing."""
+    if due is None:
+        return False
+    return bool(Post.objects.filter(pk=post_id, fan_out_due_at=due).update(fan_out_due_at=None))
+
+
+def fan_outs_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """The posts whose fan-out was asked for more than FAN_OUT_GRACE_SECONDS ago and is
+    not done (its task was lost), oldest first. Each is taken for another grace period:
+    its due time moves to `now`, so a sweep every minute sends it once per period, not
+    once a minute while a long queue holds the first copy."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=settings.PARLEY["FAN_OUT_GRACE_SECONDS"])
+    with transaction.atomic():
+        post_ids = list(
+            Post.objects.filter(fan_out_due_at__lte=cutoff)
+            .order_by("fan_out_due_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        Post.objects.filter(pk__in=post_ids).update(fan_out_due_at=now)
+    return post_ids
 
 
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:

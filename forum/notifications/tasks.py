@@ -1,19 +1,36 @@
 """Fan-out tasks: ids in, safe to run twice."""
 
-from forum.core.tasks import forum_task
+from forum.core.tasks import forum_task, send_again
 from forum.notifications import selectors, services
 from forum.threads.models import Post, PostState
 
 
 @forum_task("notifications.fan_out_post", soft_time_limit=120)
 def fan_out_post(post_id: int) -> int:
-    """Work out who hears of a visible post and enqueue one delivery task per batch.
-    A post that is not (or no longer) visible notifies nobody."""
+    """Work out who hears of a visible post and enqueue one delivery task per batch,
+    then mark the post's fan-out done. A post that is not (or no longer) visible
+    notifies nobody."""
     post = Post.objects.select_related("thread", "parent").filter(pk=post_id).first()
-    if post is None or post.state != PostState.VISIBLE or post.deleted_at is not None:
+    if post is None:
         return 0
-    if post.thread.state != PostState.VISIBLE or post.thread.is_deleted:
-        return 0
+    batches = _fan_out(post) if _is_public(post) else 0
+    # Not before every batch is enqueued: a task that fails part way is retried, or
+    # failing for good left the post due for the sweep.
+    services.fan_out_done(post_id=post.pk, due=post.fan_out_due_at)
+    return batches
+
+
+def _is_public(post: Post) -> bool:
+    return (
+        post.state == PostState.VISIBLE
+        and post.deleted_at is None
+        and post.thread.state == PostState.VISIBLE
+        and not post.thread.is_deleted
+    )
+
+
+def _fan_out(post: Post) -> int:
+    post_id = post.pk
     _tell_integrators(post)
     # One buffer per kind, sent off whenever it fills: memory stays at one batch a kind.
     buffers: dict[str, list[int]] = {}
@@ -30,6 +47,13 @@ def fan_out_post(post_id: int) -> int:
             deliver_batch.delay(post_id, kind, buffer)
             batches += 1
     return batches
+
+
+@forum_task("notifications.sweep_due_fan_outs", soft_time_limit=50, max_retries=3)
+def sweep_due_fan_outs() -> int:
+    """Send again the fan-outs of visible posts whose task was lost (a broker away when
+    the post was published, or retries used up)."""
+    return send_again(fan_out_post, services.fan_outs_overdue(), what="overdue fan-outs")
 
 
 @forum_task("notifications.deliver_batch", soft_time_limit=60)

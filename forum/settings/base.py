@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
         "args": ["weekly"],
     },
+    "notifications-sweep-due-fan-outs": {
+        "task": "notifications.sweep_due_fan_outs",
+        "schedule": 60.0,
+    },
     "webhooks-sweep-due-deliveries": {
         "task": "webhooks.sweep_due_deliveries",
         "schedule": 60.0,
@@ -295,6 +299,10 @@ PARLEY = {
     "BODY_MAX_LENGTH": env_int("POST_BODY_MAX_LENGTH", 250_000),
     # Revisions left unchecked longer than this are re-enqueued by the sweep.
     "UNCHECKED_REVISION_GRACE_SECONDS": env_int("UNCHECKED_REVISION_GRACE_SECONDS", 120),
+    # A visible post whose fan-out is not done this long after it was asked for is sent
+    # again by the sweep (and then at most once per such period). Longer than the
+    # fan-out task's own time limit, so a slow fan-out is not sent twice at once.
+    "FAN_OUT_GRACE_SECONDS": env_int("FAN_OUT_GRACE_SECONDS", 300),
     # A check task checks its own revision and up to this many in all of those waiting,
     # in one transaction that shares its queries among them.
     "CHECK_BATCH_SIZE": env_int("MODERATION_CHECK_BATCH_SIZE", 100),

@@ -118,6 +118,11 @@ class Post(models.Model):
     revision_count = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Set when the post becomes visible and its fan-out is asked for; cleared by the
+    # fan-out task once every batch is enqueued. A post still due past the grace period
+    # lost its task (a broker away at the time, retries used up): the sweep sends it
+    # again, and deliveries being once per member and post make that harmless.
+    fan_out_due_at = models.DateTimeField(null=True, blank=True)
     # Soft deletion by the author or a moderator: readers see a placeholder, moderators
     # still see the content.
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -136,6 +141,12 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["thread", "path"], name="post_reading_order"),
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
+            # Only posts whose fan-out is under way: a handful, whatever the forum's size.
+            models.Index(
+                fields=["fan_out_due_at"],
+                condition=models.Q(fan_out_due_at__isnull=False),
+                name="post_fan_out_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -137,7 +137,9 @@ def _enqueue_fan_out(post_id: int) -> None:
 
 def _after_commit_publish(post_id: int) -> None:
     """Once `post` is visible and committed, tell whoever should hear of it. Deliveries
-    are once per member and post, so publishing a post again notifies nobody twice."""
+    are once per member and post, so publishing a post again notifies nobody twice. The
+    caller has set the post's `fan_out_due_at` in the same transaction: should this
+    enqueue be lost, the fan-out sweep sends it later."""
 
     def enqueue_fan_out() -> None:
         _enqueue_fan_out(post_id)
@@ -237,6 +239,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            fan_out_due_at=now if state == PostState.VISIBLE else None,
             **_rendered_fields(rendered, source=body),
         )
         revision = _store_revision(
@@ -309,6 +312,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             body_source=body,
             body_html=rendered.html,
             created_at=now,
+            fan_out_due_at=now if visible else None,
             current_revision_id=slot.revision_id,
             **_rendered_fields(rendered, source=body),
         )
@@ -486,14 +490,19 @@ def post_set_state(*, post: Post, state: str, reason: str = "") -> bool:
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.state == state:
             return False
-        Post.objects.filter(pk=locked.pk).update(state=state, state_reason=reason)
-        if locked.is_opening_post:
-            Thread.objects.filter(pk=locked.thread_id).update(state=state)
         was_visible = locked.state == PostState.VISIBLE
         now_visible = state == PostState.VISIBLE
+        publish = now_visible and locked.deleted_at is None
+        Post.objects.filter(pk=locked.pk).update(
+            state=state,
+            state_reason=reason,
+            **({"fan_out_due_at": timezone.now()} if publish else {}),
+        )
+        if locked.is_opening_post:
+            Thread.objects.filter(pk=locked.thread_id).update(state=state)
         if was_visible != now_visible and locked.deleted_at is None:
             _count_author_post(locked.author_id, +1 if now_visible else -1)
-        if now_visible and locked.deleted_at is None:
+        if publish:
             _after_commit_publish(locked.pk)
         thread_refresh_counters(thread_id=locked.thread_id)
     post.refresh_from_db()

@@ -2,7 +2,9 @@
 
 import pytest
 
-from forum.threads.models import PostRevision
+from forum.notifications.models import Notification
+from forum.notifications.tasks import sweep_due_fan_outs
+from forum.threads.models import Post, PostRevision
 from moderation.tasks import sweep_unchecked_revisions
 from tests.factories import make_reply, make_thread
 from tests.workers import wait_for, worker_env
@@ -104,3 +106,28 @@ def test_the_worker_keeps_its_database_connection_across_tasks_and_replaces_a_br
     wait_for(_all_checked, timeout=30)
     replaced = _worker_backends()
     assert len(replaced) == 1 and replaced != first
+
+
+def test_a_lost_fan_out_reaches_the_watchers_once_the_sweep_runs(
+    celery_worker_process, member, other_member, monkeypatch
+):
+    thread = make_thread(author=member, body="Watched by its author.")
+
+    def broker_down(post_id):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr("forum.threads.services._enqueue_fan_out", broker_down)
+    reply = make_reply(thread=thread, author=other_member)
+    monkeypatch.undo()
+    wait_for(_all_checked, timeout=30)  # the check went through; the fan-out did not
+    assert not Notification.objects.filter(recipient=member, post=reply).exists()
+
+    sweep_due_fan_outs.delay()
+
+    # The fan-out is marked done once its batches are enqueued; they are delivered after.
+    wait_for(
+        lambda: Post.objects.filter(pk=reply.pk, fan_out_due_at__isnull=True).exists(),
+        timeout=30,
+    )
+    wait_for(lambda: Notification.objects.filter(recipient=member, post=reply).exists(), timeout=30)
+    assert Notification.objects.filter(recipient=member, post=reply).count() == 1

@@ -12,17 +12,6 @@ from tests.factories import UserFactory, make_reply, make_thread
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def publish(django_capture_on_commit_callbacks):
-    """Run a write and the after-commit work it queued (checks and fan-out)."""
-
-    def run(write, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write(*args, **kwargs)
-
-    return run
-
-
 def kinds_for(user):
     return sorted(Notification.objects.filter(recipient=user).values_list("kind", "count"))
 
