@@ -71,10 +71,14 @@ def tasks_through_broker():
 
 
 def stop_celery_worker(process: subprocess.Popen) -> None:
-    """A warm shutdown, or SIGKILL if it takes longer than 20 s."""
+    """A warm shutdown, or SIGKILL if it takes longer than 20 s. A worker a test left
+    stopped (freeze_when) is continued after the SIGTERM: stopped, it would act on it
+    only when killed, holding its transaction open until then."""
     if process.poll() is not None:
         return
     process.terminate()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGCONT)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
@@ -124,10 +128,14 @@ def freeze_when(process: subprocess.Popen, predicate, *, timeout: float, interva
         if not predicate():
             return False
         os.killpg(process.pid, signal.SIGSTOP)
-        if predicate():
-            return True
-        os.killpg(process.pid, signal.SIGCONT)
-        return False
+        holds = False
+        try:
+            holds = predicate()
+        finally:
+            # Also when the predicate raises: the test fails, and not a worker stopped.
+            if not holds:
+                os.killpg(process.pid, signal.SIGCONT)
+        return holds
 
     stopped_in_state.__name__ = predicate.__name__
     wait_for(stopped_in_state, timeout=timeout, interval=interval)
