@@ -13,20 +13,18 @@ def fan_out_post(post_id: int) -> int:
     post = Post.objects.select_related("thread", "parent").filter(pk=post_id).first()
     if post is None:
         return 0
-    batches = _fan_out(post) if _is_public(post) else 0
+    if post.state != PostState.VISIBLE or post.deleted_at is not None:
+        batches = 0
+    elif post.thread.state != PostState.VISIBLE or post.thread.is_deleted:
+        # Readers cannot see its thread yet: its fan-out stays due until the thread is
+        # back or the post moves to another (merged, split), and the sweep sends it then.
+        return 0
+    else:
+        batches = _fan_out(post)
     # Not before every batch is enqueued: a task that fails part way is retried, or
     # failing for good left the post due for the sweep.
     services.fan_out_done(post_id=post.pk, due=post.fan_out_due_at)
     return batches
-
-
-def _is_public(post: Post) -> bool:
-    return (
-        post.state == PostState.VISIBLE
-        and post.deleted_at is None
-        and post.thread.state == PostState.VISIBLE
-        and not post.thread.is_deleted
-    )
 
 
 def _fan_out(post: Post) -> int:

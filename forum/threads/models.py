@@ -121,7 +121,8 @@ class Post(models.Model):
     # Set when the post becomes visible and its fan-out is asked for; cleared by the
     # fan-out task once every batch is enqueued. A post still due past the grace period
     # lost its task (a broker away at the time, retries used up): the sweep sends it
-    # again, and deliveries being once per member and post make that harmless.
+    # again, and deliveries being once per member and post make that harmless. A visible
+    # post in a thread readers cannot see stays due until the thread is back.
     fan_out_due_at = models.DateTimeField(null=True, blank=True)
     # Soft deletion by the author or a moderator: readers see a placeholder, moderators
     # still see the content.
@@ -141,7 +142,7 @@ class Post(models.Model):
         indexes = [
             models.Index(fields=["thread", "path"], name="post_reading_order"),
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
-            # Only posts whose fan-out is under way: a handful, whatever the forum's size.
+            # Only posts whose fan-out is under way or waits for their thread.
             models.Index(
                 fields=["fan_out_due_at"],
                 condition=models.Q(fan_out_due_at__isnull=False),

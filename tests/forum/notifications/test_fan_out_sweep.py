@@ -141,3 +141,37 @@ def test_overdue_posts_are_taken_oldest_first_up_to_the_limit(thread, settings):
 
     assert services.fan_outs_overdue(now=now, limit=2) == [replies[1].pk, replies[2].pk]
     assert services.fan_outs_overdue(now=now, limit=2) == [replies[0].pk]
+
+
+def test_a_reply_whose_thread_was_hidden_at_fan_out_is_told_once_the_thread_is_back(
+    member, other_member, thread, publish
+):
+    reply = make_reply(thread=thread, author=other_member)  # its fan-out not yet run
+    opening = thread.opening_post
+    thread_services.post_set_state(post=opening, state=PostState.HIDDEN, reason="spam?")
+
+    # The thread is hidden: the reply notifies nobody, now or at the sweep, but is owed.
+    assert fan_out_post(reply.pk) == 0
+    assert sweep_due_fan_outs() == 0
+    assert _heard(member) == 0
+
+    publish(post_make_visible, post=opening)
+    assert sweep_due_fan_outs() == 1
+
+    assert _heard(member) == 1
+    assert _due(reply) is None
+
+
+def test_a_reply_merged_out_of_a_hidden_thread_is_told_in_its_new_one(
+    member, other_member, thread, publish
+):
+    hidden = publish(make_thread, author=other_member, title="A second thought")
+    moved = make_reply(thread=hidden, author=other_member)  # its fan-out not yet run
+    thread_services.post_set_state(post=hidden.opening_post, state=PostState.HIDDEN)
+    assert fan_out_post(moved.pk) == 0
+
+    thread_services.thread_merge(source=hidden, target=thread)
+    assert sweep_due_fan_outs() == 1
+
+    # The author of the thread it joined watches that thread.
+    assert Notification.objects.filter(recipient=member, post=moved).exists()
