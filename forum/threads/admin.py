@@ -42,20 +42,24 @@ class RevisionInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
+    """Administrators look posts up here; they change them through the moderation actions
+    (the review queue, the web UI's moderator links, the API), which keep what a raw edit
+    of the row would not: the rendered body, the counters, the log, the fan-out."""
+
     list_display = ("pk", "thread", "author", "state", "depth", "created_at", "deleted_at")
     list_filter = ("state",)
     list_select_related = ("thread", "author")
     raw_id_fields = ("thread", "author", "parent", "current_revision", "deleted_by")
-    readonly_fields = (
-        "position",
-        "depth",
-        "path",
-        "body_html",
-        "revision_count",
-        "created_at",
-        "edited_at",
-    )
     inlines = [RevisionInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(PostRevision)

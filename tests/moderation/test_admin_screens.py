@@ -641,3 +641,25 @@ def test_unknown_actions_and_bad_tryout_sizes_are_refused_not_failed(mod_client,
     )
     assert mod_client.get("/admin/accounts/user/999999/posts/").status_code == 404
     assert mod_client.get("/admin/moderation/rule/999999/try/").status_code == 404
+
+
+def test_the_post_admin_shows_posts_and_changes_none(boss, member):
+    """A post changes through the moderation actions only: a raw edit of its row would
+    skip the rendered body, the counters, the log and the fan-out."""
+    thread = make_thread(author=member, body="Seen, not edited, here.")
+    post = thread.opening_post
+    client = Client()
+    client.force_login(boss)
+    url = f"/admin/threads/post/{post.pk}/change/"
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Seen, not edited, here." in page.content.decode()
+    assert 'name="state"' not in page.content.decode()
+
+    refused = client.post(url, {"state": PostState.REMOVED, "body_source": "Rewritten."})
+    assert refused.status_code == 403
+    assert client.get("/admin/threads/post/add/").status_code == 403
+    assert client.post(f"/admin/threads/post/{post.pk}/delete/", {"post": "yes"}).status_code == 403
+    post.refresh_from_db()
+    assert (post.state, post.body_source) == (PostState.VISIBLE, "Seen, not edited, here.")
