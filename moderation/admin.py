@@ -25,6 +25,7 @@ from django.utils.http import urlencode
 from django.utils.timesince import timesince
 
 from forum.core import permissions
+from forum.core.admin import ViewOnly
 from forum.core.errors import ForumError
 from forum.threads.models import Category
 from moderation import actions, backtest, selectors, services
@@ -57,17 +58,8 @@ class ModeratorAccess:
         return permissions.is_moderator(request.user)
 
 
-class ReadOnlyAdmin(ModeratorAccess, admin.ModelAdmin):
+class ReadOnlyAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
     """Nobody, superusers included, adds, changes or deletes these rows here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ScopedToModeratedCategories:
@@ -485,7 +477,9 @@ class ReporterCountFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
+class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
+    """The item page is read-only: decisions go through decide_view and the actions."""
+
     list_display = (
         "post_link",
         "category",
@@ -545,16 +539,6 @@ class ReviewItemAdmin(ModeratorAccess, admin.ModelAdmin):
     @admin.display(description="author")
     def author(self, item) -> str:
         return item.post.author.username
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # The item page is read-only; decisions go through decide_view and the actions.
-        return False
 
     def get_actions(self, request):
         # Django's "delete selected" never applies: decisions go through the registry.

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from forum.accounts import services as account_services
 from forum.accounts.models import User
 from forum.core import permissions
+from forum.core.admin import ViewOnly
 from forum.core.errors import ForumError
 from forum.threads.models import PostState
 from moderation import actions, selectors
@@ -43,7 +44,7 @@ class SanctionedNowFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SanctionInline(admin.TabularInline):
+class SanctionInline(ViewOnly, admin.TabularInline):
     """A member's sanctions, newest first. Imposed and lifted through the action
     registry (the buttons above), never edited here."""
 
@@ -57,15 +58,6 @@ class SanctionInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return permissions.is_moderator(request.user)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class CategoryModeratorInline(admin.TabularInline):

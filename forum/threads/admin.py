@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from forum.core.admin import ViewOnly
 from forum.threads.models import Category, Post, PostRevision, Thread
 
 
@@ -41,7 +42,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ViewOnly, admin.ModelAdmin):
     """Administrators look posts up here; they change them through the moderation actions
     (the review queue, the web UI's moderator links, the API), which keep what a raw edit
     of the row would not: the rendered body, the counters, the log, the fan-out."""
@@ -51,15 +52,6 @@ class PostAdmin(admin.ModelAdmin):
     list_select_related = ("thread", "author")
     raw_id_fields = ("thread", "author", "parent", "current_revision", "deleted_by")
     inlines = [RevisionInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(PostRevision)
