@@ -52,7 +52,6 @@ def send_again(task, object_ids: list[int], *, what: str) -> int:
 
 # --- sending several tasks at once -----------------------------------------------------
 
-
 # The producer of the innermost open `sent_together` block, and what was sent through it.
 _batch: ContextVar[tuple[Any, list] | None] = ContextVar("parley_task_batch", default=None)
 
