@@ -253,8 +253,8 @@ def fan_out(quick: bool) -> dict:
 
     from forum.accounts.models import User
     from forum.notifications.models import Notification, ThreadWatch, WatchLevel
-    from forum.notifications.tasks import fan_out_post
     from forum.threads import services as thread_services
+    from forum.threads.tasks import fan_out_post
     from tests.factories import CategoryFactory, UserFactory
 
     sizes = [10_000] if quick else [10_000, 100_000]
@@ -364,8 +364,8 @@ def _fan_out_through_worker(size: int, environ) -> dict:
     from forum.accounts.models import User
     from forum.celery import app
     from forum.notifications.models import Notification, ThreadWatch, WatchLevel
-    from forum.notifications.tasks import fan_out_post
     from forum.threads import services as thread_services
+    from forum.threads.tasks import fan_out_post
     from tests.factories import CategoryFactory, UserFactory
 
     root = Path(__file__).resolve().parent.parent

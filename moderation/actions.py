@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from forum.accounts.models import User
 from forum.core import permissions
 from forum.core.errors import NotFound, ValidationFailed
 from forum.core.text import clean_text
@@ -112,6 +113,18 @@ def _close_review(post: Post, *, actor, approved: bool, reason: str) -> None:
     services.reports_resolve(post=post, upheld=not approved)
 
 
+def review_item_decide(
+    *, moderator, item: ReviewItem, approve: bool, reason: str = ""
+) -> ReviewItem:
+    """Approve (the post becomes visible, its reports are dismissed) or reject (the post
+    is removed, its reports upheld), through the action registry so it is logged. The
+    moderator must hold the claim, or take it now."""
+    item = services.review_item_claim(moderator=moderator, item=item)
+    perform("approve" if approve else "remove", actor=moderator, target=item.post, reason=reason)
+    item.refresh_from_db()
+    return item
+
+
 # --- posts --------------------------------------------------------------------------
 
 
@@ -166,6 +179,23 @@ def _lock(*, actor, target: Thread, reason: str) -> bool:
 @register("unlock", "Unlock", target="thread")
 def _unlock(*, actor, target: Thread, reason: str) -> bool:
     return thread_services.thread_set_flags(thread=target, is_locked=False)
+
+
+@register("hide_thread", "Hide the whole thread", target="thread", reason_required=True)
+def _hide_thread(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_state(thread=target, state=PostState.HIDDEN, reason=reason)
+
+
+@register("remove_thread", "Remove the whole thread", target="thread", reason_required=True)
+def _remove_thread(*, actor, target: Thread, reason: str) -> bool:
+    return thread_services.thread_set_state(thread=target, state=PostState.REMOVED, reason=reason)
+
+
+@register("restore_thread", "Restore the thread", target="thread")
+def _restore_thread(*, actor, target: Thread, reason: str) -> bool:
+    """Brings the thread back to readers; a hidden or removed opening post stays as it is
+    (restore it on its own)."""
+    return thread_services.thread_set_state(thread=target, state=PostState.VISIBLE, reason=reason)
 
 
 @register("pin", "Pin", target="thread")
@@ -226,11 +256,7 @@ register("ban", "Ban", target="user", reason_required=True)(_sanction("ban"))
 
 def target_lookup(target_type: str, target_id: int):
     """The object an action names, or NotFound."""
-    model = {"post": Post, "thread": Thread}.get(target_type)
-    if model is None:
-        from forum.accounts.models import User
-
-        model = User
+    model = {"post": Post, "thread": Thread}.get(target_type, User)
     obj = model.objects.filter(pk=target_id).first()
     if obj is None:
         raise NotFound(f"No such {target_type}.")

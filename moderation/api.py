@@ -4,25 +4,22 @@ endpoints. Same error body and permission rules as the rest of the API."""
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework import permissions as drf_permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.accounts.models import Sanction
 from forum.core import permissions
-from forum.core.api import StrictSerializer
+from forum.core.api import StrictSerializer, permission_checked_by
 from forum.core.errors import NotFound
 from forum.core.pagination import StableCursorPagination
-from forum.threads.models import Post
-from moderation import actions, services
-from moderation.models import ModerationLogEntry, Report, ReviewItem, Sanction, Verdict
+from forum.threads import selectors as thread_selectors
+from moderation import actions, selectors, services
+from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
 
-
-class IsModerator(drf_permissions.BasePermission):
-    message = "Only moderators can do this."
-
-    def has_permission(self, request, view) -> bool:
-        return permissions.is_moderator(request.user)
+# A refusal names its reason: 401 signed out, 403 with `not_moderator`, or
+# `moderator_sanctioned` for a moderator under a sanction.
+IsModerator = permission_checked_by(permissions.check_can_moderate)
 
 
 class Newest(StableCursorPagination):
@@ -236,7 +233,7 @@ class QueueClaimView(APIView):
 
     @extend_schema(summary="Claim a review item", request=None, responses=ReviewItemSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        item = _item(pk)
+        item = _item(request.user, pk)
         item = services.review_item_claim(moderator=request.user, item=item)
         return Response(ReviewItemSerializer(_queue_queryset(request.user).get(pk=item.pk)).data)
 
@@ -252,17 +249,24 @@ class QueueDecideView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         incoming = DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        item = services.review_item_decide(
+        item = actions.review_item_decide(
             moderator=request.user,
-            item=_item(pk),
+            item=_item(request.user, pk),
             approve=incoming.validated_data["decision"] == "approve",
             reason=incoming.validated_data["reason"],
         )
         return Response(ReviewItemSerializer(_queue_queryset(request.user).get(pk=item.pk)).data)
 
 
-def _item(pk: int) -> ReviewItem:
-    item = ReviewItem.objects.select_related("post").filter(pk=pk).first()
+def _item(user, pk: int) -> ReviewItem:
+    """The review item, if it is in a category `user` moderates (a 404 otherwise)."""
+    item = (
+        ReviewItem.objects.filter(
+            permissions.moderated_q(user, category_field="post__thread__category"), pk=pk
+        )
+        .select_related("post__thread")
+        .first()
+    )
     if item is None:
         raise NotFound("No such review item.")
     return item
@@ -323,13 +327,7 @@ class ReportListView(generics.ListAPIView):
 
     def get_queryset(self):
         status = _query(ReportQuerySerializer, self.request)["status"]
-        return (
-            Report.objects.filter(
-                permissions.moderated_q(self.request.user, category_field="post__thread__category")
-            )
-            .select_related("reporter")
-            .filter(status=status)
-        )
+        return selectors.reports(user=self.request.user).filter(status=status)
 
 
 class NewestStart(StableCursorPagination):
@@ -338,14 +336,15 @@ class NewestStart(StableCursorPagination):
 
 
 class SanctionListView(generics.ListAPIView):
-    """Sanctions, most recently started first."""
+    """Sanctions, most recently started first. For moderators of the whole forum: a
+    category moderator's list is empty."""
 
     permission_classes = [IsModerator]
     serializer_class = SanctionSerializer
     pagination_class = NewestStart
 
     def get_queryset(self):
-        return Sanction.objects.select_related("user")
+        return selectors.sanctions(user=self.request.user)
 
 
 class SanctionLiftView(APIView):
@@ -374,7 +373,7 @@ class LogView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        entries = ModerationLogEntry.objects.select_related("actor")
+        entries = selectors.log_entries(user=self.request.user)
         query = _query(LogQuerySerializer, self.request)
         if query.get("actor"):
             entries = entries.filter(actor__username=query["actor"])
@@ -391,9 +390,7 @@ class PostReportView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         incoming = ReportCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        post = Post.objects.select_related("thread").filter(pk=pk).first()
-        if post is None:
-            raise NotFound("No such post.")
+        post = thread_selectors.post_get(user=request.user, pk=pk)
         report = services.report_file(reporter=request.user, post=post, **incoming.validated_data)
         return Response(ReportSerializer(report).data, status=201)
 
@@ -405,9 +402,7 @@ class PostAppealView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         incoming = AppealCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        post = Post.objects.filter(pk=pk).first()
-        if post is None:
-            raise NotFound("No such post.")
+        post = thread_selectors.post_for_author(user=request.user, pk=pk)
         appeal = services.appeal_file(
             author=request.user, post=post, message=incoming.validated_data["message"]
         )

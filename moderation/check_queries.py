@@ -77,7 +77,7 @@ _REVISION_READS = (
     (
         Post,
         "p",
-        ("id", "thread_id", "author_id", "state", "current_revision_id"),
+        ("id", "thread_id", "author_id", "position", "state", "current_revision_id"),
         "JOIN {table} p ON p.id = r.post_id",
     ),
     (Thread, "t", ("id", "title", "category_id"), "JOIN {table} t ON t.id = p.thread_id"),

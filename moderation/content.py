@@ -36,7 +36,7 @@ from itertools import chain, pairwise
 from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit
 
-from moderation.normalize import NormalizedText, normalize_for_matching
+from forum.core.lookalikes import NormalizedText, normalize_for_matching
 
 __all__ = (
     "Layout",

@@ -1,5 +1,7 @@
-"""Writing to the append-only moderation log."""
+"""Writing to the append-only moderation log. Writing a row only writes the row; who
+hears of the decision is for the subscribers of `events.DecisionRecorded`."""
 
+from forum.core import events
 from moderation.models import ModerationLogEntry, Rule
 
 
@@ -15,12 +17,9 @@ def target_of(obj) -> tuple[str, int, str]:
     return type_name, obj.pk, str(obj)[:200]
 
 
-# Decisions on a post that its author hears of.
-_TOLD_TO_AUTHOR = frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"})
-
-
-# Decisions on a post that integrators' webhooks hear of.
-_WEBHOOK_EVENTS = {"hide": "post.hidden", "remove": "post.removed", "reject": "post.removed"}
+# Decisions on a post that concern its author: what readers see of it changed, or it is
+# held or released.
+TOLD_TO_AUTHOR = frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"})
 
 
 def log_record(
@@ -33,8 +32,8 @@ def log_record(
     details: dict | None = None,
 ) -> ModerationLogEntry:
     """Append one decision. `actor` is None for automatic decisions, which name the
-    rule (and its version) behind them. A decision on a post is also told to its author
-    (in the same transaction, so a rolled-back decision tells nobody)."""
+    rule (and its version) behind them. Once the caller's transaction commits the
+    decision is published, so a rolled-back decision tells nobody."""
     target_type, target_id, label = target_of(target)
     entry = ModerationLogEntry.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -47,23 +46,17 @@ def log_record(
         rule_version=rule.version if rule is not None else None,
         details=details or {},
     )
-    if target_type == "post" and action in _TOLD_TO_AUTHOR and target.author_id != entry.actor_id:
-        from forum.notifications.services import notify_direct
-
-        notify_direct(
-            recipient_id=target.author_id,
-            kind="post_moderated",
-            post=target,
-            event=f"decision:{entry.pk}",
+    on_post = target_type == "post"
+    events.publish(
+        events.DecisionRecorded(
+            entry_id=entry.pk,
+            action=action,
+            actor_id=entry.actor_id,
+            target_type=target_type,
+            target_id=target_id,
+            post_author_id=target.author_id if on_post else None,
+            thread_id=target.thread_id if on_post else None,
+            tells_author=on_post and action in TOLD_TO_AUTHOR,
         )
-    if target_type == "post" and action in _WEBHOOK_EVENTS:
-        from forum.webhooks import payloads
-        from forum.webhooks.services import webhook_event
-
-        event = _WEBHOOK_EVENTS[action]
-        webhook_event(
-            event=event,
-            event_id=f"{event}:{target.pk}:{entry.pk}",
-            payload=payloads.post_payload(target),
-        )
+    )
     return entry

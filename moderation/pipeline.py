@@ -17,9 +17,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from forum.core.errors import RateLimited, ValidationFailed
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostRevision, PostState
-from moderation import check_queries
+from moderation import check_queries, services
 from moderation.check_queries import PreviousCheck
 from moderation.content import (
     PostContent,
@@ -29,7 +30,7 @@ from moderation.content import (
 )
 from moderation.log import log_record
 from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
-from moderation.rules import CheckContext, Hit, get_kind
+from moderation.rules import CheckContext, Hit, Span, censor_html, get_kind
 from moderation.rules.flood import text_hash
 from moderation.rules.near_duplicate import content_signature, lsh_band_keys
 
@@ -301,8 +302,6 @@ def run_rules(
 
 def _moved(verdict: Verdict, paragraph_index: int) -> Hit:
     """The previous verdict's hit, with its spans pointing at the paragraph's new index."""
-    from moderation.rules import Span
-
     spans = tuple(
         Span(paragraph=paragraph_index, start=s["start"], end=s["end"], text=s["text"])
         for s in verdict.spans
@@ -331,8 +330,6 @@ def check_submission(
     ForumError naming the rule and what it matched: RateLimited for flood limits,
     ValidationFailed otherwise. `rules`: the category's `active_rules`, when the caller
     has read them already."""
-    from forum.core.errors import RateLimited, ValidationFailed
-
     if rules is None:
         rules = active_rules(category_id=category.pk)
     rules = [r for r in rules if r.rule.action == Rule.Action.BLOCK]
@@ -359,6 +356,12 @@ def check_submission(
     if finding.rule.kind == "flood":
         raise RateLimited(message + ".", retry_after=60, code="flood")
     raise ValidationFailed.for_field("body", message + ".", code="blocked_by_rule")
+
+
+def initial_state(*, author, category: Category, rules=None) -> tuple[str, str]:
+    """The state a new post starts in, and why, before the automatic checks run."""
+    reason = submission_hold_reason(author=author, category=category, rules=rules)
+    return (PostState.PENDING, reason) if reason else (PostState.VISIBLE, "")
 
 
 def submission_hold_reason(
@@ -538,7 +541,10 @@ def _check_and_store(
         post = job.post
         verdicts.extend(_verdict(job.revision, f) for f in findings)
         outcome = results[job.revision.pk] = _apply_outcome(
-            post, findings, html=job.revision.body_html
+            post,
+            findings,
+            html=job.revision.body_html,
+            new_thread=post.is_opening_post and job.revision.number == 1,
         )
         hash_of_text = job.previous.text_hash if job.small_edit else text_hash(job.content)
         history.checked(job, hash_of_text)
@@ -764,11 +770,10 @@ def _reusable_verdicts(
     )
 
 
-def _apply_outcome(post: Post, findings: list[Finding], *, html: str) -> str:
-    """Turn the strongest finding into a state change, a queue item and a log entry."""
-    from moderation import services
-    from moderation.rules import censor_html
-
+def _apply_outcome(post: Post, findings: list[Finding], *, html: str, new_thread: bool) -> str:
+    """Turn the strongest finding into a state change, a queue item and a log entry. On
+    the first revision of an opening post (`new_thread`) the verdict is on the thread as
+    a whole: a new thread that is held, hidden or rejected goes with its opening post."""
     finding = strongest(findings)
     if finding is None or finding.rule.action == Rule.Action.CENSOR:
         censoring = [f for f in findings if f.rule.action == Rule.Action.CENSOR]
@@ -794,7 +799,9 @@ def _apply_outcome(post: Post, findings: list[Finding], *, html: str) -> str:
     rule, hit = finding.rule, finding.hit
     reason = f"{rule.name}: {hit.detail}"
     if rule.action == Rule.Action.BLOCK:
-        thread_services.post_set_state(post=post, state=PostState.REMOVED, reason=reason)
+        thread_services.post_set_state(
+            post=post, state=PostState.REMOVED, reason=reason, with_thread=new_thread
+        )
         log_record(actor=None, action="reject", target=post, reason=reason, rule=rule)
         return ContentCheck.Outcome.REJECTED
     is_premoderation = rule.kind == "premoderation"
@@ -805,11 +812,15 @@ def _apply_outcome(post: Post, findings: list[Finding], *, html: str) -> str:
     )
     if rule.action == Rule.Action.REQUIRE_APPROVAL:
         if post.state == PostState.VISIBLE:
-            thread_services.post_set_state(post=post, state=PostState.PENDING, reason=reason)
+            thread_services.post_set_state(
+                post=post, state=PostState.PENDING, reason=reason, with_thread=new_thread
+            )
         log_record(actor=None, action="hold", target=post, reason=reason, rule=rule)
         return ContentCheck.Outcome.QUEUED
     if hit.score >= settings.PARLEY["FLAG_HIDE_SCORE"] and post.state == PostState.VISIBLE:
-        thread_services.post_set_state(post=post, state=PostState.HIDDEN, reason=reason)
+        thread_services.post_set_state(
+            post=post, state=PostState.HIDDEN, reason=reason, with_thread=new_thread
+        )
         log_record(actor=None, action="hide", target=post, reason=reason, rule=rule)
         return ContentCheck.Outcome.HIDDEN
     log_record(actor=None, action="flag", target=post, reason=reason, rule=rule)

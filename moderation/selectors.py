@@ -1,4 +1,7 @@
-"""Reads for moderation."""
+"""Reads for moderation, each limited to what the reader may see: a category moderator
+sees the queue, reports, verdicts, appeals, log entries and members' posts of their
+categories only, and records that belong to no category (sanctions, decisions on members
+and rules) not at all (forum.core.permissions decides)."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -17,30 +20,10 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from forum.core import requestmemo
-from moderation.models import Sanction
-
-
-def user_active_sanction_kinds(*, user) -> frozenset[str]:
-    """The kinds of sanction `user` is under now. Read once per request: signing in,
-    the view and the service all ask before a member may post."""
-    if not user.is_authenticated:
-        return frozenset()
-    return requestmemo.remembered(
-        sanctions_memo_key(user.pk),
-        lambda: frozenset(
-            Sanction.objects.active().filter(user=user).values_list("kind", flat=True)
-        ),
-    )
-
-
-def sanctions_memo_key(user_id: int) -> tuple:
-    return ("active_sanction_kinds", user_id)
-
-
-def user_sanctioned_since(*, user, since: dt.datetime) -> bool:
-    return Sanction.objects.filter(user=user, starts_at__gte=since).exists()
-
+from forum.accounts.models import Sanction
+from forum.core import permissions
+from forum.threads.models import Post, Thread
+from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
 
 # --- the review queue and the dashboard, for the admin panel -------------------------
 
@@ -61,15 +44,15 @@ DECISION_ACTIONS = (
     "suspend",
     "ban",
     "lift_sanction",
+    "hide_thread",
+    "remove_thread",
+    "restore_thread",
 )
 
 
 def review_queue(*, user):
     """Review items in the categories `user` moderates, with what the queue list shows:
     the post, its thread and author, and the number of distinct reporters."""
-    from forum.core import permissions
-    from moderation.models import ReviewItem
-
     return (
         ReviewItem.objects.filter(
             permissions.moderated_q(user, category_field="post__thread__category")
@@ -81,9 +64,6 @@ def review_queue(*, user):
 
 def review_queue_counts(*, user) -> dict:
     """Pending items in `user`'s categories, in total and by reason, in one query."""
-    from forum.core import permissions
-    from moderation.models import ReviewItem
-
     pending = ReviewItem.objects.filter(
         permissions.moderated_q(user, category_field="post__thread__category"),
         state=ReviewItem.State.PENDING,
@@ -146,20 +126,11 @@ def moderation_dashboard(
     from an item entering the queue to its decision, decisions per day by action, reports
     per day and the rules that fired most. With `category_ids`, only what happened in
     those categories (decisions on members, which belong to no category, are left out)."""
-    from forum.threads.models import Post, Thread
-    from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
-
     in_scope = Q()
     log_in_scope = Q()
     if category_ids is not None:
         in_scope = Q(post__thread__category_id__in=category_ids)
-        log_in_scope = Q(
-            target_type="post",
-            target_id__in=Post.objects.filter(thread__category_id__in=category_ids).values("pk"),
-        ) | Q(
-            target_type="thread",
-            target_id__in=Thread.objects.filter(category_id__in=category_ids).values("pk"),
-        )
+        log_in_scope = _log_in_categories_q(category_ids)
 
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -245,13 +216,75 @@ def _median_wait_seconds(decided) -> tuple[float | None, int]:
 # --- members, for moderators ----------------------------------------------------------
 
 
-def member_posts_for_moderator(*, member):
-    """Everything `member` posted, newest first, whatever its state (pending, hidden,
-    removed or deleted), for a moderator's eyes only."""
-    from forum.threads.models import Post
-
+def member_posts_for_moderator(*, member, moderator):
+    """Everything `member` posted that `moderator` may read, newest first: whatever its
+    state (pending, hidden, removed or deleted) in the categories they moderate, and
+    what anyone may read elsewhere."""
     return (
-        Post.objects.filter(author=member)
+        Post.objects.filter(
+            permissions.visible_posts_q(moderator),
+            permissions.visible_threads_q(moderator, prefix="thread__"),
+            author=member,
+        )
         .select_related("thread__category")
         .order_by("-created_at", "-pk")
+    )
+
+
+def pending_review_items(post_views) -> dict[int, int]:
+    """{post id: pending review item id} for the posts of a page (their views), in one
+    query, so a moderator's quick tools can link to the item in the admin's queue."""
+    if not post_views:
+        return {}
+    return dict(
+        ReviewItem.objects.filter(
+            post_id__in=[view.post.pk for view in post_views], state=ReviewItem.State.PENDING
+        ).values_list("post_id", "pk")
+    )
+
+
+# --- the records behind decisions -------------------------------------------------------
+
+
+def _log_in_categories_q(category_ids) -> Q:
+    """Log entries about posts and threads of the given categories."""
+    return Q(
+        target_type="post",
+        target_id__in=Post.objects.filter(thread__category_id__in=category_ids).values("pk"),
+    ) | Q(
+        target_type="thread",
+        target_id__in=Thread.objects.filter(category_id__in=category_ids).values("pk"),
+    )
+
+
+def log_entries(*, user):
+    """The moderation log as `user` may read it: the whole of it for moderators of the
+    whole forum; for a category moderator, the decisions on posts and threads of their
+    categories; nothing for anyone else."""
+    entries = ModerationLogEntry.objects.select_related("actor", "rule")
+    if not permissions.is_moderator(user):
+        return entries.none()
+    scope = permissions.moderated_category_ids(user)
+    if scope is None:
+        return entries
+    return entries.filter(_log_in_categories_q(scope))
+
+
+def sanctions(*, user):
+    """Sanctions, for the moderators who may impose them (those of the whole forum): a
+    sanction belongs to no category."""
+    if not permissions.can_view_forum_records(user):
+        return Sanction.objects.none()
+    return Sanction.objects.select_related("user", "created_by")
+
+
+def reports(*, user):
+    return Report.objects.filter(
+        permissions.moderated_q(user, category_field="post__thread__category")
+    ).select_related("reporter", "post")
+
+
+def verdicts(*, user):
+    return Verdict.objects.filter(
+        permissions.moderated_q(user, category_field="post__thread__category")
     )

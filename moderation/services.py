@@ -1,7 +1,8 @@
 """Writes for moderation: reports, the review queue, appeals, sanctions and rules.
 
-Moderator actions on posts, threads and members live in `moderation.actions` and call
-these and the thread services; the automatic checks live in `moderation.pipeline`.
+Moderator actions on posts, threads and members (and deciding a review item, which is
+one of them) live in `moderation.actions` and call these and the thread services; the
+automatic checks live in `moderation.pipeline`.
 """
 
 import datetime as dt
@@ -12,14 +13,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from forum.core import permissions, requestmemo
+from forum.accounts.models import Sanction, sanctions_memo_key
+from forum.core import events, permissions, requestmemo
 from forum.core.errors import Conflict, RateLimited, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostRevision, PostState
-from moderation import selectors
 from moderation.log import log_record
-from moderation.models import Appeal, Report, ReviewItem, Rule, Sanction
+from moderation.models import Appeal, Report, ReviewItem, Rule
+from moderation.rules import InvalidRuleParams, get_kind
 
 logger = logging.getLogger(__name__)
 
@@ -96,38 +98,23 @@ def review_item_claim(*, moderator, item: ReviewItem, now: dt.datetime | None = 
     return item
 
 
-def review_item_decide(
-    *, moderator, item: ReviewItem, approve: bool, reason: str = ""
-) -> ReviewItem:
-    """Approve (the post becomes visible, its reports are dismissed) or reject (the post
-    is removed, its reports upheld), through the action registry so it is logged. The
-    moderator must hold the claim, or take it now."""
-    from moderation import actions
-
-    item = review_item_claim(moderator=moderator, item=item)
-    actions.perform(
-        "approve" if approve else "remove", actor=moderator, target=item.post, reason=reason
-    )
-    item.refresh_from_db()
-    return item
-
-
 def reports_resolve(*, post: Post, upheld: bool) -> int:
     """Close the open reports on `post`: upheld when the post was removed, dismissed
-    when it was approved."""
-    from forum.notifications.services import notify_direct
-
+    when it was approved. Each reporter may hear of it (`events.ReportResolved`)."""
     status = Report.Status.UPHELD if upheld else Report.Status.DISMISSED
     open_reports = list(Report.objects.filter(post=post, status=Report.Status.OPEN))
     Report.objects.filter(pk__in=[r.pk for r in open_reports]).update(
         status=status, resolved_at=timezone.now()
     )
     for report in open_reports:
-        notify_direct(
-            recipient_id=report.reporter_id,
-            kind="report_resolved",
-            post=post,
-            event=f"report:{report.pk}",
+        events.publish(
+            events.ReportResolved(
+                report_id=report.pk,
+                reporter_id=report.reporter_id,
+                post_id=post.pk,
+                thread_id=post.thread_id,
+                upheld=upheld,
+            )
         )
     return len(open_reports)
 
@@ -175,13 +162,15 @@ def report_file(
     except IntegrityError as exc:
         raise Conflict("You have already reported this post.", code="already_reported") from exc
     _hide_if_reported_enough(post)
-    from forum.webhooks import payloads
-    from forum.webhooks.services import webhook_event
-
-    webhook_event(
-        event="report.filed",
-        event_id=f"report.filed:{report.pk}",
-        payload=payloads.report_payload(report),
+    events.publish(
+        events.ReportFiled(
+            report_id=report.pk,
+            post_id=post.pk,
+            category_id=post.thread.category_id,
+            reason=report.reason,
+            paragraph=report.paragraph,
+            created_at=report.created_at,
+        )
     )
     return report
 
@@ -253,7 +242,7 @@ def sanction_impose(
         sanction = Sanction.objects.create(
             user=user, kind=kind, reason=reason, created_by=actor, starts_at=now, ends_at=ends_at
         )
-        requestmemo.forget(selectors.sanctions_memo_key(user.pk))
+        requestmemo.forget(sanctions_memo_key(user.pk))
         if record:
             log_record(
                 actor=actor,
@@ -269,12 +258,13 @@ def sanction_impose(
 
 
 def sanction_lift(*, actor, sanction: Sanction, reason: str = "") -> bool:
-    """Lift `sanction` now. Returns False if it had already ended or been lifted."""
-    permissions.check_can_moderate_forum(actor)
+    """Lift `sanction` now, as `actor` (who must be allowed to impose it). Returns False if
+    it had already ended or been lifted."""
+    permissions.check_can_lift_sanction(actor, sanction)
     now = timezone.now()
     with transaction.atomic():
         lifted = Sanction.objects.active(now).filter(pk=sanction.pk).update(lifted_at=now)
-        requestmemo.forget(selectors.sanctions_memo_key(sanction.user_id))
+        requestmemo.forget(sanctions_memo_key(sanction.user_id))
         if lifted:
             log_record(
                 actor=actor,
@@ -323,9 +313,7 @@ def rule_save(
 ) -> Rule:
     """Create or edit a rule after validating its parameters; every edit bumps its
     version so verdicts say which version fired."""
-    from moderation.rules import InvalidRuleParams, get_kind
-
-    permissions.check_can_moderate_forum(actor)
+    permissions.check_can_manage_rules(actor)
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
     try:
         rule_kind = get_kind(kind)

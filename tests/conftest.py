@@ -181,3 +181,14 @@ def celery_worker_process(transactional_db, tmp_path):
             yield process
         finally:
             stop_celery_worker(process)
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Run a write and the after-commit work it queued (checks, fan-out, domain events)."""
+
+    def run(write, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return write(*args, **kwargs)
+
+    return run

@@ -1,5 +1,5 @@
-"""Accounts through the API: the member's own profile and personal tokens, and other
-members' public profiles."""
+"""Accounts through the API: the member's own profile and personal tokens. (Other
+members' public profiles, which count their posts, are in forum.threads.api.)"""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
@@ -10,8 +10,6 @@ from rest_framework.views import APIView
 from forum.accounts import services
 from forum.accounts.models import ApiToken, EmailFrequency, User
 from forum.core.api import StrictSerializer, TextField
-from forum.core.errors import NotFound
-from forum.threads import selectors as thread_selectors
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -54,17 +52,6 @@ class MeUpdateSerializer(StrictSerializer):
     auto_watch_threads = serializers.BooleanField(required=False)
 
 
-class ProfileSerializer(serializers.ModelSerializer):
-    joined = serializers.DateTimeField(source="date_joined")
-    post_count = serializers.IntegerField(
-        help_text="Posts anyone may read: visible, not deleted, in visible threads."
-    )
-
-    class Meta:
-        model = User
-        fields = ("username", "display_name", "bio", "joined", "trust_level", "post_count")
-
-
 class TokenCreateSerializer(StrictSerializer):
     name = TextField(max_length=100)
     read_only = serializers.BooleanField(default=False)
@@ -101,21 +88,6 @@ class MeView(APIView):
         }
         services.user_update_profile(user=user, **{**current, **incoming.validated_data})
         return Response(MeSerializer(user).data)
-
-
-class ProfileView(APIView):
-    """A member's public profile: never their e-mail, and a post count of what anyone
-    may read."""
-
-    permission_classes = [permissions.AllowAny]
-
-    @extend_schema(summary="A member's public profile", responses=ProfileSerializer)
-    def get(self, request: Request, username: str) -> Response:
-        member = User.objects.filter(username=username, is_active=True).first()
-        if member is None:
-            raise NotFound("No such member.")
-        member.post_count = thread_selectors.public_post_count(author=member)
-        return Response(ProfileSerializer(member).data)
 
 
 class TokenListView(APIView):

@@ -6,8 +6,6 @@ from django.contrib.auth.backends import ModelBackend
 
 class SanctionAwareBackend(ModelBackend):
     def user_can_authenticate(self, user) -> bool:
-        from moderation.selectors import user_active_sanction_kinds
-
         if not super().user_can_authenticate(user):
             return False
-        return not ({"suspend", "ban"} & user_active_sanction_kinds(user=user))
+        return not ({"suspend", "ban"} & user.active_sanction_kinds())

@@ -1,6 +1,12 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from forum.core import requestmemo
+from forum.core.lookalikes import fold_term, match_key
 
 
 class EmailFrequency(models.TextChoices):
@@ -12,10 +18,8 @@ class EmailFrequency(models.TextChoices):
 
 def username_key(username: str) -> str:
     """The key two usernames are compared on to tell whether one could pass for the other:
-    the moderation normaliser's look-alike folding (case, accents, Cyrillic and Greek
+    the look-alike folding of forum.core.lookalikes (case, accents, Cyrillic and Greek
     homoglyphs, fullwidth letters, zero-width characters, `a1ice`-style digits, l and i)."""
-    from moderation.normalize import fold_term, match_key
-
     return match_key(fold_term(username))[:USERNAME_KEY_MAX_LENGTH]
 
 
@@ -76,7 +80,36 @@ class User(AbstractUser):
 
     @property
     def is_moderator(self) -> bool:
+        """Whether the member holds a moderator's role (administrators do too). What the
+        role lets them do now is for forum.core.permissions to say: a deactivated or
+        sanctioned moderator holds the role but may not use it."""
         return self.is_superuser or self.role in (self.Role.MODERATOR, self.Role.ADMIN)
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser or self.role == self.Role.ADMIN
+
+    def active_sanction_kinds(self) -> frozenset[str]:
+        """The kinds of sanction this member is under now. Read once per request: signing
+        in, the view and the service all ask before a member may post."""
+        return requestmemo.remembered(
+            sanctions_memo_key(self.pk),
+            lambda: frozenset(
+                Sanction.objects.active().filter(user_id=self.pk).values_list("kind", flat=True)
+            ),
+        )
+
+    def moderation_scope(self) -> frozenset[int]:
+        """The ids of the categories this member is limited to as a moderator; empty when
+        they have no category scope. Read once per request."""
+        return requestmemo.remembered(
+            scope_memo_key(self.pk),
+            lambda: frozenset(
+                CategoryModerator.objects.filter(moderator_id=self.pk).values_list(
+                    "category_id", flat=True
+                )
+            ),
+        )
 
 
 class ApiToken(models.Model):
@@ -95,3 +128,77 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+def sanctions_memo_key(user_id: int) -> tuple:
+    return ("active_sanction_kinds", user_id)
+
+
+def scope_memo_key(user_id: int) -> tuple:
+    return ("moderation_scope", user_id)
+
+
+class SanctionQuerySet(models.QuerySet):
+    def active(self, now=None) -> "SanctionQuerySet":
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+
+
+class Sanction(models.Model):
+    """A restriction on a member: silenced members can read but not post; suspended and
+    banned members cannot log in or post. Ends at `ends_at`, or never when it is empty.
+    Imposed and lifted by moderators (the moderation app's actions), who are held to
+    forum.core.permissions' hierarchy."""
+
+    class Kind(models.TextChoices):
+        SILENCE = "silence", "Silence (can read, cannot post)"
+        SUSPEND = "suspend", "Suspend (cannot log in)"
+        BAN = "ban", "Ban"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sanctions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    reason = models.CharField(max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SanctionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "moderation_sanction"
+        indexes = [models.Index(fields=["user", "lifted_at"], name="sanction_user_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.user_id}"
+
+
+class CategoryModerator(models.Model):
+    """Scopes a moderator to one category. A moderator with no rows here moderates the
+    whole forum; with rows, only those categories. Administrators are never scoped."""
+
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_categories"
+    )
+    category = models.ForeignKey(
+        "threads.Category", on_delete=models.CASCADE, related_name="moderator_scopes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "moderation_categorymoderator"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["moderator", "category"], name="category_moderator_unique"
+            )
+        ]
+        verbose_name = "category moderator"
+
+    def __str__(self) -> str:
+        return f"{self.moderator} moderates {self.category}"

@@ -1,14 +1,27 @@
-"""Writes to accounts: creating members, roles, trust levels."""
+"""Writes to accounts: creating members, roles, trust levels, profiles and tokens.
+
+A change to a member's standing (role, trust level) goes through a service here,
+whoever makes it (the admin, a management command, the automatic promotion), and is
+handed to the recorders of forum.accounts.hooks in the same transaction."""
 
 import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from forum.accounts.models import ApiToken, User, username_key
+from forum.accounts import hooks
+from forum.accounts.models import ApiToken, EmailFrequency, Sanction, User, username_key
+from forum.core import permissions
+from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
+from forum.core.text import clean_text
 
 
 @transaction.atomic
@@ -39,23 +52,63 @@ def _apply_role(user: User, role: str) -> None:
     user.is_superuser = role == User.Role.ADMIN
 
 
-def user_set_role(*, user: User, role: str) -> bool:
-    """Give `user` the role. Returns False when they already had it."""
-    if user.role == role and user.is_staff == (role != User.Role.MEMBER):
+def user_set_role(*, actor: User, user: User, role: str) -> bool:
+    """Give `user` the role, as `actor` (an administrator). Returns False when they
+    already had it; the change is recorded with who made it."""
+    permissions.check_can_change_role(actor, user)
+    if role not in User.Role.values:
+        raise ValidationFailed.for_field(
+            "role", f"Choose one of: {', '.join(User.Role.values)}.", code="invalid_choice"
+        )
+    before = user.role
+    if before == role and user.is_staff == (role != User.Role.MEMBER):
         return False
-    _apply_role(user, role)
-    user.save(update_fields=["role", "is_staff", "is_superuser"])
+    with transaction.atomic():
+        _apply_role(user, role)
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+        hooks.member_changed(
+            hooks.MemberChange(actor=actor, member=user, field="role", before=before, after=role)
+        )
+    return True
+
+
+def user_set_trust_level(
+    *, actor: User, user: User, level: int, locked: bool | None = None
+) -> bool:
+    """Set `user`'s trust level by hand, as `actor`; with `locked` (True by default when
+    the level changes), automatic promotion leaves it alone from now on. Returns False
+    when nothing changed; a change of level is recorded with who made it."""
+    permissions.check_can_set_trust_level(actor, user)
+    if (
+        not isinstance(level, int)
+        or isinstance(level, bool)
+        or not (0 <= level <= User.MAX_TRUST_LEVEL)
+    ):
+        raise ValidationFailed.for_field(
+            "trust_level", f"Choose a level from 0 to {User.MAX_TRUST_LEVEL}.", code="invalid"
+        )
+    before = user.trust_level
+    locked = (level != before or user.trust_level_locked) if locked is None else bool(locked)
+    if level == before and locked == user.trust_level_locked:
+        return False
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(trust_level=level, trust_level_locked=locked)
+        user.trust_level, user.trust_level_locked = level, locked
+        if level != before:
+            hooks.member_changed(
+                hooks.MemberChange(
+                    actor=actor, member=user, field="trust_level", before=before, after=level
+                )
+            )
     return True
 
 
 def trust_level_earned(*, user: User, now: dt.datetime | None = None) -> int:
     """The highest trust level `user`'s activity earns under the configured thresholds."""
-    from moderation.selectors import user_sanctioned_since
-
     now = now or timezone.now()
     config = settings.PARLEY
     recent = now - dt.timedelta(days=config["RECENT_SANCTION_DAYS"])
-    if user_sanctioned_since(user=user, since=recent):
+    if Sanction.objects.filter(user=user, starts_at__gte=recent).exists():
         return 0
     days_member = (now - user.date_joined).days
     earned = 0
@@ -73,10 +126,17 @@ def user_refresh_trust_level(*, user: User, now: dt.datetime | None = None) -> b
     if user.trust_level_locked:
         return False
     earned = trust_level_earned(user=user, now=now)
-    if earned <= user.trust_level:
+    before = user.trust_level
+    if earned <= before:
         return False
-    User.objects.filter(pk=user.pk).update(trust_level=earned)
-    user.trust_level = earned
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(trust_level=earned)
+        user.trust_level = earned
+        hooks.member_changed(
+            hooks.MemberChange(
+                actor=None, member=user, field="trust_level", before=before, after=earned
+            )
+        )
     return True
 
 
@@ -96,9 +156,6 @@ def token_digest(token: str) -> str:
 def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[ApiToken, str]:
     """Create a personal API token. Returns the stored row and the token itself, which
     is shown once: only its digest is kept."""
-    from forum.core.errors import PermissionDenied
-    from forum.core.text import clean_text
-
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_MEMBER:
         raise PermissionDenied(
@@ -119,8 +176,6 @@ def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[
 def token_revoke(*, user: User, token_id: int) -> bool:
     """Revoke one of `user`'s tokens. Returns False if it was already revoked; another
     member's token is NotFound."""
-    from forum.core.errors import NotFound
-
     row = ApiToken.objects.filter(pk=token_id, user=user).first()
     if row is None:
         raise NotFound("No such token.")
@@ -137,30 +192,17 @@ USERNAME_MAX_LENGTH = 150
 
 
 def _clean_username(username: object) -> str:
-    from django.contrib.auth.validators import UnicodeUsernameValidator
-    from django.core.exceptions import ValidationError
-
-    from forum.core.text import clean_text
-
     username = clean_text(
         username, field="username", min_length=1, max_length=USERNAME_MAX_LENGTH, multiline=False
     )
     try:
         UnicodeUsernameValidator()(username)
     except ValidationError as exc:
-        from forum.core.errors import ValidationFailed
-
         raise ValidationFailed.for_field("username", exc.messages[0], code="invalid") from exc
     return username
 
 
 def _clean_email(email: object) -> str:
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
-    from forum.core.errors import ValidationFailed
-    from forum.core.text import clean_text
-
     email = clean_text(email, field="email", min_length=1, max_length=254, multiline=False)
     try:
         validate_email(email)
@@ -178,11 +220,6 @@ def user_signup(*, username: object, email: object, password: str) -> User | Non
     caller answers exactly as for a new account (and may tell that address's owner), so
     sign-up never reveals which addresses are registered. A taken username is refused
     with a field error; usernames are public anyway."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
-
-    from forum.core.errors import ValidationFailed
-
     username = _clean_username(username)
     email = _clean_email(email)
     if not isinstance(password, str) or not password:
@@ -237,14 +274,12 @@ def unconfirmed_signups_purge(*, now: dt.datetime | None = None) -> int:
     someone signed up with and never confirmed is free again. Only accounts that never
     did anything go: inactive, never logged in, no posts, a plain member, and nothing a
     moderator did to them. Returns how many went."""
-    from django.db.models import Exists, OuterRef
-
-    from moderation.models import ModerationLogEntry, Sanction
-
     days = max(settings.PARLEY["UNCONFIRMED_SIGNUP_DAYS"], settings.PASSWORD_RESET_TIMEOUT / 86400)
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
-    sanctioned = Sanction.objects.filter(user=OuterRef("pk"))
-    moderated = ModerationLogEntry.objects.filter(target_type="user", target_id=OuterRef("pk"))
+    referenced = [
+        Sanction.objects.filter(user=OuterRef("pk")),
+        *hooks.account_references(OuterRef("pk")),
+    ]
     abandoned = User.objects.filter(
         is_active=False,
         last_login__isnull=True,
@@ -253,7 +288,9 @@ def unconfirmed_signups_purge(*, now: dt.datetime | None = None) -> int:
         role=User.Role.MEMBER,
         is_staff=False,
         is_superuser=False,
-    ).exclude(Exists(sanctioned) | Exists(moderated))
+    )
+    for rows in referenced:
+        abandoned = abandoned.exclude(Exists(rows))
     _, deleted = abandoned.delete()
     return deleted.get(User._meta.label, 0)
 
@@ -272,10 +309,6 @@ def user_update_profile(
 ) -> bool:
     """Change `user`'s own settings, saving only the fields that changed. Returns False
     when nothing changed."""
-    from forum.accounts.models import EmailFrequency
-    from forum.core.errors import ValidationFailed
-    from forum.core.text import clean_text
-
     display_name = clean_text(
         display_name,
         field="display_name",
@@ -297,6 +330,8 @@ def user_update_profile(
         "auto_watch_threads": bool(auto_watch_threads),
     }
     changed = [name for name, value in wanted.items() if getattr(user, name) != value]
+    if {"display_name", "bio"} & set(changed):
+        permissions.check_can_publish_profile(user)
     for name in changed:
         setattr(user, name, wanted[name])
     if changed:
@@ -316,8 +351,6 @@ def user_log_out_everywhere(*, user: User, password: object) -> None:
 
     The password is asked for so that someone holding a stolen session cannot shut the
     owner out; a wrong one is a field error."""
-    from forum.core.errors import ValidationFailed
-
     if not isinstance(password, str) or not password or not user.check_password(password):
         raise ValidationFailed.for_field(
             "password", "That is not your current password.", code="wrong_password"

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
 from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -155,3 +156,17 @@ def endpoint_not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
     """A path under the API that names no endpoint (including ids that are not numbers)."""
     body = {"error": {"code": "not_found", "message": "No such API endpoint."}}
     return JsonResponse(body, status=404)
+
+
+def permission_checked_by(check):
+    """A DRF permission class that asks `check(user)` (a `check_*` function of
+    forum.core.permissions), so a refusal is the one error body with the status and
+    code that function names, rather than DRF's own."""
+
+    class Checked(BasePermission):
+        def has_permission(self, request, view) -> bool:
+            check(request.user)
+            return True
+
+    Checked.__name__ = Checked.__qualname__ = f"Checked_{check.__name__}"
+    return Checked

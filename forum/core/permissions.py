@@ -1,42 +1,141 @@
-"""The one place that answers "may this person do this to this?".
+"""The one place that answers "may this person do this to that?".
 
-Views, the API, the admin and selectors ask here; nothing else decides. Reading
-functions return booleans; `check_*` functions raise a ForumError that names the reason.
+Views, serializers, templates (through the capabilities selectors hand them), the admin,
+services and webhook deliveries ask here; nothing else decides. Each rule is written
+once, as a function that returns the refusal (a ForumError naming the reason) or None;
+`check_*` raises it and `can_*` and the capability sets read it, so a page never offers
+what the service would refuse.
+
+This module sits in the lowest layer and imports nothing above it. What it asks of the
+objects it is given:
+- a member (forum.accounts.models.User, or Django's AnonymousUser): `is_authenticated`,
+  `is_active`, `pk`, the roles held (`is_moderator`, `is_administrator`), and the facts
+  `active_sanction_kinds()` and `moderation_scope()`, each read once per request;
+- a thread: `pk`, `author_id`, `category_id`, `state`, `is_deleted`, `is_locked`;
+- a post: `pk`, `author_id`, `state`, `deleted_at`, `is_opening_post` and its `thread`;
+- a sanction: `user` (the member under it).
+
+The moderation hierarchy: a moderator under a sanction of any kind is a member until it
+ends; category moderators see and act on hidden content only in their categories; only
+moderators of the whole forum act on members and rules; nobody acts on themselves; only
+administrators act on moderators; a sanction may be lifted only by whoever may impose it.
 """
+
+from dataclasses import dataclass
 
 from django.db.models import Q
 
-from forum.core.errors import NotAuthenticated, NotFound, PermissionDenied
-from forum.threads.models import Post, PostState, Thread
+from forum.core.errors import (
+    ForumError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+from forum.core.states import PostState
 
-# Each sanction that stops a member posting, with the error code a client sees.
-_POSTING_SANCTIONS = {
-    "ban": ("Your account is banned.", "account_banned"),
-    "suspend": ("Your account is suspended.", "account_suspended"),
-    "silence": ("Your account is silenced: you can read but not post.", "account_silenced"),
+# Each sanction that stops a member writing, strongest first, with what the member is
+# told and the error code a client sees.
+_SANCTIONS = {
+    "ban": ("Your account is banned", "account_banned"),
+    "suspend": ("Your account is suspended", "account_suspended"),
+    "silence": ("Your account is silenced", "account_silenced"),
 }
 
 
-def is_moderator(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.is_moderator)
+# --- who someone is -----------------------------------------------------------------
 
 
-def check_can_post(user) -> None:
-    """Raise unless `user` may write posts at all (signed in, active, not sanctioned)."""
-    from moderation.selectors import user_active_sanction_kinds
-
+def _sanction_kinds(user) -> frozenset[str]:
     if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to post.")
-    if not user.is_active:
-        raise PermissionDenied("This account is deactivated.", code="account_inactive")
-    sanctions = user_active_sanction_kinds(user=user)
-    for kind, (message, code) in _POSTING_SANCTIONS.items():
-        if kind in sanctions:
-            raise PermissionDenied(message, code=code)
+        return frozenset()
+    return user.active_sanction_kinds()
 
 
-def can_view_post(user, post: Post) -> bool:
-    if is_moderator(user):
+def holds_moderator_role(user) -> bool:
+    """Whether `user` holds a moderator's (or an administrator's) role, whatever their
+    standing: the test for "is this a moderator?" when they are the one acted on."""
+    return bool(user.is_authenticated and user.is_moderator)
+
+
+def is_moderator(user) -> bool:
+    """Whether `user` may act as a moderator now: an active account holding the role and
+    under no sanction (a sanctioned moderator is a member until the sanction ends)."""
+    return bool(
+        user.is_authenticated and user.is_active and user.is_moderator and not _sanction_kinds(user)
+    )
+
+
+def is_admin(user) -> bool:
+    """Administrators see and change everything, in every category."""
+    return is_moderator(user) and bool(user.is_administrator)
+
+
+def moderated_category_ids(user) -> frozenset[int] | None:
+    """The categories `user` moderates: None for all of them (administrators, and
+    moderators with no category scope), a set for category moderators, and an empty set
+    for everyone else."""
+    if not is_moderator(user):
+        return frozenset()
+    if user.is_administrator:
+        return None
+    return user.moderation_scope() or None
+
+
+def is_forum_moderator(user) -> bool:
+    """A moderator of the whole forum, not of some categories only."""
+    return is_moderator(user) and moderated_category_ids(user) is None
+
+
+def can_moderate_category(user, category) -> bool:
+    """Whether `user` moderates `category` (a Category or its id)."""
+    scope = moderated_category_ids(user)
+    return scope is None or getattr(category, "pk", category) in scope
+
+
+def viewer_key(user) -> str:
+    """Names what `user` is shown of any content, for cache validators: everyone who
+    sees the same gets the same key (anonymous readers; each member, since members see
+    their own pending posts; each moderator, since scopes differ)."""
+    if not user.is_authenticated:
+        return "a"
+    return f"m{user.pk}" if is_moderator(user) else str(user.pk)
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def moderates_thread(user, thread) -> bool:
+    """Whether `user` moderates the category `thread` is in."""
+    if not is_moderator(user):
+        return False
+    scope = moderated_category_ids(user)
+    return scope is None or thread.category_id in scope
+
+
+def _moderates_post(user, post) -> bool:
+    # The post's thread is only looked at for a category moderator.
+    if not is_moderator(user):
+        return False
+    scope = moderated_category_ids(user)
+    return scope is None or post.thread.category_id in scope
+
+
+def can_view_thread(user, thread) -> bool:
+    """A thread is listed and readable to everyone unless it is itself pending, hidden,
+    removed or deleted; then only to its author (not when deleted) and the moderators of
+    its category. A hidden opening post hides that post, not the thread."""
+    if moderates_thread(user, thread):
+        return True
+    if thread.is_deleted:
+        return False
+    if thread.state == PostState.VISIBLE:
+        return True
+    return user.is_authenticated and thread.author_id == user.pk
+
+
+def can_view_post(user, post) -> bool:
+    """Whether `user` may read `post` in full, given that they may see its thread."""
+    if _moderates_post(user, post):
         return True
     if post.deleted_at is not None:
         return False
@@ -46,141 +145,257 @@ def can_view_post(user, post: Post) -> bool:
     return user.is_authenticated and post.author_id == user.pk
 
 
-def can_view_thread(user, thread: Thread) -> bool:
-    if is_moderator(user):
-        return True
-    if thread.is_deleted:
-        return False
-    if thread.state == PostState.VISIBLE:
-        return True
-    return user.is_authenticated and thread.author_id == user.pk
+def can_read_post(user, post) -> bool:
+    """Whether `user` may read `post` where it stands: its thread and the post itself."""
+    return can_view_thread(user, post.thread) and can_view_post(user, post)
 
 
-def check_can_view_thread(user, thread: Thread) -> None:
+def check_can_view_thread(user, thread) -> None:
     if not can_view_thread(user, thread):
         raise NotFound("No such thread.")
 
 
-def check_can_reply(user, thread: Thread) -> None:
-    check_can_post(user)
-    check_can_view_thread(user, thread)
-    if thread.is_locked and not is_moderator(user):
-        raise PermissionDenied("This thread is locked; replies are closed.", code="thread_locked")
-
-
-def check_can_view_post_history(user, post: Post) -> None:
-    """A post's revisions are for its author and moderators: an earlier revision may hold
-    what a moderator edited out, so to anyone else the history does not exist (a 404, as
-    the web UI's history page answers)."""
-    allowed = is_moderator(user) or (
-        user.is_authenticated
-        and post.author_id == user.pk
-        and can_view_thread(user, post.thread)
-        and can_view_post(user, post)
-    )
-    if not allowed:
+def check_can_read_post(user, post) -> None:
+    if not can_read_post(user, post):
         raise NotFound("No such post.")
 
 
-def check_can_edit_post(user, post: Post) -> None:
-    # Whether the post may be seen comes before sanctions: a silenced member asking about
-    # a hidden post must get the same 404 as for one that does not exist.
-    if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to post.")
-    if not can_view_post(user, post):
-        raise NotFound("No such post.")
-    check_can_post(user)
-    if is_moderator(user):
-        return
-    if post.author_id != user.pk:
-        raise PermissionDenied("Only the author can edit this post.", code="not_author")
-    if post.deleted_at is not None or post.state == PostState.REMOVED:
-        raise PermissionDenied("A removed post cannot be edited.", code="post_removed")
-    if post.thread.is_locked:
-        raise PermissionDenied(
-            "This thread is locked; posts cannot be edited.", code="thread_locked"
-        )
+def _history_refusal(user, post) -> ForumError | None:
+    # An earlier revision may hold what a moderator edited out: the history is for the
+    # author and the moderators of the post's category, and to anyone else it does not
+    # exist (a 404, whatever the reason).
+    if _moderates_post(user, post):
+        return None
+    if user.is_authenticated and post.author_id == user.pk and can_read_post(user, post):
+        return None
+    return NotFound("No such post.")
 
 
-def check_can_delete_post(user, post: Post) -> None:
-    if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to delete posts.")
-    if is_moderator(user) or post.author_id == user.pk:
-        return
-    if not can_view_post(user, post):
-        raise NotFound("No such post.")
-    raise PermissionDenied("Only the author can delete this post.", code="not_author")
+def check_can_view_post_history(user, post) -> None:
+    _raise(_history_refusal(user, post))
 
 
-def visible_posts_q(user) -> Q:
-    """Filter for the posts `user` may read in full. Readers also get placeholders for
-    deleted posts that keep a visible branch together; see selectors."""
-    if is_moderator(user):
-        return Q()
+def visible_posts_q(user, *, category_field: str = "thread__category") -> Q:
+    """Filter on Post for the posts `user` may read in full (their threads aside: see
+    `visible_threads_q`). `category_field` is the path from Post to its category.
+    Readers also get placeholders for deleted posts that keep a visible branch
+    together; see forum.threads.selectors."""
     visible = Q(state=PostState.VISIBLE, deleted_at__isnull=True)
     if user.is_authenticated:
-        return visible | Q(author_id=user.pk, deleted_at__isnull=True)
-    return visible
+        visible |= Q(author_id=user.pk, deleted_at__isnull=True)
+    return _or_moderated(user, visible, category_field=category_field)
 
 
 def visible_threads_q(user, *, prefix: str = "") -> Q:
     """Filter for the threads `user` may see; with `prefix` (such as "thread__"), for rows
     that belong to such a thread."""
-    if is_moderator(user):
-        return Q()
     visible = Q(**{f"{prefix}state": PostState.VISIBLE, f"{prefix}is_deleted": False})
     if user.is_authenticated:
-        return visible | Q(**{f"{prefix}author_id": user.pk, f"{prefix}is_deleted": False})
-    return visible
+        visible |= Q(**{f"{prefix}author_id": user.pk, f"{prefix}is_deleted": False})
+    return _or_moderated(user, visible, category_field=f"{prefix}category")
 
 
-def is_admin(user) -> bool:
-    """Administrators see and change everything, in every category."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.role == user.Role.ADMIN)
-    )
-
-
-def moderated_category_ids(user) -> frozenset[int] | None:
-    """The categories `user` moderates: None for all of them (administrators, and
-    moderators with no category scope), a set for category moderators, and an empty set
-    for everyone else."""
+def _or_moderated(user, member_q: Q, *, category_field: str) -> Q:
     if not is_moderator(user):
-        return frozenset()
-    if is_admin(user):
-        return None
-    # Asked several times per page; the user object lives for one request (or task).
-    cached = getattr(user, "_moderated_category_ids", False)
-    if cached is not False:
-        return cached
-    from moderation.models import CategoryModerator
-
-    scoped = frozenset(
-        CategoryModerator.objects.filter(moderator_id=user.pk).values_list("category_id", flat=True)
-    )
-    user._moderated_category_ids = scoped or None
-    return user._moderated_category_ids
-
-
-def is_forum_moderator(user) -> bool:
-    """A moderator of the whole forum, not of some categories only."""
-    return is_moderator(user) and moderated_category_ids(user) is None
+        return member_q
+    scope = moderated_category_ids(user)
+    if scope is None:
+        return Q()
+    return member_q | Q(**{f"{category_field}__in": scope})
 
 
 def moderated_q(user, *, category_field: str) -> Q:
-    """Filter for rows in the categories `user` moderates; `category_field` is the path
-    to the category from the filtered model (`post__thread__category`)."""
+    """Filter for moderation records (review items, reports, verdicts, appeals) in the
+    categories `user` moderates; `category_field` is the path to the category from the
+    filtered model (`post__thread__category`). Matches nothing for non-moderators."""
+    if not is_moderator(user):
+        return Q(pk__in=[])
     scope = moderated_category_ids(user)
     if scope is None:
         return Q()
     return Q(**{f"{category_field}__in": scope})
 
 
-def can_moderate_category(user, category) -> bool:
-    scope = moderated_category_ids(user)
-    return scope is None or getattr(category, "pk", category) in scope
+def can_view_forum_records(user) -> bool:
+    """Records that belong to no category (sanctions, decisions on members and on
+    rules) are for moderators of the whole forum."""
+    return is_forum_moderator(user)
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _unsanctioned_refusal(user, *, consequence: str) -> ForumError | None:
+    kinds = _sanction_kinds(user)
+    for kind, (status, code) in _SANCTIONS.items():
+        if kind in kinds:
+            return PermissionDenied(f"{status}: {consequence}", code=code)
+    return None
+
+
+def _posting_refusal(user) -> ForumError | None:
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to post.")
+    if not user.is_active:
+        return PermissionDenied("This account is deactivated.", code="account_inactive")
+    return _unsanctioned_refusal(user, consequence="you can read but not post.")
+
+
+def can_post(user) -> bool:
+    return _posting_refusal(user) is None
+
+
+def check_can_post(user) -> None:
+    """Raise unless `user` may write posts at all (signed in, active, not sanctioned)."""
+    _raise(_posting_refusal(user))
+
+
+def check_can_publish_profile(user) -> None:
+    """Raise unless `user` may change what others read about them (display name, bio):
+    text a silenced member could not post, they cannot publish there either."""
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to change your profile.")
+    _raise(
+        _unsanctioned_refusal(
+            user, consequence="you cannot change your display name or bio until it ends."
+        )
+    )
+
+
+def _reply_refusal(user, thread) -> ForumError | None:
+    refusal = _posting_refusal(user)
+    if refusal is not None:
+        return refusal
+    if not can_view_thread(user, thread):
+        return NotFound("No such thread.")
+    if thread.is_locked and not moderates_thread(user, thread):
+        return PermissionDenied("This thread is locked; replies are closed.", code="thread_locked")
+    return None
+
+
+def can_reply(user, thread) -> bool:
+    return _reply_refusal(user, thread) is None
+
+
+def check_can_reply(user, thread) -> None:
+    _raise(_reply_refusal(user, thread))
+
+
+def can_reply_to_post(user, post) -> bool:
+    """Whether `user` may reply under `post`: they may reply in its thread and read the
+    post itself (so authors may answer under their own held post, and the moderators of
+    its category under any), and it is neither deleted nor removed."""
+    return (
+        post.deleted_at is None
+        and post.state != PostState.REMOVED
+        and can_reply(user, post.thread)
+        and can_view_post(user, post)
+    )
+
+
+def _edit_refusal(user, post) -> ForumError | None:
+    # Whether the post may be seen comes before sanctions: a silenced member asking about
+    # a hidden post must get the same 404 as for one that does not exist.
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to post.")
+    if not can_read_post(user, post):
+        return NotFound("No such post.")
+    refusal = _posting_refusal(user)
+    if refusal is not None:
+        return refusal
+    if _moderates_post(user, post):
+        return None
+    if post.author_id != user.pk:
+        return PermissionDenied("Only the author can edit this post.", code="not_author")
+    if post.deleted_at is not None or post.state == PostState.REMOVED:
+        return PermissionDenied("A removed post cannot be edited.", code="post_removed")
+    if post.thread.is_locked:
+        return PermissionDenied(
+            "This thread is locked; posts cannot be edited.", code="thread_locked"
+        )
+    return None
+
+
+def check_can_edit_post(user, post) -> None:
+    _raise(_edit_refusal(user, post))
+
+
+def _delete_refusal(user, post) -> ForumError | None:
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to delete posts.")
+    if post.deleted_at is not None and post.author_id == user.pk:
+        return None  # deleted already: nothing changes, and the author may be told so
+    if not can_read_post(user, post):
+        return NotFound("No such post.")
+    if _moderates_post(user, post):
+        return None
+    if post.author_id != user.pk:
+        return PermissionDenied("Only the author can delete this post.", code="not_author")
+    # A locked thread is settled as it stands, for its author as for everyone else.
+    if post.thread.is_locked:
+        return PermissionDenied(
+            "This thread is locked; posts cannot be deleted.", code="thread_locked"
+        )
+    return None
+
+
+def check_can_delete_post(user, post) -> None:
+    _raise(_delete_refusal(user, post))
+
+
+def _report_refusal(user, post) -> ForumError | None:
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to report posts.")
+    # Only what anyone may read can be reported: anything else is a 404, whether the
+    # post or its thread is what the caller may not see, so a refusal reveals nothing.
+    if (
+        not can_read_post(user, post)
+        or post.state != PostState.VISIBLE
+        or post.deleted_at is not None
+    ):
+        return NotFound("No such post.")
+    refusal = _posting_refusal(user)
+    if refusal is not None:
+        return refusal
+    if post.author_id == user.pk:
+        return PermissionDenied("You cannot report your own post.", code="own_post")
+    return None
+
+
+def check_can_report(user, post) -> None:
+    _raise(_report_refusal(user, post))
+
+
+def _appeal_refusal(user, post) -> ForumError | None:
+    # Sanctioned members may still appeal: an appeal is how a wrong decision is undone.
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to appeal.")
+    if post.author_id != user.pk:
+        return NotFound("No such post.")
+    if post.deleted_at is not None:
+        return PermissionDenied("A deleted post cannot be appealed.", code="post_deleted")
+    if post.state != PostState.REMOVED:
+        return PermissionDenied("Only a removed post can be appealed.", code="not_removed")
+    return None
+
+
+def check_can_appeal(user, post) -> None:
+    _raise(_appeal_refusal(user, post))
+
+
+def check_can_view_appeal(user, post) -> None:
+    """An appeal, once made, stays readable to its author whatever the outcome."""
+    if not (user.is_authenticated and post.author_id == user.pk):
+        raise NotFound("No such post.")
+
+
+def check_can_watch(user, thread) -> None:
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to watch threads.")
+    check_can_view_thread(user, thread)
+
+
+# --- moderating ---------------------------------------------------------------------
 
 
 def check_can_moderate(user, *, category=None) -> None:
@@ -189,23 +404,16 @@ def check_can_moderate(user, *, category=None) -> None:
     if not user.is_authenticated:
         raise NotAuthenticated("Sign in to moderate.")
     if not is_moderator(user):
+        if holds_moderator_role(user) and user.is_active:
+            raise PermissionDenied(
+                "You are under a sanction and cannot moderate until it ends.",
+                code="moderator_sanctioned",
+            )
         raise PermissionDenied("Only moderators can do this.", code="not_moderator")
     if category is not None and not can_moderate_category(user, category):
         raise PermissionDenied(
             "You moderate other categories, not this one.", code="not_category_moderator"
         )
-
-
-def check_can_moderate_target(user, target) -> None:
-    """Raise unless `user` may take a moderator action on `target`: a post or thread in a
-    category they moderate, or a member (which needs a moderator of the whole forum)."""
-    model = target._meta.model_name
-    if model == "post":
-        check_can_moderate(user, category=target.thread.category_id)
-    elif model == "thread":
-        check_can_moderate(user, category=target.category_id)
-    else:
-        check_can_moderate_forum(user)
 
 
 def check_can_moderate_forum(user) -> None:
@@ -218,33 +426,185 @@ def check_can_moderate_forum(user) -> None:
         )
 
 
-def check_can_report(user, post: Post) -> None:
-    if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to post.")
-    if not can_view_post(user, post) or post.state != PostState.VISIBLE:
-        raise NotFound("No such post.")
-    check_can_post(user)
-    if post.author_id == user.pk:
-        raise PermissionDenied("You cannot report your own post.", code="own_post")
-
-
-def check_can_sanction(actor, target) -> None:
-    """Moderators sanction members; only admins may sanction a moderator, and nobody
-    sanctions themselves."""
+def check_can_act_on_member(actor, member) -> None:
+    """Raise unless `actor` may take a moderator's decision about `member` (a sanction,
+    its lifting, a trust level): moderators of the whole forum act on members, nobody
+    acts on themselves, and only administrators act on moderators."""
     check_can_moderate_forum(actor)
-    if target.pk == actor.pk:
-        raise PermissionDenied("You cannot sanction yourself.", code="self_sanction")
-    if is_moderator(target) and not actor.is_superuser:
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot act on your own account.", code="self_action")
+    if holds_moderator_role(member) and not is_admin(actor):
         raise PermissionDenied(
-            "Only an administrator can sanction a moderator.", code="sanction_moderator"
+            "Only an administrator can act on a moderator.", code="acting_on_moderator"
         )
 
 
-def check_can_appeal(user, post: Post) -> None:
-    # Sanctioned members may still appeal: an appeal is how a wrong decision is undone.
+def can_act_on_member(actor, member) -> bool:
+    try:
+        check_can_act_on_member(actor, member)
+    except ForumError:
+        return False
+    return True
+
+
+def check_can_moderate_target(user, target) -> None:
+    """Raise unless `user` may take a moderator action on `target`: a post or thread in a
+    category they moderate, or a member (see `check_can_act_on_member`)."""
+    model = target._meta.model_name
+    if model == "post":
+        check_can_moderate(user, category=target.thread.category_id)
+    elif model == "thread":
+        check_can_moderate(user, category=target.category_id)
+    else:
+        check_can_act_on_member(user, target)
+
+
+def check_can_sanction(actor, member) -> None:
+    check_can_act_on_member(actor, member)
+
+
+def check_can_lift_sanction(actor, sanction) -> None:
+    """Only whoever may impose a sanction may lift it: so never one's own, and a
+    moderator's only by an administrator."""
+    check_can_act_on_member(actor, sanction.user)
+
+
+def check_can_change_role(actor, member) -> None:
+    """Roles are given and taken by administrators, never to or from themselves."""
+    check_can_moderate(actor)
+    if not is_admin(actor):
+        raise PermissionDenied("Only administrators change roles.", code="not_admin")
+    if member.pk == actor.pk:
+        raise PermissionDenied("You cannot change your own role.", code="self_action")
+
+
+def check_can_set_trust_level(actor, member) -> None:
+    check_can_act_on_member(actor, member)
+
+
+def can_manage_rules(user) -> bool:
+    return is_forum_moderator(user)
+
+
+def check_can_manage_rules(user) -> None:
+    check_can_moderate_forum(user)
+
+
+# --- integrations -------------------------------------------------------------------
+
+
+def check_can_manage_webhooks(user) -> None:
+    """Raise unless `user` may list and manage webhooks of their own: any signed-in,
+    active member (integrators own their webhooks), staff included."""
     if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to appeal.")
-    if post.author_id != user.pk:
-        raise NotFound("No such post.")
-    if post.state != PostState.REMOVED:
-        raise PermissionDenied("Only a removed post can be appealed.", code="not_removed")
+        raise NotAuthenticated("Sign in to manage webhooks.")
+    if not user.is_active:
+        raise PermissionDenied("This account is deactivated.", code="account_inactive")
+
+
+def check_can_create_webhook(user) -> None:
+    """A sanctioned member keeps the webhooks they have but registers no new ones."""
+    check_can_manage_webhooks(user)
+    _raise(_unsanctioned_refusal(user, consequence="you cannot register webhooks until it ends."))
+
+
+def check_can_manage_webhook(user, webhook) -> None:
+    """Another member's webhook, or a deleted one, does not exist as far as `user` knows."""
+    check_can_manage_webhooks(user)
+    if webhook.owner_id != user.pk or webhook.deleted_at is not None:
+        raise NotFound("No such webhook.")
+
+
+MEMBERS = "members"
+MODERATORS = "moderators"
+
+
+def can_receive_event(user, *, audience: str, category_id: int | None = None) -> bool:
+    """Whether a webhook owned by `user` may be sent an event for `audience` (MEMBERS or
+    MODERATORS) now, about something in `category_id` when given. Asked again before
+    each attempt, so an owner who stops being a moderator stops hearing moderators'
+    events."""
+    if not user.is_active:
+        return False
+    if audience == MEMBERS:
+        return True
+    if not is_moderator(user):
+        return False
+    return category_id is None or can_moderate_category(user, category_id)
+
+
+def moderator_roles_q(*, prefix: str = "") -> Q:
+    """The SQL side of `is_moderator`, for narrowing rows (such as webhook owners) before
+    asking `can_receive_event` of each: active accounts that hold a moderator's role.
+    Sanctions and scopes are left to the exact question."""
+    return Q(**{f"{prefix}is_active": True}) & (
+        Q(**{f"{prefix}is_superuser": True}) | Q(**{f"{prefix}role__in": ("moderator", "admin")})
+    )
+
+
+# --- what a page offers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostCapabilities:
+    """What one reader may do with one post, for a page to show exactly that."""
+
+    read: bool = False
+    reply: bool = False
+    quote: bool = False
+    edit: bool = False
+    delete: bool = False
+    report: bool = False
+    appeal: bool = False
+    history: bool = False
+    moderate: bool = False
+
+
+NO_POST_CAPABILITIES = PostCapabilities()
+
+
+def post_capabilities(user, post) -> PostCapabilities:
+    """Every capability `user` has on `post` (its `thread` loaded), each answered by the
+    rule its service applies. Queries only what a request reads once (sanctions, scope),
+    so a page computes them for all its posts in one pass at no per-post cost."""
+    if not can_read_post(user, post):
+        return NO_POST_CAPABILITIES
+    reply = can_reply_to_post(user, post)
+    return PostCapabilities(
+        read=True,
+        reply=reply,
+        quote=reply and post.state == PostState.VISIBLE,
+        edit=_edit_refusal(user, post) is None,
+        delete=post.deleted_at is None and _delete_refusal(user, post) is None,
+        report=_report_refusal(user, post) is None,
+        appeal=_appeal_refusal(user, post) is None,
+        history=_history_refusal(user, post) is None,
+        moderate=_moderates_post(user, post),
+    )
+
+
+@dataclass(frozen=True)
+class ThreadCapabilities:
+    """What one reader may do with a thread as a whole."""
+
+    reply: bool = False
+    watch: bool = False
+    moderate: bool = False
+    # Why a signed-in member may not reply (a sanction, a lock), for the page to say
+    # instead of offering a form the service would refuse.
+    reply_refusal: str = ""
+
+
+def thread_capabilities(user, thread) -> ThreadCapabilities:
+    refusal = _reply_refusal(user, thread)
+    return ThreadCapabilities(
+        reply=refusal is None,
+        watch=user.is_authenticated and can_view_thread(user, thread),
+        moderate=moderates_thread(user, thread),
+        reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
+    )
+
+
+def _raise(refusal: ForumError | None) -> None:
+    if refusal is not None:
+        raise refusal

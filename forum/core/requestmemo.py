@@ -9,6 +9,7 @@ long-lived ever holds an answer. A write that changes an answer calls `forget`.
 """
 
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -46,3 +47,18 @@ def forget(key: Hashable) -> None:
     memo = _memo.get()
     if memo is not None:
         memo.pop(key, None)
+
+
+@contextmanager
+def remembering():
+    """Remember facts for the duration of the block, as a request does: for work outside
+    a request that asks the same questions many times (a page of posts computed in a
+    test or a task). Inside a request, or another such block, it changes nothing."""
+    if _memo.get() is not None:
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)

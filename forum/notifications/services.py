@@ -1,11 +1,9 @@
-"""Writes for notifications: watching, the exactly-once fan-out, marking read."""
+"""Writes for notifications: watching, the exactly-once delivery of a fan-out batch, direct
+notifications of moderation outcomes, marking read."""
 
-import datetime as dt
 import itertools
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from forum.notifications.kinds import KINDS
@@ -16,7 +14,6 @@ from forum.notifications.models import (
     ThreadWatch,
     WatchLevel,
 )
-from forum.threads.models import Post, PostState
 
 BATCH_SIZE = 2000
 
@@ -136,42 +133,6 @@ def _deliver_portable(cursor, values: dict) -> int:
     return len(fresh)
 
 
-def fan_out_done(*, post_id: int, due: dt.datetime | None) -> bool:
-    """Mark the fan-out asked for at `due` done. A fan-out asked for again since (the
-    post published anew, or sent again by the sweep) has a later time and stays due, so
-    its own task is not lost to this one's finishing."""
-    if due is None:
-        return False
-    return bool(Post.objects.filter(pk=post_id, fan_out_due_at=due).update(fan_out_due_at=None))
-
-
-# A visible post in a thread readers cannot see (hidden, pending, removed or deleted):
-# its fan-out waits, still due, until the thread is back or the post is moved out of it.
-_WAITING_FOR_ITS_THREAD = Q(state=PostState.VISIBLE, deleted_at__isnull=True) & (
-    ~Q(thread__state=PostState.VISIBLE) | Q(thread__is_deleted=True)
-)
-
-
-def fan_outs_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
-    """The posts whose fan-out was asked for more than FAN_OUT_GRACE_SECONDS ago and is
-    not done (its task was lost), oldest first, leaving those waiting for their thread to
-    be public. Each is taken for another grace period: its due time moves to `now`, so a
-    sweep every minute sends it once per period, not once a minute while a long queue
-    holds the first copy."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=settings.PARLEY["FAN_OUT_GRACE_SECONDS"])
-    with transaction.atomic():
-        post_ids = list(
-            Post.objects.filter(fan_out_due_at__lte=cutoff)
-            .exclude(_WAITING_FOR_ITS_THREAD)
-            .order_by("fan_out_due_at")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:limit]
-        )
-        Post.objects.filter(pk__in=post_ids).update(fan_out_due_at=now)
-    return post_ids
-
-
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     """Mark some (or, without `ids`, all) of `user`'s unread notifications read."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -180,25 +141,26 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def notify_direct(*, recipient_id: int, kind: str, post, event: str) -> bool:
-    """Tell one member about `event` on `post` (a moderation outcome), once per event.
+def notify_direct(
+    *, recipient_id: int, kind: str, post_id: int, thread_id: int, event: str
+) -> bool:
+    """Tell one member about `event` on a post (a moderation outcome), once per event.
     Unlike fan-out notifications these concern content the member may no longer be able
     to see (their own removed post), so they are shown whatever the post's state."""
     now = timezone.now()
+    key = f"{event}:{post_id}"[:64]
     with transaction.atomic():
         _, created = Delivery.objects.get_or_create(
-            recipient_id=recipient_id,
-            event_key=f"{event}:{post.pk}"[:64],
-            defaults={"created_at": now},
+            recipient_id=recipient_id, event_key=key, defaults={"created_at": now}
         )
         if not created:
             return False
         Notification.objects.create(
             recipient_id=recipient_id,
             kind=kind,
-            thread_id=post.thread_id,
-            post=post,
-            collapse_key=f"{event}:{post.pk}"[:64],
+            thread_id=thread_id,
+            post_id=post_id,
+            collapse_key=key,
             created_at=now,
             updated_at=now,
         )

@@ -62,7 +62,7 @@ AUTHENTICATION_BACKENDS = ["forum.accounts.backends.SanctionAwareBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 # A form refused for a stale CSRF token keeps what was typed (see the view).
-CSRF_FAILURE_VIEW = "forum.web.views.csrf_failure"
+CSRF_FAILURE_VIEW = "forum.web.views.writing.csrf_failure"
 LOGOUT_REDIRECT_URL = "web:home"
 
 TEMPLATES = [
@@ -76,6 +76,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum.notifications.context_processors.unread_notifications",
+                "forum.web.context_processors.standing",
             ],
         },
     },
@@ -215,7 +216,7 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["weekly"],
     },
     "notifications-sweep-due-fan-outs": {
-        "task": "notifications.sweep_due_fan_outs",
+        "task": "threads.sweep_due_fan_outs",
         "schedule": 60.0,
     },
     "webhooks-sweep-due-deliveries": {

@@ -10,14 +10,16 @@ from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.accounts.models import User
 from forum.core import pagecache, permissions
 from forum.core.api import StrictSerializer, TextField, WholeNumberField
-from forum.core.errors import ValidationFailed
+from forum.core.errors import NotFound, ValidationFailed
 from forum.core.pagination import StableCursorPagination
 from forum.threads import search, selectors, services
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
@@ -241,8 +243,8 @@ class ThreadListCreateView(pagecache.CachedForAnonymousMixin, generics.ListAPIVi
 def _etag(request: Request, thread: Thread, *parts: str) -> str:
     """A validator for what `request.user` sees of `thread`: the thread's version (which
     rises with any change to it or its posts) and whose view it is, since members see
-    their own pending posts and moderators see everything."""
-    viewer = "m" if permissions.is_moderator(request.user) else (request.user.pk or "a")
+    their own pending posts and moderators what their categories hold."""
+    viewer = permissions.viewer_key(request.user)
     # Parts come from the query string: hashed, so the header never carries their text.
     extra = hashlib.blake2b("\x00".join(parts).encode(), digest_size=6).hexdigest()
     return f'"{thread.pk}-{thread.version}-{viewer}-{extra}"'
@@ -559,3 +561,29 @@ class SearchView(APIView):
                 "next_page": query["page"] + 1 if has_next else None,
             }
         )
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    joined = serializers.DateTimeField(source="date_joined")
+    post_count = serializers.IntegerField(
+        help_text="Posts anyone may read: visible, not deleted, in visible threads."
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", "display_name", "bio", "joined", "trust_level", "post_count")
+
+
+class ProfileView(APIView):
+    """A member's public profile: never their e-mail, and a post count of what anyone
+    may read."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="A member's public profile", responses=ProfileSerializer)
+    def get(self, request: Request, username: str) -> Response:
+        member = User.objects.filter(username=username, is_active=True).first()
+        if member is None:
+            raise NotFound("No such member.")
+        member.post_count = selectors.public_post_count(author=member)
+        return Response(ProfileSerializer(member).data)

@@ -3,6 +3,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from forum.core.states import PostState
+
+__all__ = ["Category", "Post", "PostRevision", "PostState", "Thread"]
+
 
 class Category(models.Model):
     class ModerationMode(models.TextChoices):
@@ -26,13 +30,6 @@ class Category(models.Model):
         return self.name
 
 
-class PostState(models.TextChoices):
-    PENDING = "pending", "Pending review"
-    VISIBLE = "visible", "Visible"
-    HIDDEN = "hidden", "Hidden"
-    REMOVED = "removed", "Removed"
-
-
 class Thread(models.Model):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
     title = models.CharField(max_length=200)
@@ -43,8 +40,14 @@ class Thread(models.Model):
     opening_post = models.OneToOneField(
         "Post", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    # Mirrors the opening post's state and deletion, so that lists filter on one indexed row.
+    # The thread's own standing: a pending, hidden or removed thread is unlisted and
+    # unreadable but to its author and its category's moderators. Hiding or removing
+    # only the opening post leaves the thread and its replies readable.
     state = models.CharField(max_length=8, choices=PostState.choices, default=PostState.VISIBLE)
+    # True while the thread is down because its opening post is: a new thread held for
+    # review, or judged as a whole by the checks of its first revision. It comes back
+    # when that post does.
+    follows_opening_post = models.BooleanField(default=False)
     is_deleted = models.BooleanField(default=False)
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)

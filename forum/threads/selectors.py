@@ -1,11 +1,14 @@
 """Reads of threads and posts, shaped for their callers: a page costs a fixed number of
 queries whatever the thread's size."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 
-from forum.core import permissions
+from forum.core import permissions, requestmemo
+from forum.core.errors import NotFound, ValidationFailed
+from forum.core.permissions import NO_POST_CAPABILITIES, PostCapabilities
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 
 POSTS_PAGE_SIZE = 50
@@ -50,8 +53,6 @@ def thread_list(
 
 def thread_get(*, user, pk: int) -> Thread:
     """The thread with its category and author, or NotFound if `user` may not see it."""
-    from forum.core.errors import NotFound
-
     thread = Thread.objects.select_related("category", "author").filter(pk=pk).first()
     if thread is None or not permissions.can_view_thread(user, thread):
         raise NotFound("No such thread.")
@@ -61,14 +62,17 @@ def thread_get(*, user, pk: int) -> Thread:
 def post_get(*, user, pk: int) -> Post:
     """The post with its thread and author, or NotFound if `user` may not read it (or its
     thread), in the same words whether it is hidden or missing."""
-    from forum.core.errors import NotFound
-
     post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
-    if (
-        post is None
-        or not permissions.can_view_thread(user, post.thread)
-        or not permissions.can_view_post(user, post)
-    ):
+    if post is None or not permissions.can_read_post(user, post):
+        raise NotFound("No such post.")
+    return post
+
+
+def post_for_author(*, user, pk: int) -> Post:
+    """One of `user`'s own posts, whatever its state (for an appeal against its removal):
+    anyone else's, or a missing one, is NotFound."""
+    post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
+    if post is None or not user.is_authenticated or post.author_id != user.pk:
         raise NotFound("No such post.")
     return post
 
@@ -76,8 +80,6 @@ def post_get(*, user, pk: int) -> Post:
 def public_post_count(*, author) -> int:
     """How many of `author`'s posts anyone may read: visible, not deleted, in a thread
     anyone may see. One indexed count."""
-    from django.contrib.auth.models import AnonymousUser
-
     anyone = AnonymousUser()
     return Post.objects.filter(
         permissions.visible_posts_q(anyone),
@@ -92,8 +94,6 @@ def post_revisions(*, post: Post) -> QuerySet[PostRevision]:
 
 
 def post_revision_get(*, post: Post, number: int) -> PostRevision:
-    from forum.core.errors import NotFound
-
     revision = post_revisions(post=post).filter(number=number).first()
     if revision is None:
         raise NotFound(f"Post {post.pk} has no revision {number}.")
@@ -103,8 +103,6 @@ def post_revision_get(*, post: Post, number: int) -> PostRevision:
 def post_for_reply(*, thread: Thread, pk: int) -> Post:
     """The post being replied to. A missing id, or a post of another thread, is refused in
     the same words as a hidden one, so a refusal reveals nothing."""
-    from forum.core.errors import ValidationFailed
-
     post = Post.objects.filter(pk=pk, thread=thread).first()
     if post is None:
         raise ValidationFailed.for_field(
@@ -116,11 +114,13 @@ def post_for_reply(*, thread: Thread, pk: int) -> Post:
 @dataclass(frozen=True)
 class PostView:
     """A post as one reader sees it: `post` when they may read it, or a placeholder that
-    keeps the branch together (`body_html` empty, `placeholder` saying why)."""
+    keeps the branch together (`body_html` empty, `placeholder` saying why), with what
+    the reader may do with it (`caps`, from forum.core.permissions)."""
 
     post: Post
     can_read: bool
     placeholder: str
+    caps: PostCapabilities = field(default=NO_POST_CAPABILITIES)
 
     @property
     def body_html(self) -> str:
@@ -131,49 +131,58 @@ _PLACEHOLDERS = {
     PostState.HIDDEN: "This post is hidden while moderators review it.",
     PostState.REMOVED: "This post was removed by a moderator.",
 }
+# An opening post held for review keeps its place: the thread's replies hang from it.
+_PENDING_OPENING = "This post is waiting for a moderator's approval."
 
 
 def _as_seen_by(user, post: Post) -> PostView | None:
     if permissions.can_view_post(user, post):
-        return PostView(post=post, can_read=True, placeholder="")
+        caps = permissions.post_capabilities(user, post)
+        return PostView(post=post, can_read=True, placeholder="", caps=caps)
     if post.deleted_at is not None:
         return PostView(post=post, can_read=False, placeholder="This post was deleted.")
     if post.state in _PLACEHOLDERS:
         return PostView(post=post, can_read=False, placeholder=_PLACEHOLDERS[post.state])
+    if post.is_opening_post:
+        return PostView(post=post, can_read=False, placeholder=_PENDING_OPENING)
     return None
 
 
 def post_as_seen_by(*, user, post: Post) -> PostView | None:
     """`post` as `user` sees it on a page, or None when it is left out (another member's
-    pending post)."""
+    pending reply)."""
     return _as_seen_by(user, post)
 
 
-def _shown_q(user) -> Q:
-    """The posts a page shows `user`, readable or as placeholders: the SQL twin of
-    `_as_seen_by` returning something."""
-    if permissions.is_moderator(user):
+def _shown_q(user, thread: Thread) -> Q:
+    """The posts of `thread` a page shows `user`, readable or as placeholders: the SQL
+    twin of `_as_seen_by` returning something."""
+    if permissions.moderates_thread(user, thread):
         return Q()
-    shown = ~Q(state=PostState.PENDING) | Q(deleted_at__isnull=False)
+    shown = ~Q(state=PostState.PENDING) | Q(deleted_at__isnull=False) | Q(position=1)
     if user.is_authenticated:
         shown |= Q(author_id=user.pk)
     return shown
 
 
-def _page_rows(posts: QuerySet[Post], *, user, deepest: int | None) -> QuerySet[Post]:
+def _page_rows(
+    posts: QuerySet[Post], *, user, thread: Thread, deepest: int | None
+) -> QuerySet[Post]:
     """The posts a page shows `user` in reading order, authors joined, and for the posts
     at `deepest` whether replies below them continue elsewhere (`has_deeper_replies`),
     all in the page's one query. Posts left out are left out here, before the caller's
     LIMIT, so a full page means more may follow."""
     posts = (
-        posts.filter(_shown_q(user)).select_related("author").defer("body_source", "author__bio")
+        posts.filter(_shown_q(user, thread))
+        .select_related("author")
+        .defer("body_source", "author__bio")
     )
     if deepest is not None:
         posts = posts.filter(depth__lte=deepest).annotate(
             has_deeper_replies=Case(
                 When(
                     depth=deepest,
-                    then=Exists(Post.objects.filter(_shown_q(user), parent=OuterRef("pk"))),
+                    then=Exists(Post.objects.filter(_shown_q(user, thread), parent=OuterRef("pk"))),
                 ),
                 default=Value(False),
             )
@@ -181,8 +190,17 @@ def _page_rows(posts: QuerySet[Post], *, user, deepest: int | None) -> QuerySet[
     return posts.order_by("path")
 
 
-def _seen(user, posts) -> list[PostView]:
-    return [view for post in posts if (view := _as_seen_by(user, post)) is not None]
+def _seen(user, thread: Thread, posts) -> list[PostView]:
+    """The page's posts as `user` sees them, with their capabilities, in one pass: each
+    post is given the thread already read, so asking about it costs no query."""
+    views = []
+    with requestmemo.remembering():
+        for post in posts:
+            post.thread = thread
+            view = _as_seen_by(user, post)
+            if view is not None:
+                views.append(view)
+    return views
 
 
 def thread_posts_page(
@@ -200,9 +218,12 @@ def thread_posts_page(
     With `max_depth`, deeper replies are left out and each post at that depth says in
     `has_deeper_replies` whether any continue below it (see `branch_posts_page`)."""
     posts = _page_rows(
-        Post.objects.filter(thread=thread, path__gt=after_path), user=user, deepest=max_depth
+        Post.objects.filter(thread=thread, path__gt=after_path),
+        user=user,
+        thread=thread,
+        deepest=max_depth,
     )
-    return _seen(user, posts[:limit])
+    return _seen(user, thread, posts[:limit])
 
 
 def branch_posts_page(
@@ -226,11 +247,14 @@ def branch_posts_page(
     parents (one query each, a page's worth of ids at most). Such a page may then hold
     fewer than `limit` posts while more follow; its last path still pages on."""
     deepest = post.depth + levels
+    thread = post.thread
     rows, exact = _branch_rows(post)
-    page = _page_rows(rows.filter(path__gt=after_path), user=user, deepest=deepest)[:limit]
+    page = _page_rows(rows.filter(path__gt=after_path), user=user, thread=thread, deepest=deepest)[
+        :limit
+    ]
     if exact:
-        return _seen(user, page)
-    return _seen(user, _descendants_of(post, list(page), levels=levels))
+        return _seen(user, thread, page)
+    return _seen(user, thread, _descendants_of(post, list(page), levels=levels))
 
 
 def branch_earlier_posts(*, post: Post, target: Post, levels: int = BRANCH_DEPTH):

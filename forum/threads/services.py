@@ -1,8 +1,11 @@
 """Writes to threads and posts. Every path that creates or changes a post comes here.
 
 Each service checks permissions and validates first, renders Markdown outside the
-transaction, then writes inside `transaction.atomic` and enqueues the moderation check
-after commit. A refusal raises a ForumError before anything is stored.
+transaction and has the submission screened (forum.threads.hooks), then writes inside
+`transaction.atomic`. After commit, a stored revision is announced
+(`events.RevisionStored`) for whatever checks it, and a post that became visible has its
+fan-out task sent (forum.threads.tasks). A refusal raises a ForumError before anything is
+stored.
 """
 
 import logging
@@ -14,13 +17,15 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
-from forum.core import pagecache, permissions
+from forum.accounts.models import User
+from forum.core import events, pagecache, permissions
 from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
-from forum.notifications.services import watch_auto
+from forum.threads import hooks
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
+from forum.threads.tasks import fan_out_post
 
 logger = logging.getLogger(__name__)
 
@@ -82,64 +87,21 @@ def child_path(parent_path: str, position: int) -> str:
     return parent_path + path_segment(position)
 
 
-def initial_state(*, author, category: Category, rules=None) -> tuple[str, str]:
-    """The state a new post starts in, and why, before the automatic checks run.
-    `rules`: the category's active moderation rules, if already read."""
-    from moderation.pipeline import submission_hold_reason
-
-    if permissions.is_moderator(author):
-        return PostState.VISIBLE, ""
-    reason = submission_hold_reason(author=author, category=category, rules=rules)
-    return (PostState.PENDING, reason) if reason else (PostState.VISIBLE, "")
-
-
-def _check_submission(*, author, category: Category, html: str, post: Post | None = None) -> None:
-    """Rules whose action is `block` refuse a post before anything is stored."""
-    from moderation.pipeline import check_submission
-
-    if not permissions.is_moderator(author):
-        check_submission(author=author, category=category, html=html, post=post)
-
-
-def _screen_new_post(*, author, category: Category, html: str) -> tuple[str, str]:
-    """The submit-time moderation of a new post: refuse it if a `block` rule says so
-    (ForumError), else the state it starts in and why. The rule set is read once for
-    both questions."""
-    from moderation.pipeline import active_rules, check_submission
-
-    if permissions.is_moderator(author):
-        return PostState.VISIBLE, ""
-    rules = active_rules(category_id=category.pk)
-    check_submission(author=author, category=category, html=html, rules=rules)
-    return initial_state(author=author, category=category, rules=rules)
-
-
-def _enqueue_check(revision_id: int) -> None:
-    from moderation.tasks import check_post_revision
-
-    send(check_post_revision, revision_id)
-
-
 def _after_commit_check(revision_id: int) -> None:
-    # robust: if the broker is down the post is stored already, and the periodic sweep
-    # re-enqueues its unchecked revision, so a failed enqueue must not fail the request.
-    def enqueue_check() -> None:
-        _enqueue_check(revision_id)
-
-    transaction.on_commit(enqueue_check, robust=True)
+    # The check is the business of whoever subscribed: if it cannot be enqueued (the
+    # broker is down) the revision is stored already, and the checker's sweep finds it.
+    events.publish(events.RevisionStored(revision_id=revision_id))
 
 
 def _enqueue_fan_out(post_id: int) -> None:
-    from forum.notifications.tasks import fan_out_post
-
     send(fan_out_post, post_id)
 
 
 def _after_commit_publish(post_id: int) -> None:
-    """Once `post` is visible and committed, tell whoever should hear of it. Deliveries
-    are once per member and post, so publishing a post again notifies nobody twice. The
-    caller has set the post's `fan_out_due_at` in the same transaction: should this
-    enqueue be lost, the fan-out sweep sends it later."""
+    """Once `post` is visible and committed, send its fan-out. Deliveries are once per
+    member and post, so publishing a post again notifies nobody twice. The caller has
+    set the post's `fan_out_due_at` in the same transaction: should this enqueue be
+    lost, the fan-out sweep sends it later."""
 
     def enqueue_fan_out() -> None:
         _enqueue_fan_out(post_id)
@@ -154,17 +116,13 @@ def _after_commit_reply(*, post_id: int, revision_id: int, publish: bool) -> Non
     def enqueue() -> None:
         with sent_together():
             if publish:
-                _robustly(_enqueue_fan_out, post_id)
-            _robustly(_enqueue_check, revision_id)
+                try:
+                    _enqueue_fan_out(post_id)
+                except Exception:
+                    logger.exception("Sending the fan-out of post %s failed; it is due", post_id)
+            events.publish(events.RevisionStored(revision_id=revision_id))
 
     transaction.on_commit(enqueue, robust=True)
-
-
-def _robustly(enqueue, object_id: int) -> None:
-    try:
-        enqueue(object_id)
-    except Exception:
-        logger.exception("%s(%s) failed; the post is stored", enqueue.__name__, object_id)
 
 
 def _rendered_fields(rendered: RenderedPost, *, source: str) -> dict:
@@ -201,8 +159,6 @@ def _store_revision(
 
 
 def _count_author_post(author_id: int, delta: int, when=None) -> None:
-    from forum.accounts.models import User
-
     changes = {"post_count": F("post_count") + delta}
     if when is not None:
         changes["last_posted_at"] = when
@@ -215,7 +171,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     title = _clean_title(title)
     body = _clean_body(body)
     rendered = _render(body)
-    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
+    state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -224,6 +180,8 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             slug=_slug_for(title),
             author=author,
             state=state,
+            # A new thread held for review is held with its opening post.
+            follows_opening_post=state != PostState.VISIBLE,
             last_position=1,
             last_activity_at=now,
             created_at=now,
@@ -249,7 +207,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
         post.save(update_fields=["current_revision"])
         thread.opening_post = post
         thread.save(update_fields=["opening_post"])
-        watch_auto(user=author, thread=thread)
+        hooks.took_part(user=author, thread=thread)
         if state == PostState.VISIBLE:
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
@@ -267,8 +225,10 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
     then the post (already pointing at its revision), the revision, and the author's
     watch. Elsewhere the author's count and the post's pointer take a statement each."""
     permissions.check_can_reply(author, thread)
+    if parent is not None and parent.thread_id == thread.pk:
+        parent.thread = thread  # read already: asking about the parent costs no query
     if parent is not None and (
-        parent.thread_id != thread.pk or not permissions.can_view_post(author, parent)
+        parent.thread_id != thread.pk or not permissions.can_reply_to_post(author, parent)
     ):
         # The same words whether the post is elsewhere or hidden: nothing is revealed.
         raise ValidationFailed.for_field(
@@ -277,12 +237,12 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
     body = _clean_body(body)
     rendered = _render(body)
     category = thread.category
-    state, reason = _screen_new_post(author=author, category=category, html=rendered.html)
+    state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
     visible = state == PostState.VISIBLE
     with transaction.atomic():
         now = timezone.now()
         slot = _take_reply_slot(thread_id=thread.pk, author_id=author.pk, visible=visible, now=now)
-        if slot.is_locked and not permissions.is_moderator(author):
+        if slot.is_locked and not permissions.can_moderate_category(author, category):
             raise PermissionDenied(
                 "This thread is locked; replies are closed.", code="thread_locked"
             )
@@ -335,7 +295,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             _count_author_post(author.pk, +1, when=now)
         _after_commit_reply(post_id=post.pk, revision_id=revision.pk, publish=visible)
         _threads_changed(thread.pk)
-        watch_auto(user=author, thread=thread)
+        hooks.took_part(user=author, thread=thread)
     return post
 
 
@@ -432,7 +392,7 @@ def post_edit(
     if body == post.body_source and new_title is None:
         return post.current_revision
     rendered = _render(body)
-    _check_submission(author=editor, category=thread.category, html=rendered.html, post=post)
+    hooks.check_edit(author=editor, category=thread.category, html=rendered.html, post=post)
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         number = locked.revision_count + 1
@@ -483,29 +443,87 @@ def post_delete(*, actor, post: Post) -> bool:
     return True
 
 
-def post_set_state(*, post: Post, state: str, reason: str = "") -> bool:
+def post_set_state(*, post: Post, state: str, reason: str = "", with_thread: bool = False) -> bool:
     """Move `post` to a moderation state. Returns False if it was already there.
-    Callers (moderation actions) have checked the actor's permission."""
+    Callers (moderation actions, the checks) have checked the actor's permission.
+
+    Hiding or removing an opening post takes down that post only: its thread and the
+    replies stay readable, with a placeholder where it was. The thread goes with it when
+    `with_thread` says the decision is on the thread as a whole (the checks' verdict on
+    a new thread), or while the thread is down with its opening post already (a new
+    thread held for review); such a thread comes back when its opening post does."""
+    now = timezone.now()
     with transaction.atomic():
         locked = Post.objects.select_for_update().get(pk=post.pk)
         if locked.state == state:
             return False
+        # Rows are written post, author, thread: the order a reply takes them in.
+        thread = Thread.objects.get(pk=locked.thread_id)
+        was_public = (
+            locked.state == PostState.VISIBLE
+            and locked.deleted_at is None
+            and thread.state == PostState.VISIBLE
+            and not thread.is_deleted
+        )
         was_visible = locked.state == PostState.VISIBLE
         now_visible = state == PostState.VISIBLE
         publish = now_visible and locked.deleted_at is None
         Post.objects.filter(pk=locked.pk).update(
             state=state,
             state_reason=reason,
-            **({"fan_out_due_at": timezone.now()} if publish else {}),
+            **({"fan_out_due_at": now} if publish else {}),
         )
-        if locked.is_opening_post:
-            Thread.objects.filter(pk=locked.thread_id).update(state=state)
         if was_visible != now_visible and locked.deleted_at is None:
             _count_author_post(locked.author_id, +1 if now_visible else -1)
+        if locked.is_opening_post:
+            _thread_follow(thread, state=state, with_thread=with_thread)
         if publish:
             _after_commit_publish(locked.pk)
         thread_refresh_counters(thread_id=locked.thread_id)
+        events.publish(
+            events.PostStateChanged(
+                post_id=locked.pk,
+                thread_id=thread.pk,
+                category_id=thread.category_id,
+                before=locked.state,
+                after=state,
+                was_public=was_public,
+                at=now,
+            )
+        )
     post.refresh_from_db()
+    return True
+
+
+def _thread_follow(thread: Thread, *, state: str, with_thread: bool) -> None:
+    """The thread's part when its opening post moves to `state` (see post_set_state).
+    Runs in the caller's transaction, which holds the opening post's row."""
+    if state == PostState.VISIBLE:
+        Thread.objects.filter(pk=thread.pk, follows_opening_post=True).update(
+            state=PostState.VISIBLE, follows_opening_post=False
+        )
+    elif with_thread or thread.follows_opening_post:
+        Thread.objects.filter(pk=thread.pk).update(state=state, follows_opening_post=True)
+
+
+def thread_set_state(*, thread: Thread, state: str, reason: str = "") -> bool:
+    """Take a whole thread down (pending, hidden, removed) or bring it back (visible),
+    whatever its opening post's state. Returns False when it was in `state` already.
+    Callers (moderation actions) have checked the actor's permission; `reason` is for
+    their record."""
+    if state not in PostState.values:
+        raise ValidationFailed.for_field(
+            "state", f"Choose one of: {', '.join(PostState.values)}.", code="invalid_choice"
+        )
+    with transaction.atomic():
+        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        if locked.state == state and not locked.follows_opening_post:
+            return False
+        Thread.objects.filter(pk=locked.pk).update(
+            state=state, follows_opening_post=False, version=F("version") + 1
+        )
+        _threads_changed(locked.pk)
+    thread.refresh_from_db()
     return True
 
 

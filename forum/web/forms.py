@@ -338,7 +338,7 @@ class WatchForm(NoColonLabels, forms.Form):
 
 
 MODERATOR_POST_ACTIONS = ("approve", "hide", "remove", "restore")
-MODERATOR_THREAD_ACTIONS = ("lock", "unlock")
+MODERATOR_THREAD_ACTIONS = ("lock", "unlock", "hide_thread", "remove_thread", "restore_thread")
 
 
 class ModerateForm(NoColonLabels, forms.Form):

@@ -8,13 +8,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.core.api import StrictSerializer
+from forum.core import permissions
+from forum.core.api import StrictSerializer, permission_checked_by
 from forum.core.pagination import StableCursorPagination
 from forum.webhooks import selectors, services
 from forum.webhooks.events import EVENTS
 from forum.webhooks.models import Webhook, WebhookDelivery
-from forum.webhooks.permissions import CanManageWebhooks
 from forum.webhooks.ssrf import MAX_URL_LENGTH
+
+CanManageWebhooks = permission_checked_by(permissions.check_can_manage_webhooks)
 
 
 class WebhookSerializer(serializers.ModelSerializer):

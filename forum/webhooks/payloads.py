@@ -33,11 +33,11 @@ def thread_payload(thread) -> dict:
 
 
 def report_payload(report) -> dict:
-    # For moderators' webhooks only (see events.EVENTS), and still without the reporter
-    # or their message.
+    """`report`: the ReportFiled event. For moderators' webhooks only (see events.EVENTS),
+    and still without the reporter or their message."""
     return {
         "report": {
-            "id": report.pk,
+            "id": report.report_id,
             "post_id": report.post_id,
             "paragraph": report.paragraph,
             "reason": report.reason,

@@ -18,8 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from forum.core.errors import Conflict, RateLimited, ValidationFailed
-from forum.webhooks import permissions, selectors, signing, ssrf, transport
+from forum.core import permissions
+from forum.core.errors import Conflict, PermissionDenied, RateLimited, ValidationFailed
+from forum.webhooks import selectors, signing, ssrf, transport
 from forum.webhooks.events import EVENTS, PING
 from forum.webhooks.models import Webhook, WebhookDelivery
 
@@ -76,10 +77,13 @@ def webhook_create(*, owner, url: str, events: list[str]) -> Webhook:
     """Register a webhook for `owner` with a fresh secret. The secret is on the returned
     object; callers show it once and never again. Host names are not resolved here: the
     address check runs before every attempt, where it counts."""
-    permissions.check_can_manage_webhooks(owner)
+    permissions.check_can_create_webhook(owner)
     url = _clean_url(url)
     events = _clean_events(events)
-    permissions.check_can_subscribe(owner, events)
+    refused = [event for event in events if not selectors.can_receive_event(owner, event)]
+    if refused:
+        message = f"Only moderators can subscribe to: {', '.join(refused)}."
+        raise PermissionDenied(message, code="event_not_allowed", fields={"events": [message]})
     with transaction.atomic():
         # Locking the owner serialises their registrations, so two at once cannot both
         # slip under the limit.
@@ -129,10 +133,14 @@ def _after_commit_deliver(delivery_ids: list[int]) -> None:
         transaction.on_commit(lambda pk=delivery_id: deliver.delay(pk), robust=True)
 
 
-def webhook_event(*, event: str, event_id: str, payload: dict) -> int:
-    """Announce `event` to every active webhook subscribed to it whose owner may hear it,
-    sending after the caller's transaction commits. Returns how many deliveries this
-    call created; an `event_id` already announced to a webhook creates nothing more.
+def webhook_event(
+    *, event: str, event_id: str, payload: dict, category_id: int | None = None
+) -> int:
+    """Announce `event` to every active webhook subscribed to it whose owner may hear it
+    (about something in `category_id`, when given: moderators' events reach only the
+    moderators of that category), sending after the caller's transaction commits.
+    Returns how many deliveries this call created; an `event_id` already announced to a
+    webhook creates nothing more.
 
     `event_id` names the logical event, unique across time: "post.created:123", and for
     events that can recur, something that tells occurrences apart ("post.hidden:123:<log
@@ -148,7 +156,10 @@ def webhook_event(*, event: str, event_id: str, payload: dict) -> int:
         raise ValueError(f"Unknown webhook event {event!r}; add it to forum.webhooks.events.")
     if not event_id or len(event_id) > 100:
         raise ValueError("event_id must be 1 to 100 characters.")
-    webhook_ids = [webhook.pk for webhook in selectors.webhooks_subscribed(event=event)]
+    webhook_ids = [
+        webhook.pk
+        for webhook in selectors.webhooks_subscribed(event=event, category_id=category_id)
+    ]
     if not webhook_ids:
         return 0
     now = timezone.now()
@@ -270,7 +281,7 @@ def _why_undeliverable(delivery: WebhookDelivery) -> str:
     webhook = delivery.webhook
     if not webhook.is_active or webhook.deleted_at is not None:
         return "The webhook was disabled or deleted."
-    if not permissions.can_receive_event(webhook.owner, delivery.event):
+    if not selectors.can_receive_event(webhook.owner, delivery.event):
         return "The webhook's owner may no longer receive this event."
     return ""
 

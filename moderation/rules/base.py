@@ -96,7 +96,7 @@ class ParagraphRule(Protocol):
     """A compiled rule that judges one paragraph at a time.
 
     It may also have a `trigger_words` attribute: a frozenset of match keys (see
-    moderation.normalize) of which a paragraph's `normalized.word_set` must hold one for
+    forum.core.lookalikes) of which a paragraph's `normalized.word_set` must hold one for
     the rule to hit it, or None when any paragraph could be hit. Whoever runs many rules
     can then look each paragraph's words up once for all of them, instead of asking every
     rule; a rule without the attribute is asked about every paragraph.

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from html.parser import HTMLParser
 from typing import Final, Protocol, runtime_checkable
 
-from moderation.normalize import NormalizedText, normalize_for_matching
+from forum.core.lookalikes import NormalizedText, normalize_for_matching
 
 __all__ = ("MASK", "Censoring", "censor_html", "censor_text")
 

@@ -13,7 +13,7 @@ Hashing is deterministic across processes and versions (BLAKE2b, no Python hash(
 a shingle's hash is the simple tabulation hash of its five words, each word hashed
 once per position. Signatures, and the band keys made from them, can be stored.
 
-Words are the match keys of moderation.normalize, so case, accents, look-alike letters
+Words are the match keys of forum.core.lookalikes, so case, accents, look-alike letters
 and leetspeak do not hide a copy.
 """
 
@@ -27,8 +27,8 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Final
 
+from forum.core.lookalikes import normalize_for_matching
 from moderation.content import PostContent
-from moderation.normalize import normalize_for_matching
 from moderation.rules.base import CheckContext, Hit, RuleKind, register
 from moderation.rules.params import ParamReader
 

@@ -177,7 +177,7 @@ def compile_user_pattern(source: str, *, key: str) -> UserPattern:
     """Check and compile one pattern, or raise InvalidRuleParams naming `key`.
 
     The pattern is matched case-insensitively against normalised text (see
-    moderation.normalize), so it should be written in lower case without accents.
+    forum.core.lookalikes), so it should be written in lower case without accents.
     """
     shown = source if len(source) <= 60 else source[:57] + "..."
     if len(source) > MAX_PATTERN_LENGTH:

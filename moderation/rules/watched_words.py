@@ -1,7 +1,7 @@
 """Watched words, phrases and patterns, matched on normalised text.
 
 Words match whole words only ("class" does not contain the word "ass"), after the
-folding of moderation.normalize on both sides, so "fr33", and "free" written in
+folding of forum.core.lookalikes on both sides, so "fr33", and "free" written in
 fullwidth letters or with a Cyrillic "e", all match a watched "free". A word may
 contain spaces: it is then a phrase, and any run of whitespace in the post matches
 each space.
@@ -20,8 +20,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from forum.core.lookalikes import WORD, NormalizedText, fold_term, match_key
 from moderation.content import Paragraph
-from moderation.normalize import WORD, NormalizedText, fold_term, match_key
 from moderation.rules.base import (
     MAX_SPANS_PER_HIT,
     Hit,
@@ -42,7 +42,7 @@ DEFAULT_PATTERN_TIMEOUT_MS: Final = 25
 
 def _term_regex(folded: str) -> str:
     """The regex source for one folded term: i and l are one letter (see
-    moderation.normalize.match_key) and a space stands for any run of whitespace."""
+    forum.core.lookalikes.match_key) and a space stands for any run of whitespace."""
     pieces = []
     for char in folded:
         if char == " ":

@@ -25,9 +25,9 @@ from django.db.models import Count
 from forum.accounts.models import User
 from forum.celery import app
 from forum.notifications.models import Delivery, Notification, ThreadWatch, WatchLevel
-from forum.notifications.tasks import fan_out_post
 from forum.threads import services as thread_services
 from forum.threads.models import PostRevision
+from forum.threads.tasks import fan_out_post
 from moderation.models import ContentCheck, Rule, Verdict
 from moderation.services import rule_save
 from moderation.tasks import check_post_revision

@@ -5,7 +5,7 @@ import pytest
 
 from forum.notifications.models import Notification
 from forum.threads.models import PostState
-from moderation import services
+from moderation import actions
 from moderation.models import ContentCheck, ReviewItem
 from tests.factories import make_reply, make_thread
 from tests.workers import wait_for
@@ -29,7 +29,7 @@ def test_held_post_notifies_watchers_only_after_approval(
     # The author alone hears that the post is held.
     assert Notification.objects.get(post=held, recipient=newcomer).kind == "post_moderated"
 
-    services.review_item_decide(moderator=moderator, item=item, approve=True)
+    actions.review_item_decide(moderator=moderator, item=item, approve=True)
 
     def watchers_told():
         told = Notification.objects.filter(post=held).exclude(recipient=newcomer)

@@ -3,8 +3,8 @@
 import pytest
 
 from forum.notifications.models import Notification
-from forum.notifications.tasks import sweep_due_fan_outs
 from forum.threads.models import Post, PostRevision
+from forum.threads.tasks import sweep_due_fan_outs
 from moderation.tasks import sweep_unchecked_revisions
 from tests.factories import make_reply, make_thread
 from tests.workers import wait_for, worker_env

@@ -7,10 +7,11 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from forum.accounts.models import Sanction
 from forum.core.errors import PermissionDenied, ValidationFailed
 from forum.threads.models import Post, PostState, Thread
 from moderation import actions, services
-from moderation.models import ModerationLogEntry, ReviewItem, Sanction
+from moderation.models import ModerationLogEntry, ReviewItem
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,7 @@ def test_moderators_cannot_sanction_moderators_but_admins_can(moderator):
 
     with pytest.raises(PermissionDenied) as refused:
         actions.perform("silence", actor=moderator, target=other, reason="No")
-    assert refused.value.code == "sanction_moderator"
+    assert refused.value.code == "acting_on_moderator"
     actions.perform("silence", actor=admin, target=other, reason="Cool off")
 
 

@@ -11,10 +11,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from forum.accounts.models import Sanction
 from forum.threads.models import PostState
 from moderation import actions, selectors, services
 from moderation.dashboard import decisions_chart_svg
-from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Sanction, Verdict
+from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Verdict
 from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
 from tests.moderation.conftest import checked_reply, flag_cheap_pills
 
@@ -485,14 +486,14 @@ def test_moderators_see_moderation_screens_only(mod_client, boss):
         "/admin/threads/post/",
         "/admin/auth/group/",
         "/admin/accounts/user/add/",
-        "/admin/moderation/categorymoderator/",
+        "/admin/accounts/categorymoderator/",
         f"/admin/accounts/user/{boss.pk}/password/",
     ):
         assert mod_client.get(path).status_code == 403, path
     assert "/admin/threads/" not in home
     admin_client = Client()
     admin_client.force_login(boss)
-    for path in ("/admin/threads/category/", "/admin/moderation/categorymoderator/"):
+    for path in ("/admin/threads/category/", "/admin/accounts/categorymoderator/"):
         assert admin_client.get(path).status_code == 200, path
 
 

@@ -25,7 +25,7 @@ def test_members_get_403_and_anonymous_callers_are_refused(api, member):
     api.force_authenticate(member)
     response = api.get("/api/v1/moderation/queue/")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert response.json()["error"]["code"] == "not_moderator"
 
 
 def test_report_claim_and_decide_through_the_api(api, member, moderator):

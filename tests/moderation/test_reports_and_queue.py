@@ -8,7 +8,7 @@ from django.db import connection
 from forum.core.errors import Conflict, NotFound, PermissionDenied, RateLimited, ValidationFailed
 from forum.threads import services as thread_services
 from forum.threads.models import PostState
-from moderation import services
+from moderation import actions, services
 from moderation.models import ModerationLogEntry, Report, ReviewItem
 from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
 
@@ -100,7 +100,7 @@ def test_a_claimed_item_cannot_be_taken_by_another_moderator(reported_post, mode
         services.review_item_claim(moderator=other, item=item)
     assert refused.value.code == "claimed_by_other"
     with pytest.raises(Conflict):
-        services.review_item_decide(moderator=other, item=item, approve=True)
+        actions.review_item_decide(moderator=other, item=item, approve=True)
 
 
 def test_deciding_approves_or_removes_and_logs_once(reported_post, moderator, other_member):
@@ -108,8 +108,8 @@ def test_deciding_approves_or_removes_and_logs_once(reported_post, moderator, ot
     item = ReviewItem.objects.get(post=reported_post)
 
     with pytest.raises(ValidationFailed):
-        services.review_item_decide(moderator=moderator, item=item, approve=False, reason="")
-    decided = services.review_item_decide(
+        actions.review_item_decide(moderator=moderator, item=item, approve=False, reason="")
+    decided = actions.review_item_decide(
         moderator=moderator, item=item, approve=False, reason="Spam link farm"
     )
 
@@ -120,7 +120,7 @@ def test_deciding_approves_or_removes_and_logs_once(reported_post, moderator, ot
     entries = ModerationLogEntry.objects.filter(action="remove", target_id=reported_post.pk)
     assert [(e.actor, e.reason) for e in entries] == [(moderator, "Spam link farm")]
     with pytest.raises(Conflict) as refused:
-        services.review_item_decide(moderator=moderator, item=decided, approve=True)
+        actions.review_item_decide(moderator=moderator, item=decided, approve=True)
     assert refused.value.code == "already_decided"
 
 

@@ -16,10 +16,10 @@ from forum.accounts.models import User
 from forum.accounts.services import user_signup, user_update_profile
 from forum.core.errors import ValidationFailed
 from forum.notifications.models import Notification
-from forum.notifications.tasks import fan_out_post
 from forum.threads import services
 from forum.threads.models import Post, Thread
 from forum.threads.rendering import MAX_MENTIONS
+from forum.threads.tasks import fan_out_post
 from moderation import pipeline
 from tests.factories import UserFactory, make_thread
 

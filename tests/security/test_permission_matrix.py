@@ -20,11 +20,12 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
+from forum.accounts.models import Sanction
 from forum.accounts.services import token_create
 from forum.notifications.models import Notification
 from forum.threads.models import PostState
-from forum.threads.services import post_delete, post_edit, post_set_state
-from moderation.models import ReviewItem, Sanction
+from forum.threads.services import post_delete, post_edit, post_set_state, thread_set_state
+from moderation.models import ReviewItem
 from moderation.services import review_item_open, sanction_impose
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
 
@@ -139,9 +140,9 @@ def _build_world() -> dict:
     post_set_state(post=removed, state=PostState.REMOVED, reason="Off-topic")
     post_delete(actor=author, post=deleted)
     pending_thread = make_thread(author=author, category=category, title=f"Pending {SECRET}")
-    post_set_state(post=pending_thread.opening_post, state=PostState.PENDING)
+    thread_set_state(thread=pending_thread, state=PostState.PENDING)
     hidden_thread = make_thread(author=author, category=category, title=f"Hidden {SECRET}")
-    post_set_state(post=hidden_thread.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=hidden_thread, state=PostState.HIDDEN)
     item = review_item_open(post=hidden, reason=ReviewItem.Reason.REPORTS)
     sanction_impose(actor=moderator, user=users["suspended"], kind="suspend", reason="Spam")
     silence = sanction_impose(actor=moderator, user=users["silenced"], kind="silence", reason="x")
@@ -382,7 +383,15 @@ API_CASES = [
         api_member_write(404, author=204),
         None,
     ),
-    ("update me", "patch", f"{A}/me/", {"bio": "Hello"}, api_member_write(200), None),
+    # What others read about a member is published text: not while silenced.
+    (
+        "update me",
+        "patch",
+        f"{A}/me/",
+        {"bio": "Hello"},
+        api_member_write(200, silenced=403),
+        None,
+    ),
     ("mute", "put", f"{A}/me/mutes/bystander/", None, api_member_write(200), None),
     ("unmute", "delete", f"{A}/me/mutes/bystander/", None, api_member_write(204), None),
     (
@@ -422,7 +431,7 @@ API_CASES = [
         "post",
         f"{A}/webhooks/",
         {"url": "https://hooks.example.com/x", "events": ["post.created"]},
-        api_member_write(201),
+        api_member_write(201, silenced=403),
         None,
     ),
     # Moderators' endpoints: 401 anonymous, 403 members, even for things that exist.
@@ -619,7 +628,7 @@ WEB_CASES = [
     ),
     ("admin log", "get", "/admin/moderation/moderationlogentry/", None, admin_screen(), None),
     ("admin reports", "get", "/admin/moderation/report/", None, admin_screen(), None),
-    ("admin sanctions", "get", "/admin/moderation/sanction/", None, admin_screen(), None),
+    ("admin sanctions", "get", "/admin/accounts/sanction/", None, admin_screen(), None),
     ("admin rules", "get", "/admin/moderation/rule/", None, admin_screen(), None),
     ("admin appeals", "get", "/admin/moderation/appeal/", None, admin_screen(), None),
     ("admin verdicts", "get", "/admin/moderation/verdict/", None, admin_screen(), None),

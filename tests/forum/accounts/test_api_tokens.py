@@ -4,10 +4,9 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from forum.accounts.models import ApiToken
+from forum.accounts.models import ApiToken, Sanction
 from forum.accounts.services import token_create
 from forum.threads.models import Thread
-from moderation.models import Sanction
 from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from forum.accounts.models import User
+from forum.accounts.models import Sanction, User
 from forum.accounts.services import trust_level_earned, user_refresh_trust_level, user_set_role
 from forum.accounts.tasks import refresh_trust_levels
-from moderation.models import Sanction
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,12 +84,13 @@ def test_periodic_task_promotes_everyone_due():
 
 
 def test_roles_map_to_admin_access():
+    admin = UserFactory(username="root", role=User.Role.ADMIN, is_staff=True, is_superuser=True)
     user = UserFactory()
 
-    assert user_set_role(user=user, role=User.Role.MODERATOR) is True
+    assert user_set_role(actor=admin, user=user, role=User.Role.MODERATOR) is True
     assert (user.is_staff, user.is_superuser, user.is_moderator) == (True, False, True)
-    assert user_set_role(user=user, role=User.Role.MODERATOR) is False
-    user_set_role(user=user, role=User.Role.ADMIN)
+    assert user_set_role(actor=admin, user=user, role=User.Role.MODERATOR) is False
+    user_set_role(actor=admin, user=user, role=User.Role.ADMIN)
     assert (user.is_staff, user.is_superuser) == (True, True)
-    user_set_role(user=user, role=User.Role.MEMBER)
+    user_set_role(actor=admin, user=user, role=User.Role.MEMBER)
     assert (user.is_staff, user.is_superuser, user.is_moderator) == (False, False, False)

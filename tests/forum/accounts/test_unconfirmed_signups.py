@@ -5,11 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from forum.accounts.models import User
+from forum.accounts.models import Sanction, User
 from forum.accounts.services import user_signup
 from forum.accounts.tasks import purge_unconfirmed_signups
 from moderation.log import log_record
-from moderation.models import Sanction
 from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 
 from forum.threads.models import PostState
-from forum.threads.services import post_set_state
+from forum.threads.services import thread_set_state
 from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_a_reply_in_a_thread_hidden_since_drops_out_of_the_inbox(
     before = api.get("/api/v1/notifications/").json()["results"]
     assert any(n["thread_id"] == thread.pk for n in before)
 
-    post_set_state(post=thread.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=thread, state=PostState.HIDDEN)
 
     after = api.get("/api/v1/notifications/").json()["results"]
     assert all(n["thread_id"] != thread.pk for n in after)

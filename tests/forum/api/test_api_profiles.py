@@ -3,7 +3,7 @@
 import pytest
 
 from forum.threads.models import PostState
-from forum.threads.services import post_delete, post_set_state
+from forum.threads.services import post_delete, post_set_state, thread_set_state
 from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_post_count_counts_only_what_anyone_may_read(api, member, other_member, 
     post_delete(actor=member, post=make_reply(thread=thread, author=member))
     hidden_thread = make_thread(author=member, category=category, title="Hidden one")
     make_reply(thread=hidden_thread, author=member, body="Visible reply in a hidden thread")
-    post_set_state(post=hidden_thread.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=hidden_thread, state=PostState.HIDDEN)
 
     for viewer in (None, member, other_member):
         api.force_authenticate(viewer)

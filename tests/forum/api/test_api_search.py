@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from forum.threads.models import PostState
-from forum.threads.services import post_delete, post_set_state
+from forum.threads.services import post_delete, post_set_state, thread_set_state
 from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_never_finds_what_the_searcher_may_not_read(api, member, other_member, m
     post_delete(actor=member, post=deleted)
     secret_thread = make_thread(author=member, category=category, title="Walrus secrets")
     in_secret = make_reply(thread=secret_thread, author=other_member, body="walrus in hidden")
-    post_set_state(post=secret_thread.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=secret_thread, state=PostState.HIDDEN)
 
     def found(viewer):
         api.force_authenticate(viewer)

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from forum.threads.models import PostState, Thread
-from forum.threads.services import post_set_state
+from forum.threads.services import thread_set_state
 from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -83,10 +83,10 @@ def test_state_filter_finds_others_hidden_threads_for_moderators_only(
 ):
     visible = make_thread(author=member, category=category)
     hidden = make_thread(author=other_member, category=category)
-    post_set_state(post=hidden.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=hidden, state=PostState.HIDDEN)
     newcomer = UserFactory(username="fresh", trust_level=0)
     own_hidden = make_thread(author=newcomer, category=category)
-    post_set_state(post=own_hidden.opening_post, state=PostState.HIDDEN)
+    thread_set_state(thread=own_hidden, state=PostState.HIDDEN)
 
     assert set(_ids(api)) == {visible.pk}
     assert _ids(api, state="hidden") == []

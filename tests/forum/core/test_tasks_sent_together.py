@@ -10,8 +10,8 @@ from django.conf import settings
 from kombu.transport.redis import PublishBatch
 
 from forum.core.tasks import send, sent_together
-from forum.notifications.tasks import fan_out_post
 from forum.threads import services as thread_services
+from forum.threads.tasks import fan_out_post
 from moderation.tasks import check_post_revision
 from tests.factories import make_thread
 
@@ -56,7 +56,7 @@ def test_two_tasks_go_in_one_round_trip(broker):
     messages = broker()
     assert len(messages) == 3
     assert "moderation.check_post_revision" in messages[0]  # newest first
-    assert "notifications.fan_out_post" in messages[1]
+    assert "threads.fan_out_post" in messages[1]
 
 
 def test_a_failed_batch_sends_each_task_on_its_own(broker, monkeypatch, caplog):

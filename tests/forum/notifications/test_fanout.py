@@ -2,11 +2,12 @@
 
 import pytest
 
-from forum.notifications import selectors, services
+from forum.notifications import selectors, services, subscribers
 from forum.notifications.models import Notification, WatchLevel
-from forum.notifications.tasks import deliver_batch, fan_out_post
+from forum.notifications.tasks import deliver_batch
 from forum.threads import services as thread_services
-from forum.threads.models import PostState
+from forum.threads.models import Post, PostState
+from forum.threads.tasks import fan_out_post
 from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +134,10 @@ def test_big_fan_out_is_split_into_batches(publish, member, monkeypatch):
 
     reply = publish(make_reply, thread=thread, author=member)
 
-    assert fan_out_post.apply(args=[reply.pk]).get() == 3
+    assert (
+        subscribers.fan_out(Post.objects.select_related("thread", "parent").get(pk=reply.pk)) == 3
+    )
+    assert fan_out_post.apply(args=[reply.pk]).get() is True
     assert Notification.objects.filter(kind="new_post").count() == 25
 
 
@@ -202,14 +206,15 @@ class _no_fan_out:
         self.monkeypatch.undo()
 
 
-def test_authors_and_reporters_hear_moderation_outcomes(member, other_member, moderator):
+def test_authors_and_reporters_hear_moderation_outcomes(member, other_member, moderator, publish):
     from moderation import actions
     from moderation import services as moderation_services
 
     post = make_reply(thread=make_thread(author=member), author=member, body="Hot take")
     moderation_services.report_file(reporter=other_member, post=post, reason="abuse")
 
-    actions.perform("remove", actor=moderator, target=post, reason="Abusive")
+    # Who hears of a decision is told once it has committed.
+    publish(actions.perform, "remove", actor=moderator, target=post, reason="Abusive")
 
     assert kinds_for(member) == [("post_moderated", 1)]
     assert kinds_for(other_member) == [("report_resolved", 1)]

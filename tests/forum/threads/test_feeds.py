@@ -48,7 +48,7 @@ def test_hidden_and_deleted_threads_stay_out_of_every_feed_even_for_a_moderator(
     category = CategoryFactory(slug="analysis")
     make_thread(category=category, title="Still here")
     hidden = make_thread(category=category, title="Hidden spam", body="Buy now")
-    _hide(hidden.opening_post)
+    services.thread_set_state(thread=hidden, state=PostState.HIDDEN, reason="Spam")
     client.force_login(ModeratorFactory())
 
     for url in ("/feeds/latest/", "/feeds/c/analysis/"):
@@ -57,6 +57,19 @@ def test_hidden_and_deleted_threads_stay_out_of_every_feed_even_for_a_moderator(
         assert "Buy now" not in client.get(url).content.decode()
 
     assert client.get(f"/feeds/t/{hidden.pk}/").status_code == 404
+
+
+def test_a_thread_whose_opening_post_alone_is_hidden_stays_without_its_text(client):
+    category = CategoryFactory(slug="analysis")
+    thread = make_thread(category=category, title="A discussion", body="A rude opening.")
+    make_reply(thread=thread, body="A reply worth keeping.")
+    _hide(thread.opening_post)
+
+    entries = _entries(client.get("/feeds/latest/"))
+    replies = client.get(f"/feeds/t/{thread.pk}/").content.decode()
+
+    assert [(e["title"], e["summary"]) for e in entries] == [("A discussion", "")]
+    assert "A reply worth keeping." in replies and "A rude opening." not in replies
 
 
 def test_thread_feed_has_visible_posts_newest_first_and_no_hidden_text(client):

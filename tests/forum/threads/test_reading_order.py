@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -58,8 +59,16 @@ def test_a_page_is_one_query_whatever_the_size(member):
     with CaptureQueriesContext(connection) as queries:
         page = selectors.thread_posts_page(user=member, thread=thread, limit=20)
         [view.post.author.username for view in page]
+        [view.caps for view in page]
 
+    # The page, and the reader's standing (their sanctions) once for every post's
+    # capabilities; in a request, signing in has read that already.
     assert len(page) == 20
+    assert len(queries) == 2
+    assert all(view.caps.reply and view.caps.edit for view in page)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = selectors.thread_posts_page(user=AnonymousUser(), thread=thread, limit=20)
     assert len(queries) == 1
 
 

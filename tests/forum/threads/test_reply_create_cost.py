@@ -16,7 +16,6 @@ from forum.notifications.models import ThreadWatch, WatchLevel
 from forum.threads import services
 from forum.threads.models import Post, Thread
 from moderation import services as moderation_services
-from moderation.selectors import user_active_sanction_kinds
 from tests.factories import ModeratorFactory, UserFactory, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +147,7 @@ def test_sanctions_are_remembered_within_a_request_only(writer):
     moderator = ModeratorFactory(username="mod")
 
     def ask() -> frozenset:
-        return user_active_sanction_kinds(user=writer)
+        return writer.active_sanction_kinds()
 
     # Outside a request every question is asked again.
     assert ask() == frozenset()

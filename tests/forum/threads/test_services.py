@@ -2,10 +2,10 @@
 
 import pytest
 
+from forum.accounts.models import Sanction
 from forum.core.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 from forum.threads import services
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
-from moderation.models import Sanction
 from tests.factories import CategoryFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db

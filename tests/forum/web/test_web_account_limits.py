@@ -7,8 +7,8 @@ from django.core import mail
 from django.core.cache import cache
 
 from forum.accounts.models import User
-from forum.web import views
 from forum.web.forms import RESET_MAILS_PER_EMAIL
+from forum.web.views import accounts as views
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.normalize import normalize_for_matching
+from forum.core.lookalikes import normalize_for_matching
 from moderation.rules.patterns import compile_user_pattern, pattern_problem, required_literals
 
 PATTERNS = [

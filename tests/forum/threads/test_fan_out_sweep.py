@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from forum.notifications import services
 from forum.notifications.models import Notification
-from forum.notifications.tasks import fan_out_post, sweep_due_fan_outs
+from forum.threads import publishing
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState
+from forum.threads.tasks import fan_out_post, sweep_due_fan_outs
 from moderation.services import post_make_visible
 from tests.factories import UserFactory, make_reply, make_thread
 
@@ -80,14 +80,14 @@ def test_a_lost_fan_out_is_sent_by_the_sweep_after_the_grace_period(
     assert due is not None
     assert _heard(member) == 0
 
-    assert services.fan_outs_overdue(now=due + GRACE - dt.timedelta(seconds=1)) == []
+    assert publishing.fan_outs_overdue(now=due + GRACE - dt.timedelta(seconds=1)) == []
     assert _heard(member) == 0
 
     later = due + GRACE
-    assert services.fan_outs_overdue(now=later) == [reply.pk]
+    assert publishing.fan_outs_overdue(now=later) == [reply.pk]
     # Taken for another grace period: the next sweeps leave it to the task just sent.
     assert _due(reply) == later
-    assert services.fan_outs_overdue(now=later + dt.timedelta(seconds=60)) == []
+    assert publishing.fan_outs_overdue(now=later + dt.timedelta(seconds=60)) == []
 
 
 def test_the_sweep_task_fans_out_each_lost_post_once(
@@ -111,9 +111,9 @@ def test_a_fan_out_asked_for_again_meanwhile_stays_due(thread, other_member):
     again = first + dt.timedelta(seconds=5)
     Post.objects.filter(pk=reply.pk).update(fan_out_due_at=again)
 
-    assert services.fan_out_done(post_id=reply.pk, due=first) is False
+    assert publishing.fan_out_done(post_id=reply.pk, due=first) is False
     assert _due(reply) == again
-    assert services.fan_out_done(post_id=reply.pk, due=again) is True
+    assert publishing.fan_out_done(post_id=reply.pk, due=again) is True
     assert _due(reply) is None
 
 
@@ -139,23 +139,22 @@ def test_overdue_posts_are_taken_oldest_first_up_to_the_limit(thread, settings):
             fan_out_due_at=now - GRACE - dt.timedelta(seconds=age)
         )
 
-    assert services.fan_outs_overdue(now=now, limit=2) == [replies[1].pk, replies[2].pk]
-    assert services.fan_outs_overdue(now=now, limit=2) == [replies[0].pk]
+    assert publishing.fan_outs_overdue(now=now, limit=2) == [replies[1].pk, replies[2].pk]
+    assert publishing.fan_outs_overdue(now=now, limit=2) == [replies[0].pk]
 
 
 def test_a_reply_whose_thread_was_hidden_at_fan_out_is_told_once_the_thread_is_back(
     member, other_member, thread, publish
 ):
     reply = make_reply(thread=thread, author=other_member)  # its fan-out not yet run
-    opening = thread.opening_post
-    thread_services.post_set_state(post=opening, state=PostState.HIDDEN, reason="spam?")
+    thread_services.thread_set_state(thread=thread, state=PostState.HIDDEN, reason="spam?")
 
     # The thread is hidden: the reply notifies nobody, now or at the sweep, but is owed.
-    assert fan_out_post(reply.pk) == 0
+    assert fan_out_post(reply.pk) is False
     assert sweep_due_fan_outs() == 0
     assert _heard(member) == 0
 
-    publish(post_make_visible, post=opening)
+    publish(thread_services.thread_set_state, thread=thread, state=PostState.VISIBLE)
     assert sweep_due_fan_outs() == 1
 
     assert _heard(member) == 1
@@ -167,8 +166,8 @@ def test_a_reply_merged_out_of_a_hidden_thread_is_told_in_its_new_one(
 ):
     hidden = publish(make_thread, author=other_member, title="A second thought")
     moved = make_reply(thread=hidden, author=other_member)  # its fan-out not yet run
-    thread_services.post_set_state(post=hidden.opening_post, state=PostState.HIDDEN)
-    assert fan_out_post(moved.pk) == 0
+    thread_services.thread_set_state(thread=hidden, state=PostState.HIDDEN)
+    assert fan_out_post(moved.pk) is False
 
     thread_services.thread_merge(source=hidden, target=thread)
     assert sweep_due_fan_outs() == 1

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderation.normalize import fold_term, match_key, normalize_for_matching
+from forum.core.lookalikes import fold_term, match_key, normalize_for_matching
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,63 @@
+"""What notifications do when something happens elsewhere: domain events
+(forum.core.events) after commit, and taking part in a thread (forum.threads.hooks) in
+its transaction. Subscribed in NotificationsConfig.ready()."""
+
+from forum.core import events
+from forum.notifications import selectors, services
+from forum.notifications.tasks import deliver_batch
+from forum.threads import hooks
+
+
+def fan_out(post) -> int:
+    """Work out who hears of the visible `post` and enqueue one delivery task per batch.
+    Returns how many batches were enqueued. Memory stays at one batch a kind: each
+    kind's buffer is sent off whenever it fills."""
+    buffers: dict[str, list[int]] = {}
+    batches = 0
+    for user_id, kind in selectors.iter_fanout_recipients(post=post):
+        buffer = buffers.setdefault(kind, [])
+        buffer.append(user_id)
+        if len(buffer) >= services.BATCH_SIZE:
+            deliver_batch.delay(post.pk, kind, buffer)
+            buffers[kind] = []
+            batches += 1
+    for kind, buffer in buffers.items():
+        if buffer:
+            deliver_batch.delay(post.pk, kind, buffer)
+            batches += 1
+    return batches
+
+
+def on_post_published(event: events.PostPublished) -> None:
+    fan_out(event.post)
+
+
+def on_decision_recorded(event: events.DecisionRecorded) -> None:
+    """The author of a post hears of a decision on it that concerns them, unless it was
+    their own doing."""
+    if not event.tells_author or event.post_author_id in (None, event.actor_id):
+        return
+    services.notify_direct(
+        recipient_id=event.post_author_id,
+        kind="post_moderated",
+        post_id=event.target_id,
+        thread_id=event.thread_id,
+        event=f"decision:{event.entry_id}",
+    )
+
+
+def on_report_resolved(event: events.ReportResolved) -> None:
+    services.notify_direct(
+        recipient_id=event.reporter_id,
+        kind="report_resolved",
+        post_id=event.post_id,
+        thread_id=event.thread_id,
+        event=f"report:{event.report_id}",
+    )
+
+
+def subscribe() -> None:
+    hooks.record_participation_with(services.watch_auto)
+    events.subscribe(events.PostPublished, on_post_published)
+    events.subscribe(events.DecisionRecorded, on_decision_recorded)
+    events.subscribe(events.ReportResolved, on_report_resolved)

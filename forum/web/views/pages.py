@@ -1,0 +1,73 @@
+"""What every page view shares: how a refusal is shown, how a form page keeps its
+status, finding a thread the reader may see, and where a post is shown."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import (
+    urlencode,
+)
+
+from forum.core.errors import (
+    ForumError,
+    NotAuthenticated,
+    NotFound,
+)
+from forum.threads import selectors
+from forum.threads.models import Post
+
+
+def refused(request: HttpRequest, exc: ForumError) -> HttpResponse:
+    """A page saying why a request was refused, with the error's status."""
+    if isinstance(exc, NotAuthenticated):
+        return redirect_to_login(request.get_full_path())
+    return render(request, "web/refused.html", {"message": exc.message}, status=exc.status)
+
+
+def form_page(request: HttpRequest, template: str, context: dict, *, form, status: int):
+    """Render a page holding `form`. A refusal for posting too fast keeps its 429 and
+    says when to try again, as the API does."""
+    response = render(request, template, context, status=status)
+    retry_after = getattr(form, "retry_after", None)
+    if status == 429 and retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+POSTS_SHOWN_BEFORE_TARGET = 3
+
+
+def post_location(post: Post) -> str:
+    """The URL of the page that shows `post`, at its anchor: the thread page, or for a
+    reply deeper than it goes, the branch page its "continue" links lead to. A post
+    beyond a first page gets a page starting a few posts before it, so it is on the page
+    whatever the thread's length. (Two indexed queries on (thread, path), one more for a
+    deep reply.)"""
+    if post.depth > selectors.BRANCH_DEPTH:
+        root = selectors.branch_root(post=post)
+        url = reverse("web:post-branch", kwargs={"pk": root.pk})
+        earlier = selectors.branch_earlier_posts(post=root, target=post)
+    else:
+        url = post.thread.get_absolute_url()
+        earlier = Post.objects.filter(
+            thread_id=post.thread_id, path__lt=post.path, depth__lte=selectors.BRANCH_DEPTH
+        )
+    # A page keeps at least its first half (see page_keeping_branches), so a post among
+    # the first half of the posts stays on the first page; any later one gets a page of
+    # its own starting just before it.
+    if earlier.order_by("path")[selectors.POSTS_PAGE_SIZE // 2 - 1 :].exists():
+        paths = list(
+            earlier.order_by("-path").values_list("path", flat=True)[
+                : POSTS_SHOWN_BEFORE_TARGET + 1
+            ]
+        )
+        url += f"?{urlencode({'after': paths[-1]})}"
+    return f"{url}#post-{post.pk}"
+
+
+def thread_or_404(request: HttpRequest, pk: int):
+    try:
+        return selectors.thread_get(user=request.user, pk=pk)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc

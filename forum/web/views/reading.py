@@ -1,0 +1,293 @@
+"""Reading: the home and category lists, a thread (whose reply form posts back to it),
+branches, permalinks, profiles and a post's history. Every capability a page offers comes
+from forum.core.permissions through the selectors; the templates only show it."""
+
+import difflib
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from forum.accounts.models import User
+from forum.core import pagecache, permissions
+from forum.core.errors import (
+    ForumError,
+    NotFound,
+    ValidationFailed,
+)
+from forum.notifications import selectors as notification_selectors
+from forum.notifications import services as notification_services
+from forum.threads import selectors
+from forum.threads import services as thread_services
+from forum.threads.models import Category, Post, PostState
+from forum.web import forms
+from forum.web.drafts import (
+    draft_take,
+    login_again_keeping,
+)
+from forum.web.quoting import quote_whole_post
+from forum.web.reading import page_keeping_branches, reply_tree, table_of_contents
+from forum.web.views.pages import (
+    form_page,
+    post_location,
+    thread_or_404,
+)
+from moderation import selectors as moderation_selectors
+
+THREADS_PER_PAGE = 30
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    def build() -> HttpResponse:
+        threads = Paginator(selectors.thread_list(user=request.user), THREADS_PER_PAGE)
+        page = threads.get_page(request.GET.get("page"))
+        return render(
+            request,
+            "web/home.html",
+            {"categories": selectors.category_list(), "page": page},
+        )
+
+    return pagecache.cached_for_anonymous(
+        request, kind="web:home", depends_on=pagecache.LISTS, build=build
+    )
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    def build() -> HttpResponse:
+        category = get_object_or_404(Category, slug=slug)
+        threads = Paginator(
+            selectors.thread_list(user=request.user, category=category), THREADS_PER_PAGE
+        )
+        page = threads.get_page(request.GET.get("page"))
+        return render(request, "web/category.html", {"category": category, "page": page})
+
+    return pagecache.cached_for_anonymous(
+        request, kind="web:category", depends_on=pagecache.LISTS, build=build
+    )
+
+
+def _reply_target(request: HttpRequest, thread) -> Post | None:
+    """The post named by ?reply_to=, or None when there is none. Raises
+    ValidationFailed (field "parent") for an id that is no post of `thread` the reader
+    may see, in the same words whatever the reason, so nothing hidden is revealed."""
+    raw = request.GET.get("reply_to", "")
+    if not raw:
+        return None
+    parent = None
+    if raw.isdigit() and len(raw) <= 18:
+        parent = (
+            Post.objects.select_related("author")
+            .filter(pk=int(raw), thread=thread, deleted_at__isnull=True)
+            .first()
+        )
+    if parent is not None:
+        parent.thread = thread
+    if parent is None or not permissions.can_reply_to_post(request.user, parent):
+        raise ValidationFailed.for_field(
+            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
+        )
+    return parent
+
+
+REPLY_DRAFT_FIELDS = ("body",)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    """The thread, its replies in reading order, and a reply form: under the opening post,
+    or under the post named by ?reply_to= (with &quote=1, the form starts with that post
+    quoted). POST sends the reply."""
+    # Anonymous readers of an unchanged thread get the page stored for them: no query.
+    cached = pagecache.CachedPage(request, kind="web:thread", depends_on=pagecache.thread_token(pk))
+    if cached.response is not None:
+        return cached.response
+    thread = thread_or_404(request, pk)
+    if slug != thread.slug and request.method != "POST":
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(thread.get_absolute_url() + query, permanent=not query)
+    status = 200
+    reply_to, reply_to_error = None, ""
+    try:
+        reply_to = _reply_target(request, thread)
+    except ValidationFailed as exc:
+        reply_to_error = exc.fields["parent"][0]
+        status = 400
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
+        form = forms.ReplyForm(request.POST)
+        if form.is_valid() and not reply_to_error:
+            try:
+                post = thread_services.post_create(
+                    author=request.user,
+                    thread=thread,
+                    body=form.cleaned_data["body"],
+                    parent=reply_to,
+                )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                if post.state == PostState.PENDING:
+                    messages.info(request, f"Your reply waits for approval. {post.state_reason}")
+                return redirect(post_location(post))
+        else:
+            status = 400
+    else:
+        form = forms.ReplyForm(initial=_reply_initial(request, reply_to))
+
+    def build() -> HttpResponse:
+        context = _thread_context(request, thread, form=form, reply_to=reply_to)
+        context["reply_to_error"] = reply_to_error
+        return form_page(request, "web/thread.html", context, form=form, status=status)
+
+    return cached.store(build)
+
+
+def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
+    """What the reply form starts with: a draft kept across a lost session, or with
+    ?quote=1 the whole post being replied to, quoted (only a visible post: a moderator's
+    reply must not carry a hidden post's text into the open)."""
+    draft = draft_take(request) if request.user.is_authenticated else None
+    if draft:
+        return draft
+    if (
+        request.GET.get("quote")
+        and reply_to is not None
+        and reply_to.state == PostState.VISIBLE
+        and reply_to.deleted_at is None
+    ):
+        return {"body": quote_whole_post(reply_to)}
+    return {}
+
+
+def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None) -> dict:
+    user = request.user
+    after = request.GET.get("after", "")
+    rows = selectors.thread_posts_page(
+        user=user,
+        thread=thread,
+        after_path=after,
+        limit=selectors.POSTS_PAGE_SIZE + 1,
+        max_depth=selectors.BRANCH_DEPTH,
+    )
+    posts, has_more = page_keeping_branches(rows, limit=selectors.POSTS_PAGE_SIZE, top_depth=1)
+    opening = posts[0] if posts and posts[0].post.is_opening_post else None
+    thread_caps = permissions.thread_capabilities(user, thread)
+    context = {
+        "thread": thread,
+        "posts": posts,
+        "opening": opening,
+        "toc": table_of_contents(opening.post.headings) if opening and opening.can_read else [],
+        "replies": reply_tree(posts[1:] if opening else posts, top_depth=1),
+        "next_after": posts[-1].post.path if has_more else "",
+        "after": after,
+        "thread_caps": thread_caps,
+        "review_items": moderation_selectors.pending_review_items(posts)
+        if thread_caps.moderate
+        else {},
+        "reply_form": form,
+        "reply_to": reply_to,
+        "reply_to_on_page": reply_to is not None
+        and any(item.post.pk == reply_to.pk for item in posts),
+    }
+    if thread_caps.watch:
+        level = notification_selectors.thread_watch_level(user=user, thread=thread)
+        context["watch_form"] = forms.WatchForm(initial={"level": level})
+    return context
+
+
+def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
+    if not permissions.can_read_post(request.user, post):
+        raise Http404("No such post.")
+    return redirect(post_location(post))
+
+
+def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post and the replies below it, for branches deeper than the thread page goes."""
+    root = get_object_or_404(
+        Post.objects.select_related("thread__category", "thread__author", "author"), pk=pk
+    )
+    user = request.user
+    root_view = selectors.post_as_seen_by(user=user, post=root)
+    if root_view is None or not permissions.can_view_thread(user, root.thread):
+        raise Http404("No such post.")
+    after = request.GET.get("after", "")
+    rows = selectors.branch_posts_page(
+        user=user, post=root, after_path=after, limit=selectors.POSTS_PAGE_SIZE + 1
+    )
+    posts, has_more = page_keeping_branches(
+        rows, limit=selectors.POSTS_PAGE_SIZE, top_depth=root.depth + 1
+    )
+    thread_caps = permissions.thread_capabilities(user, root.thread)
+    context = {
+        "thread": root.thread,
+        "root": root_view,
+        "replies": reply_tree(posts, top_depth=root.depth + 1),
+        "review_items": moderation_selectors.pending_review_items([root_view, *posts])
+        if thread_caps.moderate
+        else {},
+        "next_after": posts[-1].post.path if has_more else "",
+        "after": after,
+        "thread_caps": thread_caps,
+    }
+    return render(request, "web/branch.html", context)
+
+
+def profile(request: HttpRequest, username: str) -> HttpResponse:
+    member = get_object_or_404(User, username=username, is_active=True)
+    threads = selectors.thread_list(user=request.user).filter(author=member)[:20]
+    viewer = request.user
+    context = {"member": member, "threads": threads}
+    if viewer.is_authenticated and viewer.pk != member.pk:
+        context["can_mute"] = True
+        context["is_muted"] = member.username in notification_services.mutes_of(user=viewer)
+    return render(request, "web/profile.html", context)
+
+
+def _revision_text(revision) -> list[str]:
+    lines = [f"Title: {revision.title}", ""] if revision.title else []
+    return lines + revision.body_source.split("\n")
+
+
+def _unified_diff(older, newer) -> list[tuple[str, str]]:
+    """(kind, line) pairs of a unified diff between two revisions' sources; kind is
+    "add", "del", "hunk" or "same". Lines are escaped by the template."""
+    kinds = {"+": "add", "-": "del", "@": "hunk"}
+    diff = difflib.unified_diff(
+        _revision_text(older),
+        _revision_text(newer),
+        fromfile=f"revision {older.number}",
+        tofile=f"revision {newer.number}",
+        lineterm="",
+        n=2,
+    )
+    lines = []
+    for line in diff:
+        if line.startswith(("---", "+++")):
+            continue
+        lines.append((kinds.get(line[:1], "same"), line))
+    return lines
+
+
+def post_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every revision of a post, each with its diff from the one before. Shown to the
+    author and to moderators: an earlier revision may hold what a moderator edited out."""
+    post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
+    try:
+        permissions.check_can_view_post_history(request.user, post)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    revisions = list(post.revisions.select_related("editor").order_by("number"))
+    entries = [
+        {
+            "revision": revision,
+            "diff": _unified_diff(revisions[index - 1], revision) if index else [],
+        }
+        for index, revision in enumerate(revisions)
+    ]
+    entries.reverse()
+    return render(request, "web/post_history.html", {"post": post, "entries": entries})

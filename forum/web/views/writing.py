@@ -1,0 +1,159 @@
+"""Writing: starting a thread and editing a post, with a preview, and keeping what was
+typed when a form's CSRF token went stale."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from forum.core import permissions
+from forum.core.errors import (
+    ForumError,
+    ValidationFailed,
+)
+from forum.core.text import clean_text
+from forum.threads import services as thread_services
+from forum.threads.models import Post, PostState
+from forum.threads.rendering import RenderedTooLarge, render_markdown
+from forum.web import forms
+from forum.web.drafts import (
+    DRAFT_SESSION_KEY,
+    draft_keep,
+    draft_take,
+    member_required,
+)
+from forum.web.views.pages import (
+    form_page,
+    refused,
+)
+from moderation import actions as moderation_actions
+
+
+def _preview(form, field: str = "body") -> str:
+    """The sanitised HTML `form`'s body would be stored as, or "" with the reason added
+    to the form. Validates as the services do, so a preview never costs more than a
+    post would."""
+    body = form.cleaned_data.get(field)
+    if body is None:
+        return ""
+    try:
+        body = clean_text(
+            body,
+            field=field,
+            min_length=1,
+            max_length=settings.PARLEY["BODY_MAX_LENGTH"],
+            multiline=True,
+        )
+        return render_markdown(body).html
+    except ValidationFailed as exc:
+        forms.add_forum_error(form, exc)
+    except RenderedTooLarge as exc:
+        form.add_error(field, f"This post is too complex to display: it {exc}. Split it up.")
+    return ""
+
+
+@member_required(draft_fields=("category", "title", "body"))
+@require_http_methods(["GET", "HEAD", "POST"])
+def thread_new(request: HttpRequest) -> HttpResponse:
+    """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
+    rendered below the form without saving anything."""
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        form = forms.ThreadForm(request.POST)
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            preview_html = _preview(form)
+        elif valid:
+            try:
+                thread = thread_services.thread_create(author=request.user, **form.cleaned_data)
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                if thread.state == PostState.PENDING:
+                    messages.info(request, "Your thread waits for a moderator's approval.")
+                return redirect(thread.get_absolute_url())
+        if form.errors and status == 200:
+            status = 400
+    else:
+        initial = draft_take(request) or {"category": request.GET.get("category", "")}
+        form = forms.ThreadForm(initial=initial)
+    context = {"form": form, "preview_html": preview_html}
+    return form_page(request, "web/thread_new.html", context, form=form, status=status)
+
+
+@member_required(draft_fields=("title", "body", "reason"))
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread", "thread__category"), pk=pk)
+    try:
+        permissions.check_can_edit_post(request.user, post)
+    except ForumError as exc:
+        return refused(request, exc)
+    # A moderator editing someone else's post does so as a logged moderation action,
+    # which changes the body only.
+    as_moderator = post.author_id != request.user.pk
+    has_title = post.is_opening_post and not as_moderator
+    form_options = {"has_title": has_title, "reason_required": as_moderator}
+    preview_html = ""
+    status = 200
+    if request.method == "POST":
+        form = forms.EditForm(request.POST, **form_options)
+        valid = form.is_valid()
+        if "preview" in request.POST:
+            preview_html = _preview(form)
+        elif valid:
+            try:
+                if as_moderator:
+                    moderation_actions.perform(
+                        "edit",
+                        actor=request.user,
+                        target=post,
+                        reason=form.cleaned_data["reason"],
+                        body=form.cleaned_data["body"],
+                    )
+                else:
+                    thread_services.post_edit(
+                        editor=request.user,
+                        post=post,
+                        body=form.cleaned_data["body"],
+                        title=form.cleaned_data.get("title") if has_title else None,
+                        reason=form.cleaned_data["reason"],
+                    )
+            except ForumError as exc:
+                forms.add_forum_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "Your changes are saved.")
+                return redirect("web:post", pk=post.pk)
+        if form.errors and status == 200:
+            status = 400
+    else:
+        initial = {"body": post.body_source}
+        if has_title:
+            initial["title"] = post.thread.title
+        initial.update(draft_take(request) or {})
+        form = forms.EditForm(initial=initial, **form_options)
+    return render(
+        request,
+        "web/post_edit.html",
+        {"form": form, "post": post, "preview_html": preview_html},
+        status=status,
+    )
+
+
+# Text fields worth keeping from any of the forum's forms; never a password.
+KEPT_ON_CSRF_FAILURE = ("category", "title", "body", "reason", "paragraph", "message")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF_FAILURE_VIEW. A form whose token went stale (its page was loaded
+    before the member logged in or out in another tab) is refused, as it must be, but
+    what was typed is kept for the page it came from, and the answer says how to get it
+    back: load that page again and send it."""
+    draft_keep(request, fields=KEPT_ON_CSRF_FAILURE)
+    kept = DRAFT_SESSION_KEY in request.session
+    context = {"kept": kept, "back": request.get_full_path()}
+    return render(request, "web/csrf_failure.html", context, status=403)

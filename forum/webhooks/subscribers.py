@@ -1,0 +1,58 @@
+"""What integrators' webhooks hear of when something happens (forum.core.events).
+Subscribed in WebhooksConfig.ready(). Event ids make every announcement safe to repeat."""
+
+from forum.core import events
+from forum.core.states import PostState
+from forum.threads.models import Post
+from forum.webhooks import payloads
+from forum.webhooks.services import webhook_event
+
+# Taking down a post readers could see: mirrors and search indexes drop it too.
+_TAKEN_DOWN = {PostState.HIDDEN: "post.hidden", PostState.REMOVED: "post.removed"}
+
+
+def on_post_published(event: events.PostPublished) -> None:
+    """Webhooks hear of a post when it becomes visible, exactly when members do."""
+    post = event.post
+    webhook_event(
+        event="post.created",
+        event_id=f"post.created:{post.pk}",
+        payload=payloads.post_payload(post),
+    )
+    if post.is_opening_post:
+        webhook_event(
+            event="thread.created",
+            event_id=f"thread.created:{post.thread_id}",
+            payload=payloads.thread_payload(post.thread),
+        )
+
+
+def on_post_state_changed(event: events.PostStateChanged) -> None:
+    """Only a post the public could read is announced as taken down: one that was never
+    visible to them (held, then rejected) is nobody's business outside moderation."""
+    name = _TAKEN_DOWN.get(event.after)
+    if name is None or not event.was_public:
+        return
+    post = Post.objects.select_related("author").filter(pk=event.post_id).first()
+    if post is None:
+        return
+    webhook_event(
+        event=name,
+        event_id=f"{name}:{post.pk}:{event.at.timestamp():.6f}",
+        payload=payloads.post_payload(post),
+    )
+
+
+def on_report_filed(event: events.ReportFiled) -> None:
+    webhook_event(
+        event="report.filed",
+        event_id=f"report.filed:{event.report_id}",
+        payload=payloads.report_payload(event),
+        category_id=event.category_id,
+    )
+
+
+def subscribe() -> None:
+    events.subscribe(events.PostPublished, on_post_published)
+    events.subscribe(events.PostStateChanged, on_post_state_changed)
+    events.subscribe(events.ReportFiled, on_report_filed)

@@ -1,0 +1,61 @@
+"""What the moderation screens share: access by role, read-only record screens, scoping
+to the categories a moderator moderates, and small helpers for their forms."""
+
+import datetime as dt
+
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from forum.core import permissions
+from forum.core.admin import ViewOnly
+from forum.core.errors import ValidationFailed
+from forum.threads.models import Category
+
+
+class ModeratorAccess:
+    """Moderators work these screens by role, without per-model permissions."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.is_moderator(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.is_moderator(request.user)
+
+
+class ReadOnlyAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
+    """Nobody, superusers included, adds, changes or deletes these rows here."""
+
+
+class ScopedToModeratedCategories:
+    """Rows about posts, limited to the categories the moderator moderates."""
+
+    category_field = "post__thread__category"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(permissions.moderated_q(request.user, category_field=self.category_field))
+        )
+
+
+def parse_local_datetime(text: str) -> dt.datetime:
+    """A sanction's end from a `datetime-local` field, in the site's time zone."""
+    try:
+        parsed = parse_datetime(text)
+    except ValueError:  # well formed, but no such date (a 13th month)
+        parsed = None
+    if parsed is None:
+        raise ValidationFailed.for_field("ends_at", "Give the end as a date and time.")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def scope_names(user) -> list[str]:
+    """The names of the categories `user` is limited to; empty for the whole forum."""
+    scope = permissions.moderated_category_ids(user)
+    if scope is None:
+        return []
+    return list(Category.objects.filter(pk__in=scope).values_list("name", flat=True))
