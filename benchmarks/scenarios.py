@@ -216,7 +216,6 @@ def _engine_time(post, *, reuse_from) -> float:
     context = pipeline.build_context(
         author=post.author,
         category=post.thread.category,
-        content=content_from_html(post.body_html),
         exclude_post_id=post.pk,
         now=post.created_at,
     )

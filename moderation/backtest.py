@@ -60,10 +60,10 @@ def rule_backtest(
             context = build_context(
                 author=post.author,
                 category=post.thread.category,
-                content=content,
                 exclude_post_id=post.pk,
                 now=now,
                 signature=content_signature(content) if rule.kind == "near_duplicate" else (),
+                kinds=frozenset({rule.kind}),
             )
         findings, _, _ = run_rules([active], content, context)
         result.posts_checked += 1

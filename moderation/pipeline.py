@@ -29,7 +29,7 @@ from moderation.content import (
     paragraph_fingerprint,
 )
 from moderation.log import log_record
-from moderation.models import ContentCheck, ContentFingerprint, ReviewItem, Rule, Verdict
+from moderation.models import ContentCheck, ReviewItem, Rule, Verdict
 from moderation.rules import CheckContext, Hit, Span, censor_html, get_kind
 from moderation.rules.flood import text_hash
 from moderation.rules.near_duplicate import content_signature, lsh_band_keys
@@ -124,70 +124,39 @@ class Finding:
     paragraph_fingerprint: str = ""
 
 
+@dataclass(frozen=True)
+class Subject:
+    """A post whose checks need its context beyond the text: one being checked (`post_id`)
+    or one being submitted (no `post_id` yet), with the kinds of rule that will run and,
+    for near-duplicate comparison, its signature."""
+
+    author: object
+    premoderated: bool
+    kinds: frozenset[str]
+    post_id: int | None = None
+    signature: tuple[int, ...] = ()
+
+
 def build_context(
     *,
     author,
     category: Category,
-    content: PostContent,
     exclude_post_id: int | None,
     now: dt.datetime,
     signature: tuple[int, ...] = (),
-    with_history: bool = True,
+    kinds: frozenset[str] = frozenset({"flood", "near_duplicate"}),
 ) -> CheckContext:
-    """What post-scoped rules need to know beyond the text: one query each for the
-    author's recent posts and their text hashes (skipped without `with_history`), and
-    for near-duplicate candidates (only given a signature)."""
-    recent_times: tuple = ()
-    recent_hashes: tuple = ()
-    if with_history:
-        recent_times, recent_hashes = _author_history(
-            author=author, exclude_post_id=exclude_post_id, now=now
-        )
-    candidates: tuple = ()
-    if signature:
-        candidates = _similar_candidates(signature, exclude_post_id=exclude_post_id, now=now)
-    return CheckContext(
-        author_trust_level=author.trust_level,
-        author_visible_post_count=author.post_count,
-        category_premoderated=category.moderation_mode == Category.ModerationMode.PRE_MODERATED,
-        now=now,
-        author_recent_post_times=recent_times,
-        author_recent_text_hashes=recent_hashes,
-        similar_candidates=candidates,
+    """The context of one post, read as a batch check reads it (CheckHistory): the
+    author's recent posts and text hashes, and near-duplicate candidates for a
+    signature. `kinds` narrows what is read to what the rules that run need."""
+    subject = Subject(
+        author=author,
+        premoderated=category.moderation_mode == Category.ModerationMode.PRE_MODERATED,
+        kinds=kinds,
+        post_id=exclude_post_id,
+        signature=signature,
     )
-
-
-def _author_history(*, author, exclude_post_id: int | None, now: dt.datetime) -> tuple:
-    recent_posts = Post.objects.filter(author=author, created_at__gte=now - RECENT_WINDOW)
-    recent_checks = ContentCheck.objects.filter(
-        author=author, created_at__gte=now - dt.timedelta(days=1)
-    )
-    if exclude_post_id is not None:
-        recent_posts = recent_posts.exclude(pk=exclude_post_id)
-        recent_checks = recent_checks.exclude(post_id=exclude_post_id)
-    return (
-        tuple(recent_posts.values_list("created_at", flat=True)[:500]),
-        tuple(recent_checks.order_by("-created_at").values_list("text_hash", flat=True)[:50]),
-    )
-
-
-def _similar_candidates(signature, *, exclude_post_id, now) -> tuple:
-    keys = lsh_band_keys(signature)
-    post_ids = (
-        ContentFingerprint.objects.filter(band_key__in=keys, created_at__gte=now - DUPLICATE_WINDOW)
-        .exclude(post_id=exclude_post_id)
-        .values_list("post_id", flat=True)
-        .distinct()[:MAX_DUPLICATE_CANDIDATES]
-    )
-    checks = (
-        ContentCheck.objects.filter(post_id__in=list(post_ids))
-        .order_by("post_id", "-created_at")
-        .values_list("post_id", "signature")
-    )
-    latest: dict[int, tuple[int, ...]] = {}
-    for post_id, stored in checks:
-        latest.setdefault(post_id, tuple(stored))
-    return tuple(latest.items())
+    return CheckHistory([subject], now=now).context_for(subject)
 
 
 @dataclass(frozen=True)
@@ -338,12 +307,14 @@ def check_submission(
     if not rules:
         return
     content = content_from_html(html)
+    kinds = frozenset(r.rule.kind for r in rules)
     context = build_context(
         author=author,
         category=category,
-        content=content,
         exclude_post_id=post.pk if post else None,
         now=timezone.now(),
+        signature=content_signature(content) if "near_duplicate" in kinds else (),
+        kinds=kinds,
     )
     findings, _, _ = run_rules(rules, content, context)
     finding = strongest(findings)
@@ -489,8 +460,21 @@ class _Job:
         return self.revision.post
 
     @property
-    def kinds(self) -> set[str]:
-        return {r.rule.kind for r in self.rules}
+    def kinds(self) -> frozenset[str]:
+        return frozenset(r.rule.kind for r in self.rules)
+
+    @property
+    def subject(self) -> Subject:
+        post = self.post
+        return Subject(
+            author=post.author,
+            premoderated=(
+                post.thread.category.moderation_mode == Category.ModerationMode.PRE_MODERATED
+            ),
+            kinds=self.kinds,
+            post_id=post.pk,
+            signature=self.signature,
+        )
 
 
 def _check_and_store(
@@ -517,7 +501,8 @@ def _check_and_store(
     enabled = _enabled_rules(reads.rules_key)
     jobs = [_job(revision, reads.previous.get(revision.post_id), enabled) for revision in revisions]
     carried = _carried_verdicts([job.previous for job in jobs if job.previous is not None])
-    history = _BatchHistory(jobs, now=now)
+    subjects = {job.revision.pk: job.subject for job in jobs}
+    history = CheckHistory(list(subjects.values()), now=now)
     shared_ms = (time.perf_counter() - started) * 1000 / len(jobs)
 
     results: dict[int, str] = {}
@@ -534,7 +519,7 @@ def _check_and_store(
         findings, checked, reused = run_rules(
             job.rules,
             job.content,
-            history.context_for(job),
+            history.context_for(subjects[job.revision.pk]),
             reuse=reuse,
             fingerprints=job.fingerprints,
         )
@@ -547,7 +532,7 @@ def _check_and_store(
             new_thread=post.is_opening_post and job.revision.number == 1,
         )
         hash_of_text = job.previous.text_hash if job.small_edit else text_hash(job.content)
-        history.checked(job, hash_of_text)
+        history.checked(subjects[job.revision.pk], hash_of_text, new_signature=not job.small_edit)
         if not job.small_edit:
             replaced.append(job)
         checks.append(
@@ -660,24 +645,26 @@ def _carried_verdicts(previous: list[PreviousCheck | ContentCheck]) -> dict[int,
     return carried
 
 
-class _BatchHistory:
-    """The context post-scoped rules need for every job of a batch, read with a fixed
-    number of queries: the authors' recent posts and text hashes, and the stored
-    near-duplicate fingerprints sharing a band with any job. Jobs checked earlier in the
-    batch are added as they finish, so each job sees what a check one at a time would."""
+class CheckHistory:
+    """The context post-scoped rules need for each of some subjects, read with a fixed
+    number of queries however many there are: the authors' recent posts and text hashes,
+    and the stored near-duplicate fingerprints sharing a band with any subject. The one
+    way a check's context is read: for a batch of revisions, and (as a batch of one) for
+    a submission at submit time or a rule's try-out. Subjects checked earlier in a batch
+    are added as they finish (`checked`), so each sees what a check one at a time would."""
 
-    def __init__(self, jobs: list[_Job], *, now: dt.datetime) -> None:
+    def __init__(self, subjects: list[Subject], *, now: dt.datetime) -> None:
         self.now = now
-        historic = [job for job in jobs if job.kinds & {"flood", "near_duplicate"}]
-        authors = {job.post.author_id for job in historic}
+        historic = [s for s in subjects if s.kinds & {"flood", "near_duplicate"}]
+        authors = {s.author.pk for s in historic}
         self.post_times: dict[int, list[tuple[int, dt.datetime]]] = {a: [] for a in authors}
         self.text_hashes: dict[int, list[tuple[int, str]]] = {a: [] for a in authors}
-        comparing = [job for job in jobs if "near_duplicate" in job.kinds and job.signature]
+        comparing = [s for s in subjects if "near_duplicate" in s.kinds and s.signature]
         posts, hashes, bands = check_queries.batch_history(
             author_ids=authors,
             posts_since=now - RECENT_WINDOW,
             checks_since=now - dt.timedelta(days=1),
-            band_keys={key for job in comparing for key in lsh_band_keys(job.signature)},
+            band_keys={key for s in comparing for key in lsh_band_keys(s.signature)},
             bands_since=now - DUPLICATE_WINDOW,
         )
         for author_id, post_id, created_at in posts:
@@ -691,25 +678,23 @@ class _BatchHistory:
             {p for posts in self.bands.values() for p in posts}
         )
 
-    def context_for(self, job: _Job) -> CheckContext:
-        post = job.post
-        author = post.author
-        kinds = job.kinds
+    def context_for(self, subject: Subject) -> CheckContext:
+        author, own = subject.author, subject.post_id
         recent_times: tuple = ()
         recent_hashes: tuple = ()
-        if kinds & {"flood", "near_duplicate"}:
+        if subject.kinds & {"flood", "near_duplicate"}:
             recent_times = tuple(
-                created for pk, created in self.post_times[author.pk] if pk != post.pk
+                created for pk, created in self.post_times[author.pk] if pk != own
             )[:500]
-            recent_hashes = tuple(h for pk, h in self.text_hashes[author.pk] if pk != post.pk)[:50]
+            recent_hashes = tuple(h for pk, h in self.text_hashes[author.pk] if pk != own)[:50]
         candidates: tuple = ()
-        if "near_duplicate" in kinds and job.signature:
+        if "near_duplicate" in subject.kinds and subject.signature:
             similar = sorted(
                 {
                     pk
-                    for key in lsh_band_keys(job.signature)
+                    for key in lsh_band_keys(subject.signature)
                     for pk in self.bands.get(key, ())
-                    if pk != post.pk and pk in self.signatures
+                    if pk != own and pk in self.signatures
                 },
                 reverse=True,
             )[:MAX_DUPLICATE_CANDIDATES]
@@ -717,24 +702,23 @@ class _BatchHistory:
         return CheckContext(
             author_trust_level=author.trust_level,
             author_visible_post_count=author.post_count,
-            category_premoderated=(
-                post.thread.category.moderation_mode == Category.ModerationMode.PRE_MODERATED
-            ),
+            category_premoderated=subject.premoderated,
             now=self.now,
             author_recent_post_times=recent_times,
             author_recent_text_hashes=recent_hashes,
             similar_candidates=candidates,
         )
 
-    def checked(self, job: _Job, hash_of_text: str) -> None:
-        """Make `job` part of the history the rest of the batch sees."""
-        post = job.post
-        if post.author_id in self.text_hashes:
-            self.text_hashes[post.author_id].insert(0, (post.pk, hash_of_text))
-        if not job.small_edit and job.signature:
-            for key in lsh_band_keys(job.signature):
-                self.bands.setdefault(key, set()).add(post.pk)
-            self.signatures[post.pk] = job.signature
+    def checked(self, subject: Subject, hash_of_text: str, *, new_signature: bool) -> None:
+        """Make `subject` (just checked) part of the history the rest of the batch sees;
+        with `new_signature`, its signature too (a small edit keeps its stored one)."""
+        author_id, post_id = subject.author.pk, subject.post_id
+        if author_id in self.text_hashes:
+            self.text_hashes[author_id].insert(0, (post_id, hash_of_text))
+        if new_signature and subject.signature:
+            for key in lsh_band_keys(subject.signature):
+                self.bands.setdefault(key, set()).add(post_id)
+            self.signatures[post_id] = subject.signature
 
 
 def _changed_share(previous: PreviousCheck, fingerprints: list[str]) -> float:

@@ -314,3 +314,40 @@ def test_a_batch_costs_the_same_queries_for_few_and_many_revisions(member, moder
     queries_for(3)
     # 20 posts' fingerprints still fit one INSERT within SQLite's variable limit.
     assert queries_for(2) == queries_for(20)
+
+
+def test_a_submission_is_checked_against_the_history_a_batch_check_reads(
+    member, other_member, moderator
+):
+    """The submit-time check reads its context as the batch check does (CheckHistory):
+    a near-duplicate rule whose action is `block` refuses a copy of a checked post before
+    it is stored, and a flood rule counts the same recent posts."""
+    rule(
+        moderator, kind="near_duplicate", action="block", params={"threshold": 0.8, "min_words": 20}
+    )
+    text = " ".join(f"original{k}" for k in range(40))
+    thread = make_thread(author=member)
+    check(make_reply(thread=thread, author=member, body=text))
+
+    with pytest.raises(ValidationFailed) as refused:
+        make_reply(thread=thread, author=other_member, body=text)
+    assert refused.value.code == "blocked_by_rule"
+    assert Post.objects.filter(author=other_member).count() == 0
+
+    post = make_reply(thread=thread, author=member, body="Something else entirely, and new.")
+    subject = pipeline.Subject(
+        author=member,
+        premoderated=False,
+        kinds=frozenset({"flood"}),
+        post_id=post.pk,
+    )
+    at_submit = pipeline.build_context(
+        author=member,
+        category=thread.category,
+        exclude_post_id=post.pk,
+        now=post.created_at,
+        kinds=frozenset({"flood"}),
+    )
+    in_batch = pipeline.CheckHistory([subject], now=post.created_at).context_for(subject)
+    assert at_submit == in_batch
+    assert len(at_submit.author_recent_post_times) == 2  # the opening post and the copy
