@@ -12,10 +12,14 @@ from moderation.screening import rule_screen
 from moderation.tasks import check_post_revision
 
 
+def enqueue_check(revision_id: int) -> None:
+    send(check_post_revision, revision_id)
+
+
 def check_stored_revision(event: events.RevisionStored) -> None:
     """Enqueue the checks of a stored revision. Should the broker be away, the revision
     stays unchecked and the sweep of unchecked revisions sends it later."""
-    send(check_post_revision, event.revision_id)
+    enqueue_check(event.revision_id)
 
 
 def record_member_change(change: account_hooks.MemberChange) -> None:

@@ -250,6 +250,14 @@ def check_can_post(user) -> None:
     _raise(_posting_refusal(user))
 
 
+def can_publish_profile(user) -> bool:
+    try:
+        check_can_publish_profile(user)
+    except ForumError:
+        return False
+    return True
+
+
 def check_can_publish_profile(user) -> None:
     """Raise unless `user` may change what others read about them (display name, bio):
     text a silenced member could not post, they cannot publish there either."""

@@ -204,6 +204,17 @@ class SettingsForm(NoColonLabels, forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, may_publish: bool = True, **kwargs):
+        """`may_publish`: whether the member may change what others read about them
+        (forum.core.permissions); when not, those fields are shown but kept as they are."""
+        super().__init__(*args, **kwargs)
+        if not may_publish:
+            for name in ("display_name", "bio"):
+                self.fields[name].disabled = True
+                self.fields[
+                    name
+                ].help_text = "You cannot change this while your account is silenced."
+
 
 class MuteForm(NoColonLabels, forms.Form):
     username = forms.CharField(

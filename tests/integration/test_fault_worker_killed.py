@@ -28,6 +28,7 @@ from forum.notifications.models import Delivery, Notification, ThreadWatch, Watc
 from forum.threads import services as thread_services
 from forum.threads.models import PostRevision
 from forum.threads.tasks import fan_out_post
+from moderation import plugs as moderation_plugs
 from moderation.models import ContentCheck, Rule, Verdict
 from moderation.services import rule_save
 from moderation.tasks import check_post_revision
@@ -83,7 +84,7 @@ def test_a_worker_killed_mid_fan_out_leaves_every_notification_exactly_once(work
     size = 30_000
     with (
         mock.patch.object(thread_services, "_enqueue_fan_out"),
-        mock.patch.object(thread_services, "_enqueue_check"),
+        mock.patch.object(moderation_plugs, "enqueue_check"),
     ):
         author = UserFactory(username="announcer", trust_level=3)
         thread = thread_services.thread_create(
@@ -213,7 +214,7 @@ def test_a_worker_killed_mid_check_leaves_every_revision_checked_exactly_once(wo
     category = CategoryFactory()
     with (
         mock.patch.object(thread_services, "_enqueue_fan_out"),
-        mock.patch.object(thread_services, "_enqueue_check"),
+        mock.patch.object(moderation_plugs, "enqueue_check"),
     ):
         threads = [
             thread_services.thread_create(

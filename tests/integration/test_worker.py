@@ -33,7 +33,7 @@ def test_posting_survives_a_lost_enqueue_and_the_sweep_finishes_the_check(
     def broker_down(revision_id):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr("forum.threads.services._enqueue_check", broker_down)
+    monkeypatch.setattr("moderation.plugs.enqueue_check", broker_down)
     thread = make_thread(author=member, body="Posted while the broker was away.")
     revision = PostRevision.objects.get(post=thread.opening_post_id)
     assert revision.checked_at is None

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
+from forum.core import permissions
 from forum.core.errors import (
     ForumError,
     NotFound,
@@ -179,11 +180,19 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 )
 
 
+def _settings_form(request: HttpRequest, data=None, *, draft: dict | None = None):
+    """The member's settings form, with what they may not change shown but kept."""
+    initial = {**forms.user_settings_initial(request.user), **(draft or {})}
+    return forms.SettingsForm(
+        data, initial=initial, may_publish=permissions.can_publish_profile(request.user)
+    )
+
+
 def _settings_page(request: HttpRequest, *, status: int = 200, **forms_shown) -> HttpResponse:
     """The settings page; a form that came back with errors replaces its blank twin."""
     user = request.user
     context = {
-        "form": forms.SettingsForm(initial=forms.user_settings_initial(user)),
+        "form": _settings_form(request),
         "mute_form": forms.MuteForm(),
         "token_form": forms.TokenForm(),
         "sessions_form": forms.LogOutEverywhereForm(user=user),
@@ -203,10 +212,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         draft = draft_take(request)
         if draft:
-            initial = {**forms.user_settings_initial(request.user), **draft}
-            return _settings_page(request, form=forms.SettingsForm(initial=initial))
+            return _settings_page(request, form=_settings_form(request, draft=draft))
         return _settings_page(request)
-    form = forms.SettingsForm(request.POST)
+    form = _settings_form(request, request.POST)
     if form.is_valid():
         try:
             account_services.user_update_profile(user=request.user, **form.cleaned_data)

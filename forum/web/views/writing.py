@@ -57,7 +57,14 @@ def _preview(form, field: str = "body") -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_new(request: HttpRequest) -> HttpResponse:
     """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
-    rendered below the form without saving anything."""
+    rendered below the form without saving anything. A member who may not post (a
+    sanction) is told so, and until when, instead of being shown a form; a form sent
+    anyway comes back with the refusal and what was typed."""
+    if request.method != "POST":
+        try:
+            permissions.check_can_post(request.user)
+        except ForumError as exc:
+            return refused(request, exc)
     preview_html = ""
     status = 200
     if request.method == "POST":
