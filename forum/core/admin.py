@@ -1,4 +1,27 @@
-"""Admin pieces the apps' admin screens share. (No model of this app has a screen.)"""
+"""Admin pieces the apps' admin screens share, and the admin site itself. (No model of
+this app has a screen.)"""
+
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig
+
+from forum.core import permissions
+
+
+class ParleySite(AdminSite):
+    """The admin panel is where moderation happens: open to whoever may moderate now
+    (forum.core.permissions), not to every staff account. A moderator under a sanction
+    is a member until it ends, and is sent to the admin's log-in page like one."""
+
+    site_header = "Parley administration"
+    site_title = "Parley admin"
+    index_title = "Moderation and administration"
+
+    def has_permission(self, request) -> bool:
+        return permissions.is_moderator(request.user)
+
+
+class ParleyAdminConfig(AdminConfig):
+    default_site = "forum.core.admin.ParleySite"
 
 
 class ViewOnly:

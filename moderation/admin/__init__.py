@@ -15,8 +15,5 @@ from moderation.admin import dashboard, log, members, queue, rules
 
 __all__ = ["dashboard", "log", "members", "queue", "rules"]
 
-admin.site.site_header = "Parley administration"
-admin.site.site_title = "Parley admin"
-admin.site.index_title = "Moderation and administration"
 # The moderators' home: the review queue first, then the screens they may open.
 admin.site.index_template = "admin/moderation/index.html"

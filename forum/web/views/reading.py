@@ -71,7 +71,10 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _reply_target(request: HttpRequest, thread) -> Post | None:
     """The post named by ?reply_to=, or None when there is none. Raises
     ValidationFailed (field "parent") for an id that is no post of `thread` the reader
-    may see, in the same words whatever the reason, so nothing hidden is revealed."""
+    may see, in the same words whatever the reason, so nothing hidden is revealed, and
+    for a post they see that takes no replies (a removed one). A reader who may not
+    reply in the thread at all (signed out, under a sanction, a locked thread) is not
+    refused here: the page says why in place of the form."""
     raw = request.GET.get("reply_to", "")
     if not raw:
         return None
@@ -84,10 +87,14 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
         )
     if parent is not None:
         parent.thread = thread
-    if parent is None or not permissions.can_reply_to_post(request.user, parent):
+    if parent is None or not permissions.can_view_post(request.user, parent):
         raise ValidationFailed.for_field(
             "parent", "The post you are replying to is not in this thread.", code="bad_parent"
         )
+    if permissions.can_reply(request.user, thread) and not permissions.can_reply_to_post(
+        request.user, parent
+    ):
+        raise ValidationFailed.for_field("parent", "This post takes no replies.", code="bad_parent")
     return parent
 
 
