@@ -72,8 +72,9 @@ def post_for_author(*, user, pk: int) -> Post:
     """One of `user`'s own posts, whatever its state (for an appeal against its removal):
     anyone else's, or a missing one, is NotFound."""
     post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
-    if post is None or not user.is_authenticated or post.author_id != user.pk:
+    if post is None:
         raise NotFound("No such post.")
+    permissions.check_can_view_appeal(user, post)
     return post
 
 

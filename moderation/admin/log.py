@@ -3,7 +3,6 @@ sanctions) in the admin panel: read-only, and limited to what the moderator may 
 (moderation.selectors)."""
 
 from django.contrib import admin
-from django.db.models import Q
 
 from forum.accounts.models import Sanction, User
 from forum.core import permissions
@@ -17,9 +16,9 @@ class ActorFilter(admin.SimpleListFilter):
     parameter_name = "actor"
 
     def lookups(self, request, model_admin):
-        staff = User.objects.filter(
-            Q(role__in=(User.Role.MODERATOR, User.Role.ADMIN)) | Q(is_superuser=True)
-        ).order_by("username")
+        # Whoever has acted, former moderators included.
+        acted = ModerationLogEntry.objects.filter(actor__isnull=False).values("actor_id")
+        staff = User.objects.filter(pk__in=acted).order_by("username")
         return [("automatic", "Automatic (rules, expiry)")] + [
             (str(pk), username) for pk, username in staff.values_list("pk", "username")
         ]
