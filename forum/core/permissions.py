@@ -92,6 +92,27 @@ def can_moderate_category(user, category) -> bool:
     return scope is None or getattr(category, "pk", category) in scope
 
 
+@dataclass(frozen=True)
+class _PostFacts:
+    """What every rule about one post asks first. The `check_*` functions work them out
+    for the one post they are asked about; a page works them out once per post and hands
+    them to every rule (post_capabilities), so each rule is still written once."""
+
+    readable: bool  # the post and its thread
+    moderates: bool  # the post's category
+    posting: ForumError | None  # why the user may not write at all
+    replying: ForumError | None  # why the user may not reply in the post's thread
+
+
+def _facts(user, post) -> _PostFacts:
+    return _PostFacts(
+        readable=can_read_post(user, post),
+        moderates=_moderates_post(user, post),
+        posting=_posting_refusal(user),
+        replying=_reply_refusal(user, post.thread),
+    )
+
+
 def viewer_key(user) -> str:
     """Names what `user` is shown of any content, for cache validators: everyone who
     sees the same gets the same key (anonymous readers; each member, since members see
@@ -160,19 +181,19 @@ def check_can_read_post(user, post) -> None:
         raise NotFound("No such post.")
 
 
-def _history_refusal(user, post) -> ForumError | None:
+def _history_refusal(user, post, f: _PostFacts) -> ForumError | None:
     # An earlier revision may hold what a moderator edited out: the history is for the
     # author and the moderators of the post's category, and to anyone else it does not
     # exist (a 404, whatever the reason).
-    if _moderates_post(user, post):
+    if f.moderates:
         return None
-    if user.is_authenticated and post.author_id == user.pk and can_read_post(user, post):
+    if user.is_authenticated and post.author_id == user.pk and f.readable:
         return None
     return NotFound("No such post.")
 
 
 def check_can_view_post_history(user, post) -> None:
-    _raise(_history_refusal(user, post))
+    _raise(_history_refusal(user, post, _facts(user, post)))
 
 
 def visible_posts_q(user, *, category_field: str = "thread__category") -> Q:
@@ -293,25 +314,28 @@ def can_reply_to_post(user, post) -> bool:
     """Whether `user` may reply under `post`: they may reply in its thread and read the
     post itself (so authors may answer under their own held post, and the moderators of
     its category under any), and it is neither deleted nor removed."""
+    return _replies_to_post(post, _facts(user, post))
+
+
+def _replies_to_post(post, f: _PostFacts) -> bool:
     return (
         post.deleted_at is None
         and post.state != PostState.REMOVED
-        and can_reply(user, post.thread)
-        and can_view_post(user, post)
+        and f.replying is None
+        and f.readable
     )
 
 
-def _edit_refusal(user, post) -> ForumError | None:
+def _edit_refusal(user, post, f: _PostFacts) -> ForumError | None:
     # Whether the post may be seen comes before sanctions: a silenced member asking about
     # a hidden post must get the same 404 as for one that does not exist.
     if not user.is_authenticated:
         return NotAuthenticated("Sign in to post.")
-    if not can_read_post(user, post):
+    if not f.readable:
         return NotFound("No such post.")
-    refusal = _posting_refusal(user)
-    if refusal is not None:
-        return refusal
-    if _moderates_post(user, post):
+    if f.posting is not None:
+        return f.posting
+    if f.moderates:
         return None
     if post.author_id != user.pk:
         return PermissionDenied("Only the author can edit this post.", code="not_author")
@@ -325,17 +349,17 @@ def _edit_refusal(user, post) -> ForumError | None:
 
 
 def check_can_edit_post(user, post) -> None:
-    _raise(_edit_refusal(user, post))
+    _raise(_edit_refusal(user, post, _facts(user, post)))
 
 
-def _delete_refusal(user, post) -> ForumError | None:
+def _delete_refusal(user, post, f: _PostFacts) -> ForumError | None:
     if not user.is_authenticated:
         return NotAuthenticated("Sign in to delete posts.")
     if post.deleted_at is not None and post.author_id == user.pk:
         return None  # deleted already: nothing changes, and the author may be told so
-    if not can_read_post(user, post):
+    if not f.readable:
         return NotFound("No such post.")
-    if _moderates_post(user, post):
+    if f.moderates:
         return None
     if post.author_id != user.pk:
         return PermissionDenied("Only the author can delete this post.", code="not_author")
@@ -348,30 +372,25 @@ def _delete_refusal(user, post) -> ForumError | None:
 
 
 def check_can_delete_post(user, post) -> None:
-    _raise(_delete_refusal(user, post))
+    _raise(_delete_refusal(user, post, _facts(user, post)))
 
 
-def _report_refusal(user, post) -> ForumError | None:
+def _report_refusal(user, post, f: _PostFacts) -> ForumError | None:
     if not user.is_authenticated:
         return NotAuthenticated("Sign in to report posts.")
     # Only what anyone may read can be reported: anything else is a 404, whether the
     # post or its thread is what the caller may not see, so a refusal reveals nothing.
-    if (
-        not can_read_post(user, post)
-        or post.state != PostState.VISIBLE
-        or post.deleted_at is not None
-    ):
+    if not f.readable or post.state != PostState.VISIBLE or post.deleted_at is not None:
         return NotFound("No such post.")
-    refusal = _posting_refusal(user)
-    if refusal is not None:
-        return refusal
+    if f.posting is not None:
+        return f.posting
     if post.author_id == user.pk:
         return PermissionDenied("You cannot report your own post.", code="own_post")
     return None
 
 
 def check_can_report(user, post) -> None:
-    _raise(_report_refusal(user, post))
+    _raise(_report_refusal(user, post, _facts(user, post)))
 
 
 def _appeal_refusal(user, post) -> ForumError | None:
@@ -575,19 +594,20 @@ def post_capabilities(user, post) -> PostCapabilities:
     """Every capability `user` has on `post` (its `thread` loaded), each answered by the
     rule its service applies. Queries only what a request reads once (sanctions, scope),
     so a page computes them for all its posts in one pass at no per-post cost."""
-    if not can_read_post(user, post):
+    f = _facts(user, post)
+    if not f.readable:
         return NO_POST_CAPABILITIES
-    reply = can_reply_to_post(user, post)
+    reply = _replies_to_post(post, f)
     return PostCapabilities(
         read=True,
         reply=reply,
         quote=reply and post.state == PostState.VISIBLE,
-        edit=_edit_refusal(user, post) is None,
-        delete=post.deleted_at is None and _delete_refusal(user, post) is None,
-        report=_report_refusal(user, post) is None,
+        edit=_edit_refusal(user, post, f) is None,
+        delete=post.deleted_at is None and _delete_refusal(user, post, f) is None,
+        report=_report_refusal(user, post, f) is None,
         appeal=_appeal_refusal(user, post) is None,
-        history=_history_refusal(user, post) is None,
-        moderate=_moderates_post(user, post),
+        history=_history_refusal(user, post, f) is None,
+        moderate=f.moderates,
     )
 
 
