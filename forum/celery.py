@@ -10,7 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum.settings.dev")
 app = Celery("forum")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(
-    ["moderation", "forum.accounts", "forum.threads", "forum.notifications", "forum.webhooks"]
+    [
+        "moderation",
+        "forum.core",
+        "forum.accounts",
+        "forum.threads",
+        "forum.notifications",
+        "forum.webhooks",
+    ]
 )
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from forum.accounts.models import User
 from forum.core import permissions
@@ -232,11 +231,6 @@ def _split(*, actor, target: Post, reason: str, title: str) -> bool:
 
 def _sanction(kind: str):
     def run(*, actor, target, reason: str, ends_at: dt.datetime | str | None = None) -> bool:
-        if isinstance(ends_at, str):
-            parsed = parse_datetime(ends_at)
-            if parsed is None:
-                raise ValidationFailed.for_field("ends_at", "Not a date and time.")
-            ends_at = parsed
         services.sanction_impose(
             actor=actor, user=target, kind=kind, reason=reason, ends_at=ends_at, record=False
         )

@@ -17,9 +17,12 @@ def target_of(obj) -> tuple[str, int, str]:
     return type_name, obj.pk, str(obj)[:200]
 
 
-# Decisions on a post that concern its author: what readers see of it changed, or it is
-# held or released.
-TOLD_TO_AUTHOR = frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"})
+# Decisions that concern the author of a post or a thread: what readers see of it
+# changed, or it is held or released.
+TOLD_TO_AUTHOR = {
+    "post": frozenset({"hold", "hide", "reject", "remove", "approve", "restore", "edit"}),
+    "thread": frozenset({"hide_thread", "remove_thread", "restore_thread"}),
+}
 
 
 def log_record(
@@ -46,7 +49,7 @@ def log_record(
         rule_version=rule.version if rule is not None else None,
         details=details or {},
     )
-    on_post = target_type == "post"
+    on_post, on_thread = target_type == "post", target_type == "thread"
     events.publish(
         events.DecisionRecorded(
             entry_id=entry.pk,
@@ -54,9 +57,10 @@ def log_record(
             actor_id=entry.actor_id,
             target_type=target_type,
             target_id=target_id,
-            post_author_id=target.author_id if on_post else None,
-            thread_id=target.thread_id if on_post else None,
-            tells_author=on_post and action in TOLD_TO_AUTHOR,
+            author_id=target.author_id if on_post or on_thread else None,
+            thread_id=target.thread_id if on_post else target.pk if on_thread else None,
+            post_id=target.pk if on_post else target.opening_post_id if on_thread else None,
+            tells_author=action in TOLD_TO_AUTHOR.get(target_type, ()),
         )
     )
     return entry

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from forum.accounts.models import Sanction, sanctions_memo_key
 from forum.core import events, permissions, requestmemo
@@ -218,6 +219,27 @@ def appeal_file(*, author, post: Post, message: str) -> Appeal:
 # --- sanctions ----------------------------------------------------------------------
 
 
+def sanction_end(value: object) -> dt.datetime | None:
+    """A sanction's end from what a form or the API sent: None (or "") for none, an aware
+    datetime as it is, an ISO 8601 date and time (read in the site's time zone when it
+    names none). Anything else is a field error, never a server error."""
+    if value is None or value == "":
+        return None
+    parsed = None
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:  # well formed, but no such date (a 13th month)
+            parsed = None
+    if parsed is None:
+        raise ValidationFailed.for_field(
+            "ends_at", "Give the end as a date and time (ISO 8601).", code="invalid"
+        )
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
 def sanction_impose(
     *,
     actor,
@@ -235,6 +257,7 @@ def sanction_impose(
             "kind", f"Choose one of: {', '.join(Sanction.Kind.values)}.", code="invalid_choice"
         )
     reason = clean_text(reason, field="reason", min_length=1, max_length=500, multiline=False)
+    ends_at = sanction_end(ends_at)
     now = timezone.now()
     if ends_at is not None and ends_at <= now:
         raise ValidationFailed.for_field("ends_at", "The end must be in the future.")

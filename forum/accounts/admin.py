@@ -118,13 +118,35 @@ class UserAdmin(DjangoUserAdmin):
     readonly_fields = ("post_count", "last_posted_at")
     inlines = [SanctionInline, CategoryModeratorInline]
 
-    # Moderators look members up; administrators change them (Django's model
-    # permissions, which only administrators hold).
+    # Moderators look members up; administrators change them.
     def has_module_permission(self, request) -> bool:
         return permissions.is_moderator(request.user)
 
     def has_view_permission(self, request, obj=None) -> bool:
         return permissions.is_moderator(request.user)
+
+    # Only administrators change accounts, whatever model permissions a group grants.
+    def has_add_permission(self, request) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    # Who is under a sanction is for the moderators who may impose one.
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if permissions.can_view_forum_records(request.user):
+            return shown
+        return tuple(name for name in shown if name != "sanctioned_now")
+
+    def get_list_filter(self, request):
+        shown = super().get_list_filter(request)
+        if permissions.can_view_forum_records(request.user):
+            return shown
+        return tuple(item for item in shown if item is not SanctionedNowFilter)
 
     def get_queryset(self, request):
         active = Sanction.objects.active().filter(user=OuterRef("pk"))

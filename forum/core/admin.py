@@ -24,6 +24,26 @@ class ParleyAdminConfig(AdminConfig):
     default_site = "forum.core.admin.ParleySite"
 
 
+class AdministratorsOnly:
+    """An admin screen for administrators alone, whatever model permissions a group might
+    grant: who may do what is forum.core.permissions' to say, not Django's tables."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.is_admin(request.user)
+
+
 class ViewOnly:
     """An admin screen or inline whose rows nobody, superusers included, adds, changes or
     deletes there: they change through the services, which validate, log and keep what

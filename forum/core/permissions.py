@@ -352,6 +352,21 @@ def check_can_edit_post(user, post) -> None:
     _raise(_edit_refusal(user, post, _facts(user, post)))
 
 
+def check_can_retitle(user, post) -> None:
+    """A thread's title is read wherever the thread is listed. While its opening post is
+    held, hidden or removed and the thread itself is not, only the moderators of its
+    category change it: the post's author may not publish through it what is kept from
+    readers in the post."""
+    if _moderates_post(user, post):
+        return
+    thread = post.thread
+    if post.state != PostState.VISIBLE and thread.state == PostState.VISIBLE:
+        raise PermissionDenied(
+            "The title cannot change while the opening post is under review.",
+            code="post_under_review",
+        )
+
+
 def _delete_refusal(user, post, f: _PostFacts) -> ForumError | None:
     if not user.is_authenticated:
         return NotAuthenticated("Sign in to delete posts.")
@@ -476,11 +491,16 @@ def can_act_on_member(actor, member) -> bool:
 
 def check_can_moderate_target(user, target) -> None:
     """Raise unless `user` may take a moderator action on `target`: a post or thread in a
-    category they moderate, or a member (see `check_can_act_on_member`)."""
+    category they moderate, or a member (see `check_can_act_on_member`). Content the
+    caller may not even see is a 404, so a refusal reveals nothing."""
     model = target._meta.model_name
     if model == "post":
+        if not can_read_post(user, target):
+            raise NotFound("No such post.")
         check_can_moderate(user, category=target.thread.category_id)
     elif model == "thread":
+        if not can_view_thread(user, target):
+            raise NotFound("No such thread.")
         check_can_moderate(user, category=target.category_id)
     else:
         check_can_act_on_member(user, target)

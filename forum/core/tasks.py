@@ -21,6 +21,8 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, InterfaceError
 
+from forum.core import events
+
 RETRY_ON = (DatabaseError, InterfaceError, SoftTimeLimitExceeded)
 
 logger = logging.getLogger(__name__)
@@ -103,3 +105,12 @@ def sent_together():
             task.delay(*args)
         if not finished:
             raise
+
+
+# --- domain events -----------------------------------------------------------------------
+
+
+@forum_task("core.dispatch_overdue_events", soft_time_limit=50, max_retries=3)
+def dispatch_overdue_events() -> int:
+    """Tell again the stored domain events whose subscribers were not all told."""
+    return events.dispatch_overdue()

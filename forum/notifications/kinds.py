@@ -13,6 +13,9 @@ class NotificationKind:
     collapses: bool
     # When a member qualifies for several kinds for one post, the highest wins.
     priority: int
+    # Told to one member about their own post, thread or report (a moderation outcome),
+    # not through the fan-out: shown whatever the state of what it is about.
+    direct: bool = False
 
     def describe(self, *, actor: str, thread: str, count: int) -> str:
         template = self.plural if count > 1 else self.text
@@ -81,6 +84,17 @@ POST_MODERATED = register(
         "{count} moderation decisions on your posts in “{thread}”",
         collapses=False,
         priority=50,
+        direct=True,
+    )
+)
+THREAD_MODERATED = register(
+    NotificationKind(
+        "thread_moderated",
+        "A moderator's decision on your thread “{thread}”",
+        "{count} moderation decisions on your thread “{thread}”",
+        collapses=False,
+        priority=50,
+        direct=True,
     )
 )
 REPORT_RESOLVED = register(
@@ -90,5 +104,6 @@ REPORT_RESOLVED = register(
         "{count} of your reports in “{thread}” were resolved",
         collapses=False,
         priority=50,
+        direct=True,
     )
 )

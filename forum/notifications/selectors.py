@@ -95,8 +95,8 @@ def _choose_kinds(rows, *, post: Post, mentions, parent_author_id) -> Iterator[t
         yield user_id, kind
 
 
-# Moderation outcomes about one's own post or report show whatever the post's state.
-DIRECT_KINDS = ("post_moderated", "report_resolved")
+# Moderation outcomes about one's own post, thread or report show whatever its state.
+DIRECT_KINDS = tuple(name for name, kind in KINDS.items() if kind.direct)
 
 
 def inbox(*, user) -> QuerySet[Notification]:

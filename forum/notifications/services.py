@@ -142,13 +142,14 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
 
 
 def notify_direct(
-    *, recipient_id: int, kind: str, post_id: int, thread_id: int, event: str
+    *, recipient_id: int, kind: str, post_id: int | None, thread_id: int, event: str
 ) -> bool:
-    """Tell one member about `event` on a post (a moderation outcome), once per event.
-    Unlike fan-out notifications these concern content the member may no longer be able
-    to see (their own removed post), so they are shown whatever the post's state."""
+    """Tell one member about `event` on a post or a thread (a moderation outcome), once
+    per event. Unlike fan-out notifications these concern content the member may no
+    longer be able to see (their own removed post), so they are shown whatever the post's
+    state."""
     now = timezone.now()
-    key = f"{event}:{post_id}"[:64]
+    key = f"{event}:{post_id or thread_id}"[:64]
     with transaction.atomic():
         _, created = Delivery.objects.get_or_create(
             recipient_id=recipient_id, event_key=key, defaults={"created_at": now}

@@ -33,14 +33,14 @@ def on_post_published(event: events.PostPublished) -> None:
 
 
 def on_decision_recorded(event: events.DecisionRecorded) -> None:
-    """The author of a post hears of a decision on it that concerns them, unless it was
-    their own doing."""
-    if not event.tells_author or event.post_author_id in (None, event.actor_id):
+    """The author of a post or a thread hears of a decision on it that concerns them,
+    unless it was their own doing."""
+    if not event.tells_author or event.author_id in (None, event.actor_id):
         return
     services.notify_direct(
-        recipient_id=event.post_author_id,
-        kind="post_moderated",
-        post_id=event.target_id,
+        recipient_id=event.author_id,
+        kind="thread_moderated" if event.target_type == "thread" else "post_moderated",
+        post_id=event.post_id,
         thread_id=event.thread_id,
         event=f"decision:{event.entry_id}",
     )

@@ -215,8 +215,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
         "args": ["weekly"],
     },
-    "notifications-sweep-due-fan-outs": {
+    "threads-sweep-due-fan-outs": {
         "task": "threads.sweep_due_fan_outs",
+        "schedule": 60.0,
+    },
+    "core-dispatch-overdue-events": {
+        "task": "core.dispatch_overdue_events",
         "schedule": 60.0,
     },
     "webhooks-sweep-due-deliveries": {
@@ -304,6 +308,9 @@ PARLEY = {
     # again by the sweep (and then at most once per such period). Longer than the
     # fan-out task's own time limit, so a slow fan-out is not sent twice at once.
     "FAN_OUT_GRACE_SECONDS": env_int("FAN_OUT_GRACE_SECONDS", 300),
+    # A stored domain event (forum.core.events) still not told after this is told again
+    # by the sweep: its process was lost after the commit, or a subscriber failed.
+    "EVENT_GRACE_SECONDS": env_int("EVENT_GRACE_SECONDS", 60),
     # A check task checks its own revision and up to this many in all of those waiting,
     # in one transaction that shares its queries among them.
     "CHECK_BATCH_SIZE": env_int("MODERATION_CHECK_BATCH_SIZE", 100),

@@ -12,7 +12,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-PARLEY = {**PARLEY, "UNCHECKED_REVISION_GRACE_SECONDS": 0, "FAN_OUT_GRACE_SECONDS": 0}
+PARLEY = {
+    **PARLEY,
+    "UNCHECKED_REVISION_GRACE_SECONDS": 0,
+    "FAN_OUT_GRACE_SECONDS": 0,
+    "EVENT_GRACE_SECONDS": 0,
+}
 
 # Unit tests run tasks in-process; the integration fixture starts a real worker and
 # switches the app to the broker for its test. The worker itself is told by this flag.

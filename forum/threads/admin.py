@@ -1,17 +1,21 @@
 from django.contrib import admin
 
-from forum.core.admin import ViewOnly
+from forum.core.admin import AdministratorsOnly, ViewOnly
 from forum.threads.models import Category, Post, PostRevision, Thread
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("name", "slug", "position", "moderation_mode")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(ViewOnly, AdministratorsOnly, admin.ModelAdmin):
+    """Administrators look threads up here; they change them through the moderation
+    actions (lock, pin, move, merge, hide or remove the whole thread), which keep the
+    counters, the caches, the log and the events that a raw edit of the row would not."""
+
     list_display = (
         "title",
         "category",
@@ -42,7 +46,7 @@ class RevisionInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(ViewOnly, admin.ModelAdmin):
+class PostAdmin(ViewOnly, AdministratorsOnly, admin.ModelAdmin):
     """Administrators look posts up here; they change them through the moderation actions
     (the review queue, the web UI's moderator links, the API), which keep what a raw edit
     of the row would not: the rendered body, the counters, the log, the fan-out."""
@@ -55,10 +59,9 @@ class PostAdmin(ViewOnly, admin.ModelAdmin):
 
 
 @admin.register(PostRevision)
-class PostRevisionAdmin(admin.ModelAdmin):
+class PostRevisionAdmin(ViewOnly, AdministratorsOnly, admin.ModelAdmin):
+    """A post's history is written by editing the post, never here."""
+
     list_display = ("post", "number", "editor", "created_at", "checked_at")
     raw_id_fields = ("post", "editor")
     readonly_fields = ("body_source", "body_html", "created_at", "checked_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from forum.accounts.models import User
 from forum.core import events, pagecache, permissions
-from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
+from forum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.threads import hooks
@@ -388,6 +388,8 @@ def post_edit(
         new_title = _clean_title(title)
         if new_title == thread.title:
             new_title = None
+        else:
+            permissions.check_can_retitle(editor, post)
     reason = clean_text(reason, field="reason", min_length=0, max_length=300, multiline=False)
     if body == post.body_source and new_title is None:
         return post.current_revision
@@ -523,6 +525,17 @@ def thread_set_state(*, thread: Thread, state: str, reason: str = "") -> bool:
             state=state, follows_opening_post=False, version=F("version") + 1
         )
         _threads_changed(locked.pk)
+        if locked.state != state:
+            events.publish(
+                events.ThreadStateChanged(
+                    thread_id=locked.pk,
+                    category_id=locked.category_id,
+                    before=locked.state,
+                    after=state,
+                    was_public=locked.state == PostState.VISIBLE and not locked.is_deleted,
+                    at=timezone.now(),
+                )
+            )
     thread.refresh_from_db()
     return True
 
@@ -624,7 +637,13 @@ def thread_merge(*, source: Thread, target: Thread) -> None:
         raise ValidationFailed.for_field("target", "A thread cannot be merged into itself.")
     with transaction.atomic():
         locked = Thread.objects.select_for_update().get(pk=target.pk)
-        Thread.objects.select_for_update().get(pk=source.pk)
+        source = Thread.objects.select_for_update().get(pk=source.pk)
+        for thread in (source, locked):
+            if thread.opening_post_id is None or thread.is_deleted:
+                raise Conflict(
+                    f"“{thread.title}” was merged into another thread or deleted already.",
+                    code="thread_merged",
+                )
         opening = Post.objects.get(pk=source.opening_post_id)
         posts = _subtree(opening)
         _rehome(posts, thread=locked, new_parent=Post.objects.get(pk=locked.opening_post_id))
@@ -653,6 +672,9 @@ def post_split(*, post: Post, title: object, category: Category | None = None) -
             slug=_slug_for(title),
             author=post.author,
             state=post.state,
+            # A post split out while held or hidden makes a thread that stands or falls
+            # with it, as a new thread does.
+            follows_opening_post=post.state != PostState.VISIBLE,
             last_position=0,
             last_activity_at=now,
             created_at=post.created_at,

@@ -25,6 +25,9 @@ EVENTS: dict[str, EventKind] = {
     # Who reports what is moderation business, never a member's.
     "report.filed": EventKind("A member reported a post.", audience=Audience.MODERATORS),
     "thread.created": EventKind("A thread became visible to readers."),
+    # A whole thread taken down: every post of it is gone from readers' view.
+    "thread.hidden": EventKind("A visible thread was hidden, with all its posts."),
+    "thread.removed": EventKind("A visible thread was removed, with all its posts."),
 }
 
 # Sent on request to check a receiver; nobody subscribes to it.

@@ -50,6 +50,9 @@ class WebhookDelivery(models.Model):
     event_id = models.CharField(max_length=100)
     # The encoder stores dates and decimals as strings, as the receiver will get them.
     payload = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    # The category the event is about, for events only its moderators may hear: asked
+    # again before each attempt, as the owner's standing is.
+    category_id = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)

@@ -177,6 +177,7 @@ def webhook_event(
                     event=event,
                     event_id=event_id,
                     payload=payload,
+                    category_id=category_id,
                     next_attempt_at=now,
                     created_at=now,
                 )
@@ -281,7 +282,9 @@ def _why_undeliverable(delivery: WebhookDelivery) -> str:
     webhook = delivery.webhook
     if not webhook.is_active or webhook.deleted_at is not None:
         return "The webhook was disabled or deleted."
-    if not selectors.can_receive_event(webhook.owner, delivery.event):
+    if not selectors.can_receive_event(
+        webhook.owner, delivery.event, category_id=delivery.category_id
+    ):
         return "The webhook's owner may no longer receive this event."
     return ""
 

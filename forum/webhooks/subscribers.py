@@ -3,12 +3,12 @@ Subscribed in WebhooksConfig.ready(). Event ids make every announcement safe to 
 
 from forum.core import events
 from forum.core.states import PostState
-from forum.threads.models import Post
+from forum.threads.models import Post, Thread
 from forum.webhooks import payloads
 from forum.webhooks.services import webhook_event
 
-# Taking down a post readers could see: mirrors and search indexes drop it too.
-_TAKEN_DOWN = {PostState.HIDDEN: "post.hidden", PostState.REMOVED: "post.removed"}
+# Taking down a post or a thread readers could see: mirrors and search indexes drop it.
+_TAKEN_DOWN = {PostState.HIDDEN: "hidden", PostState.REMOVED: "removed"}
 
 
 def on_post_published(event: events.PostPublished) -> None:
@@ -30,16 +30,32 @@ def on_post_published(event: events.PostPublished) -> None:
 def on_post_state_changed(event: events.PostStateChanged) -> None:
     """Only a post the public could read is announced as taken down: one that was never
     visible to them (held, then rejected) is nobody's business outside moderation."""
-    name = _TAKEN_DOWN.get(event.after)
-    if name is None or not event.was_public:
+    change = _TAKEN_DOWN.get(event.after)
+    if change is None or not event.was_public:
         return
     post = Post.objects.select_related("author").filter(pk=event.post_id).first()
     if post is None:
         return
+    name = f"post.{change}"
     webhook_event(
         event=name,
         event_id=f"{name}:{post.pk}:{event.at.timestamp():.6f}",
         payload=payloads.post_payload(post),
+    )
+
+
+def on_thread_state_changed(event: events.ThreadStateChanged) -> None:
+    change = _TAKEN_DOWN.get(event.after)
+    if change is None or not event.was_public:
+        return
+    thread = Thread.objects.select_related("category", "author").filter(pk=event.thread_id).first()
+    if thread is None:
+        return
+    name = f"thread.{change}"
+    webhook_event(
+        event=name,
+        event_id=f"{name}:{thread.pk}:{event.at.timestamp():.6f}",
+        payload=payloads.thread_payload(thread),
     )
 
 
@@ -55,4 +71,5 @@ def on_report_filed(event: events.ReportFiled) -> None:
 def subscribe() -> None:
     events.subscribe(events.PostPublished, on_post_published)
     events.subscribe(events.PostStateChanged, on_post_state_changed)
+    events.subscribe(events.ThreadStateChanged, on_thread_state_changed)
     events.subscribe(events.ReportFiled, on_report_filed)

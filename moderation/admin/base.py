@@ -1,15 +1,10 @@
 """What the moderation screens share: access by role, read-only record screens, scoping
 to the categories a moderator moderates, and small helpers for their forms."""
 
-import datetime as dt
-
 from django.contrib import admin
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from forum.core import permissions
 from forum.core.admin import ViewOnly
-from forum.core.errors import ValidationFailed
 from forum.threads.models import Category
 
 
@@ -38,19 +33,6 @@ class ScopedToModeratedCategories:
             .get_queryset(request)
             .filter(permissions.moderated_q(request.user, category_field=self.category_field))
         )
-
-
-def parse_local_datetime(text: str) -> dt.datetime:
-    """A sanction's end from a `datetime-local` field, in the site's time zone."""
-    try:
-        parsed = parse_datetime(text)
-    except ValueError:  # well formed, but no such date (a 13th month)
-        parsed = None
-    if parsed is None:
-        raise ValidationFailed.for_field("ends_at", "Give the end as a date and time.")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
 
 
 def scope_names(user) -> list[str]:

@@ -16,10 +16,10 @@ from django.utils.http import urlencode
 from forum.accounts.admin import UserAdmin
 from forum.accounts.models import CategoryModerator, Sanction, User
 from forum.core import permissions
+from forum.core.admin import AdministratorsOnly
 from forum.core.errors import ForumError
 from forum.threads.models import PostState
 from moderation import actions, selectors, services
-from moderation.admin.base import parse_local_datetime
 
 SANCTION_ACTIONS = ("silence", "suspend", "ban")
 
@@ -110,7 +110,7 @@ class MemberAdmin(UserAdmin):
         try:
             params = {}
             if request.POST.get("ends_at", "").strip():
-                params["ends_at"] = parse_local_datetime(request.POST["ends_at"].strip())
+                params["ends_at"] = request.POST["ends_at"].strip()
             result = actions.perform(
                 name,
                 actor=request.user,
@@ -145,9 +145,8 @@ class MemberAdmin(UserAdmin):
 
 
 @admin.register(CategoryModerator)
-class CategoryModeratorAdmin(admin.ModelAdmin):
-    """Who moderates which categories. Administrators only (Django's model permissions:
-    moderators hold none)."""
+class CategoryModeratorAdmin(AdministratorsOnly, admin.ModelAdmin):
+    """Who moderates which categories: administrators only."""
 
     list_display = ("moderator", "category", "created_at")
     list_filter = ("category",)

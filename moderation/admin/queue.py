@@ -21,7 +21,7 @@ from forum.core.errors import ForumError
 from forum.threads.models import Category
 from moderation import actions, selectors, services
 from moderation.admin import dashboard
-from moderation.admin.base import ModeratorAccess, parse_local_datetime, scope_names
+from moderation.admin.base import ModeratorAccess, scope_names
 from moderation.content import content_from_html
 from moderation.models import Appeal, Report, ReviewItem, Rule, Verdict
 
@@ -308,7 +308,7 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
                 params = {}
                 ends_at = request.POST.get("ends_at", "").strip()
                 if ends_at:
-                    params["ends_at"] = parse_local_datetime(ends_at)
+                    params["ends_at"] = ends_at
                 result = actions.perform(
                     name, actor=request.user, target=item.post.author, reason=reason, **params
                 )
@@ -399,7 +399,9 @@ def _item_context(item: ReviewItem, user) -> dict:
         "author_sanctions": selectors.sanctions(user=user)
         .filter(user=author)
         .order_by("-starts_at")[:10],
-        "author_active_sanctions": author.active_sanction_kinds(),
+        "author_active_sanctions": author.active_sanction_kinds()
+        if permissions.can_view_forum_records(user)
+        else frozenset(),
         "post_actions": [
             a
             for a in actions.actions_for("post")

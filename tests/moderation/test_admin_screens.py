@@ -625,7 +625,7 @@ def test_a_bad_sanction_end_is_refused_with_a_message(mod_client, member, ends_a
         )
         assert response.status_code == 200
         text = response.content.decode()
-        assert "Give the end as a date and time." in text or "must be in the future" in text
+        assert "Give the end as a date and time" in text or "must be in the future" in text
     assert not Sanction.objects.exists()
 
 
