@@ -79,10 +79,11 @@ def _moderation_batch(state: dict, count: int, rng: random.Random, round_no: int
     from forum.accounts.models import User
     from forum.threads import services as thread_services
     from forum.threads.models import Thread
+    from moderation import plugs
 
-    enqueue_check = thread_services._enqueue_check
+    enqueue_check = plugs.enqueue_check
     enqueue_fan_out = thread_services._enqueue_fan_out
-    thread_services._enqueue_check = lambda revision_id: None
+    plugs.enqueue_check = lambda revision_id: None
     thread_services._enqueue_fan_out = lambda post_id: None
     revisions = []
     try:
@@ -97,7 +98,7 @@ def _moderation_batch(state: dict, count: int, rng: random.Random, round_no: int
                 )
                 revisions.append(post.current_revision_id)
     finally:
-        thread_services._enqueue_check = enqueue_check
+        plugs.enqueue_check = enqueue_check
         thread_services._enqueue_fan_out = enqueue_fan_out
     return revisions
 
