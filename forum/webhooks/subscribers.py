@@ -30,32 +30,38 @@ def on_post_published(event: events.PostPublished) -> None:
 def on_post_state_changed(event: events.PostStateChanged) -> None:
     """Only a post the public could read is announced as taken down: one that was never
     visible to them (held, then rejected) is nobody's business outside moderation."""
-    change = _TAKEN_DOWN.get(event.after)
-    if change is None or not event.was_public:
-        return
-    post = Post.objects.select_related("author").filter(pk=event.post_id).first()
-    if post is None:
-        return
-    name = f"post.{change}"
-    webhook_event(
-        event=name,
-        event_id=f"{name}:{post.pk}:{event.at.timestamp():.6f}",
-        payload=payloads.post_payload(post),
+    _announce_take_down(
+        event,
+        kind="post",
+        read=lambda: Post.objects.select_related("author").filter(pk=event.post_id).first(),
+        payload=payloads.post_payload,
     )
 
 
 def on_thread_state_changed(event: events.ThreadStateChanged) -> None:
+    _announce_take_down(
+        event,
+        kind="thread",
+        read=lambda: (
+            Thread.objects.select_related("category", "author").filter(pk=event.thread_id).first()
+        ),
+        payload=payloads.thread_payload,
+    )
+
+
+def _announce_take_down(event, *, kind: str, read, payload) -> None:
+    """`post.hidden`, `thread.removed` and the like, for what readers could see before."""
     change = _TAKEN_DOWN.get(event.after)
     if change is None or not event.was_public:
         return
-    thread = Thread.objects.select_related("category", "author").filter(pk=event.thread_id).first()
-    if thread is None:
+    taken_down = read()
+    if taken_down is None:
         return
-    name = f"thread.{change}"
+    name = f"{kind}.{change}"
     webhook_event(
         event=name,
-        event_id=f"{name}:{thread.pk}:{event.at.timestamp():.6f}",
-        payload=payloads.thread_payload(thread),
+        event_id=f"{name}:{taken_down.pk}:{event.at.timestamp():.6f}",
+        payload=payload(taken_down),
     )
 
 

@@ -8,8 +8,6 @@ moderator's tools follow their categories and lapse under a sanction."""
 import datetime as dt
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
 from django.utils import dateformat, timezone
 
 from forum.accounts.models import CategoryModerator, User
@@ -17,30 +15,15 @@ from forum.threads.models import Post, PostState, Thread
 from forum.threads.services import post_delete
 from moderation.actions import perform
 from moderation.services import sanction_impose
+from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
 from tests.conftest import ARTIFACTS, watch_console
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 SILENCED = "Your account is silenced: you can read but not post."
 LOCKED = "This thread is locked; replies are closed."
 HIDDEN_PLACEHOLDER = "This post is hidden while moderators review it."
-
-
-@pytest.fixture(autouse=True)
-def _clean_slate():
-    cache.clear()
-    mail.outbox = []
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("button", name="Log out").is_visible()
 
 
 def second_reader(new_context, live_server, username: str | None = None):

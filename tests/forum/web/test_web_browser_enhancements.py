@@ -5,20 +5,18 @@ paragraphs, and a notification reaching another member through the real worker."
 import re
 
 import pytest
-from django.core import mail
-from django.core.cache import cache
 
 from forum.notifications.models import Notification
 from forum.threads.models import Post
 from moderation.content import content_from_html
 from moderation.models import Report
+from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
 from tests.conftest import ARTIFACTS, watch_console
 from tests.factories import UserFactory, make_reply, make_thread
 from tests.workers import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 
 ANALYSIS = (
     "The opening claim, stated plainly.\n\n"
@@ -26,20 +24,6 @@ ANALYSIS = (
     "reading order matters more than recency.\n\n"
     "The conclusion."
 )
-
-
-@pytest.fixture(autouse=True)
-def _clean_slate():
-    cache.clear()
-    mail.outbox = []
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def select_passage(page, selector: str, passage: str) -> None:

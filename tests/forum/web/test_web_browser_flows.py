@@ -6,31 +6,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from forum.threads.models import Post, PostState, Thread
 from moderation.models import Report
+from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
 from tests.conftest import ARTIFACTS
 from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _clean_slate():
-    cache.clear()
-    mail.outbox = []
-
-
-def log_in(page, live_server, username: str, password: str = PASSWORD) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_role("button", name="Log out").is_visible()
 
 
 def test_sign_up_confirm_and_start_a_thread_that_waits_for_approval(
