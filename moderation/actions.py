@@ -182,19 +182,19 @@ def _unlock(*, actor, target: Thread, reason: str) -> bool:
 
 @register("hide_thread", "Hide the whole thread", target="thread", reason_required=True)
 def _hide_thread(*, actor, target: Thread, reason: str) -> bool:
-    return thread_services.thread_set_state(thread=target, state=PostState.HIDDEN, reason=reason)
+    return thread_services.thread_set_state(thread=target, state=PostState.HIDDEN)
 
 
 @register("remove_thread", "Remove the whole thread", target="thread", reason_required=True)
 def _remove_thread(*, actor, target: Thread, reason: str) -> bool:
-    return thread_services.thread_set_state(thread=target, state=PostState.REMOVED, reason=reason)
+    return thread_services.thread_set_state(thread=target, state=PostState.REMOVED)
 
 
 @register("restore_thread", "Restore the thread", target="thread")
 def _restore_thread(*, actor, target: Thread, reason: str) -> bool:
     """Brings the thread back to readers; a hidden or removed opening post stays as it is
     (restore it on its own)."""
-    return thread_services.thread_set_state(thread=target, state=PostState.VISIBLE, reason=reason)
+    return thread_services.thread_set_state(thread=target, state=PostState.VISIBLE)
 
 
 @register("pin", "Pin", target="thread")

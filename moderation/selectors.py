@@ -282,9 +282,3 @@ def reports(*, user):
     return Report.objects.filter(
         permissions.moderated_q(user, category_field="post__thread__category")
     ).select_related("reporter", "post")
-
-
-def verdicts(*, user):
-    return Verdict.objects.filter(
-        permissions.moderated_q(user, category_field="post__thread__category")
-    )

@@ -152,10 +152,6 @@ class PostPublished:
 
     post: Any = field(compare=False)
 
-    @property
-    def post_id(self) -> int:
-        return self.post.pk
-
 
 @durable
 @dataclass(frozen=True)

@@ -176,11 +176,6 @@ def check_can_view_thread(user, thread) -> None:
         raise NotFound("No such thread.")
 
 
-def check_can_read_post(user, post) -> None:
-    if not can_read_post(user, post):
-        raise NotFound("No such post.")
-
-
 def _history_refusal(user, post, f: _PostFacts) -> ForumError | None:
     # An earlier revision may hold what a moderator edited out: the history is for the
     # author and the moderators of the post's category, and to anyone else it does not
@@ -429,12 +424,6 @@ def check_can_view_appeal(user, post) -> None:
     """An appeal, once made, stays readable to its author whatever the outcome."""
     if not (user.is_authenticated and post.author_id == user.pk):
         raise NotFound("No such post.")
-
-
-def check_can_watch(user, thread) -> None:
-    if not user.is_authenticated:
-        raise NotAuthenticated("Sign in to watch threads.")
-    check_can_view_thread(user, thread)
 
 
 # --- moderating ---------------------------------------------------------------------

@@ -508,11 +508,11 @@ def _thread_follow(thread: Thread, *, state: str, with_thread: bool) -> None:
         Thread.objects.filter(pk=thread.pk).update(state=state, follows_opening_post=True)
 
 
-def thread_set_state(*, thread: Thread, state: str, reason: str = "") -> bool:
+def thread_set_state(*, thread: Thread, state: str) -> bool:
     """Take a whole thread down (pending, hidden, removed) or bring it back (visible),
     whatever its opening post's state. Returns False when it was in `state` already.
-    Callers (moderation actions) have checked the actor's permission; `reason` is for
-    their record."""
+    Callers (moderation actions, which log the reason) have checked the actor's
+    permission."""
     if state not in PostState.values:
         raise ValidationFailed.for_field(
             "state", f"Choose one of: {', '.join(PostState.values)}.", code="invalid_choice"

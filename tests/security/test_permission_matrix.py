@@ -272,7 +272,7 @@ def _build_world() -> dict:
     in_hidden_thread = make_reply(
         thread=hidden_thread, author=users["member"], body="A reply in a hidden thread."
     )
-    thread_set_state(thread=hidden_thread, state=PostState.HIDDEN, reason="Spam thread")
+    thread_set_state(thread=hidden_thread, state=PostState.HIDDEN)
     # A discussion whose opening post alone is hidden stays readable and listed.
     op_thread = make_thread(
         author=author, category=general, title="A discussion", body=f"Opening {SECRET} text."

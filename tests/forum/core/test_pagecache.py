@@ -52,7 +52,7 @@ def test_lists_follow_every_change_to_any_thread(client, django_capture_on_commi
         assert "Visible for now" in _get(client, url)[0]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.thread_set_state(thread=thread, state=PostState.HIDDEN, reason="Spam")
+        services.thread_set_state(thread=thread, state=PostState.HIDDEN)
 
     for url in ("/", "/c/essays/"):
         assert "Visible for now" not in _get(client, url)[0], url
@@ -103,6 +103,6 @@ def test_anonymous_api_reads_are_cached_per_thread_version_and_list_generation(
     assert "An answer worth caching." not in _get(client, posts_url)[0]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.thread_set_state(thread=thread, state=PostState.HIDDEN, reason="Spam")
+        services.thread_set_state(thread=thread, state=PostState.HIDDEN)
     assert client.get(posts_url).status_code == 404
     assert "Read through the API" not in _get(client, "/api/v1/threads/")[0]

@@ -147,7 +147,7 @@ def test_a_reply_whose_thread_was_hidden_at_fan_out_is_told_once_the_thread_is_b
     member, other_member, thread, publish
 ):
     reply = make_reply(thread=thread, author=other_member)  # its fan-out not yet run
-    thread_services.thread_set_state(thread=thread, state=PostState.HIDDEN, reason="spam?")
+    thread_services.thread_set_state(thread=thread, state=PostState.HIDDEN)
 
     # The thread is hidden: the reply notifies nobody, now or at the sweep, but is owed.
     assert fan_out_post(reply.pk) is False
