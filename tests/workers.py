@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from benchmarks.servers import celery_command, celery_worker_command
@@ -115,6 +116,27 @@ def kill_process_group(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
+def _wait_until_stopped(process: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGSTOP is delivered asynchronously: a process running on another core can go on
+    for a moment after `killpg` returns. Wait until the kernel reports the process and its
+    children stopped, so that what is looked at next cannot change under the look."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            leader = psutil.Process(process.pid)
+            members = [leader, *leader.children(recursive=True)]
+            if all(
+                member.status() in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE)
+                for member in members
+            ):
+                return
+        except psutil.NoSuchProcess:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"process {process.pid} did not stop within {timeout}s of SIGSTOP")
+        time.sleep(0.001)
+
+
 def freeze_when(process: subprocess.Popen, predicate, *, timeout: float, interval: float) -> None:
     """Stop `process`'s whole group (SIGSTOP) at a moment `predicate` holds, and return with
     it stopped.
@@ -130,6 +152,7 @@ def freeze_when(process: subprocess.Popen, predicate, *, timeout: float, interva
         os.killpg(process.pid, signal.SIGSTOP)
         holds = False
         try:
+            _wait_until_stopped(process)
             holds = predicate()
         finally:
             # Also when the predicate raises: the test fails, and not a worker stopped.
