@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from forum.accounts.backends import SanctionAwareBackend
-from forum.accounts.models import ApiToken
+from forum.accounts.models import ApiToken, remember_sanction_kinds, with_sanction_kinds
 from forum.accounts.services import TOKEN_PREFIX, token_digest
 
 # Recording every use would turn each read into a write; once a minute is enough to
@@ -32,11 +32,14 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
         if not token.startswith(TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("Invalid token.")
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(digest=token_digest(token), revoked_at__isnull=True)
-            .first()
-        )
+        row = with_sanction_kinds(
+            ApiToken.objects.select_related("user").filter(
+                digest=token_digest(token), revoked_at__isnull=True
+            ),
+            member="user_id",
+        ).first()
+        if row is not None:
+            remember_sanction_kinds(row.user_id, row)
         if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
             raise exceptions.AuthenticationFailed("Invalid token.")
         if row.read_only and request.method not in _SAFE_METHODS:

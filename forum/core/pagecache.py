@@ -128,16 +128,19 @@ class _Entry:
         return response
 
 
-class _LocalPages:
-    """The pages this process served most recently, up to `max_bytes` of bodies. Every
-    use is checked against the token read from the shared cache on that request."""
+class LocalStore:
+    """The entries this process used most recently, up to `max_bytes` of them as
+    `size_of` measures them (a page's body by default); an entry over a quarter of the
+    budget is never kept. Every entry has an `expires_at`. For pages, every use is also
+    checked against the token read from the shared cache on that request."""
 
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, _Entry] = OrderedDict()
+    def __init__(self, size_of: Callable = lambda entry: len(entry.content)) -> None:
+        self._entries: OrderedDict = OrderedDict()
+        self._size_of = size_of
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> _Entry | None:
+    def get(self, key: str):
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -148,15 +151,15 @@ class _LocalPages:
             self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: str, entry: _Entry) -> None:
+    def put(self, key: str, entry) -> None:
         limit = settings.PAGE_CACHE_LOCAL_BYTES
-        if len(entry.content) > limit // 4:
+        if self._size_of(entry) > limit // 4:
             return
         with self._lock:
             if key in self._entries:
                 self._drop(key)
             self._entries[key] = entry
-            self._bytes += len(entry.content)
+            self._bytes += self._size_of(entry)
             while self._bytes > limit:
                 self._drop(next(iter(self._entries)))
 
@@ -166,10 +169,10 @@ class _LocalPages:
             self._bytes = 0
 
     def _drop(self, key: str) -> None:
-        self._bytes -= len(self._entries.pop(key).content)
+        self._bytes -= self._size_of(self._entries.pop(key))
 
 
-local_pages = _LocalPages()
+local_pages = LocalStore()
 
 
 # The query parameters that shape a cached page. A request carrying any other, or one of

@@ -122,6 +122,21 @@ def viewer_key(user) -> str:
     return f"m{user.pk}" if is_moderator(user) else str(user.pk)
 
 
+def content_view(user, thread, *, unpublished_authors) -> str:
+    """Names which of `thread`'s posts `user` is shown and may read, so that everyone
+    shown the same shares what is built from them: "moderator" for whoever moderates it
+    (every post), "author:<id>" for a member with a post in it that others may not read
+    (`unpublished_authors()` answers the ids of the authors of its pending, hidden and
+    removed posts that are not deleted; asked only of a member who does not moderate
+    it), and "public" for everyone else, signed in or not. What each reader may *do*
+    with the posts is asked per reader (post_capabilities)."""
+    if moderates_thread(user, thread):
+        return "moderator"
+    if user.is_authenticated and user.pk in unpublished_authors():
+        return f"author:{user.pk}"
+    return "public"
+
+
 # --- reading ------------------------------------------------------------------------
 
 

@@ -42,6 +42,14 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
     return memo[key]
 
 
+def prime(key: Hashable, value) -> None:
+    """Remember `value` under `key` for the rest of this request: a fact read along with
+    something else (in the same query) need not be asked for again."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
 def forget(key: Hashable) -> None:
     """Drop what this request remembered under `key`, after a write that changes it."""
     memo = _memo.get()

@@ -121,6 +121,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written to both it and the database: a signed-in
+# request reads its session from Redis rather than with a query, and a session outlives
+# a cache that loses it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Pages cached for anonymous readers (forum/core/pagecache.py) are keyed by this too, so a
 # deploy that changes templates can start afresh by naming its release.

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forum.accounts.models import User
-from forum.core import pagecache, permissions
+from forum.core import fragments, pagecache, permissions
 from forum.core.api import StrictSerializer, TextField, WholeNumberField
 from forum.core.errors import NotFound, ValidationFailed
 from forum.core.pagination import StableCursorPagination
@@ -251,7 +251,9 @@ def _etag(request: Request, thread: Thread, *parts: str) -> str:
 
 
 def _json(data) -> HttpResponse:
-    return HttpResponse(JSONRenderer().render(data), content_type="application/json")
+    """A JSON response of `data`, or of `data` already rendered (bytes)."""
+    body = data if isinstance(data, bytes) else JSONRenderer().render(data)
+    return HttpResponse(body, content_type="application/json")
 
 
 def _with_etag(request: Request, etag: str, build) -> HttpResponse:
@@ -332,16 +334,26 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
                 "after", "This is not a `next_after` value.", code="bad_cursor"
             )
 
-        def build() -> dict:
+        def build() -> bytes:
             page = selectors.thread_posts_page(user=request.user, thread=thread, after_path=after)
             full = len(page) == selectors.POSTS_PAGE_SIZE
-            return {
-                "results": PostSerializer(page, many=True).data,
-                "next_after": page[-1].post.path if full else None,
-            }
+            return JSONRenderer().render(
+                {
+                    "results": PostSerializer(page, many=True).data,
+                    "next_after": page[-1].post.path if full else None,
+                }
+            )
 
+        # The page holds nothing per reader but which posts they are shown: everyone
+        # with the same view of this version of the thread shares its JSON.
+        view = selectors.content_view(user=request.user, thread=thread)
+        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{after}"
         return self.cached_page.store(
-            lambda: _with_etag(request, _etag(request, thread, "posts", after), build)
+            lambda: _with_etag(
+                request,
+                _etag(request, thread, "posts", after),
+                lambda: fragments.remembered(name, build),
+            )
         )
 
     @extend_schema(

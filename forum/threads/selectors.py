@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils.functional import SimpleLazyObject, empty
 
-from forum.core import permissions, requestmemo
+from forum.accounts.models import User
+from forum.core import fragments, permissions, requestmemo
 from forum.core.errors import NotFound, ValidationFailed
 from forum.core.permissions import NO_POST_CAPABILITIES, PostCapabilities
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
@@ -166,6 +168,18 @@ def _shown_q(user, thread: Thread) -> Q:
     return shown
 
 
+# What a page never shows: a post's source, and everything of its author but their names
+# (rows are shared between readers, see forum.core.fragments: no email or password hash).
+_UNSHOWN = (
+    "body_source",
+    *(
+        f"author__{f.name}"
+        for f in User._meta.concrete_fields
+        if f.name not in ("id", "username", "display_name")
+    ),
+)
+
+
 def _page_rows(
     posts: QuerySet[Post], *, user, thread: Thread, deepest: int | None
 ) -> QuerySet[Post]:
@@ -173,11 +187,7 @@ def _page_rows(
     at `deepest` whether replies below them continue elsewhere (`has_deeper_replies`),
     all in the page's one query. Posts left out are left out here, before the caller's
     LIMIT, so a full page means more may follow."""
-    posts = (
-        posts.filter(_shown_q(user, thread))
-        .select_related("author")
-        .defer("body_source", "author__bio")
-    )
+    posts = posts.filter(_shown_q(user, thread)).select_related("author").defer(*_UNSHOWN)
     if deepest is not None:
         posts = posts.filter(depth__lte=deepest).annotate(
             has_deeper_replies=Case(
@@ -191,17 +201,35 @@ def _page_rows(
     return posts.order_by("path")
 
 
+def _unwrapped(user):
+    """The user behind `request.user`'s lazy wrapper: a page asks a few hundred questions
+    about its reader, and through the wrapper each attribute costs a call."""
+    if isinstance(user, SimpleLazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        return user._wrapped
+    return user
+
+
 def _seen(user, thread: Thread, posts) -> list[PostView]:
-    """The page's posts as `user` sees them, with their capabilities, in one pass: each
-    post is given the thread already read, so asking about it costs no query."""
+    """The page's posts as `user` sees them, with their capabilities, in one pass. Each
+    post must hold its thread already (`post.thread`), so asking about it costs no
+    query."""
     views = []
+    user = _unwrapped(user)
     with requestmemo.remembering():
         for post in posts:
-            post.thread = thread
             view = _as_seen_by(user, post)
             if view is not None:
                 views.append(view)
     return views
+
+
+def _with_thread(posts, thread: Thread) -> list[Post]:
+    posts = list(posts)
+    for post in posts:
+        post.thread = thread
+    return posts
 
 
 def thread_posts_page(
@@ -218,13 +246,45 @@ def thread_posts_page(
     other members' pending posts are left out, since nobody else could have replied.
     With `max_depth`, deeper replies are left out and each post at that depth says in
     `has_deeper_replies` whether any continue below it (see `branch_posts_page`)."""
-    posts = _page_rows(
-        Post.objects.filter(thread=thread, path__gt=after_path),
-        user=user,
-        thread=thread,
-        deepest=max_depth,
+    # The rows are shared by every reader with the same view of this version of the
+    # thread (see forum.core.fragments), and hold the thread as their builder read it:
+    # the same version, so the same thread. Nobody changes them.
+    view = content_view(user=user, thread=thread)
+    rows = fragments.remembered(
+        f"posts:{thread.pk}:{thread.version}:{view}:{after_path}:{limit}:{max_depth}",
+        lambda: _with_thread(
+            _page_rows(
+                Post.objects.filter(thread=thread, path__gt=after_path),
+                user=user,
+                thread=thread,
+                deepest=max_depth,
+            )[:limit],
+            thread,
+        ),
     )
-    return _seen(user, thread, posts[:limit])
+    return _seen(user, thread, rows)
+
+
+def content_view(*, user, thread: Thread) -> str:
+    """Which of `thread`'s posts `user` is shown (permissions.content_view): readers
+    shown the same share a page's rows and its rendered posts."""
+    return permissions.content_view(
+        user, thread, unpublished_authors=lambda: _unpublished_authors(thread)
+    )
+
+
+def _unpublished_authors(thread: Thread) -> frozenset[int]:
+    """The authors of `thread`'s pending, hidden and removed posts that are not deleted,
+    as of its version: one query per version of the thread, shared by its readers."""
+    return fragments.remembered(
+        f"unpublished:{thread.pk}:{thread.version}",
+        lambda: frozenset(
+            Post.objects.filter(thread=thread, deleted_at__isnull=True)
+            .exclude(state=PostState.VISIBLE)
+            .values_list("author_id", flat=True)
+            .distinct()
+        ),
+    )
 
 
 def branch_posts_page(
@@ -254,8 +314,9 @@ def branch_posts_page(
         :limit
     ]
     if exact:
-        return _seen(user, thread, page)
-    return _seen(user, thread, _descendants_of(post, list(page), levels=levels))
+        return _seen(user, thread, _with_thread(page, thread))
+    below = _descendants_of(post, list(page), levels=levels)
+    return _seen(user, thread, _with_thread(below, thread))
 
 
 def branch_earlier_posts(*, post: Post, target: Post, levels: int = BRANCH_DEPTH):

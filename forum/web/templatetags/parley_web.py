@@ -3,6 +3,7 @@
 from django import template
 from django.utils.http import urlencode
 
+from forum.web import slots
 from forum.web.quoting import quote_opener as _quote_opener
 
 register = template.Library()
@@ -31,3 +32,9 @@ def reply_url(context, post) -> str:
 def review_item_for(review_items, post_id):
     """The id of `post_id`'s pending review item among the page's, or None."""
     return (review_items or {}).get(post_id)
+
+
+@register.filter
+def reply_form_slot(place):
+    """Where the reader's reply form may go: under post `place`, or at the "end"."""
+    return slots.reply_form_slot(place)

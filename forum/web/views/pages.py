@@ -1,11 +1,21 @@
 """What every page view shares: how a refusal is shown, how a form page keeps its
 status, finding a thread the reader may see, and where a post is shown."""
 
+import functools
+import hashlib
+import re
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import (
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 from django.utils.http import (
+    quote_etag,
     urlencode,
 )
 
@@ -33,6 +43,43 @@ def form_page(request: HttpRequest, template: str, context: dict, *, form, statu
     if status == 429 and retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def private_page(view):
+    """For a page a signed-in member gets rendered for them: shared caches must not keep
+    it (`Cache-Control: private`), and the browser revalidates it by the ETag of its
+    content, so an unchanged page is a 304 without its body. (Anonymous pages are the
+    page cache's: forum.core.pagecache.)"""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if (
+            request.method not in ("GET", "HEAD")
+            or response.status_code != 200
+            or response.streaming
+            or not request.user.is_authenticated
+        ):
+            return response
+        response["ETag"] = _content_etag(request, response.content)
+        patch_cache_control(response, private=True, no_cache=True)
+        patch_vary_headers(response, ("Cookie",))
+        return get_conditional_response(request, etag=response["ETag"], response=response)
+
+    return wrapped
+
+
+_MASKED_CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def _content_etag(request: HttpRequest, content: bytes) -> str:
+    """A validator for a member's page: its content, where each form's CSRF token (masked
+    afresh on every response) counts as the secret behind it, so an unchanged page keeps
+    its ETag and a page whose forms would be refused does not."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(_MASKED_CSRF_TOKEN.sub(b"", content))
+    digest.update(request.META.get("CSRF_COOKIE", "").encode())
+    return quote_etag(digest.hexdigest())
 
 
 POSTS_SHOWN_BEFORE_TARGET = 3

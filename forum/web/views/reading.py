@@ -7,11 +7,14 @@ import difflib
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.functional import lazy
 from django.views.decorators.http import require_http_methods
 
 from forum.accounts.models import User
-from forum.core import pagecache, permissions
+from forum.core import fragments, pagecache, permissions
 from forum.core.errors import (
     ForumError,
     NotFound,
@@ -22,7 +25,7 @@ from forum.notifications import services as notification_services
 from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState
-from forum.web import forms
+from forum.web import forms, slots
 from forum.web.drafts import (
     draft_take,
     login_again_keeping,
@@ -32,6 +35,7 @@ from forum.web.reading import page_keeping_branches, reply_tree, table_of_conten
 from forum.web.views.pages import (
     form_page,
     post_location,
+    private_page,
     thread_or_404,
 )
 from moderation import selectors as moderation_selectors
@@ -39,6 +43,7 @@ from moderation import selectors as moderation_selectors
 THREADS_PER_PAGE = 30
 
 
+@private_page
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> HttpResponse:
         threads = Paginator(selectors.thread_list(user=request.user), THREADS_PER_PAGE)
@@ -54,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@private_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
         category = get_object_or_404(Category, slug=slug)
@@ -102,6 +108,7 @@ REPLY_DRAFT_FIELDS = ("body",)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@private_page
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     """The thread, its replies in reading order, and a reply form: under the opening post,
     or under the post named by ?reply_to= (with &quote=1, the form starts with that post
@@ -146,8 +153,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         form = forms.ReplyForm(initial=_reply_initial(request, reply_to))
 
     def build() -> HttpResponse:
-        context = _thread_context(request, thread, form=form, reply_to=reply_to)
-        context["reply_to_error"] = reply_to_error
+        context = _thread_context(
+            request, thread, form=form, reply_to=reply_to, reply_to_error=reply_to_error
+        )
         return form_page(request, "web/thread.html", context, form=form, status=status)
 
     return cached.store(build)
@@ -170,7 +178,12 @@ def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
     return {}
 
 
-def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None) -> dict:
+def _thread_context(
+    request: HttpRequest, thread, *, form, reply_to: Post | None, reply_to_error: str = ""
+) -> dict:
+    """What thread.html shows `request.user`. The posts come as HTML shared by every
+    reader shown the same posts with the same capabilities (`_posts_html`); the rest
+    (the header's tools, the reply form) is the reader's own."""
     user = request.user
     after = request.GET.get("after", "")
     rows = selectors.thread_posts_page(
@@ -181,29 +194,90 @@ def _thread_context(request: HttpRequest, thread, *, form, reply_to: Post | None
         max_depth=selectors.BRANCH_DEPTH,
     )
     posts, has_more = page_keeping_branches(rows, limit=selectors.POSTS_PAGE_SIZE, top_depth=1)
-    opening = posts[0] if posts and posts[0].post.is_opening_post else None
     thread_caps = permissions.thread_capabilities(user, thread)
     context = {
         "thread": thread,
         "posts": posts,
-        "opening": opening,
-        "toc": table_of_contents(opening.post.headings) if opening and opening.can_read else [],
-        "replies": reply_tree(posts[1:] if opening else posts, top_depth=1),
-        "next_after": posts[-1].post.path if has_more else "",
         "after": after,
         "thread_caps": thread_caps,
-        "review_items": moderation_selectors.pending_review_items(posts)
-        if thread_caps.moderate
-        else {},
         "reply_form": form,
         "reply_to": reply_to,
-        "reply_to_on_page": reply_to is not None
-        and any(item.post.pk == reply_to.pk for item in posts),
+        "reply_to_error": reply_to_error,
     }
+    shared = _posts_html(
+        thread,
+        posts,
+        view=selectors.content_view(user=user, thread=thread),
+        after=after,
+        has_more=has_more,
+        review_items=moderation_selectors.pending_review_items(posts)
+        if thread_caps.moderate
+        else {},
+    )
+    context["posts_html"] = slots.fill(
+        shared,
+        request=request,
+        reply_form=_reply_form_place(request, posts, reply_to, after, context),
+    )
     if thread_caps.watch:
         level = notification_selectors.thread_watch_level(user=user, thread=thread)
         context["watch_form"] = forms.WatchForm(initial={"level": level})
     return context
+
+
+def _posts_html(thread, posts, *, view: str, after: str, has_more: bool, review_items) -> str:
+    """The page's posts rendered, shared by every reader with the same `view` of the
+    thread (see selectors.content_view) and the same capabilities on these posts: built
+    once per version of the thread for each such group, not once per reader."""
+    shown = tuple((item.post.pk, item.can_read, item.caps) for item in posts)
+    name = (
+        f"web:thread-posts:{thread.pk}:{thread.version}:{view}:{after}:"
+        f"{fragments.digest(shown, has_more, sorted(review_items.items()))}"
+    )
+
+    def build() -> str:
+        opening = posts[0] if posts and posts[0].post.is_opening_post else None
+        return render_to_string(
+            "web/_thread_posts.html",
+            {
+                "thread": thread,
+                "opening": opening,
+                "toc": table_of_contents(opening.post.headings)
+                if opening and opening.can_read
+                else [],
+                "replies": reply_tree(posts[1:] if opening else posts, top_depth=1),
+                "next_after": posts[-1].post.path if has_more else "",
+                "after": after,
+                "review_items": review_items,
+                "csrf_token": slots.CSRF_TOKEN,
+            },
+        )
+
+    return fragments.remembered(name, build)
+
+
+def _reply_form_place(request, posts, reply_to: Post | None, after: str, context: dict):
+    """Where the reader's reply form goes on the page, and its HTML: under the post
+    replied to when it is on the page, else at the end; with no post named, under the
+    opening post on the first page and at the end of any later one."""
+    if reply_to is not None:
+        on_page = any(item.post.pk == reply_to.pk for item in posts)
+        place = str(reply_to.pk) if on_page else "end"
+    elif after:
+        place = "end"
+    elif posts and posts[0].post.is_opening_post:
+        place = str(posts[0].post.pk)
+    else:
+        return None
+    form_context = {
+        **context,
+        "request": request,
+        "user": request.user,
+        # Asked for only if the form is shown: asking sets the CSRF cookie, and a page
+        # that sets a cookie is not cached for anonymous readers.
+        "csrf_token": lazy(get_token, str)(request),
+    }
+    return place, render_to_string("web/_reply_form.html", form_context)
 
 
 def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
@@ -213,6 +287,7 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(post_location(post))
 
 
+@private_page
 def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     """A post and the replies below it, for branches deeper than the thread page goes."""
     root = get_object_or_404(
@@ -241,7 +316,10 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
         "after": after,
         "thread_caps": thread_caps,
     }
-    return render(request, "web/branch.html", context)
+    response = render(request, "web/branch.html", context)
+    # Replies on a branch page are answered on the thread page: no reply form slot here.
+    response.content = slots.fill(response.content.decode(), request=request)
+    return response
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:

@@ -289,7 +289,7 @@ def test_a_member_reading_through_the_api_gets_their_own_view(client, member):
 
 def test_the_in_process_store_keeps_to_its_size_and_drops_expired_pages(settings, monkeypatch):
     settings.PAGE_CACHE_LOCAL_BYTES = 4_000
-    store = pagecache._LocalPages()
+    store = pagecache.LocalStore()
     now = [1_000.0]
     monkeypatch.setattr(pagecache.time, "time", lambda: now[0])
 

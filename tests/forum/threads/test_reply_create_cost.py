@@ -22,14 +22,14 @@ pytestmark = pytest.mark.django_db
 
 BODY = '[quote="author, post:1"]\nQuoted words.\n[/quote]\n\nA reply to @author, see https://example.org/x.'
 
-# The token, its member's sanctions, the thread, the rule set, and in one statement the
+# The token with its member's sanctions, the thread, the rule set, and in one statement the
 # author's recent posts and checks (for the default rules' flood and identical-post
 # limits, which block: read as the batch check reads them); then the transaction: the
 # thread (with the author's count and the revision id on PostgreSQL), the post, the
 # revision, the watch. The test's own transaction makes the reply's a savepoint:
 # SAVEPOINT and RELEASE, as BEGIN and COMMIT in production. Elsewhere the author's count
 # and the post's revision pointer are two more.
-STATEMENTS = 11 if connection.vendor == "postgresql" else 13
+STATEMENTS = 10 if connection.vendor == "postgresql" else 12
 
 
 @pytest.fixture
