@@ -64,6 +64,9 @@ def perform(name: str, *, actor, target, reason: str = "", **params) -> ActionRe
         raise ValidationFailed.for_field("reason", f"Say why ({action.label}).", code="required")
     _check_params(action, params)
     with transaction.atomic():
+        # The threads acted in come first, whatever the action goes on to write (the lock
+        # order of forum.threads.services).
+        thread_services.threads_lock(*_threads_of(target, *params.values()))
         changed = action.run(actor=actor, target=target, reason=reason, **params)
         if changed:
             log_record(
@@ -90,6 +93,12 @@ def _check_params(action: ModerationAction, params: dict) -> None:
             "params",
             f"{action.label} takes {', '.join(accepted) or 'no parameters'} ({exc}).",
         ) from exc
+
+
+def _threads_of(*objects) -> list[int]:
+    """The ids of the threads that these posts and threads are, or are in."""
+    ids = [obj.pk for obj in objects if isinstance(obj, Thread)]
+    return ids + [obj.thread_id for obj in objects if isinstance(obj, Post)]
 
 
 def _loggable(value):

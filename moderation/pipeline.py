@@ -507,7 +507,7 @@ def _check_and_store(
 
     results: dict[int, str] = {}
     verdicts: list[Verdict] = []
-    checks: list[dict] = []
+    judged: list[tuple[_Job, list[Finding], dict]] = []
     replaced: list[_Job] = []
     for job in jobs:
         job_started = time.perf_counter()
@@ -525,33 +525,42 @@ def _check_and_store(
         )
         post = job.post
         verdicts.extend(_verdict(job.revision, f) for f in findings)
-        outcome = results[job.revision.pk] = _apply_outcome(
+        hash_of_text = job.previous.text_hash if job.small_edit else text_hash(job.content)
+        history.checked(subjects[job.revision.pk], hash_of_text, new_signature=not job.small_edit)
+        if not job.small_edit:
+            replaced.append(job)
+        check = {
+            "revision_id": job.revision.pk,
+            "post_id": post.pk,
+            "author_id": post.author_id,
+            "paragraph_fingerprints": job.fingerprints,
+            "layout": job.content.layout,
+            "text_hash": hash_of_text,
+            "signature": list(job.signature),
+            "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
+            "paragraphs_checked": checked,
+            "paragraphs_reused": reused,
+            "duration_ms": shared_ms + (time.perf_counter() - job_started) * 1000,
+            "created_at": now,
+        }
+        judged.append((job, findings, check))
+    # The outcomes are written in the lock order of forum.threads.services: first the
+    # threads they write in, all in one statement, then post by post, by author, so that
+    # members' rows (post counts) are taken by ascending id as in any other batch.
+    thread_services.threads_lock(
+        *{job.post.thread_id for job, findings, _ in judged if _outcome_writes(job.post, findings)}
+    )
+    for job, findings, check in sorted(judged, key=lambda j: (j[0].post.author_id, j[0].post.pk)):
+        applying = time.perf_counter()
+        post = job.post
+        check["outcome"] = results[job.revision.pk] = _apply_outcome(
             post,
             findings,
             html=job.revision.body_html,
             new_thread=post.is_opening_post and job.revision.number == 1,
         )
-        hash_of_text = job.previous.text_hash if job.small_edit else text_hash(job.content)
-        history.checked(subjects[job.revision.pk], hash_of_text, new_signature=not job.small_edit)
-        if not job.small_edit:
-            replaced.append(job)
-        checks.append(
-            {
-                "revision_id": job.revision.pk,
-                "post_id": post.pk,
-                "author_id": post.author_id,
-                "outcome": outcome,
-                "paragraph_fingerprints": job.fingerprints,
-                "layout": job.content.layout,
-                "text_hash": hash_of_text,
-                "signature": list(job.signature),
-                "rule_versions": {str(r.rule.pk): r.rule.version for r in job.rules},
-                "paragraphs_checked": checked,
-                "paragraphs_reused": reused,
-                "duration_ms": shared_ms + (time.perf_counter() - job_started) * 1000,
-                "created_at": now,
-            }
-        )
+        check["duration_ms"] += (time.perf_counter() - applying) * 1000
+    checks = [check for _, _, check in judged]
     check_queries.checks_store(
         checks=checks,
         verdicts=verdicts,
@@ -752,6 +761,12 @@ def _reusable_verdicts(
         fingerprints=frozenset(previous.paragraph_fingerprints),
         verdicts=verdicts,
     )
+
+
+def _outcome_writes(post: Post, findings: list[Finding]) -> bool:
+    """Whether _apply_outcome may write anything for `post`: only approving a post that
+    is not held, on no finding at all, writes nothing."""
+    return bool(findings) or post.state == PostState.PENDING
 
 
 def _apply_outcome(post: Post, findings: list[Finding], *, html: str, new_thread: bool) -> str:

@@ -185,6 +185,9 @@ def _hide_if_reported_enough(post: Post) -> None:
         .count()
     )
     with transaction.atomic():
+        # The thread first (the lock order of forum.threads.services): the review item is
+        # written before the post and its author are.
+        thread_services.threads_lock(post.thread_id)
         review_item_open(
             post=post, reason=ReviewItem.Reason.REPORTS, severity=min(1.0, weighty / threshold)
         )

@@ -58,7 +58,10 @@ def deliver_batch(*, post, kind: str, recipient_ids: list[int]) -> int:
         return 0
     notification_kind = KINDS[kind]
     values = {
-        "ids": list(recipient_ids),
+        # By recipient: batches of two posts in one thread fold into the same unread
+        # notifications, and take those rows in one order (forum.threads.services, "Lock
+        # order").
+        "ids": sorted(recipient_ids),
         "event": f"post:{post.pk}",
         "kind": kind,
         "actor": post.author_id,

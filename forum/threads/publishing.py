@@ -40,7 +40,7 @@ def fan_outs_overdue(*, now: dt.datetime | None = None, limit: int = 500) -> lis
             Post.objects.filter(fan_out_due_at__lte=cutoff)
             .exclude(_WAITING_FOR_ITS_THREAD)
             .order_by("fan_out_due_at")
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
             .values_list("pk", flat=True)[:limit]
         )
         Post.objects.filter(pk__in=post_ids).update(fan_out_due_at=now)

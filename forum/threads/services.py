@@ -6,6 +6,36 @@ transaction and has the submission screened (forum.threads.hooks), then writes i
 (`events.RevisionStored`) for whatever checks it, and a post that became visible has its
 fan-out task sent (forum.threads.tasks). A refusal raises a ForumError before anything is
 stored.
+
+Lock order
+----------
+Every transaction that writes a thread, its posts or a member's counters takes row locks
+in one order, so that no two of them can each wait for the other (PostgreSQL would end
+one after `deadlock_timeout` with a deadlock error, a 503 for a request):
+
+1. the revisions a moderation check takes: without waiting (SKIP LOCKED), or as the
+   transaction's first lock (moderation.check_queries);
+2. threads, by ascending id: `threads_lock`, `post_lock` for a post's thread, or the
+   UPDATE that gives a reply its position, before the transaction writes anything else;
+3. members (`accounts_user`: post counts, last posted), by ascending id.
+
+A step may be skipped, never taken out of turn. A service that may write a thread's rows
+or counters locks the thread before its first write, even when that write is elsewhere
+(a review item, a report), and a batch acting in several threads locks them all in one
+statement before acting on any. A thread locked again in the same transaction is not
+waited for, so nested services simply lock it again.
+
+Rows that belong to a thread (its posts, their review items, reports and watches) are
+written only under that thread's lock, or in a transaction that holds no other lock (a
+report filed, a review item claimed), so they may be taken at any point after the
+thread. Rows that belong to a member (notifications) come after members, by recipient.
+
+Threads, posts and members are locked FOR NO KEY UPDATE (or by an UPDATE that changes no
+key), never FOR UPDATE, unless the write changes a key (a merge or a split moves posts;
+an edit points the post at its new revision), and then under the thread's lock. Django
+defers foreign-key checks to COMMIT, where PostgreSQL takes FOR KEY SHARE on each row
+referenced (a new post's thread, parent and author) in an order nobody chose; FOR KEY
+SHARE waits for FOR UPDATE only.
 """
 
 import logging
@@ -159,10 +189,44 @@ def _store_revision(
 
 
 def _count_author_post(author_id: int, delta: int, when=None) -> None:
+    """Count a post of the author's in or out. The member's row comes after the thread's
+    in the lock order: the caller holds the thread."""
     changes = {"post_count": F("post_count") + delta}
     if when is not None:
         changes["last_posted_at"] = when
     User.objects.filter(pk=author_id).update(**changes)
+
+
+def threads_lock(*thread_ids: int) -> None:
+    """Lock these threads' rows until the transaction ends, in one statement and by
+    ascending id (see "Lock order"). Must run in a transaction."""
+    if thread_ids:
+        list(
+            Thread.objects.filter(pk__in=thread_ids)
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+
+
+def post_lock(post: Post, *, key_change: bool = False) -> tuple[Post, Thread]:
+    """Lock `post`'s thread, then the post (see "Lock order"), and return both as they
+    are now; with `key_change` (the caller changes a key of the post's row), the post
+    FOR UPDATE at once rather than by an upgrade later. A post moves to another thread
+    only under its thread's lock (a merge or a split), so one that moved since `post`
+    was read is looked for again in its new thread. Must run in a transaction; raises
+    Post.DoesNotExist if the post is gone."""
+    thread_id = post.thread_id
+    while True:
+        thread = Thread.objects.select_for_update(no_key=True).get(pk=thread_id)
+        locked = (
+            Post.objects.select_for_update(no_key=not key_change)
+            .filter(pk=post.pk, thread_id=thread_id)
+            .first()
+        )
+        if locked is not None:
+            return locked, thread
+        thread_id = Post.objects.values_list("thread_id", flat=True).get(pk=post.pk)
 
 
 def thread_create(*, author, category: Category, title: object, body: object) -> Thread:
@@ -219,11 +283,12 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
 def post_create(*, author, thread: Thread, body: object, parent: Post | None = None) -> Post:
     """Reply in `thread`, to `parent` or, without one, to the opening post.
 
-    Its transaction is four statements on PostgreSQL: one UPDATE locks and counts the
-    thread, hands back what the reply needs of it (position, lock, opening post) and
-    reserves the revision's id, in the same statement as counting the author's post;
-    then the post (already pointing at its revision), the revision, and the author's
-    watch. Elsewhere the author's count and the post's pointer take a statement each."""
+    Its transaction is four statements on PostgreSQL: one locks and counts the thread,
+    hands back what the reply needs of it (position, lock, opening post) and reserves
+    the revision's id, and then counts the author's post (in the lock order: thread,
+    then member); then the post (already pointing at its revision), the revision, and
+    the author's watch. Elsewhere the author's count and the post's pointer take a
+    statement each."""
     permissions.check_can_reply(author, thread)
     if parent is not None and parent.thread_id == thread.pk:
         parent.thread = thread  # read already: asking about the parent costs no query
@@ -324,19 +389,21 @@ RETURNING last_position, is_locked, opening_post_id,
 """
 _VISIBLE_REPLY = ", reply_count = reply_count + 1, last_activity_at = %(now)s"
 # PostgreSQL: the same statement also reserves the revision's id and, for a visible
-# reply, counts the author's post.
+# reply, counts the author's post. The member's row is updated only once the thread's
+# is (the lock order): `counted` reads `slot`, so it cannot run first.
 _POSTGRESQL_TAKE_REPLY_SLOT = """
-WITH counted AS (
+WITH slot AS (
+    UPDATE threads_thread
+    SET last_position = last_position + 1, version = version + 1{visible}
+    WHERE id = %(thread)s
+    RETURNING last_position, is_locked, opening_post_id
+), counted AS (
     UPDATE accounts_user SET post_count = post_count + 1, last_posted_at = %(now)s
-    WHERE id = %(author)s AND %(visible)s
+    WHERE id = %(author)s AND %(visible)s AND EXISTS (SELECT FROM slot)
 )
-UPDATE threads_thread
-SET last_position = last_position + 1, version = version + 1{visible}
-WHERE id = %(thread)s
-RETURNING last_position, is_locked, opening_post_id,
-    (SELECT path FROM threads_post WHERE id = threads_thread.opening_post_id),
-    (SELECT depth FROM threads_post WHERE id = threads_thread.opening_post_id),
+SELECT slot.last_position, slot.is_locked, slot.opening_post_id, opening.path, opening.depth,
     nextval(pg_get_serial_sequence('threads_postrevision', 'id'))
+FROM slot LEFT JOIN threads_post opening ON opening.id = slot.opening_post_id
 """
 
 
@@ -396,7 +463,8 @@ def post_edit(
     rendered = _render(body)
     hooks.check_edit(author=editor, category=thread.category, html=rendered.html, post=post)
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        # The post's revision pointer is one of its keys.
+        locked, _ = post_lock(post, key_change=True)
         number = locked.revision_count + 1
         revision = _store_revision(
             post=locked,
@@ -431,16 +499,15 @@ def post_delete(*, actor, post: Post) -> bool:
     Deleting an opening post deletes the thread. Returns False if already deleted."""
     permissions.check_can_delete_post(actor, post)
     with transaction.atomic():
-        updated = Post.objects.filter(pk=post.pk, deleted_at__isnull=True).update(
-            deleted_at=timezone.now(), deleted_by=actor
-        )
-        if not updated:
+        locked, thread = post_lock(post)
+        if locked.deleted_at is not None:
             return False
-        if post.is_opening_post:
-            Thread.objects.filter(pk=post.thread_id).update(is_deleted=True)
-        if post.state == PostState.VISIBLE:
-            _count_author_post(post.author_id, -1)
-        thread_refresh_counters(thread_id=post.thread_id)
+        Post.objects.filter(pk=locked.pk).update(deleted_at=timezone.now(), deleted_by=actor)
+        if locked.is_opening_post:
+            Thread.objects.filter(pk=thread.pk).update(is_deleted=True)
+        if locked.state == PostState.VISIBLE:
+            _count_author_post(locked.author_id, -1)
+        thread_refresh_counters(thread_id=thread.pk)
     post.refresh_from_db()
     return True
 
@@ -456,11 +523,9 @@ def post_set_state(*, post: Post, state: str, reason: str = "", with_thread: boo
     thread held for review); such a thread comes back when its opening post does."""
     now = timezone.now()
     with transaction.atomic():
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        locked, thread = post_lock(post)
         if locked.state == state:
             return False
-        # Rows are written post, author, thread: the order a reply takes them in.
-        thread = Thread.objects.get(pk=locked.thread_id)
         was_public = (
             locked.state == PostState.VISIBLE
             and locked.deleted_at is None
@@ -481,7 +546,7 @@ def post_set_state(*, post: Post, state: str, reason: str = "", with_thread: boo
             _thread_follow(thread, state=state, with_thread=with_thread)
         if publish:
             _after_commit_publish(locked.pk)
-        thread_refresh_counters(thread_id=locked.thread_id)
+        thread_refresh_counters(thread_id=thread.pk)
         events.publish(
             events.PostStateChanged(
                 post_id=locked.pk,
@@ -518,7 +583,7 @@ def thread_set_state(*, thread: Thread, state: str) -> bool:
             "state", f"Choose one of: {', '.join(PostState.values)}.", code="invalid_choice"
         )
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=thread.pk)
+        locked = Thread.objects.select_for_update(no_key=True).get(pk=thread.pk)
         if locked.state == state and not locked.follows_opening_post:
             return False
         Thread.objects.filter(pk=locked.pk).update(
@@ -541,7 +606,8 @@ def thread_set_state(*, thread: Thread, state: str) -> bool:
 
 
 def thread_refresh_counters(*, thread_id: int) -> None:
-    """Recount a thread's visible replies and last activity from its posts."""
+    """Recount a thread's visible replies and last activity from its posts. Runs in the
+    caller's transaction, which holds the thread's row (see "Lock order")."""
     replies = Post.objects.filter(
         thread_id=thread_id, state=PostState.VISIBLE, deleted_at__isnull=True, position__gt=1
     )
@@ -636,8 +702,13 @@ def thread_merge(*, source: Thread, target: Thread) -> None:
     if source.pk == target.pk:
         raise ValidationFailed.for_field("target", "A thread cannot be merged into itself.")
     with transaction.atomic():
-        locked = Thread.objects.select_for_update().get(pk=target.pk)
-        source = Thread.objects.select_for_update().get(pk=source.pk)
+        # Both threads, by id (see "Lock order"); FOR UPDATE, since the source loses its
+        # opening post and the posts' keys move.
+        rows = Thread.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        both = {thread.pk: thread for thread in rows.order_by("pk")}
+        if len(both) != 2:
+            raise Thread.DoesNotExist("A thread to merge is gone.")
+        locked, source = both[target.pk], both[source.pk]
         for thread in (source, locked):
             if thread.opening_post_id is None or thread.is_deleted:
                 raise Conflict(
@@ -664,7 +735,7 @@ def post_split(*, post: Post, title: object, category: Category | None = None) -
     title = _clean_title(title)
     old_thread = post.thread
     with transaction.atomic():
-        Thread.objects.select_for_update().get(pk=old_thread.pk)
+        threads_lock(old_thread.pk)
         now = timezone.now()
         new_thread = Thread.objects.create(
             category=category or old_thread.category,

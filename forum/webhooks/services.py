@@ -87,7 +87,7 @@ def webhook_create(*, owner, url: str, events: list[str]) -> Webhook:
     with transaction.atomic():
         # Locking the owner serialises their registrations, so two at once cannot both
         # slip under the limit.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner.pk).first()
         kept = Webhook.objects.filter(owner=owner, deleted_at__isnull=True).count()
         if kept >= MAX_WEBHOOKS_PER_OWNER:
             raise ValidationFailed(
