@@ -1,6 +1,9 @@
 """Template helpers for the web UI's pages."""
 
+import functools
+
 from django import template
+from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
 from forum.web import slots
@@ -16,6 +19,22 @@ def quote_opener(post) -> str:
     return _quote_opener(username=post.author.username, post_id=post.pk)
 
 
+@functools.lru_cache(maxsize=64)
+def _id_url_parts(name: str, script_prefix: str) -> tuple[str, str]:
+    marker = "918273645"
+    head, tail = reverse(name, args=[int(marker)]).split(marker)
+    return head, tail
+
+
+@register.simple_tag
+def id_url(name: str, pk) -> str:
+    """`{% url name pk %}` for a URL whose one argument is an object's id, without
+    resolving the pattern again: a page of fifty posts names a few hundred such URLs,
+    and `reverse` costs tens of microseconds each."""
+    head, tail = _id_url_parts(name, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
+
+
 @register.simple_tag(takes_context=True)
 def reply_url(context, post) -> str:
     """The thread page with the reply form under `post`, staying on the page being read
@@ -25,7 +44,9 @@ def reply_url(context, post) -> str:
     if context.get("after") and not context.get("branch_page"):
         query["after"] = context["after"]
     query["reply_to"] = post.pk
-    return f"{context['thread'].get_absolute_url()}?{urlencode(query)}"
+    # Asked for every post: a page that names its thread's URL saves working it out.
+    thread_url = context.get("thread_url") or context["thread"].get_absolute_url()
+    return f"{thread_url}?{urlencode(query)}"
 
 
 @register.filter

@@ -241,6 +241,7 @@ def _posts_html(thread, posts, *, view: str, after: str, has_more: bool, review_
             "web/_thread_posts.html",
             {
                 "thread": thread,
+                "thread_url": thread.get_absolute_url(),
                 "opening": opening,
                 "toc": table_of_contents(opening.post.headings)
                 if opening and opening.can_read
