@@ -59,17 +59,26 @@ def remembered(name: str, build: Callable[[], T]) -> T:
     key = _key(name)
     fragment = local_fragments.get(key)
     if fragment is None:
-        fragment = cache.get(key)
-        if fragment is None or fragment.expires_at <= time.time():
+        fragment = _shared(key)
+        if fragment is None:
             value = build()
-            fragment = _Fragment(
-                expires_at=time.time() + PAGE_CACHE_SECONDS,
-                size=len(pickle.dumps(value, pickle.HIGHEST_PROTOCOL)),
-                value=value,
-            )
-            cache.set(key, fragment, PAGE_CACHE_SECONDS)
+            expires_at = time.time() + PAGE_CACHE_SECONDS
+            # Pickled once, here: its length is what the value costs in memory.
+            payload = pickle.dumps((expires_at, value), pickle.HIGHEST_PROTOCOL)
+            fragment = _Fragment(expires_at=expires_at, size=len(payload), value=value)
+            cache.set(key, payload, PAGE_CACHE_SECONDS)
         local_fragments.put(key, fragment)
     return fragment.value
+
+
+def _shared(key: str) -> _Fragment | None:
+    payload = cache.get(key)
+    if not isinstance(payload, bytes):
+        return None
+    expires_at, value = pickle.loads(payload)  # noqa: S301 (written by this module)
+    if expires_at <= time.time():
+        return None
+    return _Fragment(expires_at=expires_at, size=len(payload), value=value)
 
 
 def digest(*parts: object) -> str:
