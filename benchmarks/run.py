@@ -101,17 +101,22 @@ def _print_table(results: dict) -> None:
 
 
 def _print_targets(results: dict) -> None:
-    """One line per figure that has a target: what was measured, the target, met or not."""
-    print(f"\n{'target':<48} {'measured':>10} {'target':>8}  met")
+    """One line per figure that has a target (what was measured, the target, ✓ met or ✗
+    not) and per reference figure printed beside them."""
+    print(f"\n{'figure':<58} {'measured':>10} {'target':>10}  met")
     # (ratios for the floors' scenarios; growth: slowdown, large over small database)
     for name, figures in results["scenarios"].items():
         for path, entry in _with_targets(figures, name):
             measured = entry.get("measured", entry.get("median", entry.get("slowdown_req_s")))
-            print(f"{path:<48} {measured!s:>10} {entry['target']!s:>8}  {entry['met']}")
+            if entry.get("reference"):
+                target, met = "reference", ""
+            else:
+                target, met = entry["target"], "✓" if entry["met"] else "✗"
+            print(f"{path:<58} {measured!s:>10} {target!s:>10}  {met}")
 
 
 def _with_targets(figures: dict, prefix: str):
-    if "target" in figures and "met" in figures:
+    if ("target" in figures and "met" in figures) or figures.get("reference"):
         yield prefix, figures
     for key, value in figures.items():
         if isinstance(value, dict):

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from benchmarks import data
-from benchmarks.load import percentile, summarise_rounds
+from benchmarks.load import judged, percentile, round_ratios, summarise_rounds
 from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState, Thread
@@ -31,6 +31,13 @@ def test_rounds_report_the_median_and_the_spread():
     summary = summarise_rounds(rounds)
     assert (summary["req_s"], summary["req_s_min"], summary["req_s_max"]) == (200.0, 100.0, 300.0)
     assert summary["requests"] == 15
+
+
+def test_a_ratio_is_the_median_of_the_rounds_ratios_held_to_its_target():
+    ratio = round_ratios([10.0, 30.0, 12.0], [100.0, 100.0, 40.0])
+    assert (ratio["median"], ratio["min"], ratio["max"]) == (0.3, 0.1, 0.3)
+    assert judged(ratio, 0.25)["met"] and not judged(ratio, 0.35)["met"]
+    assert judged(ratio, 3, at_most=True) == {**ratio, "target": "≤ 3", "met": True}
 
 
 @pytest.mark.integration
