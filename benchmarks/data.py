@@ -1,7 +1,8 @@
 """The benchmark's databases and data: cloning a freshly migrated database, the reading
 set (the demo thread grown to 1,000 comments, a thread of 10 comments, a first page of
-latest threads), trusted posters with API tokens, and bulk filler generated inside
-PostgreSQL (INSERT ... SELECT over generate_series) for the growth database.
+latest threads), trusted posters with API tokens, bulk filler generated inside
+PostgreSQL (INSERT ... SELECT over generate_series) for the growth database, and emptying
+the page cache the served processes share.
 
 Every function that writes works on the Django connection's current database; switch it
 with `use_database`."""
@@ -481,3 +482,31 @@ def table_counts() -> dict:
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
     return counts
+
+
+# --- the shared cache ---------------------------------------------------------------------
+
+
+def redis_client():
+    """The configured Redis (the Celery broker and the cache), for what the benchmark
+    does to it directly."""
+    import redis
+    from django.conf import settings
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def clear_page_cache() -> int:
+    """Empty the page cache the served processes share (every stored page and token), so
+    that the next read of each page builds it; the pages a process keeps in its own
+    memory stop matching once their tokens are gone. Returns the keys removed."""
+    from django.core.cache import cache
+
+    from forum.core import pagecache
+
+    client = redis_client()
+    keys = list(client.scan_iter(match=cache.make_key("pagecache:*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    pagecache.local_pages.clear()
+    return len(keys)

@@ -35,6 +35,10 @@ def process_env(database: str) -> dict:
         "SECRET_KEY": SECRET_KEY,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # Pages cached for anonymous readers are keyed by the release: named after the
+        # database, the pages of two servers that share Redis and paths (the growth
+        # scenario's small and large databases) stay apart.
+        "PARLEY_RELEASE": database,
     }
 
 
