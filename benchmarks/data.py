@@ -1,8 +1,8 @@
 """The benchmark's databases and data: cloning a freshly migrated database, the reading
 set (the demo thread grown to 1,000 comments, a thread of 10 comments, a first page of
-latest threads), trusted posters with API tokens, bulk filler generated inside
-PostgreSQL (INSERT ... SELECT over generate_series) for the growth database, and emptying
-the page cache the served processes share.
+latest threads), trusted posters with API tokens, the moderation rules the served
+scenarios run, bulk filler generated inside PostgreSQL (INSERT ... SELECT over
+generate_series), and emptying the page cache the served processes share.
 
 Every function that writes works on the Django connection's current database; switch it
 with `use_database`."""
@@ -456,7 +456,13 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
         # Statistics for the planner, and the visibility map for index-only scans, now
         # rather than from autovacuum in the middle of a measurement.
         cursor.execute("VACUUM ANALYZE")
-    return {"members": members, "threads": threads, "posts": threads * posts_per_thread}
+    return {
+        "members": members,
+        "threads": threads,
+        "posts": threads * posts_per_thread,
+        # The new threads are those with a greater id.
+        "threads_after_id": first_thread,
+    }
 
 
 def _consecutive_ids(cursor, table: str, column: str, prefix: str, count: int) -> int:
@@ -510,3 +516,107 @@ def clear_page_cache() -> int:
         client.delete(*keys[start : start + 1000])
     pagecache.local_pages.clear()
     return len(keys)
+
+
+# --- moderation rules ---------------------------------------------------------------------
+
+WATCHED_WORDS = 1_200
+_SPAM_OPENERS = (
+    "cheap", "free", "instant", "discount", "miracle", "guaranteed", "secret", "exclusive",
+    "easy", "fast", "hot", "crypto", "casino", "payday", "bonus", "lucky", "premium", "bulk",
+    "wholesale", "limited",
+)  # fmt: skip
+_SPAM_OBJECTS = (
+    "pills", "loans", "spins", "followers", "likes", "coupons", "tokens", "prizes",
+    "replica watches", "weight loss", "dating", "betting tips", "essay writing",
+    "seo backlinks", "gift cards",
+)  # fmt: skip
+_SYLLABLES = (
+    "ba", "cor", "dra", "fen", "gul", "hax", "jor", "kiv", "lum", "mox", "nel", "pra", "quo",
+    "rez", "sab", "tor", "ulf", "vex", "wim", "yar", "zen", "bri", "cla", "dov", "esk", "fru",
+    "gan", "hel", "isk", "jun",
+)  # fmt: skip
+# Spellings spammers use to slip past a list (Cyrillic letters, digits for letters); the
+# look-alike folding of forum.core.lookalikes reads them as the plain word.
+_LOOKALIKES = {"a": "\u0430", "o": "0", "e": "3", "i": "1", "c": "\u0441"}
+# Words of the benchmark's own posts besides _VOCABULARY (links, quotes, tags).
+_POST_WORDS = (
+    "see", "the", "and", "for", "more", "ref", "wrote", "example", "archive", "org", "get",
+    "here",
+)  # fmt: skip
+
+
+def watched_words(count: int = WATCHED_WORDS, *, seed: int = 31) -> list[str]:
+    """A watched-words list as a forum gathers one over the years: spam phrases, made-up
+    brand and product names, and look-alike spellings of some of them. Deterministic, and
+    sharing no word with the text of the benchmark's posts, so that only the replies a
+    scenario writes a listed term into are caught."""
+    from forum.core.lookalikes import fold_term, match_key
+
+    def key(word: str) -> str:
+        return match_key(fold_term(word))
+
+    taken = {key(word) for word in (*_VOCABULARY, *_POST_WORDS)}
+    rng = random.Random(seed)
+    terms = [f"{opener} {thing}" for opener in _SPAM_OPENERS for thing in _SPAM_OBJECTS]
+    variants = count // 10
+    seen = {key(term) for term in terms}
+    while len(terms) < count - variants:
+        name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+        if key(name) not in seen and key(name) not in taken:
+            seen.add(key(name))
+            terms.append(name)
+    spellable = [term for term in terms if any(c in _LOOKALIKES for c in term)]
+    for term in rng.sample(spellable, variants):
+        variant = "".join(
+            _LOOKALIKES[c] if c in _LOOKALIKES and rng.random() < 0.5 else c for c in term
+        )
+        terms.append(variant if variant != term else term.translate(str.maketrans(_LOOKALIKES)))
+    return terms
+
+
+def install_rules() -> list[int]:
+    """In the current database, the rules a forum runs: the default set, as `manage.py
+    install_default_rules` installs it, and a watched-words rule of WATCHED_WORDS terms and
+    two link patterns whose action is `flag` (a post with a listed term goes to review,
+    hidden). Returns the ids of the enabled rules."""
+    import io
+
+    from django.core.management import call_command
+
+    from forum.accounts import services as account_services
+    from forum.accounts.models import User
+    from moderation import services as moderation_services
+    from moderation.models import Rule
+
+    call_command("install_default_rules", stdout=io.StringIO())
+    admin = account_services.user_create(username="bench-rules-admin", role=User.Role.ADMIN)
+    moderation_services.rule_save(
+        actor=admin,
+        name="Watched words",
+        kind="watched_words",
+        params={"words": watched_words(), "patterns": [r"bit\.ly/\w+", r"t\.me/\w+"]},
+        action=Rule.Action.FLAG,
+        enabled=True,
+    )
+    return list(Rule.objects.filter(enabled=True).values_list("pk", flat=True))
+
+
+def rules_enabled(database: str, rule_ids: list[int], enabled: bool) -> None:
+    """Enable or disable the rules `rule_ids` in `database`. Served processes notice at
+    their next check or post (the rule set's freshness query); no rule's version changes,
+    so none is compiled again."""
+    from moderation.models import Rule
+
+    with use_database(database):
+        Rule.objects.filter(pk__in=rule_ids).update(enabled=enabled)
+
+
+@contextmanager
+def no_rules(database: str, rule_ids: list[int]):
+    """The rules `rule_ids` disabled for the block: for the reference figures."""
+    rules_enabled(database, rule_ids, False)
+    try:
+        yield
+    finally:
+        rules_enabled(database, rule_ids, True)

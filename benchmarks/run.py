@@ -59,7 +59,15 @@ def main() -> int:
     }
     # In-process scenarios first (as before), then the served ones, the floors' own
     # scenarios before the mixed load, growth (the slowest to prepare) last.
-    order = ["moderation_check", "fan_out", "fan_out_worker", "http", "workers", "mixed"]
+    order = [
+        "moderation_check",
+        "fan_out",
+        "fan_out_worker",
+        "http",
+        "workers",
+        "reply_with_worker",
+        "mixed",
+    ]
     ordered = sorted(SCENARIOS.items(), key=lambda item: _position(order, item[0]))
     try:
         for name, function in ordered:

@@ -194,6 +194,10 @@ def shared_celery_worker(database: str) -> str:
     return _running[key]
 
 
+def shared_celery_worker_running(database: str) -> bool:
+    return ("celery", database) in _running
+
+
 def stop_shared() -> None:
     _shared.close()
     _running.clear()
