@@ -1,8 +1,8 @@
 """The benchmark's databases and data: cloning a freshly migrated database, the reading
 set (the demo thread grown to 1,000 comments, a thread of 10 comments, a first page of
-latest threads), trusted posters with API tokens, the moderation rules the served
-scenarios run, bulk filler generated inside PostgreSQL (INSERT ... SELECT over
-generate_series), and emptying the page cache the served processes share.
+latest threads), trusted posters with API tokens, signed-in members, the moderation
+rules the served scenarios run, bulk filler generated inside PostgreSQL (INSERT ...
+SELECT over generate_series), and emptying the page cache the served processes share.
 
 Every function that writes works on the Django connection's current database; switch it
 with `use_database`."""
@@ -516,6 +516,26 @@ def clear_page_cache() -> int:
         client.delete(*keys[start : start + 1000])
     pagecache.local_pages.clear()
     return len(keys)
+
+
+# --- readers ------------------------------------------------------------------------------
+
+
+def signed_in_cookie(user, *, secret_key: str) -> str:
+    """The Cookie header a browser sends once `user` has logged in: a session stored in
+    the current database, signed with `secret_key` (that of the processes that will read
+    it), and a CSRF cookie as the first page's form leaves it."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.test import Client, override_settings
+    from django.utils.crypto import get_random_string
+
+    client = Client()
+    with override_settings(SECRET_KEY=secret_key):
+        client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
 
 
 # --- moderation rules ---------------------------------------------------------------------

@@ -29,7 +29,12 @@ def main() -> int:
     django.setup()
     from django.test.utils import setup_test_environment
 
-    from benchmarks import growth, servers, workers  # noqa: F401  (register their scenarios)
+    from benchmarks import (  # noqa: F401  (register their scenarios)
+        growth,
+        readers,
+        servers,
+        workers,
+    )
     from benchmarks import http as http_scenarios  # noqa: F401
     from benchmarks.data import BENCH_DB, clone_database, drop_database
     from benchmarks.scenarios import SCENARIOS
@@ -57,12 +62,15 @@ def main() -> int:
         "quick": args.quick,
         "scenarios": {},
     }
-    # In-process scenarios first (as before), then the served ones, the floors' own
-    # scenarios before the mixed load, growth (the slowest to prepare) last.
+    # In-process scenarios first (as before), then the served ones: reads before the
+    # writes that grow the write threads, the floors' own scenarios before the mixed
+    # load, growth (the slowest to prepare) last.
     order = [
         "moderation_check",
         "fan_out",
         "fan_out_worker",
+        "signed_in",
+        "random_threads",
         "http",
         "workers",
         "reply_with_worker",

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client, override_settings
 
 from benchmarks import data
 from benchmarks.load import judged, percentile, round_ratios, summarise_rounds
@@ -71,6 +72,20 @@ def test_the_served_rules_hide_only_the_replies_that_name_a_watched_term():
 
     assert pipeline.revision_check(revision_id=plain.current_revision_id) == "approved"
     assert pipeline.revision_check(revision_id=watched.current_revision_id) == "hidden"
+
+
+@pytest.mark.django_db
+def test_a_session_made_for_the_served_processes_signs_the_member_in_there_only():
+    member = UserFactory()
+    served_key = "another-secret-key-for-the-served-processes-0123456789abcdefghij"
+    cookie = data.signed_in_cookie(member, secret_key=served_key)
+
+    with override_settings(SECRET_KEY=served_key):
+        signed_in = Client().get("/notifications/", HTTP_COOKIE=cookie)
+    elsewhere = Client().get("/notifications/", HTTP_COOKIE=cookie)
+
+    assert signed_in.status_code == 200 and signed_in.wsgi_request.user == member
+    assert elsewhere.status_code == 302
 
 
 @pytest.mark.integration
