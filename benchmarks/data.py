@@ -60,6 +60,15 @@ def drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def database_deadlocks(name: str) -> int:
+    """The deadlocks PostgreSQL has detected in database `name` since its statistics were
+    reset. A backend reports its counts when it goes idle, up to ten seconds late."""
+    with _admin_connect() as admin:
+        found = admin.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [name])
+        row = found.fetchone()
+    return row[0] if row else 0
+
+
 def clone_database(template: str, name: str) -> None:
     """A fresh copy of `template` (which nobody may be connected to) as `name`."""
     with _admin_connect() as admin:

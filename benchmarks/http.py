@@ -114,17 +114,33 @@ class ReplyBodies:
                 self.watched.add(tag)
             self.bodies.append(json.dumps({"body": f"{text}\n\nRef {tag}."}).encode())
 
-    def request(self, index: int, *, kind: str = "reply", thread: int | None = None) -> Request:
+    @staticmethod
+    def tag_of(request: Request) -> str:
+        """The tag of the reply that `request` sends."""
+        return json.loads(request.body)["body"].rsplit("Ref ", 1)[1].rstrip(".")
+
+    def request(
+        self,
+        index: int,
+        *,
+        kind: str = "reply",
+        thread: int | None = None,
+        parent: int | None = None,
+    ) -> Request:
         """The reply `index` (bodies are reused past their count), by one writer after
-        another, into `thread` or else spread over the write threads."""
+        another, into `thread` or else spread over the write threads; an answer to the
+        post `parent`, or else to the opening post."""
         writers, threads = self.state["writers"], self.state["write_threads"]
         _, _, token = writers[index % len(writers)]
         if thread is None:
             thread = threads[(index * 3) % len(threads)]
+        body = self.bodies[index % len(self.bodies)]
+        if parent is not None:
+            body = json.dumps({**json.loads(body), "parent": parent}).encode()
         return Request(
             "POST",
             f"/api/v1/threads/{thread}/posts/",
-            body=self.bodies[index % len(self.bodies)],
+            body=body,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
             kind=kind,
         )

@@ -31,6 +31,7 @@ def main() -> int:
 
     from benchmarks import (  # noqa: F401  (register their scenarios)
         growth,
+        hot_thread,
         readers,
         servers,
         workers,
@@ -63,8 +64,8 @@ def main() -> int:
         "scenarios": {},
     }
     # In-process scenarios first (as before), then the served ones: reads before the
-    # writes that grow the write threads, the floors' own scenarios before the mixed
-    # load, growth (the slowest to prepare) last.
+    # writes that grow the write threads, the floors' own scenarios before the hot thread
+    # and the mixed load, growth (the slowest to prepare) last.
     order = [
         "moderation_check",
         "fan_out",
@@ -74,6 +75,7 @@ def main() -> int:
         "http",
         "workers",
         "reply_with_worker",
+        "hot_thread",
         "mixed",
     ]
     ordered = sorted(SCENARIOS.items(), key=lambda item: _position(order, item[0]))

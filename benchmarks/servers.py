@@ -168,10 +168,15 @@ def celery_worker(database: str, *, concurrency: int = 2, name: str = "bench"):
         log.close()
 
 
+def log_path(name: str) -> Path:
+    """Where the process `name` (as `gunicorn-<port>.log`, `celery-<name>.log`) logs."""
+    return ROOT / "benchmarks" / "results" / "logs" / name
+
+
 def _log_file(name: str):
-    folder = ROOT / "benchmarks" / "results" / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return open(folder / name, "w")  # closed by the caller
+    path = log_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "w")  # closed by the caller
 
 
 # Servers shared by the scenarios of one run (started on first use, stopped by the
