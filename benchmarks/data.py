@@ -1,7 +1,8 @@
 """The benchmark's databases and data: cloning a freshly migrated database, the reading
 set (the demo thread grown to 1,000 comments, a thread of 10 comments, a first page of
-latest threads), trusted posters with API tokens, and bulk filler generated inside
-PostgreSQL (INSERT ... SELECT over generate_series) for the growth database.
+latest threads), trusted posters with API tokens, signed-in members, the moderation
+rules the served scenarios run, bulk filler generated inside PostgreSQL (INSERT ...
+SELECT over generate_series), and emptying the page cache the served processes share.
 
 Every function that writes works on the Django connection's current database; switch it
 with `use_database`."""
@@ -57,6 +58,15 @@ def database_exists(name: str) -> bool:
 def drop_database(name: str) -> None:
     with _admin_connect() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def database_deadlocks(name: str) -> int:
+    """The deadlocks PostgreSQL has detected in database `name` since its statistics were
+    reset. A backend reports its counts when it goes idle, up to ten seconds late."""
+    with _admin_connect() as admin:
+        found = admin.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = %s", [name])
+        row = found.fetchone()
+    return row[0] if row else 0
 
 
 def clone_database(template: str, name: str) -> None:
@@ -455,7 +465,13 @@ def fill(*, members: int, threads: int, posts_per_thread: int, categories: int, 
         # Statistics for the planner, and the visibility map for index-only scans, now
         # rather than from autovacuum in the middle of a measurement.
         cursor.execute("VACUUM ANALYZE")
-    return {"members": members, "threads": threads, "posts": threads * posts_per_thread}
+    return {
+        "members": members,
+        "threads": threads,
+        "posts": threads * posts_per_thread,
+        # The new threads are those with a greater id.
+        "threads_after_id": first_thread,
+    }
 
 
 def _consecutive_ids(cursor, table: str, column: str, prefix: str, count: int) -> int:
@@ -481,3 +497,155 @@ def table_counts() -> dict:
             cursor.execute(f"SELECT count(*) FROM {table}")
             counts[table] = cursor.fetchone()[0]
     return counts
+
+
+# --- the shared cache ---------------------------------------------------------------------
+
+
+def redis_client():
+    """The configured Redis (the Celery broker and the cache), for what the benchmark
+    does to it directly."""
+    import redis
+    from django.conf import settings
+
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def clear_page_cache() -> int:
+    """Empty the page cache the served processes share (every stored page and token), so
+    that the next read of each page builds it; the pages a process keeps in its own
+    memory stop matching once their tokens are gone. Returns the keys removed."""
+    from django.core.cache import cache
+
+    from forum.core import pagecache
+
+    client = redis_client()
+    keys = list(client.scan_iter(match=cache.make_key("pagecache:*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    pagecache.local_pages.clear()
+    return len(keys)
+
+
+# --- readers ------------------------------------------------------------------------------
+
+
+def signed_in_cookie(user, *, secret_key: str) -> str:
+    """The Cookie header a browser sends once `user` has logged in: a session stored in
+    the current database, signed with `secret_key` (that of the processes that will read
+    it), and a CSRF cookie as the first page's form leaves it."""
+    from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.test import Client, override_settings
+    from django.utils.crypto import get_random_string
+
+    client = Client()
+    with override_settings(SECRET_KEY=secret_key):
+        client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    csrf = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
+    return f"{settings.SESSION_COOKIE_NAME}={session}; {settings.CSRF_COOKIE_NAME}={csrf}"
+
+
+# --- moderation rules ---------------------------------------------------------------------
+
+WATCHED_WORDS = 1_200
+_SPAM_OPENERS = (
+    "cheap", "free", "instant", "discount", "miracle", "guaranteed", "secret", "exclusive",
+    "easy", "fast", "hot", "crypto", "casino", "payday", "bonus", "lucky", "premium", "bulk",
+    "wholesale", "limited",
+)  # fmt: skip
+_SPAM_OBJECTS = (
+    "pills", "loans", "spins", "followers", "likes", "coupons", "tokens", "prizes",
+    "replica watches", "weight loss", "dating", "betting tips", "essay writing",
+    "seo backlinks", "gift cards",
+)  # fmt: skip
+_SYLLABLES = (
+    "ba", "cor", "dra", "fen", "gul", "hax", "jor", "kiv", "lum", "mox", "nel", "pra", "quo",
+    "rez", "sab", "tor", "ulf", "vex", "wim", "yar", "zen", "bri", "cla", "dov", "esk", "fru",
+    "gan", "hel", "isk", "jun",
+)  # fmt: skip
+# Spellings spammers use to slip past a list (Cyrillic letters, digits for letters); the
+# look-alike folding of forum.core.lookalikes reads them as the plain word.
+_LOOKALIKES = {"a": "\u0430", "o": "0", "e": "3", "i": "1", "c": "\u0441"}
+# Words of the benchmark's own posts besides _VOCABULARY (links, quotes, tags).
+_POST_WORDS = (
+    "see", "the", "and", "for", "more", "ref", "wrote", "example", "archive", "org", "get",
+    "here",
+)  # fmt: skip
+
+
+def watched_words(count: int = WATCHED_WORDS, *, seed: int = 31) -> list[str]:
+    """A watched-words list as a forum gathers one over the years: spam phrases, made-up
+    brand and product names, and look-alike spellings of some of them. Deterministic, and
+    sharing no word with the text of the benchmark's posts, so that only the replies a
+    scenario writes a listed term into are caught."""
+    from forum.core.lookalikes import fold_term, match_key
+
+    def key(word: str) -> str:
+        return match_key(fold_term(word))
+
+    taken = {key(word) for word in (*_VOCABULARY, *_POST_WORDS)}
+    rng = random.Random(seed)
+    terms = [f"{opener} {thing}" for opener in _SPAM_OPENERS for thing in _SPAM_OBJECTS]
+    variants = count // 10
+    seen = {key(term) for term in terms}
+    while len(terms) < count - variants:
+        name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 3)))
+        if key(name) not in seen and key(name) not in taken:
+            seen.add(key(name))
+            terms.append(name)
+    spellable = [term for term in terms if any(c in _LOOKALIKES for c in term)]
+    for term in rng.sample(spellable, variants):
+        variant = "".join(
+            _LOOKALIKES[c] if c in _LOOKALIKES and rng.random() < 0.5 else c for c in term
+        )
+        terms.append(variant if variant != term else term.translate(str.maketrans(_LOOKALIKES)))
+    return terms
+
+
+def install_rules() -> list[int]:
+    """In the current database, the rules a forum runs: the default set, as `manage.py
+    install_default_rules` installs it, and a watched-words rule of WATCHED_WORDS terms and
+    two link patterns whose action is `flag` (a post with a listed term goes to review,
+    hidden). Returns the ids of the enabled rules."""
+    import io
+
+    from django.core.management import call_command
+
+    from forum.accounts import services as account_services
+    from forum.accounts.models import User
+    from moderation import services as moderation_services
+    from moderation.models import Rule
+
+    call_command("install_default_rules", stdout=io.StringIO())
+    admin = account_services.user_create(username="bench-rules-admin", role=User.Role.ADMIN)
+    moderation_services.rule_save(
+        actor=admin,
+        name="Watched words",
+        kind="watched_words",
+        params={"words": watched_words(), "patterns": [r"bit\.ly/\w+", r"t\.me/\w+"]},
+        action=Rule.Action.FLAG,
+        enabled=True,
+    )
+    return list(Rule.objects.filter(enabled=True).values_list("pk", flat=True))
+
+
+def rules_enabled(database: str, rule_ids: list[int], enabled: bool) -> None:
+    """Enable or disable the rules `rule_ids` in `database`. Served processes notice at
+    their next check or post (the rule set's freshness query); no rule's version changes,
+    so none is compiled again."""
+    from moderation.models import Rule
+
+    with use_database(database):
+        Rule.objects.filter(pk__in=rule_ids).update(enabled=enabled)
+
+
+@contextmanager
+def no_rules(database: str, rule_ids: list[int]):
+    """The rules `rule_ids` disabled for the block: for the reference figures."""
+    rules_enabled(database, rule_ids, False)
+    try:
+        yield
+    finally:
+        rules_enabled(database, rule_ids, True)

@@ -139,3 +139,30 @@ def summarise_rounds(rounds: list[dict]) -> dict:
         "statuses": dict(statuses),
         "errors": sum(r["errors"] for r in rounds),
     }
+
+
+def round_ratios(numerators: list[float], denominators: list[float]) -> dict:
+    """The per-round ratios of two series measured in the same rounds: their median, which
+    is the figure, and their spread."""
+    ratios = [n / d for n, d in zip(numerators, denominators, strict=True) if d]
+    return {
+        "median": round(statistics.median(ratios), 3),
+        "min": round(min(ratios), 3),
+        "max": round(max(ratios), 3),
+    }
+
+
+def judged(figure: dict, target: float, *, at_most: bool = False) -> dict:
+    """`figure` (with its median) held to `target`: at least it, or with `at_most`, at
+    most it."""
+    met = figure["median"] <= target if at_most else figure["median"] >= target
+    return {**figure, "target": f"{'≤' if at_most else '≥'} {target}", "met": met}
+
+
+def for_reference(figure: dict) -> dict:
+    """`figure` printed beside the targets with none of its own."""
+    return {**figure, "reference": True}
+
+
+def rates(rounds: list[dict]) -> list[float]:
+    return [r["req_s"] for r in rounds]

@@ -29,7 +29,13 @@ def main() -> int:
     django.setup()
     from django.test.utils import setup_test_environment
 
-    from benchmarks import growth, servers, workers  # noqa: F401  (register their scenarios)
+    from benchmarks import (  # noqa: F401  (register their scenarios)
+        growth,
+        hot_thread,
+        readers,
+        servers,
+        workers,
+    )
     from benchmarks import http as http_scenarios  # noqa: F401
     from benchmarks.data import BENCH_DB, clone_database, drop_database
     from benchmarks.scenarios import SCENARIOS
@@ -57,9 +63,21 @@ def main() -> int:
         "quick": args.quick,
         "scenarios": {},
     }
-    # In-process scenarios first (as before), then the served ones, the floors' own
-    # scenarios before the mixed load, growth (the slowest to prepare) last.
-    order = ["moderation_check", "fan_out", "fan_out_worker", "http", "workers", "mixed"]
+    # In-process scenarios first (as before), then the served ones: reads before the
+    # writes that grow the write threads, the floors' own scenarios before the hot thread
+    # and the mixed load, growth (the slowest to prepare) last.
+    order = [
+        "moderation_check",
+        "fan_out",
+        "fan_out_worker",
+        "signed_in",
+        "random_threads",
+        "http",
+        "workers",
+        "reply_with_worker",
+        "hot_thread",
+        "mixed",
+    ]
     ordered = sorted(SCENARIOS.items(), key=lambda item: _position(order, item[0]))
     try:
         for name, function in ordered:
@@ -101,17 +119,22 @@ def _print_table(results: dict) -> None:
 
 
 def _print_targets(results: dict) -> None:
-    """One line per figure that has a target: what was measured, the target, met or not."""
-    print(f"\n{'target':<48} {'measured':>10} {'target':>8}  met")
+    """One line per figure that has a target (what was measured, the target, ✓ met or ✗
+    not) and per reference figure printed beside them."""
+    print(f"\n{'figure':<58} {'measured':>10} {'target':>10}  met")
     # (ratios for the floors' scenarios; growth: slowdown, large over small database)
     for name, figures in results["scenarios"].items():
         for path, entry in _with_targets(figures, name):
             measured = entry.get("measured", entry.get("median", entry.get("slowdown_req_s")))
-            print(f"{path:<48} {measured!s:>10} {entry['target']!s:>8}  {entry['met']}")
+            if entry.get("reference"):
+                target, met = "reference", ""
+            else:
+                target, met = entry["target"], "✓" if entry["met"] else "✗"
+            print(f"{path:<58} {measured!s:>10} {target!s:>10}  {met}")
 
 
 def _with_targets(figures: dict, prefix: str):
-    if "target" in figures and "met" in figures:
+    if ("target" in figures and "met" in figures) or figures.get("reference"):
         yield prefix, figures
     for key, value in figures.items():
         if isinstance(value, dict):

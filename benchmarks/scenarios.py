@@ -6,6 +6,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+from benchmarks.load import for_reference, round_ratios
+
 SCENARIOS: dict[str, Callable[[bool], dict]] = {}
 
 
@@ -90,9 +92,11 @@ BATCH = 10
 @scenario("moderation_check")
 def moderation_check(quick: bool) -> dict:
     """A 10,000-word post checked by 50 enabled rules (full check, through the pipeline
-    and the database), then the same post with one paragraph edited: one check at a time,
-    as an idle worker runs them, and in batches of ten, as a check task takes them on
-    when revisions wait (see `revision_check_with_backlog`)."""
+    and the database), then the same post with one paragraph edited. The edit's target is
+    judged one check at a time, as an idle worker runs them (each run's edit over its own
+    full check); in batches of ten, as a check task takes them on when revisions wait
+    (see `revision_check_with_backlog`), is given for reference."""
+
     from django.db import transaction
 
     from forum.threads import services as thread_services
@@ -137,15 +141,26 @@ def moderation_check(quick: bool) -> dict:
         transaction.set_rollback(True)
     full_figures, edit_figures = _spread(full), _spread(edit)
     engine_full_figures, engine_edit_figures = _spread(engine_full), _spread(engine_edit)
+    edit_over_full = round_ratios(edit, full)
     return {
         "words": sum(len(p.split()) for p in paragraphs),
         "paragraphs": len(paragraphs),
         "rules": 50,
-        "full_check": full_figures,
+        "full_check": {
+            **full_figures,
+            "measured": f"{full_figures['median_ms']} ms",
+            "target": "< 50 ms",
+            "met": full_figures["median_ms"] < 50,
+        },
         "one_paragraph_edit": edit_figures,
         "edit_paragraph_checks": checked.paragraphs_checked,
         "edit_paragraph_reused": checked.paragraphs_reused,
-        "edit_over_full": round(edit_figures["median_ms"] / full_figures["median_ms"], 3),
+        "edit_over_full": {
+            **edit_over_full,
+            "checked": "one at a time, as an idle worker checks",
+            "target": "< 0.15",
+            "met": edit_over_full["median"] < 0.15,
+        },
         "rules_only_full": engine_full_figures,
         "rules_only_edit": engine_edit_figures,
         "rules_only_edit_over_full": round(
@@ -155,12 +170,9 @@ def moderation_check(quick: bool) -> dict:
             "batch": BATCH,
             "full_check_ms_per_revision": round(statistics.median(batched_full) * 1000, 2),
             "edit_ms_per_revision": round(statistics.median(batched_edit) * 1000, 2),
-            "edit_over_full": round(
-                statistics.median(batched_edit) / statistics.median(batched_full), 3
-            ),
+            "edit_over_full": for_reference(round_ratios(batched_edit, batched_full)),
             "rounds": len(batched_full),
         },
-        "targets": {"full_check_ms": 50, "edit_over_full": 0.15},
     }
 
 

@@ -35,6 +35,10 @@ def process_env(database: str) -> dict:
         "SECRET_KEY": SECRET_KEY,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
+        # Pages cached for anonymous readers are keyed by the release: named after the
+        # database, the pages of two servers that share Redis and paths (the growth
+        # scenario's small and large databases) stay apart.
+        "PARLEY_RELEASE": database,
     }
 
 
@@ -164,10 +168,15 @@ def celery_worker(database: str, *, concurrency: int = 2, name: str = "bench"):
         log.close()
 
 
+def log_path(name: str) -> Path:
+    """Where the process `name` (as `gunicorn-<port>.log`, `celery-<name>.log`) logs."""
+    return ROOT / "benchmarks" / "results" / "logs" / name
+
+
 def _log_file(name: str):
-    folder = ROOT / "benchmarks" / "results" / "logs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return open(folder / name, "w")  # closed by the caller
+    path = log_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return open(path, "w")  # closed by the caller
 
 
 # Servers shared by the scenarios of one run (started on first use, stopped by the
@@ -188,6 +197,10 @@ def shared_celery_worker(database: str) -> str:
     if key not in _running:
         _running[key] = _shared.enter_context(celery_worker(database, name="shared"))
     return _running[key]
+
+
+def shared_celery_worker_running(database: str) -> bool:
+    return ("celery", database) in _running
 
 
 def stop_shared() -> None:

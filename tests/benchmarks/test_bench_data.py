@@ -6,12 +6,16 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import Client, override_settings
 
 from benchmarks import data
-from benchmarks.load import percentile, summarise_rounds
+from benchmarks.load import judged, percentile, round_ratios, summarise_rounds
+from forum.core.lookalikes import fold_term
 from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState, Thread
+from moderation import pipeline
+from moderation.models import Rule
 from tests.factories import CategoryFactory, UserFactory
 
 
@@ -33,13 +37,69 @@ def test_rounds_report_the_median_and_the_spread():
     assert summary["requests"] == 15
 
 
+def test_a_ratio_is_the_median_of_the_rounds_ratios_held_to_its_target():
+    ratio = round_ratios([10.0, 30.0, 12.0], [100.0, 100.0, 40.0])
+    assert (ratio["median"], ratio["min"], ratio["max"]) == (0.3, 0.1, 0.3)
+    assert judged(ratio, 0.25)["met"] and not judged(ratio, 0.35)["met"]
+    assert judged(ratio, 3, at_most=True) == {**ratio, "target": "≤ 3", "met": True}
+
+
+def test_watched_words_are_many_distinct_terms_some_spelt_with_look_alikes():
+    words = data.watched_words()
+    assert words == data.watched_words()
+    assert len(words) == len(set(words)) >= 1_000
+    assert any(" " in word for word in words)
+    plain = {word for word in words if fold_term(word) == word}
+    spelt_otherwise = [word for word in words if word not in plain]
+    assert spelt_otherwise and all(fold_term(word) in plain for word in spelt_otherwise)
+
+
+@pytest.mark.django_db
+def test_the_served_rules_hide_only_the_replies_that_name_a_watched_term():
+    rule_ids = data.install_rules()
+    assert len(rule_ids) == Rule.objects.filter(enabled=True).count() == 7
+    author = UserFactory(trust_level=3, post_count=500)
+    thread = thread_services.thread_create(
+        author=author, category=CategoryFactory(), title="Rules", body="Opening."
+    )
+    rng = random.Random(3)
+    plain = thread_services.post_create(author=author, thread=thread, body=data.reply_markdown(rng))
+    watched = thread_services.post_create(
+        author=author,
+        thread=thread,
+        body=f"{data.reply_markdown(rng)}\n\nGet {data.watched_words()[-1]} here.",
+    )
+
+    assert pipeline.revision_check(revision_id=plain.current_revision_id) == "approved"
+    assert pipeline.revision_check(revision_id=watched.current_revision_id) == "hidden"
+
+
+@pytest.mark.django_db
+def test_a_session_made_for_the_served_processes_signs_the_member_in_there_only():
+    member = UserFactory()
+    served_key = "another-secret-key-for-the-served-processes-0123456789abcdefghij"
+    cookie = data.signed_in_cookie(member, secret_key=served_key)
+
+    with override_settings(SECRET_KEY=served_key):
+        signed_in = Client().get("/notifications/", HTTP_COOKIE=cookie)
+    elsewhere = Client().get("/notifications/", HTTP_COOKIE=cookie)
+
+    assert signed_in.status_code == 200 and signed_in.wsgi_request.user == member
+    assert elsewhere.status_code == 302
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_bulk_filler_threads_read_like_threads_written_through_services(client):
-    data.fill(members=40, threads=100, posts_per_thread=4, categories=2, rng=random.Random(1))
+    filled = data.fill(
+        members=40, threads=100, posts_per_thread=4, categories=2, rng=random.Random(1)
+    )
 
     threads = Thread.objects.filter(title__startswith="Filler thread")
     assert threads.count() == 100
+    assert set(threads.values_list("pk", flat=True)) == set(
+        Thread.objects.filter(pk__gt=filled["threads_after_id"]).values_list("pk", flat=True)
+    )
     assert Post.objects.filter(thread__in=threads).count() == 100 * 4
     for thread in threads:
         posts = list(thread.posts.order_by("path"))
