@@ -139,28 +139,23 @@ def scope_memo_key(user_id: int) -> tuple:
 
 
 def with_sanction_kinds(queryset: models.QuerySet, *, member: str = "pk") -> models.QuerySet:
-    """`queryset` also answering, for the member whose id is in its field `member`, which
-    kinds of sanction they are under now: one EXISTS per kind in the query that reads
-    them, rather than a query of its own on every signed-in request. See
+    """`queryset` also answering whether the member whose id is in its field `member` is
+    under any sanction now, in the query that reads them: for nearly every member that
+    is all there is to know, and no query of its own follows on their request. See
     remember_sanction_kinds."""
-    now = timezone.now()
     return queryset.annotate(
-        **{
-            f"under_{kind}_sanction": models.Exists(
-                Sanction.objects.active(now).filter(user_id=models.OuterRef(member), kind=kind)
-            )
-            for kind in Sanction.Kind.values
-        }
+        under_sanction=models.Exists(
+            Sanction.objects.active().filter(user_id=models.OuterRef(member))
+        )
     )
 
 
 def remember_sanction_kinds(user_id: int, row) -> None:
-    """Let `active_sanction_kinds` answer for the rest of the request from `row`, read
-    through with_sanction_kinds."""
-    kinds = frozenset(
-        kind for kind in Sanction.Kind.values if getattr(row, f"under_{kind}_sanction")
-    )
-    requestmemo.prime(sanctions_memo_key(user_id), kinds)
+    """Let `active_sanction_kinds` answer "none" for the rest of the request when `row`,
+    read through with_sanction_kinds, says so; a sanctioned member's kinds are read when
+    asked for."""
+    if not row.under_sanction:
+        requestmemo.prime(sanctions_memo_key(user_id), frozenset())
 
 
 class SanctionQuerySet(models.QuerySet):

@@ -72,6 +72,12 @@ class Thread(models.Model):
             models.Index(
                 fields=["state", "-is_pinned", "-last_activity_at"], name="thread_latest_pinned"
             ),
+            # The same order for a signed-in member, who also sees their own threads in
+            # any state: `state = 'visible' OR author_id = …` cannot use an index that
+            # starts with the state, so their list walked and sorted every thread.
+            models.Index(
+                fields=["-is_pinned", "-last_activity_at", "-id"], name="thread_latest_any_state"
+            ),
         ]
 
     def __str__(self) -> str:
