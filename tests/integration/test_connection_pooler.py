@@ -30,11 +30,22 @@ from tests.pooler import (
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_database_connection_goes_where_database_pooler_says():
-    first = backend_pid()
-    with server_session_held():
-        second = backend_pid()
+def _session() -> tuple[int, str]:
+    """The server session running this statement on Django's connection, and its time
+    zone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), current_setting('TimeZone')")
+        return cursor.fetchone()
 
+
+def test_the_database_connection_goes_where_database_pooler_says():
+    first, zone = _session()
+    with server_session_held():
+        second, zone_there = _session()
+
+    # The time zone Django sets as it connects holds on any session (PgBouncer sets it
+    # again on each session it hands this connection).
+    assert zone == zone_there == connection.timezone_name
     if not transaction_pooled():
         assert second == first  # one connection, one server session
         return
