@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DatabaseError, connection
+import psycopg
+from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -208,20 +209,22 @@ def _read_rows(ids: list[int], *, backlog: int, skip_locked: bool) -> list[tuple
     (locked, with `skip_locked`, without waiting: a held revision is left out)."""
     backlog_lock = " FOR UPDATE SKIP LOCKED" if skip_locked else ""
     lock_sql = " FOR UPDATE OF r SKIP LOCKED" if skip_locked else ""
-    # On PostgreSQL the statement is prepared (planning it took longer than running it)
-    # and takes the ids as one array, the backlog's added in the same statement (looked
-    # up by primary key either way); elsewhere they are listed. One id on its own, the
-    # usual case, is a statement of its own: for it PostgreSQL settles on one plan, where
-    # for an array of unknown length it would plan each execution afresh.
-    prepared = connection.vendor == "postgresql"
-    if prepared:
-        wanted, params, types = "r.id = ANY($1)", [ids], ["bigint[]"]
+    # On PostgreSQL the ids go as one array, the backlog's added in the same statement
+    # (looked up by primary key either way), and the parameters are bound by the server,
+    # so that psycopg can prepare the statement: planning it takes twice as long as
+    # running it. Elsewhere they are listed. One id on its own, the usual case, is a
+    # statement of its own: for it PostgreSQL settles on one plan, where for an array of
+    # unknown length it would plan each execution afresh.
+    if connection.vendor == "postgresql":
+        wanted, params = "r.id = ANY(%(ids)s)", {"ids": ids}
         if backlog:
-            found = _BACKLOG_SQL.format(excluded="w.id <> ALL($1)", limit="$2", lock=backlog_lock)
-            wanted = f"r.id = ANY($1 || ARRAY({found}))"
-            params, types = [ids, backlog], ["bigint[]", "integer"]
+            found = _BACKLOG_SQL.format(
+                excluded="w.id <> ALL(%(ids)s)", limit="%(backlog)s", lock=backlog_lock
+            )
+            wanted = f"r.id = ANY(%(ids)s || ARRAY({found}))"
+            params["backlog"] = backlog
         elif len(ids) == 1:
-            wanted, params, types = "r.id = $1", ids, ["bigint"]
+            wanted, params = "r.id = %(id)s", {"id": ids[0]}
     else:
         marks = _placeholders(ids)
         wanted, params = f"r.id IN ({marks})", list(ids)
@@ -229,14 +232,37 @@ def _read_rows(ids: list[int], *, backlog: int, skip_locked: bool) -> list[tuple
             found = _BACKLOG_SQL.format(excluded=f"w.id NOT IN ({marks})", limit="%s", lock="")
             wanted, params = f"({wanted} OR r.id IN ({found}))", [*ids, *ids, backlog]
     sql = _REVISION_SQL.format(wanted=wanted, lock=lock_sql)
-    with connection.cursor() as cursor:
-        if prepared:
-            shape = "backlog" if backlog else "many" if len(ids) > 1 else "one"
-            name = f"parley_check_read_{shape}{'_skip_locked' if lock_sql else ''}"
-            _execute_prepared(cursor, name, sql, types, params)
-        else:
-            cursor.execute(sql, params)
+    with _preparable_cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _preparable_cursor():
+    """A cursor of Django's connection (its transactions, errors and query log) whose
+    statements psycopg may prepare: on PostgreSQL, one that has the server bind the
+    parameters, where Django's own cursors write them into the text, which can never be
+    prepared. psycopg prepares a statement after the connection's `prepare_threshold`
+    executions (DATABASES' OPTIONS; with none, as behind a transaction-mode pooler that
+    does not keep prepared statements, it never does), and drops them all, on the server
+    too, when the connection rolls back."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    cursor = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return _ServerBoundDebugCursor(cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+class _ServerBoundDebugCursor(CursorDebugWrapper):
+    """Logs a statement with its parameters written in, as Django logs its own: Django
+    reads the text from psycopg's record of the last statement sent unprepared, which a
+    prepared one leaves empty."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _check_reads(rows: list[tuple]) -> CheckReads:
@@ -481,46 +507,6 @@ def _insert_statements(
         )
         for chunk in chunks
     ]
-
-
-# The statements prepared on each PostgreSQL connection, by connection, and the
-# connections whose prepared statements are in doubt after an error.
-_prepared_on: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_in_doubt: weakref.WeakSet = weakref.WeakSet()
-_STATEMENT_ERRORS = frozenset(
-    {
-        "26000",  # no such statement (DEALLOCATE, DISCARD ALL)
-        "0A000",  # "cached plan must not change result type": a column's type changed
-        "42P05",  # already prepared (an interruption between PREPARE and the record of it)
-    }
-)
-
-
-def _execute_prepared(cursor, name: str, sql: str, types: Sequence[str], params: list) -> None:
-    """Execute `sql` (its parameters written $1, $2...) as the prepared statement `name`,
-    preparing it first if this connection has not. PostgreSQL then plans it once per
-    connection rather than on every execution (after its first few, it keeps a generic
-    plan when that is no worse). Prepared statements belong to the session, and survive
-    a rolled back transaction; a new connection prepares them again.
-
-    Should the session's statements no longer match the record of them (dropped, or
-    made invalid by a migration that changed a column's type), the statement fails once
-    and the next try, the task's retry, drops them all and prepares afresh."""
-    raw = connection.connection
-    done = _prepared_on.setdefault(raw, set())
-    try:
-        if raw in _in_doubt:
-            cursor.execute("DEALLOCATE ALL")
-            done.clear()
-            _in_doubt.discard(raw)
-        if name not in done:
-            cursor.execute(f"PREPARE {name} ({', '.join(types)}) AS {sql}")
-            done.add(name)
-        cursor.execute(f"EXECUTE {name} ({_placeholders(params)})", params)
-    except DatabaseError as error:
-        if getattr(error.__cause__, "sqlstate", None) in _STATEMENT_ERRORS:
-            _in_doubt.add(raw)
-        raise
 
 
 def _db_value(field, value: Any) -> Any:

@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 
-from forum.settings.env import env_bool, env_int, env_list, env_str
+from forum.settings.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("PARLEY_VAR_DIR", str(BASE_DIR / "var")))
@@ -104,6 +104,26 @@ def _database_from_env() -> dict:
 
 
 DATABASES = {"default": _database_from_env()}
+
+# What stands between the application and PostgreSQL: nothing, or a pooler in session
+# mode (each client keeps one server connection while it stays), or a pooler in
+# transaction mode (PgBouncer's `pool_mode = transaction`), which hands each transaction
+# whichever server connection is free. Then nothing may outlive a transaction on the
+# server: no server-side cursors (Django declares them WITH HOLD outside a transaction,
+# for QuerySet.iterator()), and no prepared statements unless the pooler keeps track of
+# them (PgBouncer 1.21 or later, with `max_prepared_statements`; Debian 12 ships 1.18).
+DATABASE_POOLER = env_choice("DATABASE_POOLER", ("none", "session", "transaction"))
+DATABASE_PREPARED_STATEMENTS = env_bool(
+    "DATABASE_PREPARED_STATEMENTS", DATABASE_POOLER != "transaction"
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "transaction"
+    # psycopg prepares a statement the first time it runs on a cursor that has the server
+    # bind its parameters: only the moderation check's read (moderation/check_queries.py),
+    # since Django's own cursors bind them in the client. None turns preparing off.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        0 if DATABASE_PREPARED_STATEMENTS else None
+    )
 # Seconds a client is told to wait (Retry-After) when the database is unavailable.
 DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

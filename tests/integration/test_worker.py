@@ -7,6 +7,7 @@ from forum.threads.models import Post, PostRevision
 from forum.threads.tasks import sweep_due_fan_outs
 from moderation.tasks import sweep_unchecked_revisions
 from tests.factories import make_reply, make_thread
+from tests.pooler import pooler_drop_connections, pooler_show, transaction_pooled
 from tests.workers import wait_for, worker_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -69,15 +70,35 @@ def long_lived_connections_worker(transactional_db, tmp_path):
             stop_celery_worker(process)
 
 
-def _worker_backends() -> set[int]:
+def _worker_connections() -> set:
+    """The worker's connections to the database: its server sessions; behind a
+    transaction-mode pooler, its connections to the pooler, whose server sessions are
+    shared by every client."""
     from django.db import connection
 
+    if transaction_pooled():
+        clients = pooler_show("CLIENTS")
+        return {
+            (c["addr"], c["port"]) for c in clients if c["application_name"] == WORKER_APPLICATION
+        }
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE application_name = %s",
             [WORKER_APPLICATION],
         )
         return {pid for (pid,) in cursor.fetchall()}
+
+
+def _break_worker_connection(found: set) -> None:
+    from django.db import connection
+
+    if transaction_pooled():
+        # The pooler closes clients only by database: this process's connection too.
+        connection.close()
+        pooler_drop_connections()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(found))])
 
 
 def _all_checked() -> bool:
@@ -89,22 +110,19 @@ def test_the_worker_keeps_its_database_connection_across_tasks_and_replaces_a_br
 ):
     thread = make_thread(author=member, body="The first task opens a connection.")
     wait_for(_all_checked, timeout=30)
-    first = _worker_backends()
+    first = _worker_connections()
     assert len(first) == 1  # the solo worker's one connection, kept after its task
 
     for n in range(3):
         make_reply(thread=thread, author=member, body=f"Reply {n} reuses it.")
     wait_for(_all_checked, timeout=30)
-    assert _worker_backends() == first
+    assert _worker_connections() == first
 
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [next(iter(first))])
+    _break_worker_connection(first)
     make_reply(thread=thread, author=member, body="Checked on a fresh connection.")
 
     wait_for(_all_checked, timeout=30)
-    replaced = _worker_backends()
+    replaced = _worker_connections()
     assert len(replaced) == 1 and replaced != first
 
 

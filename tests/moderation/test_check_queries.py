@@ -255,17 +255,59 @@ def _waiting_posts(author, *bodies: str) -> list:
     return posts
 
 
+def _prepared_statements() -> list[str]:
+    """The statements prepared in this connection's session on the server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connection(member):
+def test_the_check_read_is_prepared_once_per_connection_unless_the_settings_say_not(member):
+    from django.db import connection
+
+    _needs_postgresql("prepared statements")
+    if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
+        # Behind a transaction-mode pooler, psycopg must prepare nothing.
+        posts = _waiting_posts(member, *(f"Post {n}." for n in range(3)))
+        for post in posts:
+            assert pipeline.revision_check(revision_id=post.current_revision_id) == "approved"
+        assert _prepared_statements() == []
+        return
+    posts = _waiting_posts(member, *(f"Post {n}." for n in range(3)))
+    connection.close()
+    for post in posts:
+        assert pipeline.revision_check(revision_id=post.current_revision_id) == "approved"
+    reads = [sql for sql in _prepared_statements() if "FROM (SELECT COUNT(id) AS rules" in sql]
+    assert len(reads) == 1, reads
+
+    # With preparing off, as the settings have it behind a transaction-mode pooler, the
+    # read runs all the same and nothing is left on the server.
+    connection.close()
+    connection.ensure_connection()
+    connection.connection.prepare_threshold = None
+    try:
+        (post,) = _waiting_posts(member, "One more post.")
+        assert pipeline.revision_check(revision_id=post.current_revision_id) == "approved"
+        assert _prepared_statements() == []
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_read_runs_after_a_rolled_back_transaction_and_on_a_new_connection(member):
     from django.db import connection, transaction
 
     posts = _waiting_posts(member, "Post 0.", "Post 1.", "Post 2.")
 
-    # First prepared (on PostgreSQL) inside a transaction that is rolled back...
+    # First prepared (on PostgreSQL) inside a transaction that is rolled back, which
+    # makes psycopg drop its prepared statements...
     with transaction.atomic():
         assert pipeline.revision_check(revision_id=posts[0].current_revision_id) == "approved"
         transaction.set_rollback(True)
-    # ...the statement is still there for the next check, and the first is undone.
+    # ...so the next check prepares it again, and the first is undone.
     assert pipeline.revision_check(revision_id=posts[1].current_revision_id) == "approved"
     assert not ContentCheck.objects.filter(post=posts[0]).exists()
     # A new connection prepares it again.
@@ -276,42 +318,60 @@ def test_the_prepared_read_outlives_a_rolled_back_transaction_and_a_new_connecti
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_prepared_read_dropped_from_the_session_is_prepared_again_on_the_next_try(member):
-    from django.db import DatabaseError, connection
-
-    _needs_postgresql("prepared statements")
-    (post,) = _waiting_posts(member, "A post.")
-    revision = post.current_revision_id
-    # Prepared as a check prepares it (locking, waiting).
-    check_queries.revisions_for_check([revision], lock=True)
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-
-    with pytest.raises(DatabaseError):
-        check_queries.revisions_for_check([revision], lock=True)
-    # As a task's retry would: the statement is prepared again and the check goes through.
-    assert pipeline.revision_check(revision_id=revision) == "approved"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
+def test_a_prepared_read_dropped_behind_psycopgs_back_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
     _needs_postgresql("prepared statements")
     posts = _waiting_posts(member, "Post 0.", "Post 1.")
     first, second = (post.current_revision_id for post in posts)
     assert pipeline.revision_check(revision_id=first) == "approved"
-    with connection.cursor() as cursor:
-        # As a deploy's migration would, say a longer thread title.
-        cursor.execute("ALTER TABLE threads_thread ALTER COLUMN title TYPE varchar(250)")
+    if not _prepared_statements():
+        pytest.skip("the settings turn prepared statements off")
+    # Dropped without psycopg seeing it, as a pooler resetting the server session would.
+    connection.connection.pgconn.exec_(b"DEALLOCATE ALL")
+
+    with pytest.raises(DatabaseError, match="does not exist"):
+        pipeline.revision_check(revision_id=second)
+    # As a task's retry would: the failed check rolled back, psycopg dropped its record
+    # of the statements, and the read is prepared again.
+    assert pipeline.revision_check(revision_id=second) == "approved"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
+    import threading
+
+    from django.db import DatabaseError, connection
+
+    _needs_postgresql("prepared statements")
+    posts = _waiting_posts(member, "Post 0.", "Post 1.")
+    first, second = (post.current_revision_id for post in posts)
+    assert pipeline.revision_check(revision_id=first) == "approved"
+    if not _prepared_statements():
+        pytest.skip("the settings turn prepared statements off")
+
+    def migrate(length: int) -> None:  # as a deploy's migration, from another process
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ALTER TABLE threads_thread ALTER COLUMN title TYPE varchar({length})"
+                )
+        finally:
+            connection.close()
+
+    def in_another_connection(length: int) -> None:
+        migration = threading.Thread(target=migrate, args=(length,))
+        migration.start()
+        migration.join()
+
+    in_another_connection(250)
     try:
         with pytest.raises(DatabaseError, match="result type"):
             pipeline.revision_check(revision_id=second)
         # The task's retry, on the same connection.
         assert pipeline.revision_check(revision_id=second) == "approved"
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE threads_thread ALTER COLUMN title TYPE varchar(200)")
+        in_another_connection(200)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -340,10 +400,9 @@ def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(mem
 
     assert [r.pk for r in reads.revisions] == [revision]
     assert seen == {revision: "in_progress"}
-    # One statement took the lock and read (once prepared): no separate waiting lock
-    # for a free row.
+    # One statement took the lock and read: no separate waiting lock for a free row.
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert [verb for verb in statements if verb != "PREPARE"] == ["EXECUTE"]
+    assert statements == ["SELECT"]
     assert check_queries.revision_states([revision]) == {revision: "waiting"}
 
 

@@ -1,5 +1,6 @@
 """Settings from the environment, and the production checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -76,3 +77,50 @@ def test_every_periodic_task_names_a_registered_task():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+
+
+def _database_settings(**env: str) -> dict:
+    """The default database's settings as a process with `env` reads them."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "forum.settings.dev", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_behind_a_transaction_pooler_nothing_is_kept_on_a_server_session():
+    url = "postgres://parley:secret@pooler.internal:6432/parley"
+    straight = _database_settings(DATABASE_URL=url, DATABASE_POOLER="")
+    pooled = _database_settings(DATABASE_URL=url, DATABASE_POOLER="transaction")
+    tracked = _database_settings(
+        DATABASE_URL=url, DATABASE_POOLER="Transaction", DATABASE_PREPARED_STATEMENTS="true"
+    )
+    session = _database_settings(DATABASE_URL=url, DATABASE_POOLER="session")
+
+    # Straight to PostgreSQL, or through a session-mode pooler: psycopg prepares at first
+    # use what may be prepared, and server-side cursors stream QuerySet.iterator().
+    for database in (straight, session):
+        assert database["OPTIONS"]["prepare_threshold"] == 0
+        assert database["DISABLE_SERVER_SIDE_CURSORS"] is False
+    assert pooled["OPTIONS"]["prepare_threshold"] is None
+    assert pooled["DISABLE_SERVER_SIDE_CURSORS"] is True
+    # A pooler that keeps track of prepared statements (PgBouncer 1.21+) may have them.
+    assert tracked["OPTIONS"]["prepare_threshold"] == 0
+    assert tracked["DISABLE_SERVER_SIDE_CURSORS"] is True
+
+
+def test_an_unknown_pooler_mode_is_a_clear_error():
+    result = run_manage("check", DATABASE_POOLER="statement")
+
+    assert result.returncode != 0
+    assert "DATABASE_POOLER must be one of none, session, transaction" in result.stderr
