@@ -179,6 +179,37 @@ def query_counts(state: dict, *, reader_id: int | None = None, token: str = "") 
     return counts
 
 
+def write_round(
+    port: int,
+    insert_bodies,
+    replies,
+    offset: int,
+    *,
+    requests: int,
+    max_seconds: float,
+    on_response,
+) -> tuple[dict, dict]:
+    """One round of the write floor (one INSERT per request, of `insert_bodies` from
+    `offset` on) and then as many replies (`replies`' requests from `offset` on): the
+    figures of each."""
+    insert = drive(
+        port,
+        lambda i: Request(
+            "POST", "/bench/insert/", body=insert_bodies[(offset + i) % len(insert_bodies)]
+        ),
+        requests=requests,
+        max_seconds=max_seconds,
+    ).figures()
+    reply = drive(
+        port,
+        lambda i: replies.request(offset + i),
+        requests=requests,
+        max_seconds=max_seconds,
+        on_response=on_response,
+    ).figures()
+    return insert, reply
+
+
 @scenario("http")
 def http(quick: bool) -> dict:
     """Anonymous thread reads (API and web page, first page of the demo thread grown to
@@ -223,25 +254,17 @@ def http(quick: bool) -> dict:
                 ).figures()
             )
         base = offset
-        measured["insert"].append(
-            drive(
-                port,
-                lambda i, b=base: Request(
-                    "POST", "/bench/insert/", body=insert_bodies[(b + i) % len(insert_bodies)]
-                ),
-                requests=writes_per_round,
-                max_seconds=max_seconds,
-            ).figures()
+        insert, reply = write_round(
+            port,
+            insert_bodies,
+            replies,
+            base,
+            requests=writes_per_round,
+            max_seconds=max_seconds,
+            on_response=remember,
         )
-        measured["reply"].append(
-            drive(
-                port,
-                lambda i, b=base: replies.request(b + i),
-                requests=writes_per_round,
-                max_seconds=max_seconds,
-                on_response=remember,
-            ).figures()
-        )
+        measured["insert"].append(insert)
+        measured["reply"].append(reply)
         base += writes_per_round
         with data.no_rules(WEB_DB, state["rules"]):
             measured["reply_no_rules"].append(

@@ -15,7 +15,7 @@ from collections import Counter
 from contextlib import contextmanager, nullcontext
 
 from benchmarks import data, servers
-from benchmarks.http import NO_RULES, RULES, WEB_DB, ReplyBodies, prepare_web
+from benchmarks.http import NO_RULES, RULES, WEB_DB, ReplyBodies, prepare_web, write_round
 from benchmarks.load import (
     Request,
     drive,
@@ -322,25 +322,17 @@ def reply_with_worker(quick: bool) -> dict:
     for _ in range(rounds):
         # The floor with the worker idle: the last round's checks finished first.
         wait_drained(timeout=120)
-        measured["insert"].append(
-            drive(
-                port,
-                lambda i, b=offset: Request(
-                    "POST", "/bench/insert/", body=replies.bodies[(b + i) % len(replies.bodies)]
-                ),
-                requests=writes_per_round,
-                max_seconds=max_seconds,
-            ).figures()
+        insert, reply = write_round(
+            port,
+            replies.bodies,
+            replies,
+            offset,
+            requests=writes_per_round,
+            max_seconds=max_seconds,
+            on_response=remember,
         )
-        measured["reply"].append(
-            drive(
-                port,
-                lambda i, b=offset: replies.request(b + i),
-                requests=writes_per_round,
-                max_seconds=max_seconds,
-                on_response=remember,
-            ).figures()
-        )
+        measured["insert"].append(insert)
+        measured["reply"].append(reply)
         offset += writes_per_round
     drained = wait_drained(timeout=120)
     with data.use_database(WEB_DB):

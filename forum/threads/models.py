@@ -78,6 +78,8 @@ class Thread(models.Model):
             models.Index(
                 fields=["-is_pinned", "-last_activity_at", "-id"], name="thread_latest_any_state"
             ),
+            # The API's latest list for a signed-in caller: its cursor order has no pins.
+            models.Index(fields=["-last_activity_at", "-id"], name="thread_activity_any_state"),
         ]
 
     def __str__(self) -> str:
