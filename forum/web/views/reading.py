@@ -5,7 +5,6 @@ from forum.core.permissions through the selectors; the templates only show it.""
 import difflib
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,11 +42,28 @@ from moderation import selectors as moderation_selectors
 THREADS_PER_PAGE = 30
 
 
+class ListPage:
+    """One page of a list of threads, numbered from 1, with links to the pages before and
+    after it but no count of them: counting every thread a reader may see is a scan of
+    the whole table, while a page is one index range (one row more than it shows, to
+    know whether another follows). A page number that is not one is the first page."""
+
+    def __init__(self, threads, number, per_page: int = THREADS_PER_PAGE) -> None:
+        raw = str(number or "1")
+        self.number = int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+        start = (self.number - 1) * per_page
+        rows = list(threads[start : start + per_page + 1])
+        self.object_list = rows[:per_page]
+        self.has_next = len(rows) > per_page
+        self.has_previous = self.number > 1
+        self.previous_page_number = self.number - 1
+        self.next_page_number = self.number + 1
+
+
 @private_page
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> HttpResponse:
-        threads = Paginator(selectors.thread_list(user=request.user), THREADS_PER_PAGE)
-        page = threads.get_page(request.GET.get("page"))
+        page = ListPage(selectors.thread_list(user=request.user), request.GET.get("page"))
         return render(
             request,
             "web/home.html",
@@ -63,10 +79,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
         category = get_object_or_404(Category, slug=slug)
-        threads = Paginator(
-            selectors.thread_list(user=request.user, category=category), THREADS_PER_PAGE
+        page = ListPage(
+            selectors.thread_list(user=request.user, category=category), request.GET.get("page")
         )
-        page = threads.get_page(request.GET.get("page"))
         return render(request, "web/category.html", {"category": category, "page": page})
 
     return pagecache.cached_for_anonymous(
