@@ -1,7 +1,8 @@
 """Slots in HTML shared between readers, where each reader's own parts go: the reply form
 (under the post replied to, or at the end of the page) and the CSRF token of the forms a
-shared part holds (a moderator's tools). A slot is a NUL-delimited marker: NUL can be in
-no text the forum stores (PostgreSQL refuses it), so no post can fake or break one."""
+shared part holds (a moderator's tools). A slot is a NUL-delimited marker: no text a
+member writes can hold a NUL (forms refuse it, the HTML sanitiser replaces it, and
+PostgreSQL stores none), so no post can fake or break one."""
 
 import re
 
