@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from forum.accounts.models import Sanction
 from forum.core import permissions
-from forum.core.api import StrictSerializer, permission_checked_by
+from forum.core.api import StrictSerializer, WholeNumberField, permission_checked_by
 from forum.core.errors import NotFound
 from forum.core.pagination import StableCursorPagination
 from forum.threads import selectors as thread_selectors
@@ -110,9 +110,16 @@ class DecisionSerializer(StrictSerializer):
 
 class ActionSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=sorted(actions.ACTIONS))
-    target_id = serializers.IntegerField(min_value=1)
+    target_id = WholeNumberField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    params = serializers.DictField(required=False, default=dict)
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            "The action's own parameters, as `GET` lists them (ids for `category` and"
+            " `into`, ISO 8601 for `ends_at`); any other name is refused."
+        ),
+    )
 
 
 class ActionResultSerializer(serializers.Serializer):
@@ -152,7 +159,7 @@ class LogEntrySerializer(serializers.ModelSerializer):
 class ReportCreateSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=Report.Reason.values)
     message = serializers.CharField(required=False, allow_blank=True, default="")
-    paragraph = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    paragraph = WholeNumberField(required=False, allow_null=True, min_value=0)
 
 
 class AppealCreateSerializer(StrictSerializer):
@@ -277,6 +284,9 @@ class ActionInfoSerializer(serializers.Serializer):
     label = serializers.CharField()
     target = serializers.CharField()
     reason_required = serializers.BooleanField()
+    params = serializers.ListField(
+        child=serializers.CharField(), help_text="The parameters the action takes."
+    )
 
 
 class ActionView(APIView):
@@ -293,6 +303,7 @@ class ActionView(APIView):
                     "label": a.label,
                     "target": a.target,
                     "reason_required": a.reason_required,
+                    "params": list(actions.action_parameters(a)),
                 }
                 for a in actions.ACTIONS.values()
             ]

@@ -1,0 +1,113 @@
+"""What probing a running forum and fuzzing its API once found, each tried again the way
+it was found: a member passing for someone else, an error that told of the internal
+network, a server error from a number or a parameter, a response its schema did not
+describe, a member's response a shared cache could keep, a token that never expired, a
+quote put in someone's mouth."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import make_thread
+
+pytestmark = pytest.mark.django_db
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+# --- numbers and parameters from a client -------------------------------------------
+
+
+@pytest.mark.parametrize("number", [2**63, 2**64, 10**30])
+def test_marking_notifications_read_with_an_id_past_64_bits_is_a_400(member, number):
+    response = api_as(member).post("/api/v1/notifications/read/", {"ids": [number]}, format="json")
+
+    assert response.status_code == 400
+    assert "ids" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("name", ["actor", "target", "reason", "name"])
+def test_an_action_parameter_named_after_the_call_itself_is_a_400(moderator, member, name):
+    thread = make_thread(author=member)
+
+    response = api_as(moderator).post(
+        "/api/v1/moderation/actions/",
+        {"action": "lock", "target_id": thread.pk, "params": {name: 1}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    message = response.json()["error"]["fields"]["params"][0]
+    assert f"“{name}”" in message and "Lock takes no parameters." in message
+    thread.refresh_from_db()
+    assert not thread.is_locked
+
+
+def test_an_action_parameter_the_action_does_not_take_is_a_400(moderator, member):
+    thread = make_thread(author=member)
+
+    response = api_as(moderator).post(
+        "/api/v1/moderation/actions/",
+        {"action": "move", "target_id": thread.pk, "params": {"category": 1, "title": "x"}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"]["params"] == [
+        "Unknown parameter “title”. Move to another category takes category."
+    ]
+
+
+@pytest.mark.parametrize("into", [2**64, -1, "1" * 30, True, [1]])
+def test_an_action_naming_an_object_by_an_impossible_id_is_a_400(moderator, member, into):
+    thread = make_thread(author=member)
+
+    response = api_as(moderator).post(
+        "/api/v1/moderation/actions/",
+        {"action": "merge", "target_id": thread.pk, "reason": "Same", "params": {"into": into}},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert "params.into" in response.json()["error"]["fields"]
+
+
+def test_an_action_on_a_target_past_64_bits_is_a_400(moderator):
+    response = api_as(moderator).post(
+        "/api/v1/moderation/actions/", {"action": "lock", "target_id": 2**64}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "target_id" in response.json()["error"]["fields"]
+
+
+def test_a_list_of_actions_names_each_ones_parameters(moderator):
+    listed = {
+        row["action"]: row for row in api_as(moderator).get("/api/v1/moderation/actions/").json()
+    }
+
+    assert listed["lock"]["params"] == []
+    assert listed["merge"]["params"] == ["into"]
+    assert listed["ban"]["params"] == ["ends_at"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("get", "/api/v1/threads/{n}/", None),
+        ("get", "/api/v1/posts/{n}/revisions/", None),
+        ("post", "/api/v1/posts/{n}/appeal/", {"message": "Please"}),
+        ("put", "/api/v1/threads/{n}/watch/", {"level": "muted"}),
+        ("delete", "/api/v1/me/tokens/{n}/", None),
+        ("post", "/api/v1/moderation/queue/{n}/claim/", None),
+        ("get", "/api/v1/webhooks/{n}/deliveries/", None),
+    ],
+)
+def test_an_id_past_64_bits_in_a_path_is_a_404(moderator, method, path, body):
+    client = api_as(moderator)
+    response = getattr(client, method)(path.format(n=2**64), body, format="json")
+
+    assert response.status_code == 404
