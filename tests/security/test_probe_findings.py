@@ -7,6 +7,7 @@ quote put in someone's mouth."""
 import pytest
 from rest_framework.test import APIClient
 
+from forum.accounts import services as account_services
 from tests.factories import make_thread
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +112,64 @@ def test_an_id_past_64_bits_in_a_path_is_a_404(moderator, method, path, body):
     response = getattr(client, method)(path.format(n=2**64), body, format="json")
 
     assert response.status_code == 404
+
+
+# --- caching of per-member responses --------------------------------------------------
+
+
+def _cache_control(response) -> set[str]:
+    return {part.strip() for part in response.get("Cache-Control", "").split(",") if part}
+
+
+def _vary(response) -> set[str]:
+    return {part.strip().lower() for part in response.get("Vary", "").split(",") if part}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/me/",
+        "/api/v1/me/tokens/",
+        "/api/v1/notifications/",
+        "/api/v1/notifications/unread-count/",
+        "/api/v1/threads/",
+        "/api/v1/categories/",
+        "/api/v1/users/member/",
+    ],
+)
+@pytest.mark.parametrize("credentials", ["token", "session"])
+def test_a_response_to_a_signed_in_caller_is_private(member, path, credentials):
+    client = APIClient()
+    if credentials == "token":
+        _, token = account_services.token_create(user=member, name="probe")
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    else:
+        client.force_login(member)
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert {"private", "no-cache"} <= _cache_control(response)
+    assert {"authorization", "cookie"} <= _vary(response)
+
+
+def test_a_refused_token_gets_a_private_answer_too(db):
+    response = APIClient().get("/api/v1/me/", HTTP_AUTHORIZATION="Bearer parley_nothing")
+
+    assert response.status_code == 401
+    assert "private" in _cache_control(response)
+
+
+def test_an_anonymous_answer_varies_on_credentials_and_keeps_its_own_caching(member):
+    thread = make_thread(author=member)
+
+    listed = APIClient().get("/api/v1/threads/")
+    read = APIClient().get(f"/api/v1/threads/{thread.pk}/")
+    again = APIClient().get(f"/api/v1/threads/{thread.pk}/")  # from the page cache
+
+    assert "private" not in _cache_control(listed)
+    assert {"authorization", "cookie"} <= _vary(listed)
+    for response in (read, again):
+        assert _cache_control(response) == {"private", "no-cache"}
+        assert {"authorization", "cookie"} <= _vary(response)
+    assert again.content == read.content
