@@ -112,9 +112,19 @@ class User(AbstractUser):
         )
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None) -> "ApiTokenQuerySet":
+        """Tokens that still authenticate: neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest of the token is stored; the token
-    itself is shown once, when it is created."""
+    itself is shown once, when it is created. It works until it is revoked or, when it
+    has one, until `expires_at`."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -125,9 +135,17 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Empty: the token works until it is revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 def sanctions_memo_key(user_id: int) -> tuple:

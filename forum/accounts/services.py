@@ -147,17 +147,28 @@ def user_set_password(*, user: User, password: str) -> None:
 
 TOKEN_PREFIX = "parley_"  # noqa: S105 (a label, not a secret)
 MAX_TOKENS_PER_MEMBER = 20
+# The lifetimes a member may choose for a token, in days; None is "until revoked".
+TOKEN_LIFETIMES_DAYS = (30, 90, 365)
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[ApiToken, str]:
-    """Create a personal API token. Returns the stored row and the token itself, which
-    is shown once: only its digest is kept."""
+def token_create(
+    *, user: User, name: object, read_only: bool = False, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token that works for `expires_in_days` (one of
+    TOKEN_LIFETIMES_DAYS), or until revoked when that is None. Returns the stored row
+    and the token itself, which is shown once: only its digest is kept."""
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
-    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_MEMBER:
+    if expires_in_days is not None and expires_in_days not in TOKEN_LIFETIMES_DAYS:
+        raise ValidationFailed.for_field(
+            "expires_in_days",
+            f"Choose one of: {', '.join(map(str, TOKEN_LIFETIMES_DAYS))} days, or none.",
+            code="invalid_choice",
+        )
+    if ApiToken.objects.filter(user=user).usable().count() >= MAX_TOKENS_PER_MEMBER:
         raise PermissionDenied(
             f"You have {MAX_TOKENS_PER_MEMBER} tokens already; revoke one first.",
             code="too_many_tokens",
@@ -169,6 +180,9 @@ def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[
         prefix=token[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(token),
         read_only=read_only,
+        expires_at=(
+            timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+        ),
     )
     return row, token
 
