@@ -4,11 +4,13 @@ network, a server error from a number or a parameter, a response its schema did 
 describe, a member's response a shared cache could keep, a token that never expired, a
 quote put in someone's mouth."""
 
+import jsonschema
 import pytest
 from rest_framework.test import APIClient
 
 from forum.accounts import services as account_services
-from tests.factories import make_thread
+from moderation import actions
+from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -173,3 +175,44 @@ def test_an_anonymous_answer_varies_on_credentials_and_keeps_its_own_caching(mem
         assert _cache_control(response) == {"private", "no-cache"}
         assert {"authorization", "cookie"} <= _vary(response)
     assert again.content == read.content
+
+
+# --- responses and their schema -------------------------------------------------------
+
+
+def _inlined(node, components: dict):
+    """`node` with every `$ref` replaced by the component it names, and OpenAPI's
+    `nullable` spelt as JSON Schema spells it."""
+    if isinstance(node, list):
+        return [_inlined(item, components) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _inlined(components[node["$ref"].rsplit("/", 1)[1]], components)
+    node = {key: _inlined(value, components) for key, value in node.items()}
+    if node.pop("nullable", False):
+        node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def documented_response(path: str, method: str, status: int) -> dict:
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    response = schema["paths"][path][method]["responses"][str(status)]
+    body = response["content"]["application/json"]["schema"]
+    return _inlined(body, schema["components"]["schemas"])
+
+
+def test_an_appeal_is_answered_as_its_schema_documents(member, moderator):
+    thread = make_thread(author=member)
+    post = make_reply(thread=thread, author=member, body="On topic, really.")
+    actions.perform("remove", actor=moderator, target=post, reason="Off-topic")
+
+    response = api_as(member).post(
+        f"/api/v1/posts/{post.pk}/appeal/", {"message": "It was on topic"}, format="json"
+    )
+
+    assert response.status_code == 201
+    documented = documented_response("/api/v1/posts/{id}/appeal/", "post", 201)
+    jsonschema.validate(response.json(), {**documented, "additionalProperties": False})
+    assert set(response.json()) == set(documented["properties"]) == set(documented["required"])
+    assert response.json()["post_id"] == post.pk and response.json()["status"] == "queued"
