@@ -26,6 +26,41 @@ def username_key(username: str) -> str:
 USERNAME_KEY_MAX_LENGTH = 150
 
 
+def display_name_key(display_name: str) -> str:
+    """The key a display name is compared on, with usernames' keys and other display
+    names' keys: the same folding, and spaces dropped ("Ann Lee" could pass for the
+    username "annlee"). Empty for no display name."""
+    return username_key("".join(display_name.split()))
+
+
+# Names nobody may take as a username or display name, compared on their keys: they
+# would read as the forum itself or its staff speaking.
+RESERVED_NAMES = (
+    "admin",
+    "administrator",
+    "administrators",
+    "anonymous",
+    "deleted",
+    "mod",
+    "moderator",
+    "moderators",
+    "nobody",
+    "official",
+    "parley",
+    "root",
+    "security",
+    "someone",
+    "staff",
+    "support",
+    "system",
+)
+RESERVED_NAME_KEYS = frozenset(username_key(name) for name in RESERVED_NAMES)
+
+
+# The field each name is kept with, and its key's field.
+_NAME_KEYS = {"username": "username_key", "display_name": "display_name_key"}
+
+
 class User(AbstractUser):
     """A member. `role` decides what they may moderate; `trust_level` (0-4) is earned by
     activity and decides how much the forum trusts their posts."""
@@ -56,6 +91,11 @@ class User(AbstractUser):
     username_key = models.CharField(
         max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""
     )
+    # display_name_key(display_name), kept by save(): no one may take a display name whose
+    # key is another member's username key or display name key.
+    display_name_key = models.CharField(
+        max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""
+    )
 
     class Meta:
         constraints = [
@@ -69,14 +109,24 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs) -> None:
         self.username_key = username_key(self.username)
+        self.display_name_key = display_name_key(self.display_name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "username" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "username_key"}
+        if update_fields is not None:
+            keys = [key for name, key in _NAME_KEYS.items() if name in update_fields]
+            kwargs["update_fields"] = {*update_fields, *keys}
         super().save(*args, **kwargs)
 
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def identified_name(self) -> str:
+        """The name with the username beside it, where who someone is matters:
+        "Ann Lee (@annlee)", or just "annlee" without a display name."""
+        if self.display_name:
+            return f"{self.display_name} (@{self.username})"
+        return self.username
 
     @property
     def is_moderator(self) -> bool:

@@ -9,8 +9,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from forum.accounts import services as account_services
+from forum.accounts.services import user_signup
+from forum.core.errors import ValidationFailed
 from moderation import actions
-from tests.factories import make_reply, make_thread
+from tests.factories import ModeratorFactory, make_reply, make_thread
+
+PASSWORD = "a sturdy passphrase for tests"
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +23,84 @@ def api_as(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+# --- passing for someone else ----------------------------------------------------------
+
+
+def _set_display_name(user, name: str):
+    return api_as(user).patch("/api/v1/me/", {"display_name": name}, format="json")
+
+
+@pytest.mark.parametrize("name", ["admin", "Admin", "ADM1N", "Аdmin", "ad\u200bmin", "Moderator"])
+def test_a_member_cannot_take_a_reserved_name_as_display_name(member, name):
+    response = _set_display_name(member, name)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "display_name_reserved"
+    assert response.json()["error"]["fields"] == {
+        "display_name": ["This name is reserved; choose another."]
+    }
+    member.refresh_from_db()
+    assert member.display_name == ""
+
+
+@pytest.mark.parametrize("name", ["sentinel", "Sentinel", "SENT1NEL", "Sеntinel", "sent inel"])
+def test_a_member_cannot_take_a_moderators_username_as_display_name(member, name):
+    ModeratorFactory(username="sentinel")
+
+    response = _set_display_name(member, name)
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "display_name_confusable"
+
+
+def test_a_member_cannot_take_another_members_username_or_display_name(member, other_member):
+    other_member.display_name = "Jane Doe"
+    other_member.save(update_fields=["display_name"])
+
+    refused = [_set_display_name(member, name) for name in ("0ther", "JANE DOE", "Jane  D0e")]
+    allowed = _set_display_name(member, "Member")  # their own username, spelt their way
+
+    assert [r.status_code for r in refused] == [400, 400, 400]
+    assert allowed.status_code == 200 and allowed.json()["display_name"] == "Member"
+
+
+def test_the_settings_page_refuses_a_borrowed_display_name_as_a_form_error(client, member):
+    ModeratorFactory(username="sentinel")
+    client.force_login(member)
+
+    response = client.post(
+        "/accounts/settings/",
+        {"display_name": "Sentinel", "bio": "", "email_frequency": "daily"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["display_name"] == [
+        "This looks too much like another member's name; choose another."
+    ]
+    member.refresh_from_db()
+    assert member.display_name == ""
+
+
+def test_a_sign_up_cannot_take_a_reserved_name_or_a_members_display_name(client, member):
+    member.display_name = "Night Owl"
+    member.save(update_fields=["display_name"])
+
+    for username in ("support", "nightowl", "n1ghtowl"):
+        with pytest.raises(ValidationFailed) as refused:
+            user_signup(username=username, email=f"{username}@example.test", password=PASSWORD)
+        assert refused.value.fields["username"]
+
+
+def test_a_post_shows_its_authors_username_beside_the_display_name(client, member):
+    member.display_name = "Jane Doe"
+    member.save(update_fields=["display_name"])
+    thread = make_thread(author=member)
+
+    page = client.get(thread.get_absolute_url())
+
+    assert f">Jane Doe (@{member.username})</a>" in page.text
 
 
 # --- numbers and parameters from a client -------------------------------------------
