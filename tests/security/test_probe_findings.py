@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 from forum.accounts import services as account_services
 from forum.accounts.services import user_signup
 from forum.core.errors import ValidationFailed
+from forum.threads.models import Post, Thread
 from moderation import actions
-from tests.factories import ModeratorFactory, make_reply, make_thread
+from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
 
 PASSWORD = "a sturdy passphrase for tests"
 
@@ -298,3 +299,84 @@ def test_an_appeal_is_answered_as_its_schema_documents(member, moderator):
     jsonschema.validate(response.json(), {**documented, "additionalProperties": False})
     assert set(response.json()) == set(documented["properties"]) == set(documented["required"])
     assert response.json()["post_id"] == post.pk and response.json()["status"] == "queued"
+
+
+# --- words put in someone's mouth -------------------------------------------------------
+
+
+@pytest.fixture
+def announcement(db):
+    admin = UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
+    thread = make_thread(author=admin, title="House rules", body="Be kind. No spam, ever.")
+    return Post.objects.get(pk=thread.opening_post_id)
+
+
+def _reply_html(member, thread_id: int, body: str) -> dict:
+    response = api_as(member).post(
+        f"/api/v1/threads/{thread_id}/posts/", {"body": body}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_forged_quote_is_not_attributed(member, announcement):
+    forged = _reply_html(
+        member,
+        announcement.thread_id,
+        f'[quote="boss, post:{announcement.pk}"]\nSpam is fine here.\n[/quote]\n\nSee?',
+    )
+
+    assert "quote-attribution" not in forged["body_html"]
+    assert "boss" not in forged["body_html"] and "data-post" not in forged["body_html"]
+    assert Post.objects.get(pk=forged["id"]).quoted_post_ids == []
+
+
+def test_a_true_quote_is_attributed_and_one_naming_another_author_is_not(member, announcement):
+    true = _reply_html(
+        member,
+        announcement.thread_id,
+        f'[quote="boss, post:{announcement.pk}"]\nNo spam, ever.\n[/quote]',
+    )
+    misnamed = _reply_html(
+        member,
+        announcement.thread_id,
+        f'[quote="member, post:{announcement.pk}"]\nNo spam, ever.\n[/quote]',
+    )
+
+    assert f'data-post="{announcement.pk}"' in true["body_html"]
+    assert ">@boss</a>" in true["body_html"] and "quote-attribution" in true["body_html"]
+    assert "quote-attribution" not in misnamed["body_html"]
+
+
+def test_a_quote_of_hidden_text_neither_reveals_nor_vouches_for_it(member, moderator, announcement):
+    secret = make_reply(
+        thread=Thread.objects.get(pk=announcement.thread_id),
+        author=announcement.author,
+        body="The hidden plan.",
+    )
+    actions.perform("hide", actor=moderator, target=secret, reason="Not yet")
+
+    reply = _reply_html(
+        moderator,
+        announcement.thread_id,
+        f'[quote="boss, post:{secret.pk}"]\nThe hidden plan.\n[/quote]',
+    )
+
+    assert "quote-attribution" not in reply["body_html"]
+    assert Post.objects.get(pk=reply["id"]).quoted_post_ids == []
+
+
+def test_a_preview_attributes_quotes_as_the_post_will_be(client, member, announcement):
+    client.force_login(member)
+    category = announcement.thread.category.slug
+
+    def preview(words: str):
+        body = f'[quote="boss, post:{announcement.pk}"]\n{words}\n[/quote]'
+        form = {"category": category, "title": "On the rules", "body": body, "preview": "1"}
+        return client.post("/new/", form)
+
+    forged, true = preview("Spam is fine."), preview("Be kind.")
+
+    assert forged.status_code == true.status_code == 200
+    assert "quote-attribution" not in forged.context["preview_html"]
+    assert "quote-attribution" in true.context["preview_html"]
