@@ -2,12 +2,14 @@
 
 The dialect is CommonMark plus tables, ~~strikethrough~~ and bare URLs turned into
 links. Raw HTML in the source is shown as text, never passed through. On top of
-markdown-it-py this module adds @mentions, attributed ``[quote="user, post:N"]``
-blocks, heading anchors for a table of contents, Markdown images shown as plain
-links, and table alignment as classes. Everything it emits then goes through
-``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the renderer is not the security boundary.
+markdown-it-py this module adds @mentions, ``[quote="user, post:N"]`` blocks (attributed
+only when the quoted post bears them out), heading anchors for a table of contents,
+Markdown images shown as plain links, and table alignment as classes. Everything it
+emits then goes through ``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the
+renderer is not the security boundary.
 
-Pure Python, no Django, so it can be tested and benchmarked without settings.
+Pure Python, no Django, so it can be tested and benchmarked without settings: the
+quoted posts come from a lookup the caller passes in.
 """
 
 from __future__ import annotations
