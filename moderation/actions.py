@@ -4,7 +4,7 @@ the moderation log, so no decision goes unrecorded."""
 
 import datetime as dt
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -52,9 +52,11 @@ def actions_for(target: str) -> list[ModerationAction]:
     return [action for action in ACTIONS.values() if action.target == target]
 
 
-def perform(name: str, *, actor, target, reason: str = "", **params) -> ActionResult:
-    """Run the registered action `name` on `target` as `actor`. Reaching a state the
-    target is already in changes nothing, writes no log entry and says so."""
+def perform(name: str, /, *, actor, target, reason: str = "", **params) -> ActionResult:
+    """Run the registered action `name` on `target` as `actor`, with the action's own
+    `params` (parameters from a client go through
+    `resolve_params` first). Reaching a state the target is already in changes nothing,
+    writes no log entry and says so."""
     action = ACTIONS.get(name)
     if action is None:
         raise ValidationFailed.for_field("action", f"Unknown action “{name}”.")
@@ -80,19 +82,37 @@ def perform(name: str, *, actor, target, reason: str = "", **params) -> ActionRe
     return ActionResult(action=name, changed=changed, message=message)
 
 
-def _check_params(action: ModerationAction, params: dict) -> None:
-    try:
-        inspect.signature(action.run).bind(actor=None, target=None, reason="", **params)
-    except TypeError as exc:
-        accepted = [
-            name
-            for name in inspect.signature(action.run).parameters
-            if name not in ("actor", "target", "reason")
-        ]
+# What every action is given by whoever runs it, never as one of its parameters.
+_SET_BY_THE_CALLER = ("actor", "target", "reason")
+
+
+def action_parameters(action: ModerationAction) -> dict[str, bool]:
+    """The parameters `action` takes beyond its actor, target and reason, each with
+    whether it must be given."""
+    return {
+        name: parameter.default is inspect.Parameter.empty
+        for name, parameter in inspect.signature(action.run).parameters.items()
+        if name not in _SET_BY_THE_CALLER
+    }
+
+
+def _check_params(action: ModerationAction, params: Mapping[str, object]) -> None:
+    """Refuse parameters `action` does not take (the actor, target and reason among
+    them: they are the request's own) and any it needs that are missing."""
+    accepted = action_parameters(action)
+    takes = f"{action.label} takes {', '.join(accepted) or 'no parameters'}."
+    for name in params:
+        if name in _SET_BY_THE_CALLER:
+            raise ValidationFailed.for_field(
+                "params", f"“{name}” is not a parameter: it is set by the request. {takes}"
+            )
+        if name not in accepted:
+            raise ValidationFailed.for_field("params", f"Unknown parameter “{name}”. {takes}")
+    missing = [name for name, required in accepted.items() if required and name not in params]
+    if missing:
         raise ValidationFailed.for_field(
-            "params",
-            f"{action.label} takes {', '.join(accepted) or 'no parameters'} ({exc}).",
-        ) from exc
+            "params", f"{action.label} needs {', '.join(missing)}.", code="required"
+        )
 
 
 def _threads_of(*objects) -> list[int]:
@@ -268,17 +288,31 @@ def target_lookup(target_type: str, target_id: int):
 
 # Parameters that name other objects arrive as ids from the API and the admin.
 _PARAM_MODELS = {"category": Category, "into": Thread}
+_LARGEST_ID = 2**63 - 1
 
 
-def resolve_params(action: str, raw: dict) -> dict:
-    """Turn an action's raw parameters (ids, text) into what its run function takes."""
+def _object_id(value: object) -> int | None:
+    """The id in `value` (a JSON integer or a string of digits, as a form sends), or None
+    when it cannot be the id of any row."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 1 <= value <= _LARGEST_ID else None
+
+
+def resolve_params(action: str, raw: Mapping[str, object]) -> dict:
+    """Turn an action's raw parameters (ids, text) into what its run function takes,
+    refusing names the action does not take."""
+    _check_params(ACTIONS[action], raw)
     params = {}
     for name, value in raw.items():
         model = _PARAM_MODELS.get(name)
         if model is None:
             params[name] = value
             continue
-        obj = model.objects.filter(pk=value).first() if str(value).isdigit() else None
+        pk = _object_id(value)
+        obj = model.objects.filter(pk=pk).first() if pk is not None else None
         if obj is None:
             raise ValidationFailed.for_field(f"params.{name}", f"No such {name}.")
         params[name] = obj

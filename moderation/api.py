@@ -2,7 +2,7 @@
 endpoints. Same error body and permission rules as the rest of the API."""
 
 from django.db.models import Count
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,12 +10,12 @@ from rest_framework.views import APIView
 
 from forum.accounts.models import Sanction
 from forum.core import permissions
-from forum.core.api import StrictSerializer, permission_checked_by
+from forum.core.api import StrictSerializer, WholeNumberField, permission_checked_by
 from forum.core.errors import NotFound
 from forum.core.pagination import StableCursorPagination
 from forum.threads import selectors as thread_selectors
 from moderation import actions, selectors, services
-from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
+from moderation.models import Appeal, ModerationLogEntry, Report, ReviewItem, Verdict
 
 # A refusal names its reason: 401 signed out, 403 with `not_moderator`, or
 # `moderator_sanctioned` for a moderator under a sanction.
@@ -110,9 +110,16 @@ class DecisionSerializer(StrictSerializer):
 
 class ActionSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=sorted(actions.ACTIONS))
-    target_id = serializers.IntegerField(min_value=1)
+    target_id = WholeNumberField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    params = serializers.DictField(required=False, default=dict)
+    params = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text=(
+            "The action's own parameters, as `GET` lists them (ids for `category` and"
+            " `into`, ISO 8601 for `ends_at`); any other name is refused."
+        ),
+    )
 
 
 class ActionResultSerializer(serializers.Serializer):
@@ -152,11 +159,40 @@ class LogEntrySerializer(serializers.ModelSerializer):
 class ReportCreateSerializer(StrictSerializer):
     reason = serializers.ChoiceField(choices=Report.Reason.values)
     message = serializers.CharField(required=False, allow_blank=True, default="")
-    paragraph = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    paragraph = WholeNumberField(required=False, allow_null=True, min_value=0)
+
+
+# Where an appeal stands, from the state of its review item.
+APPEAL_STATUSES = {
+    ReviewItem.State.PENDING: "queued",
+    ReviewItem.State.APPROVED: "upheld",
+    ReviewItem.State.REJECTED: "turned_down",
+}
 
 
 class AppealCreateSerializer(StrictSerializer):
     message = serializers.CharField()
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    post_id = serializers.IntegerField(read_only=True)
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Appeal
+        fields = ("id", "post_id", "message", "created_at", "status")
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=list(APPEAL_STATUSES.values()),
+            help_text="`queued` until a moderator decides; then `upheld` (the post is back)"
+            " or `turned_down`.",
+        )
+    )
+    def get_status(self, appeal: Appeal) -> str:
+        item = appeal.review_item
+        return APPEAL_STATUSES.get(item.state if item else None, "queued")
 
 
 def _queue_queryset(user):
@@ -277,6 +313,9 @@ class ActionInfoSerializer(serializers.Serializer):
     label = serializers.CharField()
     target = serializers.CharField()
     reason_required = serializers.BooleanField()
+    params = serializers.ListField(
+        child=serializers.CharField(), help_text="The parameters the action takes."
+    )
 
 
 class ActionView(APIView):
@@ -293,6 +332,7 @@ class ActionView(APIView):
                     "label": a.label,
                     "target": a.target,
                     "reason_required": a.reason_required,
+                    "params": list(actions.action_parameters(a)),
                 }
                 for a in actions.ACTIONS.values()
             ]
@@ -398,7 +438,7 @@ class PostReportView(APIView):
 class PostAppealView(APIView):
     """The author's one appeal against the removal of their post."""
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: ReviewItemSerializer})
+    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
     def post(self, request: Request, pk: int) -> Response:
         incoming = AppealCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -406,4 +446,4 @@ class PostAppealView(APIView):
         appeal = services.appeal_file(
             author=request.user, post=post, message=incoming.validated_data["message"]
         )
-        return Response({"id": appeal.pk, "post_id": post.pk, "status": "queued"}, status=201)
+        return Response(AppealSerializer(appeal).data, status=201)

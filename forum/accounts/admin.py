@@ -6,15 +6,17 @@ through the accounts services, which check who may make them and have them recor
 The moderation app extends this screen with sanctions and everything a member posted
 (moderation.admin.members)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Exists, OuterRef
 
 from forum.accounts import services as account_services
 from forum.accounts.models import CategoryModerator, Sanction, User
 from forum.core import permissions
 from forum.core.admin import ViewOnly
-from forum.core.errors import ForumError
+from forum.core.errors import ForumError, ValidationFailed
 
 
 class SanctionedNowFilter(admin.SimpleListFilter):
@@ -59,12 +61,28 @@ class CategoryModeratorInline(admin.TabularInline):
     verbose_name_plural = "moderated categories (none: the whole forum)"
 
 
+class MemberChangeForm(UserChangeForm):
+    def clean_display_name(self) -> str:
+        """A new display name is held to what members are held to: none that could pass
+        for another member or for the forum's staff (accounts.services)."""
+        display_name = self.cleaned_data["display_name"]
+        if "display_name" not in self.changed_data:
+            return display_name
+        try:
+            return account_services.display_name_clean(
+                user=self.instance, display_name=display_name
+            )
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.fields.get("display_name", [exc.message])) from exc
+
+
 # Fields the admin form shows but that only change through a service.
 STANDING_FIELDS = ("role", "trust_level", "trust_level_locked")
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = MemberChangeForm
     list_display = (
         "username",
         "display_name",

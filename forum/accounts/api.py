@@ -32,7 +32,17 @@ class MeSerializer(serializers.ModelSerializer):
 class TokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ("id", "name", "prefix", "read_only", "created_at", "last_used_at", "revoked_at")
+        fields = (
+            "id",
+            "name",
+            "prefix",
+            "read_only",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+        )
+        extra_kwargs = {"expires_at": {"help_text": "When it stops working; null: never."}}
 
 
 class MeUpdateSerializer(StrictSerializer):
@@ -55,6 +65,12 @@ class MeUpdateSerializer(StrictSerializer):
 class TokenCreateSerializer(StrictSerializer):
     name = TextField(max_length=100)
     read_only = serializers.BooleanField(default=False)
+    expires_in_days = serializers.ChoiceField(
+        choices=services.TOKEN_LIFETIMES_DAYS,
+        allow_null=True,
+        default=None,
+        help_text="How long the token works, in days; null (the default): until revoked.",
+    )
 
 
 class TokenCreatedSerializer(TokenSerializer):

@@ -33,9 +33,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not token.startswith(TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("Invalid token.")
         row = with_sanction_kinds(
-            ApiToken.objects.select_related("user").filter(
-                digest=token_digest(token), revoked_at__isnull=True
-            ),
+            ApiToken.objects.usable().select_related("user").filter(digest=token_digest(token)),
             member="user_id",
         ).first()
         if row is not None:

@@ -26,6 +26,41 @@ def username_key(username: str) -> str:
 USERNAME_KEY_MAX_LENGTH = 150
 
 
+def display_name_key(display_name: str) -> str:
+    """The key a display name is compared on, with usernames' keys and other display
+    names' keys: the same folding, and spaces dropped ("Ann Lee" could pass for the
+    username "annlee"). Empty for no display name."""
+    return username_key("".join(display_name.split()))
+
+
+# Names nobody may take as a username or display name, compared on their keys: they
+# would read as the forum itself or its staff speaking.
+RESERVED_NAMES = (
+    "admin",
+    "administrator",
+    "administrators",
+    "anonymous",
+    "deleted",
+    "mod",
+    "moderator",
+    "moderators",
+    "nobody",
+    "official",
+    "parley",
+    "root",
+    "security",
+    "someone",
+    "staff",
+    "support",
+    "system",
+)
+RESERVED_NAME_KEYS = frozenset(username_key(name) for name in RESERVED_NAMES)
+
+
+# The field each name is kept with, and its key's field.
+_NAME_KEYS = {"username": "username_key", "display_name": "display_name_key"}
+
+
 class User(AbstractUser):
     """A member. `role` decides what they may moderate; `trust_level` (0-4) is earned by
     activity and decides how much the forum trusts their posts."""
@@ -56,6 +91,11 @@ class User(AbstractUser):
     username_key = models.CharField(
         max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""
     )
+    # display_name_key(display_name), kept by save(): no one may take a display name whose
+    # key is another member's username key or display name key.
+    display_name_key = models.CharField(
+        max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""
+    )
 
     class Meta:
         constraints = [
@@ -69,14 +109,24 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs) -> None:
         self.username_key = username_key(self.username)
+        self.display_name_key = display_name_key(self.display_name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "username" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "username_key"}
+        if update_fields is not None:
+            keys = [key for name, key in _NAME_KEYS.items() if name in update_fields]
+            kwargs["update_fields"] = {*update_fields, *keys}
         super().save(*args, **kwargs)
 
     @property
     def shown_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def identified_name(self) -> str:
+        """The name with the username beside it, where who someone is matters:
+        "Ann Lee (@annlee)", or just "annlee" without a display name."""
+        if self.display_name:
+            return f"{self.display_name} (@{self.username})"
+        return self.username
 
     @property
     def is_moderator(self) -> bool:
@@ -112,9 +162,19 @@ class User(AbstractUser):
         )
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None) -> "ApiTokenQuerySet":
+        """Tokens that still authenticate: neither revoked nor expired."""
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 digest of the token is stored; the token
-    itself is shown once, when it is created."""
+    itself is shown once, when it is created. It works until it is revoked or, when it
+    has one, until `expires_at`."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
@@ -125,9 +185,17 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Empty: the token works until it is revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 def sanctions_memo_key(user_id: int) -> tuple:

@@ -14,11 +14,19 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from forum.accounts import hooks
-from forum.accounts.models import ApiToken, EmailFrequency, Sanction, User, username_key
+from forum.accounts.models import (
+    RESERVED_NAME_KEYS,
+    ApiToken,
+    EmailFrequency,
+    Sanction,
+    User,
+    display_name_key,
+    username_key,
+)
 from forum.core import permissions
 from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
@@ -34,7 +42,8 @@ def user_create(
     trust_level: int = 0,
     display_name: str = "",
 ) -> User:
-    user = User(username=username, email=email, display_name=display_name, trust_level=trust_level)
+    user = User(username=username, email=email, trust_level=trust_level)
+    user.display_name = display_name_clean(user=user, display_name=display_name)
     _apply_role(user, role)
     if password:
         user.set_password(password)
@@ -147,17 +156,28 @@ def user_set_password(*, user: User, password: str) -> None:
 
 TOKEN_PREFIX = "parley_"  # noqa: S105 (a label, not a secret)
 MAX_TOKENS_PER_MEMBER = 20
+# The lifetimes a member may choose for a token, in days; None is "until revoked".
+TOKEN_LIFETIMES_DAYS = (30, 90, 365)
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[ApiToken, str]:
-    """Create a personal API token. Returns the stored row and the token itself, which
-    is shown once: only its digest is kept."""
+def token_create(
+    *, user: User, name: object, read_only: bool = False, expires_in_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a personal API token that works for `expires_in_days` (one of
+    TOKEN_LIFETIMES_DAYS), or until revoked when that is None. Returns the stored row
+    and the token itself, which is shown once: only its digest is kept."""
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
-    if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_MEMBER:
+    if expires_in_days is not None and expires_in_days not in TOKEN_LIFETIMES_DAYS:
+        raise ValidationFailed.for_field(
+            "expires_in_days",
+            f"Choose one of: {', '.join(map(str, TOKEN_LIFETIMES_DAYS))} days, or none.",
+            code="invalid_choice",
+        )
+    if ApiToken.objects.filter(user=user).usable().count() >= MAX_TOKENS_PER_MEMBER:
         raise PermissionDenied(
             f"You have {MAX_TOKENS_PER_MEMBER} tokens already; revoke one first.",
             code="too_many_tokens",
@@ -169,6 +189,9 @@ def token_create(*, user: User, name: object, read_only: bool = False) -> tuple[
         prefix=token[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(token),
         read_only=read_only,
+        expires_at=(
+            timezone.now() + dt.timedelta(days=expires_in_days) if expires_in_days else None
+        ),
     )
     return row, token
 
@@ -237,11 +260,16 @@ def user_signup(*, username: object, email: object, password: str) -> User | Non
         raise ValidationFailed.for_field(
             "username", "This username is taken; choose another.", code="username_taken"
         )
-    if User.objects.filter(username_key=username_key(username)).exists():
+    key = username_key(username)
+    if User.objects.filter(Q(username_key=key) | Q(display_name_key=key)).exists():
         raise ValidationFailed.for_field(
             "username",
-            "This username looks too much like an existing member's; choose another.",
+            "This username looks too much like an existing member's name; choose another.",
             code="username_confusable",
+        )
+    if key in RESERVED_NAME_KEYS:
+        raise ValidationFailed.for_field(
+            "username", "This name is reserved; choose another.", code="username_reserved"
         )
     if User.objects.filter(email__iexact=email).exists():
         return None
@@ -299,6 +327,48 @@ DISPLAY_NAME_MAX_LENGTH = 50
 BIO_MAX_LENGTH = 2000
 
 
+def display_name_check(*, user: User, display_name: str) -> None:
+    """Refuse a display name `user` could pass for someone else with: one that folds
+    (case, accents, look-alike letters, `adm1n`, spaces) to another member's username or
+    display name, or to a reserved name. Their own username, in any spelling, is
+    theirs to show."""
+    key = display_name_key(display_name)
+    if not key or key == username_key(user.username):
+        return
+    if key in RESERVED_NAME_KEYS:
+        raise ValidationFailed.for_field(
+            "display_name",
+            "This name is reserved; choose another.",
+            code="display_name_reserved",
+        )
+    others = User.objects.filter(Q(username_key=key) | Q(display_name_key=key))
+    if user.pk is not None:
+        others = others.exclude(pk=user.pk)
+    if others.exists():
+        raise ValidationFailed.for_field(
+            "display_name",
+            "This looks too much like another member's name; choose another.",
+            code="display_name_confusable",
+        )
+
+
+def _clean_display_name(display_name: object) -> str:
+    return clean_text(
+        display_name,
+        field="display_name",
+        min_length=0,
+        max_length=DISPLAY_NAME_MAX_LENGTH,
+        multiline=False,
+    )
+
+
+def display_name_clean(*, user: User, display_name: object) -> str:
+    """`display_name` as `user` may take it (see display_name_check), or ValidationFailed."""
+    display_name = _clean_display_name(display_name)
+    display_name_check(user=user, display_name=display_name)
+    return display_name
+
+
 def user_update_profile(
     *,
     user: User,
@@ -309,13 +379,7 @@ def user_update_profile(
 ) -> bool:
     """Change `user`'s own settings, saving only the fields that changed. Returns False
     when nothing changed."""
-    display_name = clean_text(
-        display_name,
-        field="display_name",
-        min_length=0,
-        max_length=DISPLAY_NAME_MAX_LENGTH,
-        multiline=False,
-    )
+    display_name = _clean_display_name(display_name)
     bio = clean_text(bio, field="bio", min_length=0, max_length=BIO_MAX_LENGTH, multiline=True)
     if email_frequency not in EmailFrequency.values:
         raise ValidationFailed.for_field(
@@ -332,6 +396,8 @@ def user_update_profile(
     changed = [name for name, value in wanted.items() if getattr(user, name) != value]
     if {"display_name", "bio"} & set(changed):
         permissions.check_can_publish_profile(user)
+    if "display_name" in changed:
+        display_name_check(user=user, display_name=display_name)
     for name in changed:
         setattr(user, name, wanted[name])
     if changed:

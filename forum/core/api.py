@@ -140,10 +140,22 @@ class TextField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# The range of the widest integer column (a 64-bit id): a number past it could never
+# name a row, and handing it to the database driver would be an overflow, not a 4xx.
+DATABASE_INTEGER_RANGE = (-(2**63), 2**63 - 1)
+
+
 class WholeNumberField(serializers.IntegerField):
-    """A JSON integer, and only an integer: not "12", 12.0 or true."""
+    """A JSON integer, and only an integer: not "12", 12.0 or true. Range-checked: within
+    `min_value` and `max_value` when given, and always within a 64-bit integer."""
 
     default_error_messages = {"not_integer": "Must be an integer."}
+
+    def __init__(self, **kwargs):
+        lowest, highest = DATABASE_INTEGER_RANGE
+        kwargs["min_value"] = max(kwargs.get("min_value", lowest), lowest)
+        kwargs["max_value"] = min(kwargs.get("max_value", highest), highest)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):

@@ -1,6 +1,8 @@
-"""Security headers Django 5.2 does not set by itself, and the 503 for a lost database."""
+"""Security headers Django 5.2 does not set by itself, caching headers for the API's
+responses, and the 503 for a lost database."""
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from forum.core.unavailable import is_database_unavailable, unavailable_response
 
@@ -31,6 +33,39 @@ class SecurityHeadersMiddleware:
         response.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+API_PREFIX = "/api/"
+
+
+class PrivateApiResponsesMiddleware:
+    """What the API answers depends on who asks (their own account, notifications and
+    tokens, their pending posts, a moderator's queue), so no shared cache may keep an
+    answer for one caller and hand it to another. Every API response varies on the
+    credentials (`Vary: Authorization, Cookie`); one to a caller who sent credentials is
+    also `Cache-Control: private, no-cache`: their browser may keep it, revalidating
+    each time. Responses to anonymous readers keep whatever the view set (the page cache
+    of forum.core.pagecache sets its own headers)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            patch_vary_headers(response, ("Authorization", "Cookie"))
+            if _sent_credentials(request):
+                patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+
+def _sent_credentials(request) -> bool:
+    # A token the API refused still makes the answer one for this caller alone; the
+    # user is the one the API authenticated (DRF sets it on the request it wraps).
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
 
 
 class DatabaseUnavailableMiddleware:

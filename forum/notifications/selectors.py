@@ -128,7 +128,7 @@ def unread_count(*, user) -> int:
 def describe(notification: Notification) -> str:
     kind = KINDS[notification.kind]
     return kind.describe(
-        actor=notification.actor.shown_name if notification.actor_id else "Someone",
+        actor=notification.actor.identified_name if notification.actor_id else "Someone",
         thread=notification.thread.title if notification.thread_id else "",
         count=notification.count,
     )

@@ -102,7 +102,6 @@ class ReplyCreateSerializer(StrictSerializer):
         required=False,
         allow_null=True,
         min_value=1,
-        max_value=2**63 - 1,
         help_text="The post replied to, in this thread; the opening post when absent.",
     )
 

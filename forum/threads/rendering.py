@@ -2,20 +2,23 @@
 
 The dialect is CommonMark plus tables, ~~strikethrough~~ and bare URLs turned into
 links. Raw HTML in the source is shown as text, never passed through. On top of
-markdown-it-py this module adds @mentions, attributed ``[quote="user, post:N"]``
-blocks, heading anchors for a table of contents, Markdown images shown as plain
-links, and table alignment as classes. Everything it emits then goes through
-``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the renderer is not the security boundary.
+markdown-it-py this module adds @mentions, ``[quote="user, post:N"]`` blocks (attributed
+only when the quoted post bears them out), heading anchors for a table of contents,
+Markdown images shown as plain links, and table alignment as classes. Everything it
+emits then goes through ``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the
+renderer is not the security boundary.
 
-Pure Python, no Django, so it can be tested and benchmarked without settings.
+Pure Python, no Django, so it can be tested and benchmarked without settings: the
+quoted posts come from a lookup the caller passes in.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from linkify_it import LinkifyIt
@@ -29,14 +32,25 @@ from markdown_it.utils import EnvType, OptionsDict
 from forum.core.sanitize import ALLOWED_PROTOCOLS, sanitize_html
 
 __all__ = (
+    "MAX_ATTRIBUTED_POSTS",
+    "MAX_ATTRIBUTED_QUOTES",
     "MAX_MENTIONS",
     "MAX_RENDERED_LENGTH",
+    "QuotedPost",
     "RenderedPost",
     "RenderedTooLarge",
+    "quotable_text",
     "render_markdown",
 )
 
 MAX_MENTIONS = 50
+
+# A quote is attributed only once the quoted post is read and its text found there. A
+# post quoting more posts than this, or more often, has the rest of its quotes shown
+# unattributed, so that one post cannot make its render read any number of others or
+# search them any number of times.
+MAX_ATTRIBUTED_POSTS = 20
+MAX_ATTRIBUTED_QUOTES = 50
 
 # Sanitising costs about 3 us per character of markup, and a short source can expand a
 # lot (a table of empty rows, thousands of mentions). Markup past this length is refused
@@ -71,7 +85,8 @@ class RenderedPost:
     `mentions` are lowercased usernames in order of first appearance, at most
     MAX_MENTIONS, leaving out mentions inside quoted text (quoting a post should not
     notify the people it mentioned all over again). `quoted_post_ids` are the posts
-    quoted, nested quotes included, each once. `headings` are (level, text, id).
+    whose quotes are attributed to them (see render_markdown), nested quotes included,
+    each once. `headings` are (level, text, id).
     """
 
     html: str
@@ -88,12 +103,29 @@ def _default_post_url(post_id: int) -> str:
     return f"/p/{post_id}/"
 
 
+@dataclass(frozen=True, slots=True)
+class QuotedPost:
+    """What a quote of a post is checked against: who wrote it, and its quotable text
+    (see quotable_text)."""
+
+    username: str
+    text: str
+
+
+QuotedPostsLookup = Callable[[Sequence[int]], Mapping[int, QuotedPost]]
+
+
+def _no_quoted_posts(post_ids: Sequence[int]) -> Mapping[int, QuotedPost]:
+    return {}
+
+
 @dataclass
 class _RenderContext:
     """Per-render state, carried through markdown-it's `env`."""
 
     mention_url: Callable[[str], str]
     post_url: Callable[[int], str]
+    quoted_posts: QuotedPostsLookup
     # dicts as insertion-ordered sets
     mentions: dict[str, None] = field(default_factory=dict)
     quoted_post_ids: dict[int, None] = field(default_factory=dict)
@@ -307,24 +339,19 @@ def _quote_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     if silent:
         return True
 
-    context = _context(state.env)
     username, post = opener.group("user"), opener.group("post")
     post_id = int(post) if post is not None else None
 
     token = state.push("parley_quote_open", "blockquote", 1)
     token.attrs = {"class": "quote"}
-    if post_id is not None:
-        token.attrs["data-post"] = str(post_id)
-        context.quoted_post_ids.setdefault(post_id, None)
+    token.meta = {"username": username, "post_id": post_id}
     token.markup = "[quote]"
     token.map = [start, close + 1]
 
+    # Filled in by _attribution_rule once the quoted post is checked; empty, it renders
+    # nothing and the quote stands unattributed.
     token = state.push("parley_quote_attribution", "p", 0)
-    token.meta = {
-        "username": username,
-        "user_href": context.mention_url(username.lower()),
-        "post_href": context.post_url(post_id) if post_id is not None else None,
-    }
+    token.meta = {}
 
     # Same approach as markdown-it's own nested blocks: tokenize the inner lines in
     # place, with lineMax lowered so nothing inside can run past the closing line.
@@ -340,18 +367,144 @@ def _quote_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     return True
 
 
+def _quote_text_pieces(token: Token) -> list[str]:
+    """The words `token` contributes to the quote it is in: a paragraph's, a heading's or
+    a table cell's text, a code block's code."""
+    if token.type == "inline":
+        return [_plain_text(token.children or [])]
+    if token.type in ("fence", "code_block"):
+        return [token.content]
+    return []
+
+
+def _attribution_rule(state: StateCore) -> None:
+    """Attribute each `[quote="name, post:N"]` only when post N is one everyone may read
+    (the lookup answers only for those), `name` wrote it, and the quote's own text
+    (its nested quotes aside) appears in it word for word. Any other quote, and one
+    naming no post, is shown as a plain quote: a quote must neither put words in
+    someone's mouth nor vouch for text its reader cannot see."""
+    context = _context(state.env)
+    tokens = state.tokens
+    wanted: dict[int, None] = {}  # the posts to read
+    checked: set[int] = set()  # where the quotes to check open
+    for index, token in enumerate(tokens):
+        if token.type != "parley_quote_open" or token.meta["post_id"] is None:
+            continue
+        post_id = token.meta["post_id"]
+        if len(checked) < MAX_ATTRIBUTED_QUOTES and (
+            post_id in wanted or len(wanted) < MAX_ATTRIBUTED_POSTS
+        ):
+            wanted.setdefault(post_id, None)
+            checked.add(index)
+    quoted = context.quoted_posts(tuple(wanted)) if wanted else {}
+    searchable = {post_id: _word_marked(post.text) for post_id, post in quoted.items()}
+    open_quotes: list[tuple[int, list[str]]] = []
+    attributed: list[tuple[int, int]] = []  # (where the quote opens, the post)
+    for index, token in enumerate(tokens):
+        if token.type == "parley_quote_open":
+            open_quotes.append((index, []))
+        elif token.type == "parley_quote_close" and open_quotes:
+            start, pieces = open_quotes.pop()
+            opening = tokens[start]
+            post = quoted.get(opening.meta["post_id"]) if start in checked else None
+            if post is not None and _bears_out(opening, pieces, post, searchable):
+                _attribute(opening, tokens[start + 1], post, context)
+                attributed.append((start, opening.meta["post_id"]))
+        elif open_quotes:
+            open_quotes[-1][1].extend(_quote_text_pieces(token))
+    # Inner quotes close first; the ids are kept in the order the quotes open.
+    for _, post_id in sorted(attributed):
+        context.quoted_post_ids.setdefault(post_id, None)
+
+
+# Word edges, marked so that a plain substring search cannot start or end inside a word
+# ("rules app" is not in "the rules apply") and stays linear in the text's length.
+_WORD_EDGE = re.compile(r"\b")
+
+
+def _word_marked(text: str) -> str:
+    return _WORD_EDGE.sub("\x00", text)
+
+
+def _bears_out(
+    opening: Token, pieces: list[str], post: QuotedPost, searchable: Mapping[int, str]
+) -> bool:
+    """Whether `post` was written by the quote's named author and holds its words."""
+    if post.username.lower() != opening.meta["username"].lower():
+        return False
+    words = " ".join(" ".join(pieces).split())
+    return bool(words) and _word_marked(words) in searchable[opening.meta["post_id"]]
+
+
+def _attribute(
+    opening: Token, attribution: Token, post: QuotedPost, context: _RenderContext
+) -> None:
+    post_id = opening.meta["post_id"]
+    opening.attrs["data-post"] = str(post_id)
+    attribution.meta = {
+        "username": post.username,
+        "user_href": context.mention_url(post.username.lower()),
+        "post_href": context.post_url(post_id),
+    }
+
+
 def _render_quote_attribution(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     meta = tokens[idx].meta
+    if not meta:
+        return ""
     author = (
         f'<a class="mention" href="{escapeHtml(meta["user_href"])}">'
         f"@{escapeHtml(meta['username'])}</a>"
     )
-    wrote = "wrote"
-    if meta["post_href"] is not None:
-        wrote = f'<a href="{escapeHtml(meta["post_href"])}">wrote</a>'
+    wrote = f'<a href="{escapeHtml(meta["post_href"])}">wrote</a>'
     return f'<p class="quote-attribution">{author} {wrote}:</p>\n'
+
+
+# The sanitiser's elements whose edges separate words (the rest are inline).
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
+        "pre", "table", "thead", "tbody", "tr", "th", "td",
+    }
+)  # fmt: skip
+
+
+class _QuotableTextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        # Depth inside a quote of another post (its blockquotes, nested ones included).
+        self.quote_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote" and (
+            self.quote_depth or "quote" in (dict(attrs).get("class") or "").split()
+        ):
+            self.quote_depth += 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "blockquote" and self.quote_depth:
+            self.quote_depth -= 1
+        if tag in _BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.quote_depth:
+            self.parts.append(data)
+
+
+def quotable_text(html: str) -> str:
+    """The words of a post's rendered `html` that another post may quote from it: its
+    text without the quotes it holds of other posts (as quoting a whole post leaves
+    them out), whitespace collapsed."""
+    parser = _QuotableTextParser()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.parts).split())
 
 
 # ------------------------------------------------- headings, images, tables, fences
@@ -452,6 +605,7 @@ def _build_markdown_it() -> MarkdownIt:
     )
     md.core.ruler.before("text_join", "parley_mentions", _mentions_rule)
     md.core.ruler.after("text_join", "parley_finish", _finishing_rule)
+    md.core.ruler.after("parley_finish", "parley_attribution", _attribution_rule)
     md.add_render_rule("parley_quote_attribution", _render_quote_attribution)
     return md
 
@@ -468,15 +622,19 @@ def render_markdown(
     *,
     mention_url: Callable[[str], str] = _default_mention_url,
     post_url: Callable[[int], str] = _default_post_url,
+    quoted_posts: QuotedPostsLookup = _no_quoted_posts,
     max_rendered_length: int = MAX_RENDERED_LENGTH,
 ) -> RenderedPost:
     """Render a post's Markdown `source` to sanitised HTML plus what it refers to.
 
     `mention_url` gets a lowercased username, `post_url` a post id; both return the
-    href to link to. Raises RenderedTooLarge when the markup would pass
-    `max_rendered_length` characters.
+    href to link to. `quoted_posts` is asked once, for the ids of the posts the source
+    quotes (at most MAX_ATTRIBUTED_POSTS), and answers for those everyone may read;
+    a quote is attributed only when it is found in its post (without a lookup, none
+    is). Raises RenderedTooLarge when the markup would pass `max_rendered_length`
+    characters.
     """
-    context = _RenderContext(mention_url=mention_url, post_url=post_url)
+    context = _RenderContext(mention_url=mention_url, post_url=post_url, quoted_posts=quoted_posts)
     # mdurl percent-encodes link targets through UTF-8, which a lone surrogate breaks.
     html = _MD.render(_SURROGATES.sub("\ufffd", source), {_ENV_KEY: context})
     if len(html) > max_rendered_length:

@@ -1,6 +1,7 @@
 """Reads of threads and posts, shaped for their callers: a page costs a fixed number of
 queries whatever the thread's size."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -12,6 +13,7 @@ from forum.core import fragments, permissions, requestmemo
 from forum.core.errors import NotFound, ValidationFailed
 from forum.core.permissions import NO_POST_CAPABILITIES, PostCapabilities
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
+from forum.threads.rendering import QuotedPost, quotable_text
 
 POSTS_PAGE_SIZE = 50
 # How many levels of replies one page shows below its root (the opening post, or the
@@ -80,15 +82,29 @@ def post_for_author(*, user, pk: int) -> Post:
     return post
 
 
-def public_post_count(*, author) -> int:
-    """How many of `author`'s posts anyone may read: visible, not deleted, in a thread
-    anyone may see. One indexed count."""
+def _public_posts() -> QuerySet[Post]:
+    """Posts anyone may read: visible, not deleted, in a thread anyone may see."""
     anyone = AnonymousUser()
     return Post.objects.filter(
         permissions.visible_posts_q(anyone),
         permissions.visible_threads_q(anyone, prefix="thread__"),
-        author=author,
-    ).count()
+    )
+
+
+def public_post_count(*, author) -> int:
+    """How many of `author`'s posts anyone may read. One indexed count."""
+    return _public_posts().filter(author=author).count()
+
+
+def quoted_posts(post_ids: Sequence[int]) -> dict[int, QuotedPost]:
+    """The posts among `post_ids` that anyone may read, each with its author and the text
+    a quote of it is checked against. One query."""
+    rows = (
+        _public_posts().filter(pk__in=post_ids).values_list("pk", "author__username", "body_html")
+    )
+    return {
+        pk: QuotedPost(username=username, text=quotable_text(html)) for pk, username, html in rows
+    }
 
 
 def post_revisions(*, post: Post) -> QuerySet[PostRevision]:

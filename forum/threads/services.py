@@ -52,7 +52,7 @@ from forum.core import events, pagecache, permissions
 from forum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
-from forum.threads import hooks
+from forum.threads import hooks, selectors
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
 from forum.threads.tasks import fan_out_post
@@ -82,9 +82,11 @@ def _clean_body(body: object) -> str:
     )
 
 
-def _render(body: str) -> RenderedPost:
+def body_render(body: str) -> RenderedPost:
+    """Render a post's cleaned `body`, its quotes checked against the posts they name
+    (one query); a body too complex to display is a ValidationFailed on `body`."""
     try:
-        return render_markdown(body)
+        return render_markdown(body, quoted_posts=selectors.quoted_posts)
     except RenderedTooLarge as exc:
         raise ValidationFailed.for_field(
             "body",
@@ -234,7 +236,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     permissions.check_can_post(author)
     title = _clean_title(title)
     body = _clean_body(body)
-    rendered = _render(body)
+    rendered = body_render(body)
     state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
     now = timezone.now()
     with transaction.atomic():
@@ -300,7 +302,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             "parent", "The post you are replying to is not in this thread.", code="bad_parent"
         )
     body = _clean_body(body)
-    rendered = _render(body)
+    rendered = body_render(body)
     category = thread.category
     state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
     visible = state == PostState.VISIBLE
@@ -460,7 +462,7 @@ def post_edit(
     reason = clean_text(reason, field="reason", min_length=0, max_length=300, multiline=False)
     if body == post.body_source and new_title is None:
         return post.current_revision
-    rendered = _render(body)
+    rendered = body_render(body)
     hooks.check_edit(author=editor, category=thread.category, html=rendered.html, post=post)
     with transaction.atomic():
         # The post's revision pointer is one of its keys.

@@ -10,6 +10,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.cache import cache
 
 from forum.accounts.models import EmailFrequency, User
+from forum.accounts.services import TOKEN_LIFETIMES_DAYS
 from forum.core.errors import ForumError
 from forum.notifications.models import WatchLevel
 from forum.threads.models import Category
@@ -233,6 +234,17 @@ class TokenForm(NoColonLabels, forms.Form):
     )
     read_only = forms.BooleanField(
         label="Read-only (it can read but not post, edit or report)", required=False
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        choices=[
+            *((str(days), f"In {days} days") for days in TOKEN_LIFETIMES_DAYS),
+            ("", "Never (until you revoke it)"),
+        ],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial=str(TOKEN_LIFETIMES_DAYS[1]),
     )
 
 

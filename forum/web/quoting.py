@@ -1,5 +1,6 @@
 """Quoting a post in a reply: the `[quote="username, post:N"]` markup the renderer turns
-into an attributed block quote (and a "quote" notification for the quoted author)."""
+into an attributed block quote (and a "quote" notification for the quoted author) once
+it finds the quoted words in that post."""
 
 import re
 

@@ -40,7 +40,7 @@ class WebhookDelivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
-        # Refused without retrying, e.g. the URL now resolves to a private address.
+        # Refused without retrying: the URL is not one that can ever be sent to.
         FAILED = "failed", "Failed"
         # Retried as often as we retry, or its webhook was disabled or deleted first.
         ABANDONED = "abandoned", "Abandoned"

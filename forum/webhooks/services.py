@@ -292,8 +292,9 @@ def _why_undeliverable(delivery: WebhookDelivery) -> str:
 def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     """Make one attempt at a delivery, if it is pending and due, and record how it went.
 
-    Before sending, the URL's host is resolved and refused (no request, status failed)
-    if any address is not public; the request then goes to an address that passed. A
+    Before sending, the URL's host is resolved; a host that does not resolve or has any
+    address that is not public gets no request and the attempt fails, retried as any
+    other; the request then goes to an address that passed. A
     2xx answer is success and clears the webhook's run of failures. Anything else is
     retried with back-off up to MAX_ATTEMPTS, then abandoned; a run of failed attempts
     across deliveries (WEBHOOKS_DISABLE_AFTER_FAILURES) disables the webhook."""
@@ -311,7 +312,7 @@ def delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         addresses = ssrf.resolve(destination)
     except ssrf.DestinationRefused as exc:
         return _record_failure(delivery, error=f"Refused: {exc.message}", retryable=False)
-    except ssrf.DestinationUnresolvable as exc:
+    except ssrf.DestinationNotPublic as exc:
         return _record_failure(delivery, error=exc.message)
     body = delivery_body(delivery)
     try:

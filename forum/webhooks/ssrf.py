@@ -6,11 +6,15 @@ the transport connects to those very addresses, so a DNS answer that changes bet
 the check and the request (DNS rebinding) cannot reach a private address."""
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 MAX_URL_LENGTH = 500
 ALLOWED_SCHEMES = ("http", "https")
@@ -27,8 +31,11 @@ class DestinationRefused(Exception):
         self.message = message
 
 
-class DestinationUnresolvable(Exception):
-    """The host did not resolve; DNS trouble is often passing, so this is retried."""
+class DestinationNotPublic(Exception):
+    """The host has no public address: it did not resolve, or it resolved to an address
+    that is not public. The webhook's owner is told the same words either way, and both
+    are retried alike, so that a webhook cannot be used to learn which internal names
+    exist and where they point; DNS trouble is often passing, hence the retries."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -113,23 +120,26 @@ def resolve(destination: Destination) -> list[str]:
     """The addresses to connect to, all of them public (unless the setting
     WEBHOOKS_ALLOW_PRIVATE_ADDRESSES allows private ones). Refuses the whole host if
     any address it resolves to is private, since which one a client picks is not ours
-    to predict."""
+    to predict. What the resolver answered goes to the log only (DestinationNotPublic)."""
     try:
         answers = socket.getaddrinfo(
             destination.host, destination.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
         )
     except (OSError, UnicodeError) as exc:
-        raise DestinationUnresolvable(f"Could not resolve {destination.host}: {exc}") from exc
+        _not_public(destination, f"it did not resolve ({exc})")
     addresses: list[str] = []
     for _family, _type, _proto, _canonname, sockaddr in answers:
         # Drop an IPv6 scope ("fe80::1%eth0"): the address alone decides what it is.
         address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
         if not is_public_address(address) and not private_addresses_allowed():
-            raise DestinationRefused(
-                f"{destination.host} resolves to {address}, which is not a public address."
-            )
+            _not_public(destination, f"it resolves to {address}")
         if str(address) not in addresses:
             addresses.append(str(address))
     if not addresses:
-        raise DestinationUnresolvable(f"{destination.host} has no address.")
+        _not_public(destination, "it has no address")
     return addresses
+
+
+def _not_public(destination: Destination, detail: str) -> NoReturn:
+    logger.info("Webhook host %s refused: %s", destination.host, detail)
+    raise DestinationNotPublic(f"{destination.host} is not a public address.")

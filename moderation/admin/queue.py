@@ -242,7 +242,7 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
 
     @admin.display(description="author")
     def author(self, item) -> str:
-        return item.post.author.username
+        return item.post.author.identified_name
 
     def get_actions(self, request):
         # Django's "delete selected" never applies: decisions go through the registry.

@@ -664,3 +664,40 @@ def test_the_post_admin_shows_posts_and_changes_none(boss, member):
     assert client.post(f"/admin/threads/post/{post.pk}/delete/", {"post": "yes"}).status_code == 403
     post.refresh_from_db()
     assert (post.state, post.body_source) == (PostState.VISIBLE, "Seen, not edited, here.")
+
+
+def test_an_administrator_cannot_give_a_member_another_members_name(boss, member):
+    UserFactory(username="sentinel", role="moderator", is_staff=True)
+    client = Client()
+    client.force_login(boss)
+    url = f"/admin/accounts/user/{member.pk}/change/"
+
+    borrowed = client.post(url, _user_form(member, display_name="Sent1nel"))
+    reserved = client.post(url, _user_form(member, display_name="Administrator"))
+    own = client.post(url, _user_form(member, display_name="The Member"))
+
+    assert borrowed.status_code == reserved.status_code == 200
+    assert borrowed.context["adminform"].form.errors["display_name"] == [
+        "This looks too much like another member's name; choose another."
+    ]
+    assert reserved.context["adminform"].form.errors["display_name"] == [
+        "This name is reserved; choose another."
+    ]
+    assert own.status_code == 302
+    member.refresh_from_db()
+    assert member.display_name == "The Member" and member.display_name_key == "themember"
+
+
+def test_the_queue_shows_the_authors_username_beside_a_display_name(boss, member):
+    member.display_name = "Jane Doe"
+    member.save(update_fields=["display_name"])
+    post = make_reply(thread=make_thread(author=member), author=member, body="Look at me.")
+    item = services.review_item_open(post=post, reason=ReviewItem.Reason.REPORTS)
+    client = Client()
+    client.force_login(boss)
+
+    listed = client.get("/admin/moderation/reviewitem/?state__exact=pending")
+    shown = client.get(f"/admin/moderation/reviewitem/{item.pk}/change/")
+
+    assert f"Jane Doe (@{member.username})" in listed.text
+    assert f"The author: Jane Doe (@{member.username})" in shown.text

@@ -15,7 +15,6 @@ from forum.core.errors import (
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState
-from forum.threads.rendering import RenderedTooLarge, render_markdown
 from forum.web import forms
 from forum.web.drafts import (
     DRAFT_SESSION_KEY,
@@ -45,11 +44,9 @@ def _preview(form, field: str = "body") -> str:
             max_length=settings.PARLEY["BODY_MAX_LENGTH"],
             multiline=True,
         )
-        return render_markdown(body).html
+        return thread_services.body_render(body).html
     except ValidationFailed as exc:
         forms.add_forum_error(form, exc)
-    except RenderedTooLarge as exc:
-        form.add_error(field, f"This post is too complex to display: it {exc}. Split it up.")
     return ""
 
 

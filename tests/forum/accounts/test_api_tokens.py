@@ -1,11 +1,14 @@
 """Personal API tokens, throttling and conditional reads."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from forum.accounts.models import ApiToken, Sanction
-from forum.accounts.services import token_create
+from forum.accounts.services import MAX_TOKENS_PER_MEMBER, token_create
 from forum.threads.models import Thread
 from tests.factories import make_reply, make_thread
 
@@ -140,3 +143,58 @@ def test_hostile_cursor_values_never_reach_the_etag_header(api, member):
     assert response.json()["error"]["code"] == "bad_cursor"
     assert "X-Evil" not in response
     assert "Evil" not in response.get("ETag", "")
+
+
+def test_a_token_chosen_to_expire_stops_working_then_like_a_revoked_one(api, member):
+    api.force_authenticate(member)
+    created = api.post(
+        "/api/v1/me/tokens/", {"name": "month", "expires_in_days": 30}, format="json"
+    ).json()
+    forever = api.post("/api/v1/me/tokens/", {"name": "forever"}, format="json").json()
+    api.force_authenticate(None)
+    row = ApiToken.objects.get(pk=created["id"])
+    assert created["expires_at"] is not None and forever["expires_at"] is None
+    assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert api.get("/api/v1/me/", **bearer(created["token"])).status_code == 200
+
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    expired = api.get("/api/v1/me/", **bearer(created["token"]))
+    revoked_row, revoked_token = token_create(user=member, name="revoked")
+    ApiToken.objects.filter(pk=revoked_row.pk).update(revoked_at=timezone.now())
+    revoked = api.get("/api/v1/me/", **bearer(revoked_token))
+
+    assert expired.status_code == revoked.status_code == 401
+    assert (
+        expired.json()
+        == revoked.json()
+        == {"error": {"code": "authentication_failed", "message": "Invalid token."}}
+    )
+    assert api.get("/api/v1/me/", **bearer(forever["token"])).status_code == 200
+    listed = {
+        row["name"]: row for row in api.get("/api/v1/me/tokens/", **bearer(forever["token"])).json()
+    }
+    assert listed["month"]["expires_at"] is not None and listed["forever"]["expires_at"] is None
+    assert listed["forever"]["last_used_at"] is not None
+
+
+@pytest.mark.parametrize("lifetime", [0, 7, 10**20, "30 days", True])
+def test_a_token_lifetime_outside_the_choices_is_a_400(api, member, lifetime):
+    api.force_authenticate(member)
+
+    response = api.post(
+        "/api/v1/me/tokens/", {"name": "odd", "expires_in_days": lifetime}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "expires_in_days" in response.json()["error"]["fields"]
+    assert not ApiToken.objects.exists()
+
+
+def test_expired_tokens_do_not_count_against_the_limit(member):
+    for number in range(MAX_TOKENS_PER_MEMBER):
+        token_create(user=member, name=f"t{number}", expires_in_days=30)
+    ApiToken.objects.update(expires_at=timezone.now())
+
+    row, _ = token_create(user=member, name="one more")
+
+    assert row.pk

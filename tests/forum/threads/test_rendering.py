@@ -3,6 +3,7 @@ hostile survives. No Django needed."""
 
 import dataclasses
 import re
+import time
 from html.parser import HTMLParser
 
 import pytest
@@ -10,7 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
-from forum.threads.rendering import MAX_MENTIONS, RenderedPost, render_markdown
+from forum.threads.rendering import (
+    MAX_ATTRIBUTED_POSTS,
+    MAX_ATTRIBUTED_QUOTES,
+    MAX_MENTIONS,
+    QuotedPost,
+    RenderedPost,
+    quotable_text,
+    render_markdown,
+)
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
 
@@ -245,8 +254,27 @@ def test_mentions_inside_quoted_text_are_linked_but_not_collected():
 # ---------------------------------------------------------------------- quotes
 
 
+class Posts:
+    """A lookup of quoted posts for render_markdown: `Posts(12=("ann", "<p>html</p>"))`,
+    remembering what it was asked."""
+
+    def __init__(self, **posts: tuple[str, str]) -> None:
+        self.posts = {
+            int(pk.lstrip("p")): QuotedPost(username=author, text=quotable_text(html))
+            for pk, (author, html) in posts.items()
+        }
+        self.asked: list[tuple[int, ...]] = []
+
+    def __call__(self, post_ids):
+        self.asked.append(tuple(post_ids))
+        return {pk: self.posts[pk] for pk in post_ids if pk in self.posts}
+
+
 def test_quote_with_attribution_and_post_link():
-    post = render_markdown('[quote="Analyst, post:12"]\nFirst *para*.\n\nSecond.\n[/quote]')
+    posts = Posts(p12=("Analyst", "<p>First <em>para</em>.</p>\n<p>Second.</p><p>Third.</p>"))
+    post = render_markdown(
+        '[quote="analyst, post:12"]\nFirst *para*.\n\nSecond.\n[/quote]', quoted_posts=posts
+    )
     assert post.html == (
         '<blockquote class="quote" data-post="12">\n'
         f'<p class="quote-attribution"><a class="mention" href="/u/analyst/" {REL}>@Analyst</a>'
@@ -255,21 +283,140 @@ def test_quote_with_attribution_and_post_link():
     )
     assert post.quoted_post_ids == (12,)
     assert post.mentions == ()
+    assert posts.asked == [(12,)]
 
 
-def test_quote_without_a_post_has_no_post_link():
-    html = html_of('[quote="ann"]\nhello\n[/quote]')
-    assert html.startswith(
-        '<blockquote class="quote">\n'
-        f'<p class="quote-attribution"><a class="mention" href="/u/ann/" {REL}>@ann</a>'
-        " wrote:</p>"
+UNATTRIBUTED = '<blockquote class="quote">\n<p>{}</p>\n</blockquote>\n'
+
+
+@pytest.mark.parametrize(
+    ("source", "why"),
+    [
+        ('[quote="admin, post:5"]\nI never wrote this.\n[/quote]', "not in the post"),
+        ('[quote="admin, post:5"]\nrules app\n[/quote]', "a word cut short"),
+        ('[quote="admin, post:5"]\nThe rules apply. Be kind.\n[/quote]', "words left out"),
+        ('[quote="someone, post:5"]\nThe rules apply\n[/quote]', "another author"),
+        ('[quote="admin, post:6"]\nThe rules apply\n[/quote]', "a post nobody may read"),
+        ('[quote="admin"]\nThe rules apply\n[/quote]', "no post named"),
+    ],
+)
+def test_a_quote_not_found_in_its_post_is_shown_unattributed(source, why):
+    posts = Posts(p5=("admin", "<p>The rules apply to everyone.</p><p>Be kind.</p>"))
+
+    post = render_markdown(source, quoted_posts=posts)
+
+    text = source.split("\n")[1]
+    assert post.html == UNATTRIBUTED.format(text), why
+    assert post.quoted_post_ids == ()
+
+
+def test_a_quote_cannot_stitch_a_post_out_of_order():
+    posts = Posts(p5=("admin", "<p>Do not spam.</p><p>Rules matter.</p>"))
+
+    stitched = render_markdown(
+        '[quote="admin, post:5"]\nRules matter.\n\nDo not spam.\n[/quote]', quoted_posts=posts
     )
-    assert "data-post" not in html
+    in_order = render_markdown(
+        '[quote="admin, post:5"]\nDo not spam.\n\nRules matter.\n[/quote]', quoted_posts=posts
+    )
+
+    assert stitched.quoted_post_ids == () and "quote-attribution" not in stitched.html
+    assert in_order.quoted_post_ids == (5,)
+
+
+def test_a_quote_of_a_selection_is_found_across_formatting_and_lines():
+    posts = Posts(
+        p5=(
+            "ann",
+            '<h2 id="h-x">Heading</h2>\n<p>Some <strong>bold</strong> claim\nacross lines'
+            ' and <a href="/u/bob/">@bob</a>.</p>\n<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n'
+            "<pre><code>x = 1\n</code></pre>\n",
+        )
+    )
+    source = (
+        '[quote="ann, post:5"]\nHeading\n\nSome bold claim across lines and @bob.\n\n'
+        "- one\n- two\n\n```\nx = 1\n```\n[/quote]"
+    )
+    skipping = '[quote="ann, post:5"]\nHeading\n\nbold claim\n[/quote]'
+
+    assert render_markdown(source, quoted_posts=posts).quoted_post_ids == (5,)
+    assert render_markdown(skipping, quoted_posts=posts).quoted_post_ids == ()
+
+
+def test_a_quote_of_a_whole_post_leaves_its_quotes_of_others_out():
+    quoting = Posts(
+        p7=(
+            "bob",
+            "<p>Before.</p>\n"
+            '<blockquote class="quote" data-post="3"><p class="quote-attribution">@ann wrote:</p>'
+            "<p>Quoted words.</p>"
+            "<blockquote><p>deeper</p></blockquote></blockquote>\n<p>After.</p>",
+        )
+    )
+
+    assert quotable_text(next(iter(quoting.posts.values())).text) == "Before. After."
+    whole = render_markdown(
+        '[quote="bob, post:7"]\nBefore.\n\nAfter.\n[/quote]', quoted_posts=quoting
+    )
+    assert whole.quoted_post_ids == (7,)
+    borrowed = render_markdown(
+        '[quote="bob, post:7"]\nQuoted words.\n[/quote]', quoted_posts=quoting
+    )
+    assert borrowed.quoted_post_ids == ()
+
+
+def test_an_empty_quote_vouches_for_nothing():
+    posts = Posts(p5=("ann", "<p>Anything.</p>"))
+
+    post = render_markdown('[quote="ann, post:5"]\n\n[/quote]', quoted_posts=posts)
+
+    assert post.quoted_post_ids == () and "quote-attribution" not in post.html
+
+
+def test_quoted_posts_are_looked_up_once_and_at_most_a_bounded_number():
+    source = "".join(f'[quote="ann, post:{n}"]\nwords\n[/quote]\n\n' for n in range(1, 60))
+    posts = Posts(**{f"p{n}": ("ann", "<p>words</p>") for n in range(1, 60)})
+
+    post = render_markdown(source, quoted_posts=posts)
+
+    assert posts.asked == [tuple(range(1, MAX_ATTRIBUTED_POSTS + 1))]
+    assert post.quoted_post_ids == tuple(range(1, MAX_ATTRIBUTED_POSTS + 1))
+    assert post.html.count('<blockquote class="quote"') == 59
+
+
+def test_at_most_a_bounded_number_of_quotes_are_searched_for():
+    source = '[quote="ann, post:1"]\nwords\n[/quote]\n\n' * (MAX_ATTRIBUTED_QUOTES + 10)
+
+    post = render_markdown(source, quoted_posts=Posts(p1=("ann", "<p>words</p>")))
+
+    assert post.html.count("quote-attribution") == MAX_ATTRIBUTED_QUOTES
+    assert post.quoted_post_ids == (1,)
+
+
+def test_searching_a_long_post_for_a_long_quote_stays_linear():
+    # Every position of "aaa…" would start a near match of "aaa…": a search that tried
+    # each one would take minutes.
+    posts = Posts(p1=("ann", "<p>" + "a" * 200_000 + "</p>"))
+    source = '[quote="ann, post:1"]\n' + "a" * 100_000 + "\n[/quote]"
+
+    started = time.perf_counter()
+    post = render_markdown(source, quoted_posts=posts)
+
+    assert time.perf_counter() - started < 5
+    assert post.quoted_post_ids == ()
+
+
+def test_without_a_lookup_no_quote_is_attributed_and_none_is_asked_for():
+    assert html_of('[quote="ann, post:3"]\nhello\n[/quote]') == UNATTRIBUTED.format("hello")
+    asked = Posts()
+    render_markdown("no quotes here", quoted_posts=asked)
+    assert asked.asked == []
 
 
 def test_quote_post_urls_come_from_the_caller():
     source = '[quote="ann, post:7"]\nx\n[/quote]'
-    html = render_markdown(source, post_url=lambda n: f"/t/1#p{n}").html
+    posts = Posts(p7=("ann", "<p>x</p>"))
+    html = render_markdown(source, post_url=lambda n: f"/t/1#p{n}", quoted_posts=posts).html
     assert f'<a href="/t/1#p7" {REL}>wrote</a>' in html
 
 
@@ -278,9 +425,12 @@ def test_nested_quotes_and_quoted_ids():
         'Intro\n[quote="ann, post:12"]\nouter\n[quote="bob, post:5"]\ninner\n[/quote]\n'
         'outer again\n[/quote]\n[quote="carol, post:12"]\nagain\n[/quote]'
     )
-    post = render_markdown(source)
+    posts = Posts(p12=("ann", "<p>outer outer again</p>"), p5=("bob", "<p>inner</p>"))
+    post = render_markdown(source, quoted_posts=posts)
     assert post.quoted_post_ids == (12, 5)
+    assert posts.asked == [(12, 5)]
     assert post.html.count('<blockquote class="quote"') == 3
+    assert post.html.count("quote-attribution") == 2  # carol did not write post 12
     outer = post.html.index('data-post="12"')
     inner = post.html.index('data-post="5"')
     assert outer < post.html.index("outer") < inner < post.html.index("inner")
@@ -317,7 +467,10 @@ def test_malformed_or_unclosed_quotes_stay_text(source):
 
 
 def test_an_unclosed_outer_quote_keeps_its_closed_inner_quote():
-    post = render_markdown('[quote="ann, post:1"]\nouter\n[quote="bob, post:2"]\ninner\n[/quote]')
+    posts = Posts(p1=("ann", "<p>outer</p>"), p2=("bob", "<p>inner</p>"))
+    post = render_markdown(
+        '[quote="ann, post:1"]\nouter\n[quote="bob, post:2"]\ninner\n[/quote]', quoted_posts=posts
+    )
     assert post.quoted_post_ids == (2,)
     assert '[quote="ann, post:1"]' in html_of('[quote="ann, post:1"]\nouter')
 
@@ -553,13 +706,22 @@ def long_form_document(min_length: int = 100_000) -> tuple[str, int]:
 def test_a_long_form_post_renders_completely():
     source, count = long_form_document()
     assert len(source) >= 100_000
-    post = render_markdown(source)
+    reviewed = Posts(
+        **{
+            f"p{n}": (
+                "reviewer",
+                f"<p>Quoted text from post {n}, with a list:</p><ul><li>one</li><li>two</li></ul>",
+            )
+            for n in range(count)
+        }
+    )
+    post = render_markdown(source, quoted_posts=reviewed)
     last = count - 1
     assert f"END-OF-SECTION-{last}" in post.html
     assert post.html.count("END-OF-SECTION-") == count
     assert len(post.headings) == count
     assert post.headings[-1] == (2, f"Section {last}: findings", f"h-section-{last}-findings")
-    assert post.quoted_post_ids == tuple(range(count))
+    assert post.quoted_post_ids == tuple(range(MAX_ATTRIBUTED_POSTS))
     assert post.mentions == tuple(f"analyst{m}" for m in range(7))
     assert post.html.count("<table>") == count
     assert "&lt;not html&gt;" in post.html

@@ -20,16 +20,17 @@ from tests.factories import ModeratorFactory, UserFactory, make_thread
 
 pytestmark = pytest.mark.django_db
 
-BODY = '[quote="author, post:1"]\nQuoted words.\n[/quote]\n\nA reply to @author, see https://example.org/x.'
+BODY = '[quote="author, post:{quoted}"]\nOpening.\n[/quote]\n\nA reply to @author, see https://example.org/x.'
 
-# The token with its member's sanctions, the thread, the rule set, and in one statement the
-# author's recent posts and checks (for the default rules' flood and identical-post
-# limits, which block: read as the batch check reads them); then the transaction: the
-# thread (with the author's count and the revision id on PostgreSQL), the post, the
-# revision, the watch. The test's own transaction makes the reply's a savepoint:
-# SAVEPOINT and RELEASE, as BEGIN and COMMIT in production. Elsewhere the author's count
-# and the post's revision pointer are two more.
-STATEMENTS = 10 if connection.vendor == "postgresql" else 12
+# The token with its member's sanctions, the thread, the rule set, the post it quotes
+# (to check the quote before attributing it), and in one statement the author's recent
+# posts and checks (for the default rules' flood and identical-post limits, which block:
+# read as the batch check reads them); then the transaction: the thread (with the
+# author's count and the revision id on PostgreSQL), the post, the revision, the watch.
+# The test's own transaction makes the reply's a savepoint: SAVEPOINT and RELEASE, as
+# BEGIN and COMMIT in production. Elsewhere the author's count and the post's revision
+# pointer are two more.
+STATEMENTS = 11 if connection.vendor == "postgresql" else 13
 
 
 @pytest.fixture
@@ -51,7 +52,9 @@ def client_for(writer):
 def _reply(client, thread, **extra):
     with CaptureQueriesContext(connection) as captured:
         response = client.post(
-            f"/api/v1/threads/{thread.pk}/posts/", {"body": BODY, **extra}, format="json"
+            f"/api/v1/threads/{thread.pk}/posts/",
+            {"body": BODY.format(quoted=thread.opening_post_id), **extra},
+            format="json",
         )
     assert response.status_code == 201, response.json()
     return response.json(), [query["sql"] for query in captured.captured_queries]
@@ -83,13 +86,13 @@ def test_a_reply_writes_everything_the_slower_path_wrote(writer, client_for, cat
     writer.refresh_from_db()
     assert post.current_revision.post_id == post.pk
     assert post.current_revision.number == 1
-    assert post.current_revision.body_source == BODY
+    assert post.current_revision.body_source == BODY.format(quoted=thread.opening_post_id)
     assert post.current_revision.body_html == post.body_html == reply["body_html"]
     assert post.parent_id == thread.opening_post_id
     assert (post.position, post.depth) == (2, 1)
     assert post.path == Post.objects.get(pk=thread.opening_post_id).path + "0000002"
     assert post.mentions == ["author"]
-    assert post.quoted_post_ids == [1]
+    assert post.quoted_post_ids == [thread.opening_post_id]
     assert after.last_position == before.last_position + 1
     assert after.reply_count == before.reply_count + 1
     assert after.version == before.version + 1

@@ -1,9 +1,12 @@
 """The settings page beyond the profile: muted members, API tokens, and logging out
 everywhere else."""
 
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from forum.accounts.models import ApiToken
 from forum.accounts.services import token_digest, user_log_out_everywhere
@@ -87,6 +90,37 @@ def test_a_token_is_shown_once_listed_with_its_last_use_and_revoked(client, memb
         "/api/v1/notifications/unread-count/", HTTP_AUTHORIZATION=f"Bearer {token}"
     ).status_code in (401, 403)
     assert "My script" not in client.get("/accounts/settings/").text
+
+
+def test_a_token_gets_the_expiry_chosen_for_it_and_the_page_shows_it(client, member):
+    client.force_login(member)
+    page = client.get("/accounts/settings/")
+    assert '<option value="90" selected>In 90 days</option>' in page.text
+
+    month = client.post("/accounts/settings/tokens/", {"name": "month", "expires_in_days": "30"})
+    client.post("/accounts/settings/tokens/", {"name": "forever", "expires_in_days": ""})
+
+    row = ApiToken.objects.get(name="month")
+    assert dt.timedelta(days=29) < row.expires_at - timezone.now() <= dt.timedelta(days=30)
+    assert ApiToken.objects.get(name="forever").expires_at is None
+    assert "when it stops working" in month.text
+    listed = client.get("/accounts/settings/").text
+    assert f'<time datetime="{row.expires_at:%Y-%m-%d}' in listed
+    assert 'token-expires">Never</td>' in listed
+
+    ApiToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    assert 'token-expires"><strong>Expired</strong>' in client.get("/accounts/settings/").text
+    refused = Client().get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {month.context['token']}")
+    assert refused.status_code == 401
+
+
+def test_a_token_lifetime_the_form_does_not_offer_is_refused(client, member):
+    client.force_login(member)
+
+    response = client.post("/accounts/settings/tokens/", {"name": "odd", "expires_in_days": "7"})
+
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
 
 
 def test_a_read_only_token_reads_but_cannot_write(client, member):

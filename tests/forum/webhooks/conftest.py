@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from forum.webhooks import tasks
 from forum.webhooks.models import Webhook
 from forum.webhooks.signing import secret_generate
 
@@ -162,3 +163,19 @@ def make_webhook(db):
         )
 
     return make
+
+
+@pytest.fixture
+def retries(monkeypatch):
+    """The retries `deliver` enqueues, as (delivery id, countdown), kept instead of run."""
+    scheduled: list[tuple[int, int]] = []
+    enqueue = tasks.deliver.apply_async
+
+    def keep_retries(args=None, kwargs=None, **options):
+        if "countdown" not in options:
+            return enqueue(args, kwargs, **options)
+        scheduled.append((args[0], options["countdown"]))
+        return None
+
+    monkeypatch.setattr(tasks.deliver, "apply_async", keep_retries)
+    return scheduled

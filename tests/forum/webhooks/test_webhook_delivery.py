@@ -48,22 +48,6 @@ def announce(django_capture_on_commit_callbacks):
     return run
 
 
-@pytest.fixture
-def retries(monkeypatch):
-    """The retries `deliver` enqueues, as (delivery id, countdown), kept instead of run."""
-    scheduled: list[tuple[int, int]] = []
-    enqueue = tasks.deliver.apply_async
-
-    def keep_retries(args=None, kwargs=None, **options):
-        if "countdown" not in options:
-            return enqueue(args, kwargs, **options)
-        scheduled.append((args[0], options["countdown"]))
-        return None
-
-    monkeypatch.setattr(tasks.deliver, "apply_async", keep_retries)
-    return scheduled
-
-
 def time_passes(delivery: WebhookDelivery) -> None:
     """Bring the delivery's next attempt to now, as if its back-off had run out."""
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())

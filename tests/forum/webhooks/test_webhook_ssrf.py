@@ -70,7 +70,7 @@ def attempt_once(member, make_webhook, url: str) -> WebhookDelivery:
 
 @pytest.mark.usefixtures("refuse_private")
 @pytest.mark.parametrize(
-    ("url", "address"),
+    ("url", "host"),
     [
         ("http://127.0.0.1:{port}/hook", "127.0.0.1"),
         ("http://10.20.30.40/hook", "10.20.30.40"),
@@ -84,14 +84,12 @@ def attempt_once(member, make_webhook, url: str) -> WebhookDelivery:
     ],
 )
 def test_private_addresses_are_refused_before_any_request(
-    url, address, member, make_webhook, receiver, no_connections
+    url, host, member, make_webhook, receiver, no_connections, retries
 ):
     delivery = attempt_once(member, make_webhook, url.format(port=receiver.port))
 
-    assert delivery.status == Status.FAILED
-    assert delivery.last_error.startswith("Refused: ")
-    shown = ipaddress.ip_address(address)
-    assert f"resolves to {shown}, which is not a public address" in delivery.last_error
+    assert delivery.status == Status.PENDING
+    assert delivery.last_error == f"{host} is not a public address."
     assert delivery.attempts == 1
     assert no_connections == []
     assert receiver.requests == []
@@ -100,28 +98,49 @@ def test_private_addresses_are_refused_before_any_request(
 
 @pytest.mark.usefixtures("refuse_private")
 def test_a_host_name_resolving_to_loopback_is_refused(
-    member, make_webhook, receiver, fake_dns, no_connections
+    member, make_webhook, receiver, fake_dns, no_connections, retries
 ):
     fake_dns["hooks.example.test"] = answers("127.0.0.1", port=receiver.port)
 
     delivery = attempt_once(member, make_webhook, f"http://hooks.example.test:{receiver.port}/")
 
-    assert delivery.status == Status.FAILED
-    assert "hooks.example.test resolves to 127.0.0.1" in delivery.last_error
+    assert delivery.last_error == "hooks.example.test is not a public address."
     assert receiver.requests == []
 
 
 @pytest.mark.usefixtures("refuse_private")
 def test_one_private_answer_among_public_ones_refuses_the_host(
-    member, make_webhook, fake_dns, no_connections
+    member, make_webhook, fake_dns, no_connections, retries
 ):
     fake_dns["mixed.example.test"] = answers("93.184.215.14", "10.0.0.7")
 
     delivery = attempt_once(member, make_webhook, "https://mixed.example.test/hook")
 
-    assert delivery.status == Status.FAILED
-    assert "10.0.0.7" in delivery.last_error
+    assert delivery.last_error == "mixed.example.test is not a public address."
     assert no_connections == []
+
+
+@pytest.mark.usefixtures("refuse_private")
+def test_a_private_answer_and_no_answer_look_the_same_to_the_owner(
+    member, make_webhook, fake_dns, no_connections, retries
+):
+    # The owner of a webhook must not learn which internal names exist or where they
+    # point: the same words, the same status, the same retries.
+    fake_dns["db.internal.test"] = answers("10.1.2.3")
+
+    def fail():
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    fake_dns["nowhere.internal.test"] = fail
+    private = attempt_once(member, make_webhook, "https://db.internal.test/")
+    unknown = attempt_once(member, make_webhook, "https://nowhere.internal.test/")
+
+    assert private.last_error == "db.internal.test is not a public address."
+    assert unknown.last_error == "nowhere.internal.test is not a public address."
+    assert (private.status, private.attempts) == (unknown.status, unknown.attempts)
+    assert [private.next_attempt_at is None, unknown.next_attempt_at is None] == [False, False]
+    assert len(retries) == 2
+    assert "10.1.2.3" not in private.last_error
 
 
 @pytest.mark.usefixtures("refuse_private")
@@ -163,17 +182,16 @@ def test_the_host_name_is_sent_though_the_socket_goes_to_the_checked_address(
 
 
 @pytest.mark.usefixtures("refuse_private")
-def test_an_unresolvable_host_is_retried_not_refused(member, make_webhook, monkeypatch):
+def test_an_unresolvable_host_is_retried_not_refused(member, make_webhook, monkeypatch, retries):
     def fail(*args, **kwargs):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", fail)
-    monkeypatch.setattr(tasks.deliver, "apply_async", lambda *args, **kwargs: None)
 
     delivery = attempt_once(member, make_webhook, "https://nowhere.example.test/")
 
     assert delivery.status == Status.PENDING
-    assert "Could not resolve nowhere.example.test" in delivery.last_error
+    assert delivery.last_error == "nowhere.example.test is not a public address."
 
 
 @pytest.mark.usefixtures("refuse_private")
