@@ -1,5 +1,5 @@
 """API request rates: members per account at the `user` rate, everyone else per client
-address at the `anon` rate (`DEFAULT_THROTTLE_RATES`).
+address (`forum.core.client_address`) at the `anon` rate (`DEFAULT_THROTTLE_RATES`).
 
 One counter per client and fixed window, raised with one `INCR`, in place of DRF's two
 throttles that each read and rewrote a list of every request time in the window (four
@@ -13,6 +13,8 @@ import time
 from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
+
+from forum.core.client_address import client_address
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -38,6 +40,9 @@ class RequestRateThrottle(BaseThrottle):
         window = int(now // seconds)
         self.retry_after = max(1, int(seconds - now % seconds) + 1)
         return _count(request, f"throttle:{scope}:{ident}:{window}", seconds) <= limit
+
+    def get_ident(self, request) -> str:
+        return client_address(request)
 
     def wait(self) -> float:
         return self.retry_after

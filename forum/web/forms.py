@@ -10,6 +10,7 @@ from django.contrib.auth import forms as auth_forms
 from django.core.cache import cache
 
 from forum.accounts.models import EmailFrequency, User
+from forum.core.client_address import client_address
 from forum.core.errors import ForumError
 from forum.notifications.models import WatchLevel
 from forum.threads.models import Category
@@ -157,7 +158,7 @@ class ThrottledAuthenticationForm(NoColonLabels, auth_forms.AuthenticationForm):
     def _address(self) -> str:
         if self.request is None:
             return ""
-        return self.request.META.get("REMOTE_ADDR", "")
+        return client_address(self.request)
 
 
 class PasswordChangeForm(NoColonLabels, auth_forms.PasswordChangeForm):

@@ -52,6 +52,18 @@ def test_a_malformed_boolean_is_a_clear_error():
     assert "DEBUG must be a boolean" in result.stderr
 
 
+def test_the_trusted_proxy_count_comes_from_the_environment_and_drf_follows_it():
+    shown = "from django.conf import settings as s; "
+    shown += "print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'])"
+
+    result = run_manage("shell", "--no-imports", "-c", shown, TRUSTED_PROXY_COUNT="2")
+    refused = run_manage("check", TRUSTED_PROXY_COUNT="-1")
+
+    assert result.stdout.split() == ["2", "2"], result.stderr
+    assert refused.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be at least 0" in refused.stderr
+
+
 def test_without_redis_the_start_up_log_says_tasks_run_in_process():
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     result = subprocess.run(
