@@ -1,4 +1,5 @@
-"""API authentication by personal token: `Authorization: Bearer parley_…`."""
+"""API authentication by personal token: `Authorization: Bearer parley_…`. Invalid
+tokens count under the log-in throttle (forum.core.throttling), per client address."""
 
 import datetime as dt
 
@@ -8,6 +9,8 @@ from rest_framework import authentication, exceptions
 from forum.accounts.backends import SanctionAwareBackend
 from forum.accounts.models import ApiToken, remember_sanction_kinds, with_sanction_kinds
 from forum.accounts.services import TOKEN_PREFIX, token_digest
+from forum.core.errors import RateLimited
+from forum.core.throttling import LoginThrottle
 
 # Recording every use would turn each read into a write; once a minute is enough to
 # tell a member when a token was last used.
@@ -29,9 +32,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+            raise _invalid_token(request) from exc
         if not token.startswith(TOKEN_PREFIX):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise _invalid_token(request)
         row = with_sanction_kinds(
             ApiToken.objects.select_related("user").filter(
                 digest=token_digest(token), revoked_at__isnull=True
@@ -41,7 +44,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if row is not None:
             remember_sanction_kinds(row.user_id, row)
         if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise _invalid_token(request)
         if row.read_only and request.method not in _SAFE_METHODS:
             raise exceptions.PermissionDenied("This token is read-only.")
         now = timezone.now()
@@ -51,3 +54,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+def _invalid_token(request) -> exceptions.APIException:
+    """The refusal of an invalid token: a 401, or past the throttle's limit a 429 that
+    says when to try again."""
+    try:
+        LoginThrottle.token(request).count_failure()
+    except RateLimited as exc:
+        return exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+    return exceptions.AuthenticationFailed("Invalid token.")

@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.admin import apps as admin_apps
 from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger("forum")
@@ -19,3 +20,12 @@ class CoreConfig(AppConfig):
             )
         if not settings.REDIS_URL:
             logger.info("REDIS_URL is not set: Celery tasks run in-process (eager mode)")
+
+
+class ParleyAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with Parley's site. Here rather than beside the site, which
+    needs the auth forms, and so the models, before the app registry is ready; not the
+    default for forum.core, which is CoreConfig."""
+
+    default = False
+    default_site = "forum.core.admin.ParleySite"

@@ -1,16 +1,26 @@
 """Attacks found by probing a running instance, each replayed as it was made and now
-refused: a made-up X-Forwarded-For resetting the throttles."""
+refused: a made-up X-Forwarded-For resetting the throttles, unlimited password guesses
+at the admin's log-in and at other password checks, sign-up telling registered
+addresses by its timing, and another site planting text in a member's form."""
 
 import random
+from contextlib import ExitStack
 
 import pytest
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
-from forum.core.throttling import RequestRateThrottle
-from forum.web.forms import LOGIN_FAILURE_LIMIT
-from tests.factories import UserFactory
+from forum.accounts.services import token_create
+from forum.core.errors import RateLimited
+from forum.core.throttling import (
+    LOGIN_FAILURE_LIMIT,
+    LOGIN_FAILURE_LIMIT_PER_ADDRESS,
+    LOGIN_FAILURE_WINDOW,
+    LoginThrottle,
+    RequestRateThrottle,
+)
+from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,4 +92,118 @@ def test_a_made_up_forwarded_for_does_not_lift_the_log_in_lockout():
         HTTP_X_FORWARDED_FOR="203.0.113.99",
     )
 
-    assert spoofed.status_code == 429
+    assert spoofed.status_code == 429 and _retry_after(spoofed) > 0
+
+
+# --- 2. one log-in throttle for every way in ---------------------------------------------
+
+
+def test_the_admin_log_in_refuses_a_staff_account_after_a_dozen_wrong_passwords():
+    ModeratorFactory(username="staffer")
+    attacker = Client(REMOTE_ADDR=_address())
+    guesses = [
+        attacker.post("/admin/login/", {"username": "staffer", "password": f"guess{n}"})
+        for n in range(12)
+    ]
+
+    right = attacker.post("/admin/login/", {"username": "staffer", "password": PASSWORD})
+
+    assert [response.status_code for response in guesses[:LOGIN_FAILURE_LIMIT]] == [200] * 5
+    assert {response.status_code for response in guesses[LOGIN_FAILURE_LIMIT:]} == {429}
+    assert right.status_code == 429
+    assert 0 < _retry_after(right) <= LOGIN_FAILURE_WINDOW + 1
+    assert "Too many failed attempts" in right.text
+    assert "_auth_user_id" not in attacker.session
+    assert attacker.get("/admin/").status_code == 302  # still sent to log in
+
+
+def test_the_admin_and_the_web_log_in_count_wrong_passwords_together():
+    ModeratorFactory(username="staffer")
+    attacker = Client(REMOTE_ADDR=_address())
+    for n in range(3):
+        attacker.post("/admin/login/", {"username": "staffer", "password": f"guess{n}"})
+        attacker.post("/accounts/login/", {"username": "staffer", "password": f"again{n}"})
+
+    assert attacker.post("/accounts/login/", {"username": "staffer", "password": PASSWORD})[
+        "Retry-After"
+    ]
+    refused = attacker.post("/admin/login/", {"username": "staffer", "password": PASSWORD})
+    assert refused.status_code == 429
+
+
+def test_a_right_password_does_not_count_against_the_limit():
+    UserFactory(username="forgetful")
+    browser = Client(REMOTE_ADDR=_address())
+    for _ in range(LOGIN_FAILURE_LIMIT - 1):
+        browser.post("/accounts/login/", {"username": "forgetful", "password": "guess"})
+
+    for _ in range(3):
+        logged_in = browser.post(
+            "/accounts/login/", {"username": "forgetful", "password": PASSWORD}
+        )
+        assert logged_in.status_code == 302
+        browser.post("/accounts/logout/")
+
+
+def test_guesses_in_flight_together_count_before_any_is_checked(rf):
+    request = rf.post("/accounts/login/", REMOTE_ADDR=_address())
+
+    with ExitStack() as in_flight:
+        for _ in range(LOGIN_FAILURE_LIMIT):
+            in_flight.enter_context(LoginThrottle.log_in(request, username="target").attempt())
+        with pytest.raises(RateLimited) as refused:
+            in_flight.enter_context(LoginThrottle.log_in(request, username="target").attempt())
+
+    assert refused.value.status == 429 and refused.value.retry_after > 0
+
+
+def _logged_in(username: str) -> Client:
+    browser = Client(REMOTE_ADDR=_address())
+    assert browser.login(username=username, password=PASSWORD)
+    return browser
+
+
+def test_the_password_change_stops_guessing_the_current_password():
+    UserFactory(username="victim")
+    thief = _logged_in("victim")  # a session taken over, the password not known
+    change = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    for n in range(LOGIN_FAILURE_LIMIT):
+        wrong = thief.post("/accounts/password/", {"old_password": f"guess{n}", **change})
+        assert wrong.status_code == 200 and "incorrectly" in wrong.text
+
+    right = thief.post("/accounts/password/", {"old_password": PASSWORD, **change})
+
+    assert right.status_code == 429 and _retry_after(right) > 0
+    assert "Too many wrong passwords" in right.text
+    assert _logged_in("victim")  # the password is unchanged
+
+
+def test_the_admins_password_change_stops_guessing_too_and_shares_the_count():
+    ModeratorFactory(username="staffer")
+    thief = _logged_in("staffer")
+    change = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    for n in range(LOGIN_FAILURE_LIMIT - 1):
+        thief.post("/admin/password_change/", {"old_password": f"guess{n}", **change})
+    thief.post("/accounts/settings/sessions/", {"password": "one more guess"})
+
+    right = thief.post("/admin/password_change/", {"old_password": PASSWORD, **change})
+
+    assert right.status_code == 429 and _retry_after(right) > 0
+    assert "Too many wrong passwords" in right.text
+
+
+def test_invalid_api_tokens_from_one_address_are_throttled(member):
+    _, token = token_create(user=member, name="integration")
+    attacker = APIClient(REMOTE_ADDR=_address())
+    guesses = [
+        attacker.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer parley_guess{n}")
+        for n in range(LOGIN_FAILURE_LIMIT_PER_ADDRESS + 1)
+    ]
+
+    assert {response.status_code for response in guesses[:-1]} == {401}
+    refused = guesses[-1]
+    assert refused.status_code == 429 and _retry_after(refused) > 0
+    assert refused.json()["error"]["code"] == "throttled"
+    # The member's own integration, elsewhere, is not affected.
+    elsewhere = APIClient(REMOTE_ADDR=_address(), HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert elsewhere.get("/api/v1/me/").status_code == 200

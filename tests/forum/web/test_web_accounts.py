@@ -238,7 +238,7 @@ def test_every_form_post_needs_the_csrf_token(member):
 
 
 def test_one_address_trying_many_usernames_is_throttled_too(client):
-    from forum.web.forms import LOGIN_FAILURE_LIMIT_PER_ADDRESS
+    from forum.core.throttling import LOGIN_FAILURE_LIMIT_PER_ADDRESS
 
     UserFactory(username="sprayed")
     for n in range(LOGIN_FAILURE_LIMIT_PER_ADDRESS):
