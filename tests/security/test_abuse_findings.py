@@ -5,8 +5,10 @@ addresses by its timing, and another site planting text in a member's form."""
 
 import random
 from contextlib import ExitStack
+from unittest.mock import patch
 
 import pytest
+from django.contrib.auth.hashers import get_hasher
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -207,3 +209,33 @@ def test_invalid_api_tokens_from_one_address_are_throttled(member):
     # The member's own integration, elsewhere, is not affected.
     elsewhere = APIClient(REMOTE_ADDR=_address(), HTTP_AUTHORIZATION=f"Bearer {token}")
     assert elsewhere.get("/api/v1/me/").status_code == 200
+
+
+# --- 3. sign-up does the same work for a registered address as for a new one ------------
+
+
+def test_sign_up_hashes_the_password_whether_or_not_the_address_is_registered():
+    UserFactory(username="owner", email="owner@example.test")
+    hasher = type(get_hasher())
+    answers = {}
+    with patch.object(hasher, "encode", autospec=True, side_effect=hasher.encode) as encode:
+        for n, email in enumerate(("owner@example.test", "newcomer@example.test")):
+            encode.reset_mock()
+            response = Client(REMOTE_ADDR=_address()).post(
+                "/accounts/signup/",
+                {
+                    "username": f"prober{n}",
+                    "email": email,
+                    "password": "a long enough passphrase",
+                    "password_again": "a long enough passphrase",
+                },
+            )
+            answers[email] = (
+                response.status_code,
+                response["Location"],
+                sorted(response.cookies),
+                encode.call_count,
+            )
+
+    assert answers["owner@example.test"] == answers["newcomer@example.test"]
+    assert answers["owner@example.test"] == (302, "/accounts/signup/done/", [], 1)
