@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 import pytest
 from django.contrib.auth.hashers import get_hasher
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
@@ -22,7 +23,8 @@ from forum.core.throttling import (
     LoginThrottle,
     RequestRateThrottle,
 )
-from tests.factories import ModeratorFactory, UserFactory
+from forum.web.drafts import draft_owner_value
+from tests.factories import ModeratorFactory, UserFactory, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +241,96 @@ def test_sign_up_hashes_the_password_whether_or_not_the_address_is_registered():
 
     assert answers["owner@example.test"] == answers["newcomer@example.test"]
     assert answers["owner@example.test"] == (302, "/accounts/signup/done/", [], 1)
+
+
+# --- 4. no other site can plant text in a member's form --------------------------------
+
+
+def test_a_cookieless_cross_site_post_sets_no_cookie_and_keeps_no_draft(member):
+    thread = make_thread(author=member)
+    # The member's browser, posting a form on another site to the thread: its cookies
+    # are SameSite, so none go with it.
+    browser = Client(enforce_csrf_checks=True)
+    sessions = Session.objects.count()
+
+    planted = browser.post(
+        thread.get_absolute_url(),
+        {"body": "Planted words", "draft_owner": str(member.pk)},
+        HTTP_ORIGIN="https://evil.example",
+        HTTP_SEC_FETCH_SITE="cross-site",
+    )
+
+    assert planted.status_code == 403
+    assert not planted.cookies  # no session cookie, no CSRF cookie
+    assert Session.objects.count() == sessions
+    browser.force_login(member)
+    assert "Planted words" not in browser.get(thread.get_absolute_url()).text
+
+
+def test_a_post_carrying_one_members_session_plants_no_draft_for_another(member, other_member):
+    thread = make_thread(author=member)
+    url = thread.get_absolute_url()
+    sender = Client(enforce_csrf_checks=True)
+    sender.force_login(member)
+    victim = Client()
+    victim.force_login(other_member)
+
+    sender.post(
+        url,
+        {
+            "csrfmiddlewaretoken": "x" * 64,
+            "body": "Planted words",
+            "draft_owner": draft_owner_value(other_member),
+        },
+    )
+
+    # Kept, if at all, for the member whose session sent it, in that session only.
+    assert sender.session["web:draft"]["owner"] == member.pk
+    assert "Planted words" not in victim.get(url).text
+    assert "web:draft" not in victim.session
+    # Nor does it reach the other member logging in where it was sent.
+    sender.login(username=other_member.username, password=PASSWORD)
+    assert "Planted words" not in sender.get(url).text
+
+
+def test_a_post_from_another_origin_keeps_no_draft_even_with_the_members_session(member):
+    thread = make_thread(author=member)
+    # A sibling subdomain is the same site, so the SameSite session cookie goes along.
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+
+    refused = browser.post(
+        thread.get_absolute_url(),
+        {"body": "Planted words"},
+        HTTP_ORIGIN="https://user-content.example.test",
+        HTTP_SEC_FETCH_SITE="same-site",
+    )
+
+    assert refused.status_code == 403 and "What you wrote is kept" not in refused.text
+    assert "web:draft" not in browser.session
+
+
+def test_a_members_own_stale_form_from_this_site_is_still_kept(member):
+    thread = make_thread(author=member)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+
+    refused = browser.post(
+        thread.get_absolute_url(),
+        {"csrfmiddlewaretoken": "x" * 64, "body": "Carefully written words"},
+        HTTP_ORIGIN="http://testserver",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+
+    assert refused.status_code == 403 and "What you wrote is kept" in refused.text
+    assert "Carefully written words</textarea>" in browser.get(thread.get_absolute_url()).text
+
+
+def test_a_form_posted_without_a_session_is_kept_only_for_a_member_its_page_named(member):
+    thread = make_thread(author=member)
+    made_up = Client()
+    made_up.post(
+        thread.get_absolute_url(), {"body": "Planted words", "draft_owner": str(member.pk)}
+    )
+
+    assert "web:draft" not in made_up.session
