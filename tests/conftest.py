@@ -131,6 +131,17 @@ def _page_cache_per_test(request, settings):
 
 
 @pytest.fixture
+def fresh_cache():
+    """An empty cache before and after the test: throttles and rate limits count there,
+    and a real Redis keeps their counters from one run to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def member(db):
     return UserFactory(username="member")
 

@@ -10,7 +10,6 @@ from unittest.mock import patch
 import pytest
 from django.contrib.auth.hashers import get_hasher
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -26,17 +25,9 @@ from forum.core.throttling import (
 from forum.web.drafts import draft_owner_value
 from tests.factories import ModeratorFactory, UserFactory, make_thread
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """The throttles count in the cache; each test starts from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _address() -> str:
@@ -246,6 +237,13 @@ def test_sign_up_hashes_the_password_whether_or_not_the_address_is_registered():
 # --- 4. no other site can plant text in a member's form --------------------------------
 
 
+def _signed_in_browser(member) -> Client:
+    """A browser with `member`'s session that, like a real one, sends CSRF tokens."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(member)
+    return browser
+
+
 def test_a_cookieless_cross_site_post_sets_no_cookie_and_keeps_no_draft(member):
     thread = make_thread(author=member)
     # The member's browser, posting a form on another site to the thread: its cookies
@@ -270,8 +268,7 @@ def test_a_cookieless_cross_site_post_sets_no_cookie_and_keeps_no_draft(member):
 def test_a_post_carrying_one_members_session_plants_no_draft_for_another(member, other_member):
     thread = make_thread(author=member)
     url = thread.get_absolute_url()
-    sender = Client(enforce_csrf_checks=True)
-    sender.force_login(member)
+    sender = _signed_in_browser(member)
     victim = Client()
     victim.force_login(other_member)
 
@@ -296,8 +293,7 @@ def test_a_post_carrying_one_members_session_plants_no_draft_for_another(member,
 def test_a_post_from_another_origin_keeps_no_draft_even_with_the_members_session(member):
     thread = make_thread(author=member)
     # A sibling subdomain is the same site, so the SameSite session cookie goes along.
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(member)
+    browser = _signed_in_browser(member)
 
     refused = browser.post(
         thread.get_absolute_url(),
@@ -312,8 +308,7 @@ def test_a_post_from_another_origin_keeps_no_draft_even_with_the_members_session
 
 def test_a_members_own_stale_form_from_this_site_is_still_kept(member):
     thread = make_thread(author=member)
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(member)
+    browser = _signed_in_browser(member)
 
     refused = browser.post(
         thread.get_absolute_url(),

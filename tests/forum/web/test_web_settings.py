@@ -2,7 +2,6 @@
 everywhere else."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from forum.accounts.models import ApiToken
@@ -11,14 +10,9 @@ from forum.core.errors import ValidationFailed
 from forum.notifications.models import UserMute
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 # --- muted members ----------------------------------------------------------------------
