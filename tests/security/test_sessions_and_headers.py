@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from forum.accounts.models import User
 from tests.factories import UserFactory, make_thread
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,7 +10,7 @@ from django.test import Client
 from forum.accounts.models import EmailFrequency, User
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
 

@@ -10,7 +10,7 @@ from forum.core.errors import ValidationFailed
 from forum.notifications.models import UserMute
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
 
