@@ -3,6 +3,7 @@ forum.core.apps.ParleyAdminConfig). No model of this app has a screen."""
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordChangeView
 from django.urls import reverse
 
@@ -32,6 +33,7 @@ class ParleySite(AdminSite):
     def has_permission(self, request) -> bool:
         return permissions.is_moderator(request.user)
 
+    @login_not_required
     def login(self, request, extra_context=None):
         return answer_throttled(super().login(request, extra_context))
 

@@ -1,4 +1,5 @@
-"""The address a request came from, as every throttle and log line counts it.
+"""The address a request came from: what every throttle counts a client by, and what a
+log line should name.
 
 Each trusted proxy (TRUSTED_PROXY_COUNT of them) appends the address it was reached from
 to X-Forwarded-For, so behind N proxies the client is the N-th address from the right;

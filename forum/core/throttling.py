@@ -1,5 +1,5 @@
-"""Throttles, all counting in fixed windows in the cache, per client as
-`forum.core.client_address` names it.
+"""Throttles, counting in fixed windows in the cache; a client is known by its account
+or by its address as `forum.core.client_address` finds it.
 
 API request rates: members per account at the `user` rate, everyone else per client
 address at the `anon` rate (`DEFAULT_THROTTLE_RATES`). One counter per client and
