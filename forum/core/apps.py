@@ -3,7 +3,10 @@ import logging
 from django.apps import AppConfig
 from django.conf import settings
 from django.contrib.admin import apps as admin_apps
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+
+from forum.core.deploy_checks import proxy_count_check
 
 logger = logging.getLogger("forum")
 
@@ -13,6 +16,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        checks.register(proxy_count_check, checks.Tags.security, deploy=True)
         if not settings.DEBUG and settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY:
             raise ImproperlyConfigured(
                 "SECRET_KEY is the development default while DEBUG is off; "

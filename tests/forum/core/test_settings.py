@@ -38,6 +38,20 @@ def test_production_settings_pass_the_deploy_check_with_no_warnings():
     assert "no issues" in result.stdout
 
 
+def test_the_deploy_check_warns_behind_a_proxy_whose_forwarded_addresses_are_not_trusted():
+    deploy_check = ("check", "--deploy", "--fail-level", "WARNING")
+    deploy_check += ("--settings=forum.settings.prod",)
+
+    untrusted = run_manage(*deploy_check, SECRET_KEY=STRONG_KEY, BEHIND_TLS_PROXY="true")
+    trusted = run_manage(
+        *deploy_check, SECRET_KEY=STRONG_KEY, BEHIND_TLS_PROXY="true", TRUSTED_PROXY_COUNT="1"
+    )
+
+    assert untrusted.returncode != 0
+    assert "parley.W001" in untrusted.stderr + untrusted.stdout
+    assert trusted.returncode == 0, trusted.stderr + trusted.stdout
+
+
 def test_the_development_secret_key_is_refused_when_debug_is_off():
     result = run_manage("check", "--settings=forum.settings.prod")
 
