@@ -1,5 +1,6 @@
-"""API authentication by personal token: `Authorization: Bearer parley_…`. Invalid
-tokens count under the log-in throttle (forum.core.throttling), per client address."""
+"""API authentication by personal token: `Authorization: Bearer parley_…`. Tokens that
+were never issued, or were revoked, count under the log-in throttle
+(forum.core.throttling), per client address."""
 
 import datetime as dt
 
@@ -32,19 +33,21 @@ class TokenAuthentication(authentication.BaseAuthentication):
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise _invalid_token(request) from exc
+            raise _unknown_token(request) from exc
         if not token.startswith(TOKEN_PREFIX):
-            raise _invalid_token(request)
+            raise _unknown_token(request)
         row = with_sanction_kinds(
             ApiToken.objects.select_related("user").filter(
                 digest=token_digest(token), revoked_at__isnull=True
             ),
             member="user_id",
         ).first()
-        if row is not None:
-            remember_sanction_kinds(row.user_id, row)
-        if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
-            raise _invalid_token(request)
+        if row is None:
+            raise _unknown_token(request)
+        remember_sanction_kinds(row.user_id, row)
+        if not SanctionAwareBackend().user_can_authenticate(row.user):
+            # A suspended or banned member's own token: no guess, and answered alike.
+            raise exceptions.AuthenticationFailed("Invalid token.")
         if row.read_only and request.method not in _SAFE_METHODS:
             raise exceptions.PermissionDenied("This token is read-only.")
         now = timezone.now()
@@ -56,11 +59,13 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
-def _invalid_token(request) -> exceptions.APIException:
-    """The refusal of an invalid token: a 401, or past the throttle's limit a 429 that
-    says when to try again."""
+def _unknown_token(request) -> exceptions.APIException:
+    """The refusal of a token that is none: a 401, or past the throttle's limit a 429
+    that says when to try again."""
     try:
         LoginThrottle.token(request).count_failure()
     except RateLimited as exc:
-        return exceptions.Throttled(wait=exc.retry_after, detail=exc.message)
+        refusal = exceptions.Throttled(detail=exc.message)
+        refusal.wait = exc.retry_after  # for Retry-After; the message says it in words
+        return refusal
     return exceptions.AuthenticationFailed("Invalid token.")

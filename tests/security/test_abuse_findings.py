@@ -198,6 +198,7 @@ def test_invalid_api_tokens_from_one_address_are_throttled(member):
     refused = guesses[-1]
     assert refused.status_code == 429 and _retry_after(refused) > 0
     assert refused.json()["error"]["code"] == "throttled"
+    assert refused.json()["error"]["message"].startswith("Too many invalid tokens")
     # The member's own integration, elsewhere, is not affected.
     elsewhere = APIClient(REMOTE_ADDR=_address(), HTTP_AUTHORIZATION=f"Bearer {token}")
     assert elsewhere.get("/api/v1/me/").status_code == 200
