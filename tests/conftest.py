@@ -131,6 +131,21 @@ def _page_cache_per_test(request, settings):
 
 
 @pytest.fixture
+def fresh_throttles(monkeypatch):
+    """Throttles and rate limits counting from zero: an empty cache before and after the
+    test (a real Redis keeps their counters from one run to the next), and log-in
+    windows of a day, so that no window's end falls inside the test."""
+    from django.core.cache import cache
+
+    from forum.core import throttling
+
+    monkeypatch.setattr(throttling, "LOGIN_FAILURE_WINDOW", 86400)
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def member(db):
     return UserFactory(username="member")
 

@@ -1,4 +1,6 @@
-"""API authentication by personal token: `Authorization: Bearer parley_…`."""
+"""API authentication by personal token: `Authorization: Bearer parley_…`. Tokens that
+were never issued, or were revoked, count under the log-in throttle
+(forum.core.throttling), per client address."""
 
 import datetime as dt
 
@@ -8,6 +10,8 @@ from rest_framework import authentication, exceptions
 from forum.accounts.backends import SanctionAwareBackend
 from forum.accounts.models import ApiToken, remember_sanction_kinds, with_sanction_kinds
 from forum.accounts.services import TOKEN_PREFIX, token_digest
+from forum.core.errors import RateLimited
+from forum.core.throttling import LoginThrottle
 
 # Recording every use would turn each read into a write; once a minute is enough to
 # tell a member when a token was last used.
@@ -29,16 +33,18 @@ class TokenAuthentication(authentication.BaseAuthentication):
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed("Invalid token.") from exc
+            raise _unknown_token(request) from exc
         if not token.startswith(TOKEN_PREFIX):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise _unknown_token(request)
         row = with_sanction_kinds(
             ApiToken.objects.usable().select_related("user").filter(digest=token_digest(token)),
             member="user_id",
         ).first()
-        if row is not None:
-            remember_sanction_kinds(row.user_id, row)
-        if row is None or not SanctionAwareBackend().user_can_authenticate(row.user):
+        if row is None:
+            raise _unknown_token(request)
+        remember_sanction_kinds(row.user_id, row)
+        if not SanctionAwareBackend().user_can_authenticate(row.user):
+            # A suspended or banned member's own token: no guess, and answered alike.
             raise exceptions.AuthenticationFailed("Invalid token.")
         if row.read_only and request.method not in _SAFE_METHODS:
             raise exceptions.PermissionDenied("This token is read-only.")
@@ -49,3 +55,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return f'{self.keyword} realm="api"'
+
+
+def _unknown_token(request) -> exceptions.APIException:
+    """The refusal of a token that is none: a 401, or past the throttle's limit a 429
+    that says when to try again."""
+    try:
+        LoginThrottle.token(request).count_failure()
+    except RateLimited as exc:
+        refusal = exceptions.Throttled(detail=exc.message)
+        refusal.wait = exc.retry_after  # for Retry-After; the message says it in words
+        return refusal
+    return exceptions.AuthenticationFailed("Invalid token.")

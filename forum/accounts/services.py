@@ -271,9 +271,11 @@ def user_signup(*, username: object, email: object, password: str) -> User | Non
         raise ValidationFailed.for_field(
             "username", "This name is reserved; choose another.", code="username_reserved"
         )
+    # Hashed whether or not the address is taken: hashing is most of a sign-up's time,
+    # and an answer that came faster for a taken address would name it.
+    candidate.set_password(password)
     if User.objects.filter(email__iexact=email).exists():
         return None
-    candidate.set_password(password)
     candidate.is_active = False
     candidate.trust_level = 0
     try:

@@ -1,10 +1,23 @@
-"""Admin pieces the apps' admin screens share, and the admin site itself. (No model of
-this app has a screen.)"""
+"""Admin pieces the apps' admin screens share, and the admin site itself (installed by
+forum.core.apps.ParleyAdminConfig). No model of this app has a screen."""
 
 from django.contrib.admin import AdminSite
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import PasswordChangeView
+from django.urls import reverse
 
 from forum.core import permissions
+from forum.core.throttling import ThrottledLogIn, ThrottledPasswordCheck, answer_throttled
+
+
+class ParleyAuthenticationForm(ThrottledLogIn, AdminAuthenticationForm):
+    """The admin's log-in counts wrong passwords with the web's (forum.core.throttling),
+    so it is no way around the web's limit."""
+
+
+class ParleyPasswordChangeForm(ThrottledPasswordCheck, AdminPasswordChangeForm):
+    pass
 
 
 class ParleySite(AdminSite):
@@ -15,13 +28,26 @@ class ParleySite(AdminSite):
     site_header = "Parley administration"
     site_title = "Parley admin"
     index_title = "Moderation and administration"
+    login_form = ParleyAuthenticationForm
 
     def has_permission(self, request) -> bool:
         return permissions.is_moderator(request.user)
 
+    @login_not_required
+    def login(self, request, extra_context=None):
+        return answer_throttled(super().login(request, extra_context))
 
-class ParleyAdminConfig(AdminConfig):
-    default_site = "forum.core.admin.ParleySite"
+    def password_change(self, request, extra_context=None):
+        """Django's, with the current password checked under the log-in throttle (the
+        admin site names no form for it)."""
+        request.current_app = self.name
+        view = PasswordChangeView.as_view(
+            form_class=ParleyPasswordChangeForm,
+            success_url=reverse("admin:password_change_done", current_app=self.name),
+            extra_context={**self.each_context(request), **(extra_context or {})},
+            template_name=self.password_change_template or "registration/password_change_form.html",
+        )
+        return answer_throttled(view(request))
 
 
 class AdministratorsOnly:

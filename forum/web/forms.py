@@ -12,6 +12,7 @@ from django.core.cache import cache
 from forum.accounts.models import EmailFrequency, User
 from forum.accounts.services import TOKEN_LIFETIMES_DAYS
 from forum.core.errors import ForumError
+from forum.core.throttling import ThrottledLogIn, ThrottledPasswordCheck
 from forum.notifications.models import WatchLevel
 from forum.threads.models import Category
 from moderation.models import Report
@@ -89,16 +90,6 @@ class SignupForm(NoColonLabels, forms.Form):
         return data
 
 
-LOGIN_FAILURE_LIMIT = 5  # per username and address
-LOGIN_FAILURE_LIMIT_PER_ADDRESS = 50  # whatever the usernames, against password spraying
-LOGIN_FAILURE_WINDOW = 15 * 60  # seconds
-
-
-def _login_failures_key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.casefold()}\x00{address}".encode()).hexdigest()
-    return f"web:login-failures:{digest}"
-
-
 def attempt_count(key: str, *, window: int) -> None:
     """Count one attempt under `key` in a window of `window` seconds from the first."""
     cache.add(key, 0, timeout=window)
@@ -112,56 +103,18 @@ def attempts_made(key: str) -> int:
     return cache.get(key) or 0
 
 
-def _count_failure(key: str) -> None:
-    attempt_count(key, window=LOGIN_FAILURE_WINDOW)
-
-
 def address_key(kind: str, value: str) -> str:
     """A cache key for counting `kind` of attempts by `value` (an IP or e-mail address),
     hashed so that no address sits in the cache in clear."""
     return f"web:{kind}:{hashlib.sha256(value.casefold().encode()).hexdigest()}"
 
 
-class ThrottledAuthenticationForm(NoColonLabels, auth_forms.AuthenticationForm):
-    """Django's login form, refusing a username from one address after
-    LOGIN_FAILURE_LIMIT failed attempts within LOGIN_FAILURE_WINDOW seconds. A throttled
-    attempt is refused before the password is looked at, so guessing gains nothing."""
-
-    error_messages = {
-        **auth_forms.AuthenticationForm.error_messages,
-        "throttled": (
-            "Too many failed attempts to log in from your address. "
-            "Wait 15 minutes and try again, or reset your password."
-        ),
-    }
-    throttled = False
-
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        address = self._address()
-        pair_key = _login_failures_key(username, address)
-        address_key = _login_failures_key("", address)
-        if username and (
-            (cache.get(pair_key) or 0) >= LOGIN_FAILURE_LIMIT
-            or (cache.get(address_key) or 0) >= LOGIN_FAILURE_LIMIT_PER_ADDRESS
-        ):
-            self.throttled = True
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            if username and self.cleaned_data.get("password"):
-                _count_failure(pair_key)
-                _count_failure(address_key)
-            raise
-
-    def _address(self) -> str:
-        if self.request is None:
-            return ""
-        return self.request.META.get("REMOTE_ADDR", "")
+class ThrottledAuthenticationForm(ThrottledLogIn, NoColonLabels, auth_forms.AuthenticationForm):
+    """Django's log-in form under the forum's log-in throttle (forum.core.throttling),
+    which the admin's log-in shares."""
 
 
-class PasswordChangeForm(NoColonLabels, auth_forms.PasswordChangeForm):
+class PasswordChangeForm(ThrottledPasswordCheck, NoColonLabels, auth_forms.PasswordChangeForm):
     pass
 
 
@@ -248,12 +201,10 @@ class TokenForm(NoColonLabels, forms.Form):
     )
 
 
-PASSWORD_CHECK_FAILURE_LIMIT = 5  # per member, in LOGIN_FAILURE_WINDOW
-
-
 class LogOutEverywhereForm(NoColonLabels, forms.Form):
     """Asks for the member's password before ending all their sessions. Wrong guesses
-    are counted per member, so a stolen session cannot be used to guess the password."""
+    count as `LoginThrottle.password_check`, so a stolen session cannot be used to guess
+    the password."""
 
     password = forms.CharField(
         label="Your current password",
@@ -261,26 +212,6 @@ class LogOutEverywhereForm(NoColonLabels, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     throttled = False
-
-    def __init__(self, *args, user: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.user = user
-
-    def _failures_key(self) -> str:
-        return f"web:password-check-failures:{self.user.pk}"
-
-    def clean(self):
-        data = super().clean()
-        if (cache.get(self._failures_key()) or 0) >= PASSWORD_CHECK_FAILURE_LIMIT:
-            self.throttled = True
-            self.retry_after = LOGIN_FAILURE_WINDOW
-            raise forms.ValidationError(
-                "Too many wrong passwords. Wait 15 minutes and try again.", code="throttled"
-            )
-        return data
-
-    def count_failure(self) -> None:
-        _count_failure(self._failures_key())
 
 
 # --- compose ------------------------------------------------------------------------

@@ -14,19 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from forum.accounts.models import User
 from tests.factories import UserFactory, make_thread
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Log-in throttling counts in the cache; each test starts from zero."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
 
 
 # --- production settings ------------------------------------------------------------------

@@ -7,9 +7,12 @@ from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
 from forum.web import slots
+from forum.web.drafts import draft_owner_value
 from forum.web.quoting import quote_opener as _quote_opener
 
 register = template.Library()
+# The signed field by which a form names the member its page was made for.
+register.filter("draft_owner", draft_owner_value)
 
 
 @register.filter

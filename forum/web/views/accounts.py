@@ -19,10 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
 from forum.core import permissions
+from forum.core.client_address import client_address
 from forum.core.errors import (
     ForumError,
     NotFound,
+    RateLimited,
 )
+from forum.core.throttling import LoginThrottle, answer_throttled, refuse_throttled
 from forum.notifications import services as notification_services
 from forum.web import forms
 from forum.web.drafts import (
@@ -114,14 +117,20 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
-        response.status_code = 429 if form.throttled else 400
-        return response
+        response.status_code = 400
+        return answer_throttled(response)
 
 
 logout = auth_views.LogoutView.as_view(next_page="web:home")
 
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_invalid(self, form):
+        return answer_throttled(super().form_invalid(form))
+
+
 password_change = login_required(
-    auth_views.PasswordChangeView.as_view(
+    PasswordChangeView.as_view(
         template_name="web/password_change.html",
         form_class=forms.PasswordChangeForm,
         success_url=reverse_lazy("web:password-change-done"),
@@ -136,7 +145,7 @@ SIGNUP_MAILS_PER_EMAIL = 3  # confirmation or "you have an account" mails per ad
 
 
 def _rate_key(request: HttpRequest, kind: str) -> str:
-    return forms.address_key(kind, request.META.get("REMOTE_ADDR", ""))
+    return forms.address_key(kind, client_address(request))
 
 
 def _over_rate(request: HttpRequest, form, *, kind: str, limit: int) -> bool:
@@ -195,7 +204,7 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms_shown) ->
         "form": _settings_form(request),
         "mute_form": forms.MuteForm(),
         "token_form": forms.TokenForm(),
-        "sessions_form": forms.LogOutEverywhereForm(user=user),
+        "sessions_form": forms.LogOutEverywhereForm(),
         "mutes": notification_services.mutes_of(user=user),
         "tokens": ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
             "-created_at"
@@ -290,14 +299,16 @@ def settings_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def settings_log_out_everywhere(request: HttpRequest) -> HttpResponse:
     """End every other session of the member; this one carries on."""
-    form = forms.LogOutEverywhereForm(request.POST, user=request.user)
+    form = forms.LogOutEverywhereForm(request.POST)
     if form.is_valid():
         try:
-            account_services.user_log_out_everywhere(
-                user=request.user, password=form.cleaned_data["password"]
-            )
+            with LoginThrottle.password_check(member_id=request.user.pk).attempt():
+                account_services.user_log_out_everywhere(
+                    user=request.user, password=form.cleaned_data["password"]
+                )
+        except RateLimited as exc:
+            form.add_error(None, refuse_throttled(form, exc))
         except ForumError as exc:
-            form.count_failure()
             forms.add_forum_error(form, exc)
         else:
             update_session_auth_hash(request, request.user)

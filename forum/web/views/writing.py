@@ -17,8 +17,7 @@ from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState
 from forum.web import forms
 from forum.web.drafts import (
-    DRAFT_SESSION_KEY,
-    draft_keep,
+    draft_keep_after_csrf_failure,
     draft_take,
     member_required,
 )
@@ -155,9 +154,9 @@ KEPT_ON_CSRF_FAILURE = ("category", "title", "body", "reason", "paragraph", "mes
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's CSRF_FAILURE_VIEW. A form whose token went stale (its page was loaded
     before the member logged in or out in another tab) is refused, as it must be, but
-    what was typed is kept for the page it came from, and the answer says how to get it
-    back: load that page again and send it."""
-    draft_keep(request, fields=KEPT_ON_CSRF_FAILURE)
-    kept = DRAFT_SESSION_KEY in request.session
+    what a signed-in member typed is kept in their session for the page it came from
+    (forum.web.drafts says when), and the answer says how to get it back: load that page
+    again and send it."""
+    kept = draft_keep_after_csrf_failure(request, fields=KEPT_ON_CSRF_FAILURE)
     context = {"kept": kept, "back": request.get_full_path()}
     return render(request, "web/csrf_failure.html", context, status=403)

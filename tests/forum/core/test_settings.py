@@ -38,6 +38,20 @@ def test_production_settings_pass_the_deploy_check_with_no_warnings():
     assert "no issues" in result.stdout
 
 
+def test_the_deploy_check_warns_behind_a_proxy_whose_forwarded_addresses_are_not_trusted():
+    deploy_check = ("check", "--deploy", "--fail-level", "WARNING")
+    deploy_check += ("--settings=forum.settings.prod",)
+
+    untrusted = run_manage(*deploy_check, SECRET_KEY=STRONG_KEY, BEHIND_TLS_PROXY="true")
+    trusted = run_manage(
+        *deploy_check, SECRET_KEY=STRONG_KEY, BEHIND_TLS_PROXY="true", TRUSTED_PROXY_COUNT="1"
+    )
+
+    assert untrusted.returncode != 0
+    assert "parley.W001" in untrusted.stderr + untrusted.stdout
+    assert trusted.returncode == 0, trusted.stderr + trusted.stdout
+
+
 def test_the_development_secret_key_is_refused_when_debug_is_off():
     result = run_manage("check", "--settings=forum.settings.prod")
 
@@ -50,6 +64,18 @@ def test_a_malformed_boolean_is_a_clear_error():
 
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_the_trusted_proxy_count_comes_from_the_environment_and_drf_follows_it():
+    shown = "from django.conf import settings as s; "
+    shown += "print(s.TRUSTED_PROXY_COUNT, s.REST_FRAMEWORK['NUM_PROXIES'])"
+
+    result = run_manage("shell", "--no-imports", "-c", shown, TRUSTED_PROXY_COUNT="2")
+    refused = run_manage("check", TRUSTED_PROXY_COUNT="-1")
+
+    assert result.stdout.split() == ["2", "2"], result.stderr
+    assert refused.returncode != 0
+    assert "TRUSTED_PROXY_COUNT must be at least 0" in refused.stderr
 
 
 def test_without_redis_the_start_up_log_says_tasks_run_in_process():

@@ -12,6 +12,7 @@ from django.test import Client
 from forum.core import fragments
 from forum.threads import services as thread_services
 from forum.threads.models import PostState
+from forum.web.drafts import draft_owner_value
 from moderation import actions
 from moderation.services import sanction_impose
 from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
@@ -151,7 +152,7 @@ def test_the_reply_form_goes_under_the_post_replied_to_and_only_there(member, ot
         assert page.count('id="reply-form"') == 1
         section = page[page.index(f'id="post-{target.pk}"') :]
         assert section.index('id="reply-form"') < section.index("</section>")
-        assert f'name="draft_owner" value="{other_member.pk}"' in page
+        assert f'name="draft_owner" value="{draft_owner_value(other_member)}"' in page
 
     page = _page(reader, thread)
     opening = page[page.index(f'id="post-{thread.opening_post_id}"') :]

@@ -5,22 +5,14 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.test import Client
 
 from forum.accounts.models import EmailFrequency, User
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _signup(client, **overrides):
@@ -238,7 +230,7 @@ def test_every_form_post_needs_the_csrf_token(member):
 
 
 def test_one_address_trying_many_usernames_is_throttled_too(client):
-    from forum.web.forms import LOGIN_FAILURE_LIMIT_PER_ADDRESS
+    from forum.core.throttling import LOGIN_FAILURE_LIMIT_PER_ADDRESS
 
     UserFactory(username="sprayed")
     for n in range(LOGIN_FAILURE_LIMIT_PER_ADDRESS):

@@ -4,7 +4,6 @@ everywhere else."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -14,14 +13,9 @@ from forum.core.errors import ValidationFailed
 from forum.notifications.models import UserMute
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 # --- muted members ----------------------------------------------------------------------
