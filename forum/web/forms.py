@@ -15,6 +15,7 @@ from forum.core.errors import ForumError
 from forum.core.throttling import ThrottledLogIn, ThrottledPasswordCheck
 from forum.notifications.models import WatchLevel
 from forum.threads.models import Category
+from forum.web.mail import send_no_account_mail
 from moderation.models import Report
 
 
@@ -123,15 +124,30 @@ RATE_WINDOW = 60 * 60  # seconds
 
 
 class PasswordResetForm(NoColonLabels, auth_forms.PasswordResetForm):
+    """Django's reset form, with one mail to the address whether or not an account uses
+    it (a link, or a note that none does), as sign-up sends one either way: a request
+    that mailed only for a registered address would answer it later, and name it."""
+
     def get_users(self, email):
         """Django's choice of accounts to mail, or none once the address has had
-        RESET_MAILS_PER_EMAIL links this hour. The page answers the same either way, so
+        RESET_MAILS_PER_EMAIL mails this hour. The page answers the same either way, so
         the limit reveals nothing about which addresses have accounts."""
         key = address_key("reset-email", email)
-        if attempts_made(key) >= RESET_MAILS_PER_EMAIL:
+        self.over_limit = attempts_made(key) >= RESET_MAILS_PER_EMAIL
+        if self.over_limit:
             return iter(())
         attempt_count(key, window=RATE_WINDOW)
         return super().get_users(email)
+
+    def send_mail(self, *args, **kwargs) -> None:
+        self.mailed = True
+        super().send_mail(*args, **kwargs)
+
+    def save(self, *, request, **kwargs) -> None:
+        self.mailed = False
+        super().save(request=request, **kwargs)
+        if not self.mailed and not self.over_limit:
+            send_no_account_mail(request, email=self.cleaned_data["email"])
 
 
 class SetPasswordForm(NoColonLabels, auth_forms.SetPasswordForm):

@@ -1,4 +1,5 @@
-"""E-mail the web UI's account pages send: confirming a new account's address."""
+"""E-mail the web UI's account pages send: confirming a new account's address, and
+answering a password reset asked for an address no account uses."""
 
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import send_mail
@@ -53,3 +54,19 @@ def send_signup_mail(request: HttpRequest, *, email: str, user: User | None) -> 
         template = "web/email/signup_existing.txt"
         subject = "You already have a Parley account"
     send_mail(subject, render_to_string(template, context), None, [email])
+
+
+def send_no_account_mail(request: HttpRequest, *, email: str) -> None:
+    """To an address a password reset was asked for but no account uses: a note saying
+    so, with the ways in (the reset page answers as it does for an account)."""
+    context = {
+        "site": request.get_host(),
+        "signup_url": request.build_absolute_uri(reverse("web:signup")),
+        "reset_url": request.build_absolute_uri(reverse("web:password-reset")),
+    }
+    send_mail(
+        "Password reset at Parley",
+        render_to_string("web/email/password_reset_unknown.txt", context),
+        None,
+        [email],
+    )

@@ -157,11 +157,14 @@ def test_password_change_and_reset(client):
     assert member.check_password("an entirely new passphrase")
     client.post("/accounts/logout/")
 
-    # Unknown addresses get the same answer and no mail.
+    # Unknown addresses get the same answer, and a mail saying no account uses them.
     assert client.post("/accounts/password/reset/", {"email": "nobody@example.test"})[
         "Location"
     ] == ("/accounts/password/reset/sent/")
-    assert mail.outbox == []
+    assert [message.to for message in mail.outbox] == [["nobody@example.test"]]
+    assert "no account you can log in to uses it" in mail.outbox[0].body
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+    mail.outbox.clear()
     client.post("/accounts/password/reset/", {"email": "forgetful@example.test"})
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body)
