@@ -227,7 +227,7 @@ def _unwrapped(user):
     return user
 
 
-def _seen(user, thread: Thread, posts) -> list[PostView]:
+def _seen(user, posts) -> list[PostView]:
     """The page's posts as `user` sees them, with their capabilities, in one pass. Each
     post must hold its thread already (`post.thread`), so asking about it costs no
     query."""
@@ -242,9 +242,18 @@ def _seen(user, thread: Thread, posts) -> list[PostView]:
 
 
 def _with_thread(posts, thread: Thread) -> list[Post]:
+    """`posts` each holding `thread`'s own row, without the category and author read
+    with it: rows may be shared between readers (see forum.core.fragments), and a
+    member's email or password hash must not travel with them."""
+    fields = Thread._meta.concrete_fields
+    bare = Thread.from_db(
+        thread._state.db,
+        [field.attname for field in fields],
+        [getattr(thread, field.attname) for field in fields],
+    )
     posts = list(posts)
     for post in posts:
-        post.thread = thread
+        post.thread = bare
     return posts
 
 
@@ -278,7 +287,7 @@ def thread_posts_page(
             thread,
         ),
     )
-    return _seen(user, thread, rows)
+    return _seen(user, rows)
 
 
 def content_view(*, user, thread: Thread) -> str:
@@ -330,9 +339,9 @@ def branch_posts_page(
         :limit
     ]
     if exact:
-        return _seen(user, thread, _with_thread(page, thread))
+        return _seen(user, _with_thread(page, thread))
     below = _descendants_of(post, list(page), levels=levels)
-    return _seen(user, thread, _with_thread(below, thread))
+    return _seen(user, _with_thread(below, thread))
 
 
 def branch_earlier_posts(*, post: Post, target: Post, levels: int = BRANCH_DEPTH):

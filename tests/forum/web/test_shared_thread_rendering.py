@@ -183,3 +183,26 @@ def test_a_hidden_reply_stays_readable_to_its_author_and_nobody_else(member, oth
     assert "My hidden words." not in _page(_reader(), thread)
     assert "My hidden words." in _page(_reader(other_member), thread)
     assert "My hidden words." not in _page(_reader(member), thread)
+
+
+def test_the_shared_rows_carry_no_members_email_or_password_hash(member, other_member):
+    import pickle
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from forum.threads import selectors
+
+    for person in (member, other_member):
+        person.email = f"{person.username}@private.example"
+        person.set_password("a long and private passphrase")
+        person.save()
+    thread = make_thread(author=member)
+    make_reply(thread=thread, author=other_member)
+    thread = selectors.thread_get(user=member, pk=thread.pk)  # its author read with it
+
+    page = selectors.thread_posts_page(user=AnonymousUser(), thread=thread)
+    shared = pickle.dumps([view.post for view in page])
+
+    for person in (member, other_member):
+        assert person.email.encode() not in shared
+        assert person.password.encode() not in shared
