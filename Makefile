@@ -53,7 +53,7 @@ format: install
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache test-artifacts
 
-# Benchmarks (see README.md). QUICK=1 for a short run; SOAK=1 adds the 10-minute soak.
+# Benchmarks (see docs/benchmarks.md). QUICK=1 for a short run; SOAK=1 adds the 10-minute soak.
 bench: install
 	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick,)
 	$(if $(SOAK),$(BIN)/python -m benchmarks.soak --minutes 10,)

@@ -93,7 +93,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
         write("Tasks: no Redis, so no test ran a task through a real broker.", red=True)
     for line in _fallback_report:
         write(line, red=True)
-    write("Set DATABASE_URL and REDIS_URL (see README.md) to run on the real services.")
+    write("Set DATABASE_URL and REDIS_URL (see docs/testing.md) to run on the real services.")
 
 
 @pytest.fixture(scope="session")

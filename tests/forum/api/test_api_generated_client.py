@@ -1,6 +1,6 @@
 """A client generated from our OpenAPI schema with openapi-python-client (offline, into a
-temporary folder) drives the README's scenario against a running server: create a token,
-start a thread, someone replies, read the notification, mark it read."""
+temporary folder) drives the API guide's scenario (docs/api.md) against a running server:
+create a token, start a thread, someone replies, read the notification, mark it read."""
 
 import importlib
 import json
