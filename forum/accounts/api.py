@@ -2,7 +2,7 @@
 members' public profiles, which count their posts, are in forum.threads.api.)"""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from forum.accounts import services
 from forum.accounts.models import ApiToken, EmailFrequency, User
 from forum.core.api import StrictSerializer, TextField
+from forum.core.pagination import StableCursorPagination
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -106,13 +107,22 @@ class MeView(APIView):
         return Response(MeSerializer(user).data)
 
 
-class TokenListView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+class TokenPagination(StableCursorPagination):
+    ordering = ("-created_at", "-pk")
+    page_size = 50
 
-    @extend_schema(summary="Your API tokens", responses=TokenSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-        return Response(TokenSerializer(tokens, many=True).data)
+
+class TokenListView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = TokenSerializer
+    pagination_class = TokenPagination
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    @extend_schema(summary="Your API tokens")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Create an API token (shown once)",

@@ -24,8 +24,15 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
-        if not header or header[0].lower() != self.keyword.lower().encode():
+        if not header:
             return None
+        if header[0].lower() != self.keyword.lower().encode():
+            # `Token` (DRF's usual word), `Basic`, ...: the API knows one scheme, so a
+            # caller who sent credentials another way is told how, not "none provided".
+            raise exceptions.AuthenticationFailed(
+                "Send the token as 'Authorization: Bearer <token>'; "
+                "no other Authorization scheme is accepted."
+            )
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
                 "The Authorization header must be 'Bearer <token>'."

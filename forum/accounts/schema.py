@@ -11,5 +11,11 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A personal API token (`parley_…`), created at /api/v1/me/tokens/.",
+            "description": (
+                "A personal API token (`parley_…`), sent as `Authorization: Bearer <token>`. "
+                "Members create, list and revoke theirs on their settings page "
+                "(`/accounts/settings/`, the web UI), or with an existing token or a signed-in "
+                "session at `POST /api/v1/me/tokens/`. A token is shown once; it can be "
+                "read-only and can expire. Any other scheme (`Token`, `Basic`) is a 401."
+            ),
         }

@@ -5,6 +5,7 @@ bodies, and the input serializer base that refuses unknown fields. (The schema s
 forum/core/schema.py, which this module must not import: DRF loads the parser while it
 is still defining its views.)"""
 
+import datetime
 import io
 from collections.abc import Mapping
 
@@ -161,6 +162,31 @@ class WholeNumberField(serializers.IntegerField):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("not_integer")
         return super().to_internal_value(data)
+
+
+class PageLinksSerializer(serializers.Serializer):
+    """The links of a page of a list (see forum.core.pagination), for lists whose page
+    is built by hand rather than by a pagination class."""
+
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page, or null on the last page."
+    )
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page, or null on the first page."
+    )
+
+
+# When a deprecated request field, parameter or header is used, the response says so
+# (RFC 9745's `Deprecation` header, with the date it was deprecated, and a link to the
+# policy in the API's own documentation); the schema marks the same thing `deprecated`.
+DEPRECATION_POLICY_URL = "/api/redoc/#section/Versioning-and-deprecation"
+
+
+def mark_deprecated_use(response: Response, *, since: datetime.date) -> Response:
+    stamp = int(datetime.datetime.combine(since, datetime.time(), datetime.UTC).timestamp())
+    response["Deprecation"] = f"@{stamp}"
+    response["Link"] = f'<{DEPRECATION_POLICY_URL}>; rel="deprecation"'
+    return response
 
 
 @csrf_exempt  # nothing happens here, and API clients send no CSRF token

@@ -34,6 +34,14 @@ class ValidationFailed(ForumError):
     def for_field(cls, field: str, message: str, *, code: str = "invalid") -> "ValidationFailed":
         return cls(f"{field}: {message}", code=code, fields={field: [message]})
 
+    def with_field_named(self, field: str, name: str) -> "ValidationFailed":
+        """The same refusal with `field` called `name`, as the caller's input named it."""
+        if field not in self.fields:
+            return self
+        fields = {name if key == field else key: value for key, value in self.fields.items()}
+        message = f"{name}: {self.message.removeprefix(f'{field}: ')}"
+        return ValidationFailed(message, code=self.code, fields=fields)
+
 
 class NotAuthenticated(ForumError):
     status = 401

@@ -358,6 +358,10 @@ def _edit_refusal(user, post, f: _PostFacts) -> ForumError | None:
     return None
 
 
+def can_edit_post(user, post) -> bool:
+    return _edit_refusal(user, post, _facts(user, post)) is None
+
+
 def check_can_edit_post(user, post) -> None:
     _raise(_edit_refusal(user, post, _facts(user, post)))
 

@@ -4,8 +4,11 @@ bodies."""
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
+
+from forum.core import pagination
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -20,6 +23,21 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
+
+
+def page_parameters(*, default: int, maximum: int) -> list[OpenApiParameter]:
+    """`cursor` and `page_size`, as forum.core.pagination documents them, for a list
+    whose page is built by hand rather than by a pagination class."""
+    return [
+        OpenApiParameter(
+            name=parameter["name"],
+            type=OpenApiTypes.INT if parameter["schema"]["type"] == "integer" else str,
+            location=OpenApiParameter.QUERY,
+            required=False,
+            description=parameter["description"],
+        )
+        for parameter in pagination.page_parameters(default=default, maximum=maximum)
+    ]
 
 
 def _error(description: str) -> OpenApiResponse:

@@ -1,25 +1,35 @@
 """Muting other members through the API: nothing they cause reaches you."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers
+from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.notifications import services
+from forum.core.pagination import StableCursorPagination
+from forum.notifications import selectors, services
 
 
 class MuteSerializer(serializers.Serializer):
-    username = serializers.CharField()
+    username = serializers.CharField(source="muted.username")
 
 
-class MuteListView(APIView):
+class MutePagination(StableCursorPagination):
+    ordering = ("-created_at", "-pk")
+    page_size = 50
+
+
+class MuteListView(generics.ListAPIView):
     permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MuteSerializer
+    pagination_class = MutePagination
 
-    @extend_schema(summary="Members you muted", responses=MuteSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        names = services.mutes_of(user=request.user)
-        return Response([{"username": name} for name in names])
+    def get_queryset(self):
+        return selectors.mute_list(user=self.request.user)
+
+    @extend_schema(summary="Members you muted, the latest first")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class MuteDetailView(APIView):

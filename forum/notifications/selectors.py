@@ -140,3 +140,8 @@ def thread_watch_level(*, user, thread) -> str:
         ThreadWatch.objects.filter(user=user, thread=thread).values_list("level", flat=True).first()
     )
     return level or WatchLevel.NORMAL
+
+
+def mute_list(*, user) -> QuerySet[UserMute]:
+    """The members `user` muted, with their names, for a page of them."""
+    return UserMute.objects.filter(user=user).select_related("muted")

@@ -2,13 +2,19 @@
 serializer, one service or selector call, output serializer; refusals come from
 ForumError."""
 
+import datetime
 import difflib
 import hashlib
 import re
 
 from django.conf import settings
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -18,9 +24,26 @@ from rest_framework.views import APIView
 
 from forum.accounts.models import User
 from forum.core import fragments, pagecache, permissions
-from forum.core.api import StrictSerializer, TextField, WholeNumberField
+from forum.core.api import (
+    PageLinksSerializer,
+    StrictSerializer,
+    TextField,
+    WholeNumberField,
+    mark_deprecated_use,
+)
 from forum.core.errors import NotFound, ValidationFailed
-from forum.core.pagination import StableCursorPagination
+from forum.core.pagination import (
+    Position,
+    StableCursorPagination,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+    keyset_links,
+    page_link,
+    page_response_data,
+    requested_page_size,
+)
+from forum.core.schema import page_parameters
 from forum.threads import search, selectors, services
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 
@@ -79,11 +102,18 @@ class PostSerializer(serializers.Serializer):
         return view.post.state_reason if view.can_read else ""
 
 
-class PostPageSerializer(serializers.Serializer):
-    results = PostSerializer(many=True)
-    next_after = serializers.CharField(
-        allow_null=True, help_text="Pass as `after` for the next page; null on the last page."
+class PostDetailSerializer(PostSerializer):
+    source = serializers.SerializerMethodField(
+        help_text="The post's Markdown, to edit it with: for callers who may edit the post "
+        "(its author, while the thread is open, and its moderators); null for others."
     )
+
+    def get_source(self, view) -> str | None:
+        return view.post.body_source if self.context.get("can_edit") else None
+
+
+class PostPageSerializer(PageLinksSerializer):
+    results = PostSerializer(many=True)
 
 
 _TITLE_LENGTH = (services.TITLE_MIN_LENGTH, settings.PARLEY["TITLE_MAX_LENGTH"])
@@ -96,14 +126,32 @@ class ThreadCreateSerializer(StrictSerializer):
     body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
 
 
+# The day `parent` gave way to `parent_id` in a reply (see mark_deprecated_use).
+PARENT_DEPRECATED_ON = datetime.date(2026, 12, 5)
+
+
+@extend_schema_serializer(deprecate_fields=["parent"])
 class ReplyCreateSerializer(StrictSerializer):
     body = TextField(trim_whitespace=False, documented_length=_BODY_LENGTH)
-    parent = WholeNumberField(
+    parent_id = WholeNumberField(
         required=False,
         allow_null=True,
         min_value=1,
         help_text="The post replied to, in this thread; the opening post when absent.",
     )
+    parent = WholeNumberField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="Deprecated: the same as `parent_id`, which replies name it in responses.",
+    )
+
+    def validate(self, attrs):
+        if "parent" in attrs and "parent_id" in attrs and attrs["parent"] != attrs["parent_id"]:
+            raise serializers.ValidationError(
+                {"parent": ["Send `parent_id` only (`parent` is its deprecated name)."]}
+            )
+        return attrs
 
 
 class PostEditSerializer(StrictSerializer):
@@ -182,11 +230,16 @@ def _query(serializer_class, request: Request) -> dict:
     return incoming.validated_data
 
 
+class CategoryPagination(StableCursorPagination):
+    ordering = ("position", "pk")
+    page_size = 100
+
+
 class CategoryListView(generics.ListAPIView):
     """List the categories."""
 
     serializer_class = CategorySerializer
-    pagination_class = None
+    pagination_class = CategoryPagination
 
     def get_queryset(self):
         return selectors.category_list()
@@ -300,7 +353,22 @@ class ThreadDetailView(pagecache.CachedForAnonymousMixin, APIView):
         )
 
 
-_PATH_CURSOR = re.compile(f"[0-9a-z]{{0,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
+_PATH_CURSOR = re.compile(f"[0-9a-z]{{1,{Post.SEGMENT_WIDTH * Post.MAX_PATH_DEPTH}}}")
+POSTS_MAX_PAGE_SIZE = 100
+# A thread's posts page in reading order: by their path in the reply tree, unique in it.
+_READING_ORDER = "path"
+
+
+def _reading_position(request: Request) -> Position | None:
+    decoded = decode_cursor(request, _READING_ORDER)
+    if decoded is None:
+        return None
+    path, key, backwards = decoded
+    if not isinstance(path, str) or not _PATH_CURSOR.fullmatch(path):
+        raise bad_cursor()
+    if isinstance(key, bool) or not isinstance(key, int):
+        raise bad_cursor()
+    return Position(path, key, backwards)
 
 
 class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
@@ -312,12 +380,7 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
     @extend_schema(
         summary="Read a thread's posts in reading order",
         parameters=[
-            OpenApiParameter(
-                "after",
-                str,
-                description="The `next_after` of the previous page; absent for the first.",
-                pattern=_PATH_CURSOR.pattern,
-            ),
+            *page_parameters(default=selectors.POSTS_PAGE_SIZE, maximum=POSTS_MAX_PAGE_SIZE),
             _ETAG_HEADER,
         ],
         responses={200: PostPageSerializer, 304: _NOT_MODIFIED},
@@ -327,30 +390,48 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         if cached is not None:
             return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
-        after = request.query_params.get("after", "")
-        if not _PATH_CURSOR.fullmatch(after):
-            raise ValidationFailed.for_field(
-                "after", "This is not a `next_after` value.", code="bad_cursor"
-            )
+        size = requested_page_size(
+            request, default=selectors.POSTS_PAGE_SIZE, maximum=POSTS_MAX_PAGE_SIZE
+        )
+        position = _reading_position(request)
 
         def build() -> bytes:
-            page = selectors.thread_posts_page(user=request.user, thread=thread, after_path=after)
-            full = len(page) == selectors.POSTS_PAGE_SIZE
+            backwards = position is not None and position.backwards
+            page = selectors.thread_posts_page(
+                user=request.user,
+                thread=thread,
+                after_path="" if position is None or backwards else position.value,
+                before_path=position.value if backwards else None,
+                limit=size + 1,
+            )
+            more = len(page) > size
+            page = page[-size:] if backwards else page[:size]
+            next_link, previous_link = keyset_links(
+                request,
+                ordering=_READING_ORDER,
+                page=page,
+                more=more,
+                position=position,
+                locate=lambda view: (view.post.path, view.post.pk),
+            )
             return JSONRenderer().render(
-                {
-                    "results": PostSerializer(page, many=True).data,
-                    "next_after": page[-1].post.path if full else None,
-                }
+                page_response_data(
+                    next_link=next_link,
+                    previous_link=previous_link,
+                    results=PostSerializer(page, many=True).data,
+                )
             )
 
-        # The page holds nothing per reader but which posts they are shown: everyone
-        # with the same view of this version of the thread shares its JSON.
+        # The page holds nothing per reader but which posts they are shown (and links
+        # to its neighbours, made of the address asked for): everyone with the same view
+        # of this version of the thread, asking the same address, shares its JSON.
         view = selectors.content_view(user=request.user, thread=thread)
-        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{after}"
+        asked = request.build_absolute_uri()
+        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{_digest(asked)}"
         return self.cached_page.store(
             lambda: _with_etag(
                 request,
-                _etag(request, thread, "posts", after),
+                _etag(request, thread, "posts", asked),
                 lambda: fragments.remembered(name, build),
             )
         )
@@ -358,7 +439,7 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
     @extend_schema(
         summary="Reply in a thread",
         request=ReplyCreateSerializer,
-        responses={201: PostSerializer},
+        responses={201: PostDetailSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         thread = selectors.thread_get(user=request.user, pk=pk)
@@ -366,35 +447,50 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         permissions.check_can_reply(request.user, thread)
         incoming = ReplyCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        parent_id = incoming.validated_data.get("parent")
-        parent = selectors.post_for_reply(thread=thread, pk=parent_id) if parent_id else None
-        post = services.post_create(
-            author=request.user, thread=thread, parent=parent, body=incoming.validated_data["body"]
-        )
-        view = selectors.PostView(post=post, can_read=True, placeholder="")
-        return Response(PostSerializer(view).data, status=201)
+        named = incoming.validated_data
+        parent_id = named.get("parent_id", named.get("parent"))
+        try:
+            parent = selectors.post_for_reply(thread=thread, pk=parent_id) if parent_id else None
+            post = services.post_create(
+                author=request.user, thread=thread, parent=parent, body=named["body"]
+            )
+        except ValidationFailed as refusal:
+            # The services name the post replied to `parent`; the caller named it as sent.
+            asked_as = "parent" if "parent" in named else "parent_id"
+            raise refusal.with_field_named("parent", asked_as) from None
+        response = Response(_post_view(request.user, post), status=201)
+        if "parent" in named:
+            mark_deprecated_use(response, since=PARENT_DEPRECATED_ON)
+        return response
 
 
-def _post_view(post: Post) -> dict:
-    return PostSerializer(selectors.PostView(post=post, can_read=True, placeholder="")).data
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _post_view(user, post: Post) -> dict:
+    """A post as its detail shows it to `user`: its Markdown source too if they may edit it."""
+    view = selectors.PostView(post=post, can_read=True, placeholder="")
+    can_edit = permissions.can_edit_post(user, post)
+    return PostDetailSerializer(view, context={"can_edit": can_edit}).data
 
 
 class PostDetailView(APIView):
-    @extend_schema(summary="Read a post", responses=PostSerializer)
+    @extend_schema(summary="Read a post", responses=PostDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_post_view(selectors.post_get(user=request.user, pk=pk)))
+        return Response(_post_view(request.user, selectors.post_get(user=request.user, pk=pk)))
 
     @extend_schema(
         summary="Edit a post (stores a new revision)",
         request=PostEditSerializer,
-        responses=PostSerializer,
+        responses=PostDetailSerializer,
     )
     def patch(self, request: Request, pk: int) -> Response:
         post = selectors.post_get(user=request.user, pk=pk)
         incoming = PostEditSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         services.post_edit(editor=request.user, post=post, **incoming.validated_data)
-        return Response(_post_view(post))
+        return Response(_post_view(request.user, post))
 
     @extend_schema(summary="Delete a post", request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
@@ -523,13 +619,6 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=200, help_text='Words to find; `"a phrase"`, `or` and `-word` work.'
     )
-    page = serializers.IntegerField(
-        required=False,
-        default=1,
-        min_value=1,
-        max_value=search.MAX_PAGES,
-        help_text=f"Page of results, 1 to {search.MAX_PAGES}.",
-    )
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -548,29 +637,52 @@ class SearchHitSerializer(serializers.Serializer):
     )
 
 
-class SearchPageSerializer(serializers.Serializer):
+class SearchPageSerializer(PageLinksSerializer):
     results = SearchHitSerializer(many=True)
-    next_page = serializers.IntegerField(
-        allow_null=True, help_text="The next page's number, or null on the last page."
-    )
+
+
+def _search_offset(request: Request, text: str) -> int:
+    """Where a page of results starts. A search's cursor holds the offset into its
+    ranking, and is tied to the words searched: ranks change with the words."""
+    decoded = decode_cursor(request, f"rank:{_digest(text)}")
+    if decoded is None:
+        return 0
+    offset, _key, _backwards = decoded
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise bad_cursor()
+    if not 0 <= offset < search.MAX_RESULTS:
+        raise bad_cursor()
+    return offset
 
 
 class SearchView(APIView):
     @extend_schema(
         summary="Search threads and posts",
         description="Full-text search over thread titles and post bodies that the caller may "
-        "read, best matches first. PostgreSQL ranks with ts_rank; SQLite finds substrings.",
-        parameters=[SearchQuerySerializer],
+        "read, best matches first. PostgreSQL ranks with ts_rank; SQLite finds substrings. "
+        f"Results page like every list, up to the first {search.MAX_RESULTS}.",
+        parameters=[
+            SearchQuerySerializer,
+            *page_parameters(default=search.PAGE_SIZE, maximum=search.MAX_PAGE_SIZE),
+        ],
         responses=SearchPageSerializer,
     )
     def get(self, request: Request) -> Response:
-        query = _query(SearchQuerySerializer, request)
-        hits, has_next = search.search_posts(user=request.user, text=query["q"], page=query["page"])
+        text = _query(SearchQuerySerializer, request)["q"]
+        size = requested_page_size(request, default=search.PAGE_SIZE, maximum=search.MAX_PAGE_SIZE)
+        offset = _search_offset(request, text)
+        hits, more = search.search_posts(user=request.user, text=text, offset=offset, limit=size)
+        ranking = f"rank:{_digest(text)}"
+
+        def link(start: int) -> str:
+            return page_link(request, encode_cursor(request, ranking, start, 0))
+
         return Response(
-            {
-                "results": SearchHitSerializer(hits, many=True).data,
-                "next_page": query["page"] + 1 if has_next else None,
-            }
+            page_response_data(
+                next_link=link(offset + size) if more else None,
+                previous_link=link(max(offset - size, 0)) if offset else None,
+                results=SearchHitSerializer(hits, many=True).data,
+            )
         )
 
 

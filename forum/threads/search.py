@@ -22,7 +22,9 @@ from forum.threads.models import Post, Thread
 
 CONFIG = "english"
 PAGE_SIZE = 20
-MAX_PAGES = 50
+MAX_PAGE_SIZE = 50
+# How deep into the ranking a search reads: past it, refining the words finds more.
+MAX_RESULTS = 1000
 _START, _STOP = "\x02", "\x03"
 _SNIPPET_CHARS = 240
 
@@ -44,17 +46,20 @@ def _readable(user):
     ).select_related("thread", "author")
 
 
-def search_posts(*, user, text: str, page: int = 1) -> tuple[list[dict], bool]:
-    """One page of the posts matching `text` that `user` may read (an opening post also
-    matches by its thread's title), best first, and whether another page follows."""
+def search_posts(
+    *, user, text: str, offset: int = 0, limit: int = PAGE_SIZE
+) -> tuple[list[dict], bool]:
+    """`limit` of the posts matching `text` that `user` may read (an opening post also
+    matches by its thread's title), best first from the `offset`th, and whether more
+    follow (within MAX_RESULTS)."""
     if connection.vendor == "postgresql":
         rows = _postgres_rows(user, text)
     else:
         rows = _fallback_rows(user, text)
-    start = (page - 1) * PAGE_SIZE
-    fetched = list(rows[start : start + PAGE_SIZE + 1])
-    hits = [_hit(post, text) for post in fetched[:PAGE_SIZE]]
-    return hits, len(fetched) > PAGE_SIZE
+    limit = max(0, min(limit, MAX_RESULTS - offset))
+    fetched = list(rows[offset : offset + limit + 1])
+    hits = [_hit(post, text) for post in fetched[:limit]]
+    return hits, len(fetched) > limit and offset + limit < MAX_RESULTS
 
 
 def _postgres_rows(user, text: str):

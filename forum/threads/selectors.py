@@ -262,10 +262,12 @@ def thread_posts_page(
     user,
     thread: Thread,
     after_path: str = "",
+    before_path: str | None = None,
     limit: int = POSTS_PAGE_SIZE,
     max_depth: int | None = None,
 ) -> list[PostView]:
-    """One page of `thread` in reading order (parents before their replies), in one query.
+    """One page of `thread` in reading order (parents before their replies), in one query:
+    the posts after `after_path`, or with `before_path` the last `limit` before it.
 
     Posts `user` may not read appear as placeholders so replies keep their context;
     other members' pending posts are left out, since nobody else could have replied.
@@ -275,17 +277,19 @@ def thread_posts_page(
     # thread (see forum.core.fragments), and hold the thread as their builder read it:
     # the same version, so the same thread. Nobody changes them.
     view = content_view(user=user, thread=thread)
+    if before_path is None:
+        posts, place = Post.objects.filter(thread=thread, path__gt=after_path), after_path
+    else:
+        posts, place = Post.objects.filter(thread=thread, path__lt=before_path), f"<{before_path}"
+
+    def read() -> list[Post]:
+        shown = _page_rows(posts, user=user, thread=thread, deepest=max_depth)
+        if before_path is None:
+            return _with_thread(shown[:limit], thread)
+        return _with_thread(list(shown.reverse()[:limit])[::-1], thread)
+
     rows = fragments.remembered(
-        f"posts:{thread.pk}:{thread.version}:{view}:{after_path}:{limit}:{max_depth}",
-        lambda: _with_thread(
-            _page_rows(
-                Post.objects.filter(thread=thread, path__gt=after_path),
-                user=user,
-                thread=thread,
-                deepest=max_depth,
-            )[:limit],
-            thread,
-        ),
+        f"posts:{thread.pk}:{thread.version}:{view}:{place}:{limit}:{max_depth}", read
     )
     return _seen(user, rows)
 

@@ -78,13 +78,17 @@ class NewestFirst(StableCursorPagination):
     page_size = 50
 
 
-class WebhookListCreateView(APIView):
+class WebhookListCreateView(generics.ListAPIView):
     permission_classes = [CanManageWebhooks]
+    serializer_class = WebhookSerializer
+    pagination_class = NewestFirst
 
-    @extend_schema(summary="Your webhooks", responses=WebhookSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        webhooks = selectors.webhook_list(user=request.user)
-        return Response(WebhookSerializer(webhooks, many=True).data)
+    def get_queryset(self):
+        return selectors.webhook_list(user=self.request.user)
+
+    @extend_schema(summary="Your webhooks")
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         summary="Register a webhook",

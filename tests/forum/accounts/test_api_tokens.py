@@ -32,7 +32,7 @@ def test_a_token_is_shown_once_stored_hashed_and_works(api, member, category):
 
     row = ApiToken.objects.get(pk=created["id"])
     assert token not in (row.digest, row.prefix) and token.startswith(row.prefix)
-    assert "token" not in api.get("/api/v1/me/tokens/", **bearer(token)).json()[0]
+    assert "token" not in api.get("/api/v1/me/tokens/", **bearer(token)).json()["results"][0]
 
     started = api.post(
         "/api/v1/threads/",
@@ -136,7 +136,7 @@ def test_thread_reads_answer_304_until_the_thread_changes(api, member, other_mem
 def test_hostile_cursor_values_never_reach_the_etag_header(api, member):
     thread = make_thread(author=member)
 
-    response = api.get(f"/api/v1/threads/{thread.pk}/posts/", {"after": '"\r\nX-Evil: 1'})
+    response = api.get(f"/api/v1/threads/{thread.pk}/posts/", {"cursor": '"\r\nX-Evil: 1'})
 
     # Not a cursor this API hands out: refused before anything is built from it.
     assert response.status_code == 400
@@ -170,9 +170,8 @@ def test_a_token_chosen_to_expire_stops_working_then_like_a_revoked_one(api, mem
         == {"error": {"code": "authentication_failed", "message": "Invalid token."}}
     )
     assert api.get("/api/v1/me/", **bearer(forever["token"])).status_code == 200
-    listed = {
-        row["name"]: row for row in api.get("/api/v1/me/tokens/", **bearer(forever["token"])).json()
-    }
+    page = api.get("/api/v1/me/tokens/", **bearer(forever["token"])).json()
+    listed = {row["name"]: row for row in page["results"]}
     assert listed["month"]["expires_at"] is not None and listed["forever"]["expires_at"] is None
     assert listed["forever"]["last_used_at"] is not None
 

@@ -94,9 +94,9 @@ def test_unknown_fields_are_refused_by_name_on_every_write(api, member, writes):
         ("threads", {"category": "general", "title": "Fine", "body": ["x"]}, "body"),
         ("threads", {"category": ["general"], "title": "Fine", "body": "x"}, "category"),
         ("threads", {"category": "general", "title": {"a": 1}, "body": "x"}, "title"),
-        ("reply", {"body": "x", "parent": "first"}, "parent"),
-        ("reply", {"body": "x", "parent": 1.5}, "parent"),
-        ("reply", {"body": "x", "parent": 0}, "parent"),
+        ("reply", {"body": "x", "parent_id": "first"}, "parent_id"),
+        ("reply", {"body": "x", "parent_id": 1.5}, "parent_id"),
+        ("reply", {"body": "x", "parent_id": 0}, "parent_id"),
         ("reply", {"body": "x", "parent": 2**64}, "parent"),
         ("reply", {"body": None}, "body"),
         ("tokens", {"name": "cli", "read_only": "maybe"}, "read_only"),
@@ -181,10 +181,13 @@ def test_reply_to_a_post_of_another_thread_or_a_hidden_one_is_the_same_400(
     api.force_authenticate(member)
 
     for parent in (elsewhere.pk, hidden.pk, 10**12):
-        response = api.post(f"/api/v1/threads/{thread.pk}/posts/", {"body": "x", "parent": parent})
+        response = api.post(
+            f"/api/v1/threads/{thread.pk}/posts/", {"body": "x", "parent_id": parent}
+        )
         error = _error(response, 400)
         assert error["code"] == "bad_parent"
-        assert error["message"] == "parent: The post you are replying to is not in this thread."
+        assert error["message"] == "parent_id: The post you are replying to is not in this thread."
+        assert set(error["fields"]) == {"parent_id"}
 
 
 def test_revision_numbers_of_another_post_are_404s(api, member, thread):

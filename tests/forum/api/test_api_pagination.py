@@ -1,8 +1,11 @@
-"""Cursor pagination: every growing list pages by keyset cursors that stay stable while
-rows are added, and a cursor the API did not hand out is a 400 in the one error body."""
+"""One pagination contract: every list pages by keyset cursors that stay stable while rows
+are added, answers `next`, `previous` and `results`, honours `page_size` within its
+bounds, and refuses a cursor it did not hand out for that list with a 400."""
 
 import base64
+import hashlib
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,26 +22,63 @@ def _encode(raw) -> str:
     return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
 
 
-def _all_pages(api, url, params=None):
+def _kind_of(cursor_url: str):
+    """The list a real cursor names, as the API wrote it."""
+    cursor = parse_qs(urlsplit(cursor_url).query)["cursor"][0]
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))[0]
+
+
+# The kind the threads list's cursors carry in its default ordering, taken from a real
+# cursor so that the bad ones below differ from a good one in one respect each.
+THREADS_LATEST = hashlib.blake2b(
+    b"/api/v1/threads/\x00-last_activity_at", digest_size=6
+).hexdigest()
+
+
+def _all_pages(api, url, params=None, *, key="id"):
     seen, pages = [], 0
     response = api.get(url, params or {})
     while True:
         assert response.status_code == 200, response.content
         body = response.json()
-        seen += [row["id"] for row in body["results"]]
+        seen += [row[key] for row in body["results"]]
         pages += 1
         if body["next"] is None:
-            return seen, pages
+            return seen, pages, body
         response = api.get(body["next"])
+
+
+def _back_to_the_start(api, body, *, key="id"):
+    """The rows met following `previous` links from the page `body`, in the order shown."""
+    pages = []
+    while body["previous"] is not None:
+        response = api.get(body["previous"])
+        assert response.status_code == 200, response.content
+        body = response.json()
+        pages.insert(0, [row[key] for row in body["results"]])
+    return [row for page in pages for row in page]
 
 
 def test_thread_list_pages_through_every_thread_once(api, member, category):
     threads = [make_thread(author=member, category=category, title=f"T {n}") for n in range(7)]
 
-    ids, pages = _all_pages(api, "/api/v1/threads/", {"page_size": 3})
+    ids, pages, last = _all_pages(api, "/api/v1/threads/", {"page_size": 3})
 
     assert pages == 3
     assert ids == [thread.pk for thread in reversed(threads)]
+    first = api.get("/api/v1/threads/", {"page_size": 3}).json()
+    assert first["previous"] is None
+    assert last["next"] is None
+
+
+def test_previous_links_lead_back_through_the_same_pages(api, member, category):
+    for n in range(8):
+        make_thread(author=member, category=category, title=f"T {n}")
+
+    ids, _, last = _all_pages(api, "/api/v1/threads/", {"page_size": 3})
+    earlier = _back_to_the_start(api, last)
+
+    assert earlier == ids[: -len(last["results"])]
 
 
 def test_new_threads_while_paging_neither_repeat_nor_shift_a_page(api, member, category):
@@ -63,7 +103,7 @@ def test_ties_on_the_ordering_field_are_broken_by_id_across_pages(api, member, c
     Thread.objects.update(last_activity_at=same_time, created_at=same_time, reply_count=0)
 
     for order in ("latest", "newest", "replies"):
-        ids, _ = _all_pages(api, "/api/v1/threads/", {"page_size": 2, "order": order})
+        ids, _, _ = _all_pages(api, "/api/v1/threads/", {"page_size": 2, "order": order})
         assert ids == sorted((t.pk for t in threads), reverse=True), order
 
 
@@ -74,15 +114,17 @@ def test_ties_on_the_ordering_field_are_broken_by_id_across_pages(api, member, c
         "!!!",
         "é",
         "",
-        "x" * 600,
-        _encode(["created_at", "2020-01-01T00:00:00+00:00", 1]),  # another ordering's
-        _encode(["last_activity_at", "not a date", 1]),
-        _encode(["last_activity_at", "2020-01-01T00:00:00", 1]),  # naive
-        _encode(["last_activity_at", "2020-01-01T00:00:00+00:00", "one"]),
-        _encode(["last_activity_at", "2020-01-01T00:00:00+00:00", 2**70]),
-        _encode(["last_activity_at", "2020-01-01T00:00:00+00:00\x00", 1]),
-        _encode(["last_activity_at", None, 1]),
-        _encode(["last_activity_at", True, 1]),
+        "x" * 1100,
+        _encode(["created_at", "2020-01-01T00:00:00+00:00", 1, "n"]),  # not this list's
+        _encode([THREADS_LATEST, "not a date", 1, "n"]),
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00", 1, "n"]),  # naive
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00+00:00", "one", "n"]),
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00+00:00", 2**70, "n"]),
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00+00:00\x00", 1, "n"]),
+        _encode([THREADS_LATEST, None, 1, "n"]),
+        _encode([THREADS_LATEST, True, 1, "n"]),
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00+00:00", 1, "sideways"]),
+        _encode([THREADS_LATEST, "2020-01-01T00:00:00+00:00", 1]),
         _encode({"p": 1}),
         _encode([1, 2]),
     ],
@@ -106,20 +148,94 @@ def test_page_size_out_of_range_is_a_400_naming_it(api, size):
     assert set(response.json()["error"]["fields"]) == {"page_size"}
 
 
-def test_thread_posts_page_by_after_and_refuse_a_foreign_after(api, member, category):
+def test_a_real_cursor_names_the_list_the_bad_ones_imitate(api, member, category):
+    for n in range(3):
+        make_thread(author=member, category=category, title=f"T {n}")
+
+    first = api.get("/api/v1/threads/", {"page_size": 1}).json()
+
+    assert _kind_of(first["next"]) == THREADS_LATEST
+
+
+def test_a_cursor_from_another_list_is_a_400(api, member, category):
+    one, other = (make_thread(author=member, category=category) for _ in range(2))
+    bulk_replies(one, 3, author=member)
+    bulk_replies(other, 3, author=member)
+    from_one = api.get(f"/api/v1/threads/{one.pk}/posts/", {"page_size": 2}).json()["next"]
+    from_threads = api.get("/api/v1/threads/", {"page_size": 1}).json()["next"]
+    cursor_of = lambda url: parse_qs(urlsplit(url).query)["cursor"][0]  # noqa: E731
+
+    for url, params in (
+        (f"/api/v1/threads/{other.pk}/posts/", {"cursor": cursor_of(from_one)}),
+        (f"/api/v1/threads/{one.pk}/posts/", {"cursor": cursor_of(from_threads)}),
+        ("/api/v1/threads/", {"cursor": cursor_of(from_one)}),
+        ("/api/v1/threads/", {"cursor": cursor_of(from_threads), "order": "newest"}),
+    ):
+        response = api.get(url, params)
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "bad_cursor"
+
+
+def test_thread_posts_page_in_reading_order_both_ways(api, member, category):
     thread = make_thread(author=member, category=category)
     bulk_replies(thread, 60, author=member)
+    url = f"/api/v1/threads/{thread.pk}/posts/"
+    reading_order = [row["id"] for row in api.get(url, {"page_size": 100}).json()["results"]]
 
-    first = api.get(f"/api/v1/threads/{thread.pk}/posts/").json()
-    second = api.get(f"/api/v1/threads/{thread.pk}/posts/", {"after": first["next_after"]})
+    ids, pages, last = _all_pages(api, url, {"page_size": 25})
 
-    assert len(first["results"]) == 50
-    assert len(second.json()["results"]) == 11
-    assert second.json()["next_after"] is None
-    for bad in ("../", "A" * 10, "x" * 1000, "0000001\x00"):
-        response = api.get(f"/api/v1/threads/{thread.pk}/posts/", {"after": bad})
+    assert len(reading_order) == 61
+    assert pages == 3
+    assert ids == reading_order
+    assert len(last["results"]) == 11
+    assert _back_to_the_start(api, last) == reading_order[:50]
+    default = api.get(url).json()
+    assert len(default["results"]) == 50
+    assert default["previous"] is None
+
+
+def test_thread_posts_refuse_bad_cursors_and_page_sizes(api, member, category):
+    thread = make_thread(author=member, category=category)
+    bulk_replies(thread, 3, author=member)
+    url = f"/api/v1/threads/{thread.pk}/posts/"
+    kind = hashlib.blake2b(f"{url}\x00path".encode(), digest_size=6).hexdigest()
+
+    for bad in (
+        "../",
+        _encode([kind, "../", 1, "n"]),
+        _encode([kind, "A" * 10, 1, "n"]),
+        _encode([kind, "x" * 1000, 1, "n"]),
+        _encode([kind, "0000001\x00", 1, "n"]),
+        _encode([kind, "0000001", "1", "n"]),
+    ):
+        response = api.get(url, {"cursor": bad})
         assert response.status_code == 400
-        assert set(response.json()["error"]["fields"]) == {"after"}
+        assert response.json()["error"]["code"] == "bad_cursor"
+    assert api.get(url, {"cursor": _encode([kind, "0000001", 1, "n"])}).status_code == 200
+    response = api.get(url, {"page_size": "101"})
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "page_size": ["Must be a whole number from 1 to 100."]
+    }
+
+
+def test_search_pages_with_cursors_tied_to_its_words(api, member, category):
+    for n in range(5):
+        make_thread(author=member, category=category, title=f"Harvest report {n}")
+
+    ids, pages, last = _all_pages(
+        api, "/api/v1/search/", {"q": "harvest", "page_size": 2}, key="post_id"
+    )
+
+    assert pages == 3
+    assert len(set(ids)) == 5
+    assert _back_to_the_start(api, last, key="post_id") == ids[:4]
+    cursor = parse_qs(
+        urlsplit(api.get("/api/v1/search/", {"q": "harvest", "page_size": 2}).json()["next"]).query
+    )["cursor"][0]
+    other_words = api.get("/api/v1/search/", {"q": "report", "cursor": cursor})
+    assert other_words.status_code == 400
+    assert other_words.json()["error"]["code"] == "bad_cursor"
 
 
 def test_notifications_page_and_refuse_bad_cursors(api, member, other_member, category):
@@ -130,7 +246,7 @@ def test_notifications_page_and_refuse_bad_cursors(api, member, other_member, ca
     )
     api.force_authenticate(member)
 
-    ids, pages = _all_pages(api, "/api/v1/notifications/", {"page_size": 2})
+    ids, pages, _ = _all_pages(api, "/api/v1/notifications/", {"page_size": 2})
 
     assert pages == 3
     assert len(set(ids)) == 5
@@ -146,7 +262,7 @@ def test_moderation_log_pages_and_refuses_bad_cursors(api, moderator, member):
         )
     api.force_authenticate(moderator)
 
-    ids, pages = _all_pages(api, "/api/v1/moderation/log/", {"page_size": 3})
+    ids, pages, _ = _all_pages(api, "/api/v1/moderation/log/", {"page_size": 3})
 
     assert pages == 2
     assert len(ids) == 4

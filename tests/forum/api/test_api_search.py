@@ -93,13 +93,21 @@ def test_pages_are_bounded(api, member, category):
         make_reply(thread=thread, author=author, body=f"narwhal number {n}")
 
     first = _search(api, "narwhal")
-    second = _search(api, "narwhal", page=2)
+    second = api.get(first["next"]).json()
 
-    assert len(first["results"]) == 20 and first["next_page"] == 2
-    assert len(second["results"]) == 5 and second["next_page"] is None
+    assert len(first["results"]) == 20 and first["previous"] is None
+    assert len(second["results"]) == 5 and second["next"] is None
+    assert api.get(second["previous"]).json() == first
     ids = [h["post_id"] for h in first["results"] + second["results"]]
     assert len(set(ids)) == 25
-    for bad in ({"q": ""}, {"q": "x", "page": 0}, {"q": "x", "page": 51}, {"q": "x" * 201}, {}):
+    for bad in (
+        {"q": ""},
+        {"q": "x", "page_size": 0},
+        {"q": "x", "page_size": 51},
+        {"q": "x", "cursor": "nonsense"},
+        {"q": "x" * 201},
+        {},
+    ):
         response = api.get("/api/v1/search/", bad)
         assert response.status_code == 400, bad
 

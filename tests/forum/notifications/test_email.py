@@ -89,8 +89,12 @@ def test_members_mute_and_unmute_others_through_the_api(member, other_member):
     api.force_authenticate(member)
 
     assert api.put(f"/api/v1/me/mutes/{other_member.username}/").status_code == 200
-    assert api.get("/api/v1/me/mutes/").json() == [{"username": other_member.username}]
+    assert api.get("/api/v1/me/mutes/").json() == {
+        "next": None,
+        "previous": None,
+        "results": [{"username": other_member.username}],
+    }
     assert api.put(f"/api/v1/me/mutes/{member.username}/").status_code == 400
     assert api.put("/api/v1/me/mutes/nobody-at-all/").status_code == 404
     assert api.delete(f"/api/v1/me/mutes/{other_member.username}/").status_code == 204
-    assert api.get("/api/v1/me/mutes/").json() == []
+    assert api.get("/api/v1/me/mutes/").json()["results"] == []

@@ -29,7 +29,7 @@ def test_create_thread_and_reply_through_the_api(api, member, category):
     assert reply.status_code == 201
     nested = api.post(
         f"/api/v1/threads/{thread_id}/posts/",
-        {"body": "Nested", "parent": reply.json()["id"]},
+        {"body": "Nested", "parent_id": reply.json()["id"]},
         format="json",
     )
     assert nested.json()["depth"] == 2
@@ -94,7 +94,7 @@ def test_parent_from_another_thread_or_unknown_is_the_same_400(api, member):
 
     for parent in (elsewhere.pk, 10**9):
         response = api.post(
-            f"/api/v1/threads/{thread.pk}/posts/", {"body": "x", "parent": parent}, format="json"
+            f"/api/v1/threads/{thread.pk}/posts/", {"body": "x", "parent_id": parent}, format="json"
         )
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "bad_parent"

@@ -51,7 +51,7 @@ def test_the_secret_is_shown_once_on_creation(as_member, member):
     assert (body["url"], body["events"], body["is_active"]) == (HOOK["url"], HOOK["events"], True)
     assert webhook.owner == member
 
-    listing = as_member.get("/api/v1/webhooks/").json()
+    listing = as_member.get("/api/v1/webhooks/").json()["results"]
     detail = as_member.get(f"/api/v1/webhooks/{webhook.pk}/").json()
     assert [item["id"] for item in listing] == [webhook.pk]
     assert "secret" not in listing[0]
@@ -79,7 +79,7 @@ def test_another_members_webhook_is_not_found(as_member, other_member):
         response = getattr(as_member, method)(path)
         assert response.status_code == 404, (method, path)
         assert response.json()["error"]["code"] == "not_found"
-    assert as_member.get("/api/v1/webhooks/").json() == []
+    assert as_member.get("/api/v1/webhooks/").json()["results"] == []
     assert Webhook.objects.get().is_active
     assert not WebhookDelivery.objects.exists()
 
@@ -100,7 +100,7 @@ def test_deleting_deactivates_and_hides_the_webhook(as_member, member):
     webhook.refresh_from_db()
     assert not webhook.is_active
     assert webhook.deleted_at is not None
-    assert as_member.get("/api/v1/webhooks/").json() == []
+    assert as_member.get("/api/v1/webhooks/").json()["results"] == []
     assert as_member.delete(f"/api/v1/webhooks/{webhook.pk}/").status_code == 404
 
 
