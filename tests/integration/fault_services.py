@@ -105,6 +105,35 @@ class PrivatePostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class PrivateRedis:
+    """A redis-server of its own on a free port, keeping nothing on disk: stopped, it
+    loses what it held, as a Redis that went away would. `start` again reuses the port,
+    so that clients configured with `url` find it back."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "PrivateRedis":
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
 def django_env(**extra: str) -> dict[str, str]:
     """The environment for a child Django process: test settings, no inherited
     DATABASE_URL/REDIS_URL unless given."""
