@@ -620,7 +620,7 @@ def test_a_field_lookup_with_a_value_of_the_wrong_type_goes_back_to_the_list(mod
     """Django's answer to a lookup it cannot run: the unfiltered list, marked `?e=1`."""
     url = "/admin/moderation/moderationlogentry/"
     response = mod_client.get(f"{url}?target_type=post&target_id=abc")
-    assert (response.status_code, response["Location"]) == (302, f"{url}?e=1")
+    assert (response.status_code, response.get("Location")) == (302, f"{url}?e=1")
 
 
 @pytest.mark.parametrize(
