@@ -511,20 +511,38 @@ def redis_client():
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
+def _delete_cached(prefix: str) -> int:
+    """Delete the shared cache's keys under `prefix`; returns how many there were."""
+    from django.core.cache import cache
+
+    client = redis_client()
+    keys = list(client.scan_iter(match=cache.make_key(f"{prefix}:*"), count=1000))
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+    return len(keys)
+
+
 def clear_page_cache() -> int:
     """Empty the page cache the served processes share (every stored page and token), so
     that the next read of each page builds it; the pages a process keeps in its own
     memory stop matching once their tokens are gone. Returns the keys removed."""
-    from django.core.cache import cache
-
     from forum.core import pagecache
 
-    client = redis_client()
-    keys = list(client.scan_iter(match=cache.make_key("pagecache:*"), count=1000))
-    for start in range(0, len(keys), 1000):
-        client.delete(*keys[start : start + 1000])
+    removed = _delete_cached("pagecache")
     pagecache.local_pages.clear()
-    return len(keys)
+    return removed
+
+
+def clear_read_caches() -> int:
+    """Empty everything a read is answered or built from: the page cache, and the parts
+    of pages shared between readers (forum.core.fragments: a thread's page of rows, its
+    posts rendered), in Redis and in this process's memory. The next read of a page then
+    runs every query a read runs after its thread changed. Returns the keys removed."""
+    from forum.core import fragments
+
+    removed = clear_page_cache() + _delete_cached("fragment")
+    fragments.local_fragments.clear()
+    return removed
 
 
 # --- readers ------------------------------------------------------------------------------

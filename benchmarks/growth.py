@@ -130,10 +130,11 @@ def growth(quick: bool) -> dict:
 
 def explain_reads(state: dict) -> tuple[dict, list]:
     """Every query the read pages run when they are built, with its EXPLAIN plan: each of
-    the four pages read anonymously with the page cache emptied first (a miss: a hit runs
-    no query), and read by a signed-in member, and the two API pages with a personal
-    token (neither ever gets a cached page); captured through Django's test client on the
-    current database. Also every sequential scan of a table with more than
+    the four pages read anonymously and by a signed-in member, and the two API pages with
+    a personal token, each with every read cache emptied first (`data.clear_read_caches`:
+    the page cache, and the rows and rendered posts readers share, which would otherwise
+    answer the very queries that read a thread's posts); captured through Django's test
+    client on the current database. Also every sequential scan of a table with more than
     SMALL_TABLE_ROWS rows. The member and the token exist only for this and are rolled
     back."""
     from django.db import connection, transaction
@@ -163,9 +164,8 @@ def explain_reads(state: dict) -> tuple[dict, list]:
             for key, request in read_requests(state).items():
                 if reader == "token" and not request.path.startswith("/api/"):
                     continue
-                client.get(request.path)  # warm per-process caches first
-                if reader == "anonymous":
-                    data.clear_page_cache()
+                client.get(request.path)  # what a process sets up once, as its first read
+                data.clear_read_caches()
                 with CaptureQueriesContext(connection) as captured:
                     assert client.get(request.path).status_code == 200, (reader, request.path)
                 page = f"{reader}:{key}"

@@ -12,12 +12,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests import workers
+from tests import fallbacks, workers
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
 from tests.workers import start_celery_worker, stop_celery_worker, tasks_through_broker, worker_env
 
 ROOT = Path(__file__).resolve().parent.parent
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -56,26 +55,29 @@ MISSING = _missing_services()
 _fallback_report: list[str] = []
 
 
-def _require(services: tuple[str, ...], nodeid: str) -> None:
+def _require(services: tuple[str, ...]) -> None:
     absent = {name: MISSING[name] for name in services if name in MISSING}
-    if not absent:
-        return
-    reasons = "; ".join(absent.values())
-    if IN_CI:
-        pytest.fail(f"CI=true and a required service is missing: {reasons}", pytrace=False)
-    _fallback_report.append(f"{nodeid}: SKIPPED, needs {', '.join(absent)} ({reasons})")
-    pytest.skip(f"needs {', '.join(absent)}: {reasons}")
+    if absent:
+        fallbacks.skip(", ".join(absent), "; ".join(absent.values()))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.get_closest_marker("integration"):
-        _require(("postgresql", "redis"), item.nodeid)
+        _require(("postgresql", "redis"))
+    elif item.get_closest_marker("postgresql"):
+        _require(("postgresql",))
     if item.get_closest_marker("browser") and not shutil.which(CHROMIUM):
-        message = f"Chromium is not installed at {CHROMIUM}"
-        if IN_CI:
-            pytest.fail(f"CI=true and {message}", pytrace=False)
-        _fallback_report.append(f"{item.nodeid}: SKIPPED, {message}")
-        pytest.skip(message)
+        fallbacks.skip("Chromium", f"it is not installed at {CHROMIUM}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Every test skipped for want of something, from a marker or from the test itself
+    (tests/fallbacks.py), is listed at the end."""
+    report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(fallbacks.Missing):
+        _fallback_report.append(f"{item.nodeid}: SKIPPED, {call.excinfo.value.msg}")
+    return report
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -5,6 +5,7 @@ it the list of workers this run started."""
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -71,6 +72,28 @@ def tasks_through_broker():
         app.conf.task_always_eager = True
 
 
+@contextlib.contextmanager
+def tasks_sent_to(broker_url: str):
+    """This process sends its tasks to `broker_url` (and not in-process). The app keeps
+    one connection pool, and a producer pool over it, for the URL it first sent to: both
+    are dropped so that the next message goes to `broker_url`, and again at the end so
+    that the following test sends to the configured broker."""
+    from forum.celery import app
+
+    def send_to(url: str) -> None:
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    send_to(broker_url)
+    try:
+        with tasks_through_broker():
+            yield
+    finally:
+        send_to(previous)
+
+
 def stop_celery_worker(process: subprocess.Popen) -> None:
     """A warm shutdown, or SIGKILL if it takes longer than 20 s. A worker a test left
     stopped (freeze_when) is continued after the SIGTERM: stopped, it would act on it
@@ -107,6 +130,13 @@ def start_celery_worker(
         time.sleep(0.3)
     started.append(name)
     return process
+
+
+def task_results(log: Path, task: str) -> list[str]:
+    """What each run of `task` returned, in order, as a worker logging at INFO wrote it
+    to `log`: the proof that it was that worker that ran them."""
+    pattern = rf"Task {re.escape(task)}\[[^\]]+\] succeeded in [\d.]+s: (.+)"
+    return re.findall(pattern, log.read_text())
 
 
 def kill_process_group(process: subprocess.Popen) -> None:

@@ -1,41 +1,105 @@
-"""Every notification kind flows end to end through a real worker and Redis."""
+"""Every notification kind, end to end, each where it is really written.
+
+A post's fan-out kinds are written by a worker: the post's commit sends `fan_out_post`,
+whose run sends one `deliver_batch` per kind, and that task writes them. The moderation
+outcomes (`direct` kinds) are written by whichever process records the decision, when
+its transaction commits: their domain events are stored with the decision and told on
+commit (forum.core.events), and only one whose telling failed is left to the worker's
+sweep. For a moderator's action, that is the moderator's own process."""
 
 import pytest
 
+from forum.core.models import PendingEvent
+from forum.notifications.kinds import KINDS
 from forum.notifications.models import Notification, WatchLevel
 from forum.notifications.services import watch_set
 from moderation import actions
 from moderation import services as moderation_services
 from tests.factories import UserFactory, make_reply, make_thread
-from tests.workers import wait_for
+from tests.workers import task_results, tasks_through_broker, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def kinds(user) -> set[str]:
-    return set(Notification.objects.filter(recipient=user).values_list("kind", flat=True))
+WRITTEN_BY_THE_WORKER = {"new_thread", "new_post", "reply", "mention", "quote"}
+WRITTEN_BY_THE_DECIDING_PROCESS = {"post_moderated", "thread_moderated", "report_resolved"}
 
 
-def test_all_kinds_through_the_worker(
-    celery_worker_process, member, other_member, moderator, category
+def test_every_registered_kind_is_tested_where_it_is_written():
+    assert set(KINDS) == WRITTEN_BY_THE_WORKER | WRITTEN_BY_THE_DECIDING_PROCESS
+    assert not WRITTEN_BY_THE_WORKER & WRITTEN_BY_THE_DECIDING_PROCESS
+
+
+def told(*kinds: str) -> dict[tuple[str, str], int]:
+    """(recipient, kind) -> count of every notification of these kinds."""
+    rows = Notification.objects.filter(kind__in=kinds).values_list(
+        "recipient__username", "kind", "count"
+    )
+    return {(username, kind): count for username, kind, count in rows}
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_fan_out_kinds_are_written_by_the_workers_delivery_tasks(
+    celery_worker_process, tmp_path, member, other_member, category
 ):
     category_watcher = UserFactory(username="catwatch")
     watch_set(user=category_watcher, category=category, level=WatchLevel.WATCHING)
     thread = make_thread(author=member, category=category, title="Kinds thread")
-    wait_for(lambda: "new_thread" in kinds(category_watcher) or None)
+    wait_for(lambda: told("new_thread") == {("catwatch", "new_thread"): 1})
+    thread_watcher = UserFactory(username="threadwatch")
+    watch_set(user=thread_watcher, thread=thread, level=WatchLevel.WATCHING)
 
     first = make_reply(thread=thread, author=other_member, body="A point worth quoting.")
-    wait_for(lambda: "reply" in kinds(member) or None)
-    mentioned = UserFactory(username="named")
+    wait_for(lambda: len(told("reply", "new_post")) == 2)
+    UserFactory(username="named")
     make_reply(
         thread=thread,
         author=UserFactory(username="writer"),
         body=f'[quote="other, post:{first.pk}"]\nA point worth quoting.\n[/quote]\n\n@named hi',
     )
-    wait_for(lambda: "mention" in kinds(mentioned) or None)
-    wait_for(lambda: "quote" in kinds(other_member) or None)
+    expected = {
+        ("catwatch", "new_thread"): 1,
+        # Both replies answer the opening post; the second folds into the first's
+        # unread notification, for its author and for the thread's watcher alike.
+        ("member", "reply"): 2,
+        ("threadwatch", "new_post"): 2,
+        ("other", "quote"): 1,
+        ("named", "mention"): 1,
+    }
+    wait_for(lambda: told(*WRITTEN_BY_THE_WORKER) == expected)
 
-    moderation_services.report_file(reporter=mentioned, post=first, reason="spam")
-    actions.perform("remove", actor=moderator, target=first, reason="Spam after all")
-    assert "post_moderated" in kinds(other_member)
-    assert "report_resolved" in kinds(mentioned)
+    assert {kind for _, kind in expected} == WRITTEN_BY_THE_WORKER
+    # The worker's delivery tasks told exactly as many members as the notifications
+    # count: none of them was written anywhere else.
+    delivered = task_results(tmp_path / "worker.log", "notifications.deliver_batch")
+    assert sum(int(result) for result in delivered) == sum(expected.values()) == 7
+    assert task_results(tmp_path / "worker.log", "threads.fan_out_post") == ["True"] * 3
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_moderation_outcome_kinds_are_written_by_the_moderators_process_on_commit(
+    member, other_member, moderator, category
+):
+    """No worker runs here and tasks go to the broker unrun, so whatever is written is
+    written by this process, which is the moderator's."""
+    from forum.celery import app
+
+    reporter = UserFactory(username="reporter")
+    thread = make_thread(author=member, category=category, title="Decided thread")
+    reply = make_reply(thread=thread, author=other_member, body="Spam, as it turns out.")
+    moderation_services.report_file(reporter=reporter, post=reply, reason="spam")
+
+    app.control.purge()
+    try:
+        with tasks_through_broker():
+            actions.perform("remove", actor=moderator, target=reply, reason="Spam after all")
+            # Told as the action committed, before perform returned: nothing waited.
+            assert told(*WRITTEN_BY_THE_DECIDING_PROCESS) == {
+                ("other", "post_moderated"): 1,
+                ("reporter", "report_resolved"): 1,
+            }
+            actions.perform("hide_thread", actor=moderator, target=thread, reason="Off topic")
+            assert told("thread_moderated") == {("member", "thread_moderated"): 1}
+    finally:
+        app.control.purge()
+    # Every stored event was told: none is left for the worker's sweep.
+    assert not PendingEvent.objects.exists()

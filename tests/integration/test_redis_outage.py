@@ -1,106 +1,143 @@
 """Redis stops while members keep posting: every post is stored with its state, nothing
-answers 5xx, and once Redis is back the sweep finishes the checks it missed."""
+answers 5xx, and the work whose enqueue failed (the checks, the fan-outs) is left
+recorded in the database; once Redis is back, the sweeps run by a real worker finish it.
 
-import shutil
-import socket
-import subprocess
+Everything here uses a Redis of its own from the first post on: this process's cache and
+Celery producer, and the worker's broker. No task runs in this process."""
+
+import itertools
+import logging
+import os
 import time
 
 import pytest
+from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
 from forum.celery import app
+from forum.core.models import PendingEvent
 from forum.threads.models import Post, PostRevision
+from forum.threads.tasks import sweep_due_fan_outs
 from moderation.tasks import sweep_unchecked_revisions
+from tests.integration.fault_services import PrivateRedis
+from tests.workers import (
+    start_celery_worker,
+    stop_celery_worker,
+    task_results,
+    tasks_sent_to,
+    wait_for,
+    worker_env,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _start_redis(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            shutil.which("redis-server"),
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("redis-server did not start")
+REPLIES = 5
 
 
 @pytest.fixture
-def own_redis(settings):
-    port = _free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    process = _start_redis(port)
+def private_redis():
+    redis = PrivateRedis().start()
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture
+def on_private_redis(private_redis, settings):
+    """This process caches in, and sends its tasks to, the private Redis."""
     settings.CACHES = {
         "default": {
             "BACKEND": "forum.core.cache.ResilientRedisCache",
-            "LOCATION": url,
+            "LOCATION": private_redis.url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    previous = app.conf.broker_url
-    app.conf.broker_url = url
-    app.conf.task_always_eager = False
-    state = {"process": process, "port": port}
-    yield state
-    app.conf.task_always_eager = True
-    app.conf.broker_url = previous
-    state["process"].terminate()
-    state["process"].wait(timeout=10)
+    with tasks_sent_to(private_redis.url):
+        yield private_redis
 
 
-def test_posting_through_a_redis_outage(own_redis, member, category):
+@pytest.fixture
+def worker_log(transactional_db, on_private_redis, tmp_path):
+    """A real worker consuming from the private Redis; yields the path of its log."""
+    log = tmp_path / "worker.log"
+    env = worker_env(REDIS_URL=on_private_redis.url)
+    process = start_celery_worker(env, f"outage-{os.getpid()}@127.0.0.1", log)
+    try:
+        yield log
+    finally:
+        stop_celery_worker(process)
+
+
+def test_posts_made_while_redis_is_down_are_finished_by_the_worker_once_it_is_back(
+    on_private_redis, worker_log, member, category, caplog
+):
+    assert not app.conf.task_always_eager
     api = APIClient()
     api.force_authenticate(member)
-    thread = api.post(
+    created = api.post(
         "/api/v1/threads/",
         {"category": category.slug, "title": "Before the outage", "body": "Redis is up."},
         format="json",
     )
-    assert thread.status_code == 201
-    thread_id = thread.json()["id"]
+    assert created.status_code == 201
+    thread_id = created.json()["id"]
+    opening = Post.objects.get(thread_id=thread_id)
 
-    own_redis["process"].terminate()
-    own_redis["process"].wait(timeout=10)
+    def opening_post_finished_by_the_worker():
+        opening.refresh_from_db()
+        checked = PostRevision.objects.filter(post=opening, checked_at__isnull=False).exists()
+        return checked and opening.fan_out_due_at is None
+
+    wait_for(opening_post_finished_by_the_worker, timeout=60)
+
+    on_private_redis.stop()
+    caplog.set_level(logging.WARNING)
     statuses = []
     started = time.monotonic()
-    for n in range(5):
+    for n in range(REPLIES):
         reply = api.post(
             f"/api/v1/threads/{thread_id}/posts/", {"body": f"During {n}"}, format="json"
         )
         statuses.append(reply.status_code)
     statuses.append(api.get(f"/api/v1/threads/{thread_id}/posts/").status_code)
     statuses.append(api.get("/api/v1/categories/").status_code)
-    assert statuses == [201] * 5 + [200, 200]
+    assert statuses == [201] * REPLIES + [200, 200]
     assert time.monotonic() - started < 30
+
     during = Post.objects.filter(thread_id=thread_id, body_source__startswith="During")
-    assert during.count() == 5
-    unchecked = PostRevision.objects.filter(post__in=during, checked_at__isnull=True)
-    assert unchecked.count() == 5
+    assert during.count() == REPLIES
+    # The enqueues failed, and what they were to do is recorded where the sweeps look:
+    # each revision is unchecked and each post's fan-out is still due.
+    assert PostRevision.objects.filter(post__in=during, checked_at__isnull=True).count() == REPLIES
+    assert during.filter(fan_out_due_at__isnull=False).count() == REPLIES
+    assert not PendingEvent.objects.exists()
+    # Each failed send is logged with the broker's error. The first reply's two tasks were
+    # sent together over the connection that was open, and failed as a batch when it
+    # was flushed; each later reply's fan-out and check failed as they were sent.
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert all(isinstance(record.exc_info[1], OperationalError) for record in errors)
+    later = during.order_by("pk")[1:]
+    assert [record.getMessage().split(" (")[0] for record in errors] == [
+        "Error calling _after_commit_reply.<locals>.enqueue in on_commit() during transaction",
+        *itertools.chain.from_iterable(
+            (
+                f"Sending the fan-out of post {post.pk} failed; it is due",
+                "check_stored_revision failed on "
+                f"RevisionStored(revision_id={post.current_revision_id})",
+            )
+            for post in later
+        ),
+    ]
 
-    own_redis["process"] = _start_redis(own_redis["port"])
-    app.conf.task_always_eager = True  # run the sweep and its checks here, as a worker would
-    sweep_unchecked_revisions.apply()
+    on_private_redis.start()
+    sweep_unchecked_revisions.delay()
+    sweep_due_fan_outs.delay()
 
-    assert not PostRevision.objects.filter(post__in=during, checked_at__isnull=True).exists()
+    def all_finished():
+        unchecked = PostRevision.objects.filter(post__in=during, checked_at__isnull=True)
+        return not unchecked.exists() and not during.filter(fan_out_due_at__isnull=False).exists()
+
+    wait_for(all_finished, timeout=90)
+    assert task_results(worker_log, "moderation.sweep_unchecked_revisions") == [str(REPLIES)]
+    assert task_results(worker_log, "threads.sweep_due_fan_outs") == [str(REPLIES)]

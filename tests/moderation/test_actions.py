@@ -183,9 +183,8 @@ def test_the_log_is_append_only(member, moderator):
         ModerationLogEntry.objects.all().delete()
 
 
+@pytest.mark.postgresql  # the trigger is PostgreSQL's
 def test_the_database_refuses_log_updates_even_in_raw_sql(member, moderator):
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger is PostgreSQL's")
     actions.perform("lock", actor=moderator, target=make_thread(author=member))
 
     for statement in (

@@ -606,26 +606,39 @@ def test_bulk_decisions_leave_items_another_moderator_is_reviewing(mod_client, m
         f"{QUEUE}?state__exact=pending&reason=rule&reporters=1&age=1d&_facets=True",
         "/admin/moderation/moderationlogentry/?_facets=True&actor=automatic",
         "/admin/accounts/user/?_facets=True&sanctioned=yes",
+        # Our own filters ignore a value they do not know.
         f"{QUEUE}?state__exact=pending&category=abc&rule=x&reporters=9",
-        "/admin/moderation/moderationlogentry/?target_type=post&target_id=abc",
     ],
 )
-def test_filters_with_counts_or_odd_values_never_fail(mod_client, member, url):
+def test_filters_with_counts_or_unknown_values_show_the_list(mod_client, member, url):
     _queued_posts(member, 2)
     response = mod_client.get(url)
-    assert response.status_code in (200, 302), response.status_code
+    assert response.status_code == 200
 
 
-@pytest.mark.parametrize("ends_at", ["2026-13-45T25:00", "tomorrow", "2001-01-01T10:00"])
-def test_a_bad_sanction_end_is_refused_with_a_message(mod_client, member, ends_at):
+def test_a_field_lookup_with_a_value_of_the_wrong_type_goes_back_to_the_list(mod_client):
+    """Django's answer to a lookup it cannot run: the unfiltered list, marked `?e=1`."""
+    url = "/admin/moderation/moderationlogentry/"
+    response = mod_client.get(f"{url}?target_type=post&target_id=abc")
+    assert (response.status_code, response.get("Location")) == (302, f"{url}?e=1")
+
+
+@pytest.mark.parametrize(
+    ("ends_at", "message"),
+    [
+        ("2026-13-45T25:00", "Give the end as a date and time"),
+        ("tomorrow", "Give the end as a date and time"),
+        ("2001-01-01T10:00", "must be in the future"),
+    ],
+)
+def test_a_bad_sanction_end_is_refused_with_a_message(mod_client, member, ends_at, message):
     (_post,), (item,) = _queued_posts(member, 1)
     for url in (f"{QUEUE}{item.pk}/decide/", f"/admin/accounts/user/{member.pk}/sanction/"):
         response = mod_client.post(
             url, {"action": "silence", "reason": "Spam", "ends_at": ends_at}, follow=True
         )
         assert response.status_code == 200
-        text = response.content.decode()
-        assert "Give the end as a date and time" in text or "must be in the future" in text
+        assert message in response.content.decode()
     assert not Sanction.objects.exists()
 
 

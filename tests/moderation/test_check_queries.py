@@ -179,14 +179,6 @@ def test_a_new_posts_check_and_fingerprints_are_stored_in_one_statement_on_postg
     assert (stores == fingerprints) == (connection.vendor == "postgresql")
 
 
-def _needs_postgresql(what: str) -> None:
-    """Skip on SQLite, which has none of `what` (the CI runs these on PostgreSQL)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip(f"{what} are PostgreSQL's")
-
-
 @contextmanager
 def _waiting_behind_a_holder(revision_id: int, waiter, *, then):
     """Hold the revision's row lock in a transaction of another connection, run
@@ -264,11 +256,11 @@ def _prepared_statements() -> list[str]:
         return [statement for (statement,) in cursor.fetchall()]
 
 
+@pytest.mark.postgresql  # prepared statements are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_the_check_read_is_prepared_once_per_connection_unless_the_settings_say_not(member):
     from django.db import connection
 
-    _needs_postgresql("prepared statements")
     if connection.settings_dict["OPTIONS"].get("prepare_threshold") is None:
         # Behind a transaction-mode pooler, psycopg must prepare nothing.
         posts = _waiting_posts(member, *(f"Post {n}." for n in range(3)))
@@ -317,11 +309,11 @@ def test_the_check_read_runs_after_a_rolled_back_transaction_and_on_a_new_connec
     assert ContentCheck.objects.filter(post__in=posts).count() == 3
 
 
+@pytest.mark.postgresql  # prepared statements are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_a_prepared_read_dropped_behind_psycopgs_back_is_prepared_again_on_the_next_try(member):
     from django.db import DatabaseError, connection
 
-    _needs_postgresql("prepared statements")
     posts = _waiting_posts(member, "Post 0.", "Post 1.")
     first, second = (post.current_revision_id for post in posts)
     assert pipeline.revision_check(revision_id=first) == "approved"
@@ -337,13 +329,13 @@ def test_a_prepared_read_dropped_behind_psycopgs_back_is_prepared_again_on_the_n
     assert pipeline.revision_check(revision_id=second) == "approved"
 
 
+@pytest.mark.postgresql  # prepared statements are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_try(member):
     import threading
 
     from django.db import DatabaseError, connection
 
-    _needs_postgresql("prepared statements")
     posts = _waiting_posts(member, "Post 0.", "Post 1.")
     first, second = (post.current_revision_id for post in posts)
     assert pipeline.revision_check(revision_id=first) == "approved"
@@ -374,6 +366,7 @@ def test_a_prepared_read_a_migration_made_invalid_is_prepared_again_on_the_next_
         in_another_connection(200)
 
 
+@pytest.mark.postgresql  # row locks are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(member):
     import threading
@@ -381,7 +374,6 @@ def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(mem
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    _needs_postgresql("row locks")
     (post,) = _waiting_posts(member, "A post.")
     revision = post.current_revision_id
     seen = {}
@@ -406,13 +398,13 @@ def test_a_free_revision_is_locked_by_the_read_itself_and_held_until_the_end(mem
     assert check_queries.revision_states([revision]) == {revision: "waiting"}
 
 
+@pytest.mark.postgresql  # row locks are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the_wait(
     member, moderator
 ):
     from django.db import transaction
 
-    _needs_postgresql("row locks")
     watched_words_rule(moderator, ["darn"], action="censor")
     (post,) = _waiting_posts(member, "Well, darn it.")
     old, result = post.current_revision_id, {}
@@ -431,13 +423,13 @@ def test_a_check_that_waited_for_its_revision_judges_the_post_as_it_is_after_the
     assert (result["old"], post.body_html) == ("stale", new.body_html)
 
 
+@pytest.mark.postgresql  # row locks are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_a_revision_checked_by_the_transaction_it_waited_for_or_before_is_not_read(member):
     from django.db import transaction
 
     from forum.threads.models import PostRevision
 
-    _needs_postgresql("row locks")
     held, checked = _waiting_posts(member, "Held by another batch.", "Checked already.")
     held, checked = held.current_revision_id, checked.current_revision_id
     PostRevision.objects.filter(pk=checked).update(checked_at=timezone.now())

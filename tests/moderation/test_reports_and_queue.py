@@ -124,10 +124,9 @@ def test_deciding_approves_or_removes_and_logs_once(reported_post, moderator, ot
     assert refused.value.code == "already_decided"
 
 
+@pytest.mark.postgresql  # SQLite serialises writers: there is no race to win
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_have_exactly_one_winner(member):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
     post = make_reply(thread=make_thread(author=member), author=member)
     item = services.review_item_open(post=post, reason="rule")
     moderators = [ModeratorFactory(username=f"racer{i}") for i in range(6)]

@@ -73,14 +73,13 @@ def test_a_check_task_also_checks_the_backlog_and_their_own_tasks_then_find_them
     assert check_post_revision.apply(args=[revisions[2].pk]).get() == "already_checked"
 
 
+@pytest.mark.postgresql  # SQLite has no row locks
 @pytest.mark.django_db(transaction=True)
 def test_a_check_task_leaves_a_revision_another_batch_holds_to_it_without_waiting(member):
     import threading
 
     from django.db import connection, transaction
 
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite has no row locks; the race needs PostgreSQL")
     revision = make_thread(author=member).opening_post.current_revision
     # Its check ran in-process at commit: make it wait for one again.
     ContentCheck.objects.filter(revision=revision).delete()

@@ -246,24 +246,38 @@ def test_unencodable_and_control_characters_are_refused_by_field(
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "status", "code"),
     [
-        "/api/v1/users/%C3%A9l%C3%A8ve/",
-        "/api/v1/users/%F0%9F%99%82/",
-        "/api/v1/threads/?category=%E2%80%AE&author=%F0%9F%99%82",
-        "/api/v1/search/?q=%F0%9F%99%82%20%E2%80%AE",
-        "/api/v1/search/?q=%00",
-        "/api/v1/threads/?author=%00",
+        ("/api/v1/users/%C3%A9l%C3%A8ve/", 404, "not_found"),
+        ("/api/v1/users/%F0%9F%99%82/", 404, "not_found"),
+        ("/api/v1/search/?q=%00", 400, "invalid"),
+        ("/api/v1/threads/?author=%00", 400, "invalid"),
     ],
 )
-def test_unicode_in_urls_never_breaks_a_read(api, member, url):
+def test_unicode_in_urls_is_a_clear_error_when_it_names_nothing_or_is_not_text(
+    api, member, url, status, code
+):
     make_thread(author=member)
 
     response = api.get(url)
 
-    assert response.status_code in {200, 400, 404}
-    if response.status_code != 200:
-        _error(response, response.status_code)
+    assert _error(response, status)["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("url", "empty"),
+    [
+        ("/api/v1/threads/?category=%E2%80%AE&author=%F0%9F%99%82", {"next": None, "results": []}),
+        ("/api/v1/search/?q=%F0%9F%99%82%20%E2%80%AE", {"next_page": None, "results": []}),
+    ],
+)
+def test_unicode_in_a_list_filter_finds_nothing(api, member, url, empty):
+    make_thread(author=member)
+
+    response = api.get(url)
+
+    assert response.status_code == 200
+    assert response.json() == empty
 
 
 @pytest.mark.django_db(transaction=True)

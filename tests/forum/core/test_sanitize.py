@@ -156,10 +156,6 @@ def test_each_cleaner_alone_neutralises_the_hostile_corpus(clean, hostile):
     assert_allow_listed(cleaned, rel_added=clean is not bleach_clean)
 
 
-def test_corpus_is_large_enough():
-    assert len(RAW_HTML_CORPUS) >= 30
-
-
 def test_the_allow_list_is_what_the_renderer_needs():
     assert {"img", "style", "div", "span"}.isdisjoint(ALLOWED_TAGS)
     assert {"http", "https", "mailto"} == ALLOWED_PROTOCOLS

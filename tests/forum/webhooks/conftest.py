@@ -14,6 +14,7 @@ import pytest
 from forum.webhooks import tasks
 from forum.webhooks.models import Webhook
 from forum.webhooks.signing import secret_generate
+from tests import fallbacks
 
 
 @dataclass
@@ -102,7 +103,7 @@ def certificate(tmp_path_factory) -> tuple[str, str]:
     """A self-signed certificate (and its key) for hooks.example.test."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("needs the openssl command to make a test certificate")
+        fallbacks.skip("the openssl command", "it makes the test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
     subprocess.run(

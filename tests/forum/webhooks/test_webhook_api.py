@@ -146,11 +146,19 @@ def test_bad_input_is_a_clear_400_naming_the_field(as_member, payload, field, co
     assert not Webhook.objects.exists()
 
 
-def test_malformed_json_is_a_clear_400(as_member):
-    for raw in (b'{"url": ', b"[1, 2]", b'{"url": "\xff"}', b"null"):
-        response = as_member.post("/api/v1/webhooks/", raw, content_type="application/json")
-        assert response.status_code == 400, raw
-        assert response.json()["error"]["code"] in {"parse_error", "invalid"}
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b'{"url": ', "parse_error"),
+        (b'{"url": "\xff"}', "parse_error"),  # not UTF-8
+        (b"[1, 2]", "invalid"),  # JSON, but not an object
+        (b"null", "invalid"),
+    ],
+)
+def test_malformed_json_is_a_clear_400(as_member, raw, code):
+    response = as_member.post("/api/v1/webhooks/", raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
     assert not Webhook.objects.exists()
 
 
