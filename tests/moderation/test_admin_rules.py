@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from moderation import services
+from moderation.admin.rule_forms import tryout_form_for
 from moderation.models import ModerationLogEntry, Rule
 from moderation.rules import RULE_KINDS, get_kind
 from tests.factories import CategoryFactory, make_reply, make_thread
@@ -351,3 +352,22 @@ def test_a_rule_limited_to_categories_is_tried_on_their_posts_only(mod_client, m
 
     assert "Checked 5 posts: 2 would be caught" in everywhere.content.decode()
     assert "Checked 2 posts: 1 would be caught" in only_there.content.decode()
+
+
+@pytest.mark.parametrize("name", sorted(RULE_KINDS))
+def test_each_kinds_fields_round_trip_its_parameters(name):
+    kind = RULE_KINDS[name]
+    example = json.loads(re.search(r"e\.g\. (\{.*\})$", kind.params_schema_help).group(1))
+    stored = kind.validate_params(example)
+    form_class = tryout_form_for(kind)
+
+    shown = form_class(params=stored)
+    sent = {"name": "Round trip", "kind": name, "action": "flag"}
+    for field in shown.fields:
+        value = shown[field].value()
+        if field.startswith("param_") and value not in (None, False):
+            sent[field] = "on" if value is True else str(value)
+    bound = form_class(sent)
+
+    assert bound.is_valid(), bound.errors
+    assert bound.cleaned_data["params"] == stored
