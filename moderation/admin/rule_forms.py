@@ -336,10 +336,11 @@ class RuleTryoutForm(RuleParamsForm):
     # Filled by the try-out view once these parameters have been tried.
     tryout_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    field_order = ("name", "action")
-
     def __init__(self, *args, params: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.order_fields(
+            ["name", "action", *map(param_field_name, self.rule_kind.parameters), "categories"]
+        )
         self._fill_params(params)
 
     def clean(self):

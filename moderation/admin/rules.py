@@ -51,7 +51,7 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         kind = _chosen_kind(request, obj)
         params = [param_field_name(param) for param in kind.parameters] if kind else []
-        return [
+        fieldsets = [
             (None, {"fields": ("name", "kind", "action")}),
             (f"Parameters: {kind.label}" if kind else "Parameters", {"fields": params}),
             (
@@ -67,8 +67,10 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
                 "Enable without a try-out",
                 {"classes": ("collapse",), "fields": ("override_reason",)},
             ),
-            ("Versions", {"fields": self.readonly_fields}),
         ]
+        if obj is not None:
+            fieldsets.append(("Versions", {"fields": self.readonly_fields}))
+        return fieldsets
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kind = _chosen_kind(request, obj)
