@@ -109,15 +109,18 @@ def _(param: Choice) -> forms.Field:
     )
 
 
-@form_field.register
-def _(param: Lines) -> forms.Field:
+def _lines_field(param: Param, *, rows: int, cols: int) -> forms.Field:
     return forms.CharField(
         label=param.label,
         help_text=param.help,
         required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        widget=forms.Textarea(attrs={"rows": rows, "cols": cols}),
     )
+
+
+@form_field.register
+def _(param: Lines) -> forms.Field:
+    return _lines_field(param, rows=5, cols=60)
 
 
 @to_form.register
@@ -132,12 +135,7 @@ def _(param: Lines, value: str) -> list[str]:
 
 @form_field.register
 def _(param: LevelLimits) -> forms.Field:
-    return forms.CharField(
-        label=param.label,
-        help_text=param.help,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 20}),
-    )
+    return _lines_field(param, rows=3, cols=20)
 
 
 _NO_LIMIT = ("none", "no limit", "unlimited")

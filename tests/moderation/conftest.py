@@ -1,6 +1,7 @@
 """Fixtures shared by the moderation tests."""
 
 import pytest
+from django.test import Client
 
 from moderation import backtest, content, pipeline, services
 from tests.factories import make_reply
@@ -48,6 +49,14 @@ def checked_reply(*, thread, author, body: str):
     post.refresh_from_db()
     pipeline.revision_check(revision_id=post.current_revision_id)
     return post
+
+
+@pytest.fixture
+def mod_client(moderator):
+    """A test client signed in as the moderator."""
+    client = Client()
+    client.force_login(moderator)
+    return client
 
 
 @pytest.fixture

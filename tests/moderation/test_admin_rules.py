@@ -6,7 +6,6 @@ import json
 import re
 
 import pytest
-from django.test import Client
 from django.utils.html import escape
 
 from moderation import services
@@ -23,17 +22,23 @@ ADD = "/admin/moderation/rule/add/"
 
 
 @pytest.fixture
-def mod_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def history(member):
     thread = make_thread(author=member, body="Nothing to see.")
     make_reply(thread=thread, author=member, body="Fine words only.")
     return make_reply(thread=thread, author=member, body="Calm.\n\nGet cheap pills here.")
+
+
+def stored_rule(moderator, *, kind="watched_words", params=None, enabled=False, **fields):
+    """A rule saved through the service (disabled, so no try-out is needed)."""
+    return services.rule_save(
+        actor=moderator,
+        name=fields.pop("name", "Pills"),
+        kind=kind,
+        params={"words": ["cheap pills"]} if params is None else params,
+        action=fields.pop("action", "flag"),
+        enabled=enabled,
+        **fields,
+    )
 
 
 def token_in(response) -> str:
@@ -156,9 +161,7 @@ def test_a_rule_round_trips_through_its_fields_and_its_json_unchanged(mod_client
         "deny_domains": ["spam.example", "bücher.example"],
         "allow_domains": [],
     }
-    rule = services.rule_save(
-        actor=moderator, name="Links", kind="links", params=params, action="flag", enabled=False
-    )
+    rule = stored_rule(moderator, kind="links", params=params)
     page = mod_client.get(f"/admin/moderation/rule/{rule.pk}/change/").content.decode()
     assert "spam.example\nbücher.example</textarea>" in page
     shown_json = re.search(r'name="params_json"[^>]*>(.*?)</textarea>', page, re.S)[1]
@@ -196,14 +199,7 @@ def test_bad_json_is_shown_next_to_the_json(mod_client):
 
 
 def test_switching_an_existing_rules_kind_shows_the_new_kinds_fields(mod_client, moderator):
-    rule = services.rule_save(
-        actor=moderator,
-        name="Words",
-        kind="watched_words",
-        params={"words": ["x"]},
-        action="flag",
-        enabled=False,
-    )
+    rule = stored_rule(moderator)
 
     page = mod_client.get(f"/admin/moderation/rule/{rule.pk}/change/?kind=near_duplicate")
 
@@ -242,14 +238,7 @@ def test_a_rule_is_tried_on_recent_posts_then_enabled(mod_client, moderator, his
 
 
 def test_the_change_form_sends_its_fields_to_the_try_out(mod_client, moderator, history):
-    rule = services.rule_save(
-        actor=moderator,
-        name="Pills",
-        kind="watched_words",
-        params={"words": ["cheap pills"]},
-        action="flag",
-        enabled=False,
-    )
+    rule = stored_rule(moderator)
     page = mod_client.get(f"/admin/moderation/rule/{rule.pk}/change/").content.decode()
     assert f'formaction="/admin/moderation/rule/{rule.pk}/try/"' in page
 
@@ -290,14 +279,7 @@ def test_enabling_untried_parameters_is_refused(mod_client, moderator, history):
 
 
 def test_an_emergency_enables_untried_with_a_logged_reason(mod_client, moderator):
-    rule = services.rule_save(
-        actor=moderator,
-        name="Raid",
-        kind="watched_words",
-        params={"words": ["raid spam"]},
-        action="block",
-        enabled=False,
-    )
+    rule = stored_rule(moderator, params={"words": ["raid spam"]}, action="block")
 
     response = mod_client.post(
         f"/admin/moderation/rule/{rule.pk}/change/",

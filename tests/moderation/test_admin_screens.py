@@ -25,13 +25,6 @@ QUEUE = "/admin/moderation/reviewitem/"
 
 
 @pytest.fixture
-def mod_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def boss(db):
     return UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
 
