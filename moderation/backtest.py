@@ -49,6 +49,7 @@ class RuleTryout:
     token: str
 
 
+DEFAULT_TRYOUT_POSTS = 200
 MAX_TRYOUT_POSTS = 5000
 
 
@@ -59,7 +60,7 @@ def rule_try(
     params: object,
     action: str = Rule.Action.FLAG,
     categories=(),
-    posts: int = 200,
+    posts: int = DEFAULT_TRYOUT_POSTS,
 ) -> RuleTryout:
     """Run a draft rule in dry-run over the `posts` most recent posts (of `categories`,
     when given) as `actor`, who must be allowed to manage rules. Nothing is written."""

@@ -16,7 +16,7 @@ from django import forms
 from forum.core.errors import ValidationFailed
 from forum.threads.models import Category
 from moderation import services
-from moderation.backtest import MAX_TRYOUT_POSTS
+from moderation.backtest import DEFAULT_TRYOUT_POSTS, MAX_TRYOUT_POSTS
 from moderation.models import Rule
 from moderation.rules import RULE_KINDS, InvalidRuleParams, RuleKind
 from moderation.rules.params import (
@@ -329,7 +329,8 @@ class RuleTryoutForm(RuleParamsForm):
         min_value=1,
         max_value=MAX_TRYOUT_POSTS,
         required=False,
-        help_text=f"posts (at most {MAX_TRYOUT_POSTS}; 200 when empty).",
+        initial=DEFAULT_TRYOUT_POSTS,
+        help_text=f"posts (at most {MAX_TRYOUT_POSTS}; {DEFAULT_TRYOUT_POSTS} when empty).",
     )
     # Filled by the try-out view once these parameters have been tried.
     tryout_token = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -344,7 +345,7 @@ class RuleTryoutForm(RuleParamsForm):
     def clean(self):
         cleaned = super().clean()
         self._clean_params(cleaned)
-        cleaned["posts"] = cleaned.get("posts") or 200
+        cleaned["posts"] = cleaned.get("posts") or DEFAULT_TRYOUT_POSTS
         return cleaned
 
 

@@ -183,7 +183,7 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
             if not form.is_valid():
                 status = 400
         else:
-            initial = {"posts": 200, "action": Rule.Action.FLAG}
+            initial = {"action": Rule.Action.FLAG}
             params = None
             if rule is not None:
                 initial.update(
