@@ -645,6 +645,7 @@ def install_rules() -> list[int]:
         params={"words": watched_words(), "patterns": [r"bit\.ly/\w+", r"t\.me/\w+"]},
         action=Rule.Action.FLAG,
         enabled=True,
+        override_reason="Benchmark set-up: the rule is installed by a script, not tried by hand.",
     )
     return list(Rule.objects.filter(enabled=True).values_list("pk", flat=True))
 

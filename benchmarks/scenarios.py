@@ -83,6 +83,7 @@ def _fifty_rules(moderator) -> None:
             params=params,
             action="flag",
             enabled=True,
+            override_reason="Benchmark set-up: the rules are installed by a script.",
         )
 
 

@@ -5,7 +5,10 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from forum.core import permissions
+from forum.core.errors import ValidationFailed
 from forum.threads.models import Post
+from moderation import services, tryouts
 from moderation.content import content_from_html
 from moderation.models import Rule
 from moderation.pipeline import build_context, compile_rule, run_rules
@@ -33,6 +36,46 @@ class BacktestResult:
 
     def top(self, count: int) -> list[BacktestHit]:
         return sorted(self.examples, key=lambda hit: -hit.score)[:count]
+
+
+@dataclass(frozen=True)
+class RuleTryout:
+    """What a draft rule would have caught, and the token that lets the moderator who
+    tried it enable exactly these parameters (see `moderation.tryouts`)."""
+
+    kind: str
+    params: dict
+    result: BacktestResult
+    token: str
+
+
+DEFAULT_TRYOUT_POSTS = 200
+MAX_TRYOUT_POSTS = 5000
+
+
+def rule_try(
+    *,
+    actor,
+    kind: str,
+    params: object,
+    action: str = Rule.Action.FLAG,
+    categories=(),
+    posts: int = DEFAULT_TRYOUT_POSTS,
+) -> RuleTryout:
+    """Run a draft rule in dry-run over the `posts` most recent posts (of `categories`,
+    when given) as `actor`, who must be allowed to manage rules. Nothing is written."""
+    permissions.check_can_manage_rules(actor)
+    params = services.rule_params_validate(kind=kind, params=params)
+    if not 1 <= posts <= MAX_TRYOUT_POSTS:
+        raise ValidationFailed.for_field(
+            "posts", f"Try a rule on 1 to {MAX_TRYOUT_POSTS} posts.", code="invalid"
+        )
+    draft = Rule(pk=None, name="", kind=kind, params=params, action=action)
+    result = rule_backtest(
+        draft, recent_posts(posts, category_ids=[category.pk for category in categories])
+    )
+    token = tryouts.tryout_token(actor=actor, kind=kind, params=params)
+    return RuleTryout(kind=kind, params=params, result=result, token=token)
 
 
 def recent_posts(limit: int, *, category_ids=None) -> Iterator[Post]:

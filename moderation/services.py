@@ -20,6 +20,7 @@ from forum.core.errors import Conflict, RateLimited, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostRevision, PostState
+from moderation import tryouts
 from moderation.log import log_record
 from moderation.models import Appeal, Report, ReviewItem, Rule
 from moderation.rules import InvalidRuleParams, get_kind
@@ -326,6 +327,22 @@ def sanctions_expire(*, now: dt.datetime | None = None) -> int:
 # --- rules --------------------------------------------------------------------------
 
 
+def rule_params_validate(*, kind: str, params: object) -> dict:
+    """`params` checked and normalised for a rule of `kind`, or ValidationFailed with one
+    entry per offending parameter ("params.words", or "params" for the set as a whole)."""
+    try:
+        rule_kind = get_kind(kind)
+    except LookupError as exc:
+        raise ValidationFailed.for_field("kind", f"Unknown rule kind “{kind}”.") from exc
+    try:
+        return rule_kind.validate_params(params)  # type: ignore[arg-type]
+    except InvalidRuleParams as exc:
+        fields = {
+            f"params.{key}" if key else "params": [message] for key, message in exc.errors.items()
+        }
+        raise ValidationFailed(f"params: {exc}", fields=fields) from exc
+
+
 def rule_save(
     *,
     actor,
@@ -336,25 +353,42 @@ def rule_save(
     action: str,
     enabled: bool,
     categories=(),
+    tryout_token: str = "",
+    override_reason: str = "",
 ) -> Rule:
     """Create or edit a rule after validating its parameters; every edit bumps its
-    version so verdicts say which version fired."""
+    version so verdicts say which version fired.
+
+    Switching on a behaviour (enabling the rule, or changing the kind or parameters of an
+    enabled one) needs `tryout_token` from `actor`'s try-out of exactly these parameters
+    (see `moderation.tryouts`), or an `override_reason`, which is logged as
+    "rule_enable_untried". Disabling a rule, or editing a disabled one, needs neither.
+    """
     permissions.check_can_manage_rules(actor)
     name = clean_text(name, field="name", min_length=1, max_length=100, multiline=False)
-    try:
-        rule_kind = get_kind(kind)
-    except LookupError as exc:
-        raise ValidationFailed.for_field("kind", f"Unknown rule kind “{kind}”.") from exc
+    override_reason = clean_text(
+        override_reason, field="override_reason", min_length=0, max_length=500, multiline=False
+    )
     if action not in Rule.Action.values:
         raise ValidationFailed.for_field(
             "action", f"Choose one of: {', '.join(Rule.Action.values)}."
         )
-    try:
-        params = rule_kind.validate_params(params)
-    except InvalidRuleParams as exc:
-        raise ValidationFailed.for_field("params", str(exc)) from exc
+    params = rule_params_validate(kind=kind, params=params)
     with transaction.atomic():
-        if rule is None:
+        current = None
+        if rule is not None:
+            # Locked: whether this save switches a behaviour on depends on the stored row.
+            current = Rule.objects.select_for_update().get(pk=rule.pk)
+        overridden = rule_tryout_check(
+            actor=actor,
+            current=current,
+            kind=kind,
+            params=params,
+            enabled=enabled,
+            tryout_token=tryout_token,
+            override_reason=override_reason,
+        )
+        if current is None:
             rule = Rule.objects.create(
                 name=name,
                 kind=kind,
@@ -365,7 +399,7 @@ def rule_save(
             )
             change = "rule_create"
         else:
-            Rule.objects.filter(pk=rule.pk).update(
+            Rule.objects.filter(pk=current.pk).update(
                 name=name,
                 kind=kind,
                 params=params,
@@ -375,14 +409,45 @@ def rule_save(
                 updated_at=timezone.now(),
                 version=F("version") + 1,
             )
+            rule = current
             rule.refresh_from_db()
             change = "rule_edit"
         rule.categories.set(categories)
-        log_record(
-            actor=actor,
-            action=change,
-            target=rule,
-            rule=rule,
-            details={"kind": kind, "action": action, "enabled": enabled, "params": params},
-        )
+        details = {"kind": kind, "action": action, "enabled": enabled, "params": params}
+        log_record(actor=actor, action=change, target=rule, rule=rule, details=details)
+        if overridden:
+            log_record(
+                actor=actor,
+                action="rule_enable_untried",
+                target=rule,
+                rule=rule,
+                reason=override_reason,
+                details={"kind": kind, "params": params},
+            )
     return rule
+
+
+def rule_tryout_check(
+    *,
+    actor,
+    current: Rule | None,
+    kind: str,
+    params: dict,
+    enabled: bool,
+    tryout_token: str = "",
+    override_reason: str = "",
+) -> bool:
+    """Whether saving `kind` and `params` (validated) with `enabled` over `current` (the
+    stored rule, None for a new one) may go ahead only on `override_reason`: False when
+    no try-out is needed or `tryout_token` vouches for it. Without either it raises
+    ValidationFailed on "enabled" saying what is missing. Forms ask it before saving, so
+    the refusal shows next to the field; `rule_save` asks again under its lock."""
+    if not tryouts.needs_tryout(current, kind=kind, params=params, enabled=enabled):
+        return False
+    try:
+        tryouts.tryout_token_check(token=tryout_token, actor=actor, kind=kind, params=params)
+    except ValidationFailed:
+        if override_reason.strip():
+            return True
+        raise
+    return False

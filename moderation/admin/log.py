@@ -55,6 +55,7 @@ class ActionFilter(admin.SimpleListFilter):
         return [(name, name) for name in names] + [
             ("rule_create", "rule_create"),
             ("rule_edit", "rule_edit"),
+            ("rule_enable_untried", "rule_enable_untried"),
             ("sanction_expired", "sanction_expired"),
             ("set_role", "set_role"),
             ("hide_thread", "hide_thread"),

@@ -1,10 +1,7 @@
-"""Rules in the admin panel: list, edit, and try a draft against recent posts before it is
-enabled. Every save goes through `services.rule_save`, which checks and logs it."""
+"""Rules in the admin panel: list, add (choose a kind, then fill in its parameters), edit,
+and try a draft against recent posts before it is enabled. Every save goes through
+`services.rule_save`, which checks it, holds it to "try before enabling" and logs it."""
 
-import hashlib
-import json
-
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
@@ -13,117 +10,27 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from forum.core import permissions
-from forum.core.errors import ForumError
-from forum.threads.models import Category
+from forum.core.errors import ForumError, ValidationFailed
 from moderation import backtest, services
 from moderation.admin.base import ModeratorAccess
+from moderation.admin.rule_forms import param_field_name, rule_form_for, tryout_form_for
 from moderation.models import Rule
-from moderation.rules import RULE_KINDS, InvalidRuleParams, get_kind
-
-TRIED_RULES_SESSION_KEY = "moderation_rules_tried"
-MAX_TRYOUT_POSTS = 5000
+from moderation.rules import RULE_KINDS, RuleKind
 
 
-def tryout_key(kind: str, params: dict) -> str:
-    """Names a rule's behaviour (its kind and parameters) for "tried before enabled"."""
-    text = json.dumps([kind, params], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+def _chosen_kind(request, rule: Rule | None) -> RuleKind | None:
+    """The kind whose parameters the page shows: the one the form sent, the one asked
+    for (?kind=, to switch), or the rule's own; None when none is known yet."""
+    name = request.POST.get("kind") or request.GET.get("kind") or (rule.kind if rule else "")
+    return RULE_KINDS.get(name)
 
 
-def _remember_tryout(request, key: str) -> None:
-    tried = [k for k in request.session.get(TRIED_RULES_SESSION_KEY, []) if k != key]
-    request.session[TRIED_RULES_SESSION_KEY] = [*tried[-49:], key]
-
-
-def _was_tried(request, key: str) -> bool:
-    return key in request.session.get(TRIED_RULES_SESSION_KEY, [])
-
-
-def _clean_kind_and_params(form, cleaned: dict) -> None:
-    """Validate the rule kind and normalise its parameters in `cleaned`, as rule_save
-    will, so a mistake is shown next to its field."""
-    try:
-        kind = get_kind(cleaned.get("kind", ""))
-    except LookupError:
-        form.add_error("kind", "Unknown rule kind.")
-        return
-    try:
-        cleaned["params"] = kind.validate_params(cleaned.get("params") or {})
-    except InvalidRuleParams as exc:
-        form.add_error("params", str(exc))
-
-
-def _kind_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(RULE_KINDS)]
-
-
-class RuleForm(forms.ModelForm):
-    # Filled in per request by RuleAdmin.get_form: the rule behaviours tried out lately.
-    tried_keys: frozenset[str] = frozenset()
-
-    kind = forms.ChoiceField(choices=_kind_choices)
-
-    class Meta:
-        model = Rule
-        fields = ("name", "kind", "action", "params", "enabled", "categories")
-
-    def clean(self):
-        cleaned = super().clean()
-        _clean_kind_and_params(self, cleaned)
-        untried = (
-            cleaned.get("enabled")
-            and not self.errors
-            and self._changes_behaviour(cleaned)
-            and tryout_key(cleaned["kind"], cleaned["params"]) not in self.tried_keys
-        )
-        if untried:
-            self.add_error(
-                "enabled",
-                "Try this rule against recent posts before enabling it "
-                "(“Try this rule” shows what it would catch).",
-            )
-        return cleaned
-
-    def _changes_behaviour(self, cleaned) -> bool:
-        # ModelForm copies the form onto the instance only after clean(): it is as saved.
-        rule = self.instance
-        if rule.pk is None or not rule.enabled:
-            return True
-        return rule.kind != cleaned["kind"] or rule.params != cleaned["params"]
-
-
-class RuleTryoutForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    kind = forms.ChoiceField(choices=_kind_choices)
-    action = forms.ChoiceField(choices=Rule.Action.choices, initial=Rule.Action.FLAG)
-    params = forms.JSONField(
-        required=False,
-        initial=dict,
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
-        help_text='JSON, e.g. {"words": ["free money"]}.',
-    )
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.all(),
-        required=False,
-        help_text="None selected means every category.",
-    )
-    posts = forms.IntegerField(
-        label="Try it on the most recent",
-        min_value=1,
-        max_value=MAX_TRYOUT_POSTS,
-        initial=200,
-        help_text=f"posts (at most {MAX_TRYOUT_POSTS}).",
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        _clean_kind_and_params(self, cleaned)
-        return cleaned
+def _other_kinds(kind: RuleKind) -> list[RuleKind]:
+    return [other for name, other in sorted(RULE_KINDS.items()) if name != kind.name]
 
 
 @admin.register(Rule)
 class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
-    form = RuleForm
     list_display = ("name", "kind", "action", "enabled", "version", "updated_at", "updated_by")
     list_filter = ("kind", "action", "enabled")
     search_fields = ("name",)
@@ -141,22 +48,76 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
         # Verdicts and log entries point at rules: disable a rule instead.
         return False
 
+    def get_fieldsets(self, request, obj=None):
+        kind = _chosen_kind(request, obj)
+        params = [param_field_name(param) for param in kind.parameters] if kind else []
+        fieldsets = [
+            (None, {"fields": ("name", "kind", "action")}),
+            (f"Parameters: {kind.label}" if kind else "Parameters", {"fields": params}),
+            (
+                "Edit as JSON",
+                {
+                    "classes": ("collapse",),
+                    "fields": ("params_from_json", "params_json"),
+                    "description": kind.params_schema_help if kind else "",
+                },
+            ),
+            (None, {"fields": ("enabled", "categories")}),
+            (
+                "Enable without a try-out",
+                {"classes": ("collapse",), "fields": ("override_reason",)},
+            ),
+        ]
+        if obj is not None:
+            fieldsets.append(("Versions", {"fields": self.readonly_fields}))
+        return fieldsets
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        tried = frozenset(request.session.get(TRIED_RULES_SESSION_KEY, []))
-        return type(form.__name__, (form,), {"tried_keys": tried})
+        kind = _chosen_kind(request, obj)
+        if kind is None:
+            # Only the kind chooser gets here without one, and draws no form.
+            raise Http404("Choose a rule kind first.")
+        kwargs["form"] = rule_form_for(kind, actor=request.user)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if _chosen_kind(request, None) is None:
+            return self.choose_kind_view(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def choose_kind_view(self, request):
+        """The first step of adding a rule: its kind decides which parameters it has."""
+        if not self.has_add_permission(request):
+            raise DjangoPermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Add a rule: choose its kind",
+            "kinds": [kind for _, kind in sorted(RULE_KINDS.items())],
+            "unknown": request.GET.get("kind") or request.POST.get("kind") or "",
+        }
+        return TemplateResponse(request, "admin/moderation/rule/choose_kind.html", context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        kind = _chosen_kind(request, obj)
+        context.update(rule_kind=kind, other_kinds=_other_kinds(kind))
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
+        # The form asked the try-out policy; rule_save asks again under its lock, and a
+        # refusal there (a concurrent change) leaves the rule as it was.
+        data = form.cleaned_data
         try:
             saved = services.rule_save(
                 actor=request.user,
                 rule=obj if change else None,
-                name=obj.name,
-                kind=obj.kind,
-                params=obj.params,
-                action=obj.action,
-                enabled=obj.enabled,
-                categories=form.cleaned_data.get("categories", []),
+                name=data["name"],
+                kind=data["kind"],
+                params=data["params"],
+                action=data["action"],
+                enabled=data["enabled"],
+                categories=data.get("categories", []),
+                override_reason=data.get("override_reason", ""),
             )
         except ForumError as exc:
             messages.error(request, exc.message)
@@ -178,7 +139,8 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
     def tryout_view(self, request, pk: int | None = None):
         """Run a draft of a rule (new, or an edit of rule `pk`) in dry-run over the most
         recent posts and show what it would catch, with the evidence; then save it,
-        enabled or not. Enabling needs a try-out of exactly these parameters first."""
+        enabled or not. The try-out's token rides along in the form, and enabling needs
+        it for exactly these parameters (see moderation.tryouts)."""
         if not permissions.can_manage_rules(request.user):
             raise DjangoPermissionDenied
         rule = None
@@ -186,59 +148,67 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
             rule = Rule.objects.filter(pk=pk).first()
             if rule is None:
                 raise Http404("No such rule.")
-        result = None
+        kind = _chosen_kind(request, rule)
+        if kind is None:
+            return redirect(f"{reverse('admin:moderation_rule_add')}?kind=")
+        form_class = tryout_form_for(kind)
+        tryout = None
         status = 200
         if request.method == "POST":
-            form = RuleTryoutForm(request.POST)
+            form = form_class(request.POST)
             if form.is_valid():
                 data = form.cleaned_data
-                key = tryout_key(data["kind"], data["params"])
                 if "save_enabled" in request.POST or "save_disabled" in request.POST:
-                    enable = "save_enabled" in request.POST
-                    if enable and not _was_tried(request, key):
-                        form.add_error(None, "Try these parameters before enabling the rule.")
-                    else:
-                        return self._save_tried(request, rule, data, enabled=enable)
+                    saved = self._save_tried(
+                        request, rule, form, enabled="save_enabled" in request.POST
+                    )
+                    if saved is not None:
+                        return saved
                 else:
-                    draft = Rule(
-                        pk=None,
-                        name=data["name"],
-                        kind=data["kind"],
-                        params=data["params"],
-                        action=data["action"],
-                    )
-                    posts = backtest.recent_posts(
-                        data["posts"], category_ids=[c.pk for c in data["categories"]]
-                    )
-                    result = backtest.rule_backtest(draft, posts)
-                    _remember_tryout(request, key)
-            else:
+                    try:
+                        tryout = backtest.rule_try(
+                            actor=request.user,
+                            kind=kind.name,
+                            params=data["params"],
+                            action=data["action"],
+                            categories=data["categories"],
+                            posts=data["posts"],
+                        )
+                    except ValidationFailed as exc:
+                        form.add_service_errors(exc)
+                    else:
+                        # Hand the token to the form, for "Save and enable".
+                        form.data = form.data.copy()
+                        form.data["tryout_token"] = tryout.token
+            if not form.is_valid():
                 status = 400
         else:
-            initial = {"posts": 200, "action": Rule.Action.FLAG, "params": {}}
+            initial = {"action": Rule.Action.FLAG}
+            params = None
             if rule is not None:
                 initial.update(
-                    name=rule.name,
-                    kind=rule.kind,
-                    action=rule.action,
-                    params=rule.params,
-                    categories=list(rule.categories.all()),
+                    name=rule.name, action=rule.action, categories=list(rule.categories.all())
                 )
-            form = RuleTryoutForm(initial=initial)
+                params = rule.params if rule.kind == kind.name else None
+            form = form_class(initial=initial, params=params)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": f"Try rule “{rule.name}”" if rule else "Try a new rule",
             "rule": rule,
+            "rule_kind": kind,
+            "other_kinds": _other_kinds(kind),
             "form": form,
-            "result": result,
-            "examples": result.top(50) if result else [],
+            "result": tryout.result if tryout else None,
+            "examples": tryout.result.top(50) if tryout else [],
         }
         return TemplateResponse(
             request, "admin/moderation/rule/tryout.html", context, status=status
         )
 
-    def _save_tried(self, request, rule, data, *, enabled: bool):
+    def _save_tried(self, request, rule, form, *, enabled: bool):
+        """Save the draft in `form`; None (with the refusal on the form) when refused."""
+        data = form.cleaned_data
         try:
             saved = services.rule_save(
                 actor=request.user,
@@ -249,7 +219,11 @@ class RuleAdmin(ModeratorAccess, admin.ModelAdmin):
                 action=data["action"],
                 enabled=enabled,
                 categories=data["categories"],
+                tryout_token=data["tryout_token"],
             )
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+            return None
         except ForumError as exc:
             messages.error(request, exc.message)
             return redirect(request.get_full_path())

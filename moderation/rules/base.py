@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Protocol, runtime_checkable
 
 from moderation.content import Paragraph, PostContent
+from moderation.rules.params import InvalidRuleParams, Param, read_params
 
 __all__ = (
     "MAX_SPANS_PER_HIT",
@@ -44,10 +45,6 @@ TRUST_LEVELS: Final = range(5)
 MAX_SPANS_PER_HIT: Final = 100
 
 Scope = Literal["paragraph", "post"]
-
-
-class InvalidRuleParams(ValueError):
-    """A rule's parameters are not valid; the message names the key and what is wrong."""
 
 
 class UnknownRuleKind(LookupError):
@@ -116,22 +113,29 @@ CompiledRule = ParagraphRule | PostRule
 
 
 class RuleKind(ABC):
-    """A kind of rule: its parameters' shape and how to compile them.
+    """A kind of rule: its parameters and how to compile them.
 
-    Subclasses set the class attributes and implement `validate_params` and `_compile`;
-    `compile` validates first, so parameters read back from the database can never
-    reach a compiled rule unchecked.
+    Subclasses set the class attributes, declare their `parameters` and implement
+    `_compile`; `check_params` adds what the declarations cannot say (checks across
+    parameters). `compile` validates first, so parameters read back from the database
+    can never reach a compiled rule unchecked.
     """
 
     name: ClassVar[str]
     label: ClassVar[str]
     scope: ClassVar[Scope]
     params_schema_help: ClassVar[str]
+    parameters: ClassVar[tuple[Param, ...]] = ()
 
-    @abstractmethod
     def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Return the parameters normalised (defaults filled in), or raise
-        InvalidRuleParams naming the offending key."""
+        InvalidRuleParams naming the offending keys."""
+        return self.check_params(read_params(params, self.parameters))
+
+    def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Refuse (InvalidRuleParams) or adjust parameter values that each passed their
+        own declaration; by default they stand as read."""
+        return values
 
     @abstractmethod
     def _compile(self, params: dict[str, Any]) -> CompiledRule:

@@ -23,7 +23,7 @@ from moderation.rules.base import (
     RuleKind,
     register,
 )
-from moderation.rules.params import ParamReader
+from moderation.rules.params import Integer, LevelLimits
 
 __all__ = ("UNLIMITED_FROM_LEVEL", "CompiledFlood", "Flood", "limit_for_level", "text_hash")
 
@@ -54,10 +54,6 @@ def limit_for_level(limits: Mapping[int, int | None], level: int) -> int | None:
         return None
     listed_below = [listed for listed in limits if listed < level]
     return limits[max(listed_below)] if listed_below else None
-
-
-def _as_json(limits: Mapping[int, int | None]) -> dict[str, int | None]:
-    return {str(level): limit for level, limit in limits.items()}
 
 
 def _posts_within(context: CheckContext, window: dt.timedelta) -> int:
@@ -123,22 +119,37 @@ class Flood(RuleKind):
         '"2": 120}, "max_identical": 1}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(params, ("per_minute", "per_hour", "max_identical"))
-        result = {
-            # String keys, as JSON has them, so the result survives a round trip.
-            "per_minute": _as_json(reader.level_limits("per_minute", levels=TRUST_LEVELS)),
-            "per_hour": _as_json(reader.level_limits("per_hour", levels=TRUST_LEVELS)),
-            "max_identical": reader.integer(
-                "max_identical", default=0, minimum=0, maximum=1000, allow_none=True
-            )
-            or 0,
-        }
-        if not result["per_minute"] and not result["per_hour"] and not result["max_identical"]:
+    parameters = (
+        LevelLimits(
+            "per_minute",
+            "Posts per minute",
+            help='One "level: count" per line, e.g. "0: 2"; "none" for no limit.',
+            levels=TRUST_LEVELS,
+        ),
+        LevelLimits(
+            "per_hour",
+            "Posts per hour",
+            help='One "level: count" per line, e.g. "0: 10"; "none" for no limit.',
+            levels=TRUST_LEVELS,
+        ),
+        Integer(
+            "max_identical",
+            "Same text at most",
+            help="How many times the same text may appear recently; 0 or empty: no check.",
+            default=0,
+            minimum=0,
+            maximum=1000,
+            allow_none=True,
+        ),
+    )
+
+    def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        values["max_identical"] = values["max_identical"] or 0
+        if not values["per_minute"] and not values["per_hour"] and not values["max_identical"]:
             raise InvalidRuleParams(
                 'this rule would never fire: set "per_minute", "per_hour" or "max_identical"'
             )
-        return result
+        return values
 
     def _compile(self, params: dict[str, Any]) -> CompiledFlood:
         return CompiledFlood(

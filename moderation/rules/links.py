@@ -8,12 +8,10 @@ never denied and never count towards a new member's limit.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any, Final
-from urllib.parse import urlsplit
 
-from moderation.content import Link, Paragraph, PostContent, normalize_domain
+from moderation.content import Link, Paragraph, PostContent
 from moderation.rules.base import (
     MAX_SPANS_PER_HIT,
     TRUST_LEVELS,
@@ -24,16 +22,11 @@ from moderation.rules.base import (
     Span,
     register,
 )
-from moderation.rules.params import ParamReader
+from moderation.rules.params import DomainList, Integer
 
 __all__ = ("CompiledLinks", "Links", "domain_in")
 
 MAX_DOMAINS: Final = 10_000
-
-# Unicode letters are allowed: lists hold domains as `normalize_domain` decodes them.
-_DOMAIN: Final = re.compile(
-    r"(?=.{1,253}\Z)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?"
-)
 
 
 def domain_in(domain: str, domains: frozenset[str]) -> bool:
@@ -43,23 +36,6 @@ def domain_in(domain: str, domains: frozenset[str]) -> bool:
             return True
         _, _, domain = domain.partition(".")
     return False
-
-
-def _clean_domain(entry: str, key: str) -> str:
-    text = entry.strip().lower()
-    if "://" in text:
-        text = urlsplit(text).hostname or ""
-    text = text.removeprefix("*.").lstrip(".")
-    domain = normalize_domain(text)
-    if not _DOMAIN.fullmatch(domain):
-        raise InvalidRuleParams(f'"{key}" ({entry!r}) is not a domain name like "spam.example"')
-    return domain
-
-
-def _domains(reader: ParamReader, key: str) -> list[str]:
-    entries = reader.strings(key, default=[], max_items=MAX_DOMAINS, max_length=300)
-    cleaned = [_clean_domain(entry, f"{key}[{position}]") for position, entry in enumerate(entries)]
-    return list(dict.fromkeys(cleaned))
 
 
 def _external_links(content: PostContent) -> list[tuple[Paragraph, Link]]:
@@ -156,39 +132,48 @@ class Links(RuleKind):
         '"deny_domains": ["spam.example"], "allow_domains": []}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(
-            params,
-            (
-                "max_links_new_member",
-                "new_member_below_trust_level",
-                "deny_domains",
-                "allow_domains",
-            ),
-        )
-        result = {
-            "max_links_new_member": reader.integer(
-                "max_links_new_member", default=None, minimum=0, maximum=1000, allow_none=True
-            ),
-            "new_member_below_trust_level": reader.integer(
-                "new_member_below_trust_level",
-                default=1,
-                minimum=TRUST_LEVELS.start,
-                maximum=TRUST_LEVELS.stop,
-            ),
-            "deny_domains": _domains(reader, "deny_domains"),
-            "allow_domains": _domains(reader, "allow_domains"),
-        }
+    parameters = (
+        Integer(
+            "max_links_new_member",
+            "New members' link limit",
+            help="How many links a new member may put in one post; empty for no limit.",
+            default=None,
+            minimum=0,
+            maximum=1000,
+            allow_none=True,
+        ),
+        Integer(
+            "new_member_below_trust_level",
+            "New member: below trust level",
+            default=1,
+            minimum=TRUST_LEVELS.start,
+            maximum=TRUST_LEVELS.stop,
+        ),
+        DomainList(
+            "deny_domains",
+            "Denied domains",
+            help="One per line; a domain covers its subdomains.",
+            max_items=MAX_DOMAINS,
+        ),
+        DomainList(
+            "allow_domains",
+            "Allowed domains",
+            help="One per line; when any are listed, links elsewhere are hits.",
+            max_items=MAX_DOMAINS,
+        ),
+    )
+
+    def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
         if (
-            result["max_links_new_member"] is None
-            and not result["deny_domains"]
-            and not result["allow_domains"]
+            values["max_links_new_member"] is None
+            and not values["deny_domains"]
+            and not values["allow_domains"]
         ):
             raise InvalidRuleParams(
                 'this rule would never fire: set "max_links_new_member", "deny_domains" '
                 'or "allow_domains"'
             )
-        return result
+        return values
 
     def _compile(self, params: dict[str, Any]) -> CompiledLinks:
         return CompiledLinks(**params)

@@ -23,14 +23,14 @@ import hashlib
 import sys
 from array import array
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, Final
 
 from forum.core.lookalikes import normalize_for_matching
 from moderation.content import PostContent
 from moderation.rules.base import CheckContext, Hit, RuleKind, register
-from moderation.rules.params import ParamReader
+from moderation.rules.params import Integer, Number
 
 __all__ = (
     "BANDS",
@@ -231,12 +231,23 @@ class NearDuplicate(RuleKind):
         'min_words: shorter posts are not compared; e.g. {"threshold": 0.8, "min_words": 30}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(params, ("threshold", "min_words"))
-        return {
-            "threshold": reader.number("threshold", default=0.8, minimum=0.05, maximum=1.0),
-            "min_words": reader.integer("min_words", default=30, minimum=1, maximum=100_000),
-        }
+    parameters = (
+        Number(
+            "threshold",
+            "Similarity threshold",
+            help="The estimated share of shared 5-word shingles (0-1) that counts as a copy.",
+            default=0.8,
+            minimum=0.05,
+            maximum=1.0,
+        ),
+        Integer(
+            "min_words",
+            "Shortest post compared (words)",
+            default=30,
+            minimum=1,
+            maximum=100_000,
+        ),
+    )
 
     def _compile(self, params: dict[str, Any]) -> CompiledNearDuplicate:
         return CompiledNearDuplicate(**params)

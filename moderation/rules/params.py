@@ -1,20 +1,57 @@
-"""Reading a rule's parameters (JSON from the admin) into checked Python values.
+"""A rule kind's parameters: declared once, read from JSON into checked Python values.
 
-Each reader raises InvalidRuleParams with a message that names the key and says what
-was expected and what arrived, so the admin can show it next to the field.
+Each kind lists its parameters as `Param` declarations (name, label, help, type, bounds,
+default). The same declarations read and check a rule's JSON (`read_params`) and let the
+admin draw one form field per parameter, so the two cannot drift apart. Adding a
+parameter to a kind is one more line in its `parameters`.
+
+Each check raises InvalidRuleParams with a message that names the key and says what was
+expected and what arrived, so the admin can show it next to the field.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
 
-from moderation.rules.base import InvalidRuleParams
+from moderation.content import normalize_domain
 
-__all__ = ("ParamReader", "check_integer")
+__all__ = (
+    "REQUIRED",
+    "Boolean",
+    "Choice",
+    "DomainList",
+    "Integer",
+    "InvalidRuleParams",
+    "LevelLimits",
+    "Lines",
+    "Number",
+    "Param",
+    "ParamReader",
+    "Text",
+    "check_integer",
+    "read_params",
+)
 
 _MISSING = object()
+# The default of a parameter that has none: the rule's JSON must give it.
+REQUIRED: Final = _MISSING
+
+
+class InvalidRuleParams(ValueError):
+    """A rule's parameters are not valid; the message names the key and what is wrong.
+
+    `errors` maps each offending parameter's name (None for a problem of the parameters
+    together) to its message; the message of the exception is the first of them.
+    """
+
+    def __init__(self, message: str, *, errors: Mapping[str | None, str] | None = None) -> None:
+        super().__init__(message)
+        self.errors: dict[str | None, str] = dict(errors) if errors else {None: message}
 
 
 def _shown(value: Any) -> str:
@@ -109,9 +146,27 @@ class ParamReader:
                 result.append(item.strip())
         return result
 
-    def level_limits(self, key: str, *, levels: range) -> dict[int, int | None]:
-        """A map from trust level ("0".."4") to a non-negative count or null (no limit)."""
-        value = self._get(key, {})
+    def boolean(self, key: str, *, default: Any = _MISSING) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise InvalidRuleParams(f'"{key}" must be true or false, got {_shown(value)}')
+        return value
+
+    def choice(self, key: str, *, default: Any = _MISSING, choices: Iterable[str]) -> str:
+        value = self._get(key, default)
+        known = tuple(choices)
+        if value not in known:
+            raise InvalidRuleParams(
+                f'"{key}": unknown {key} {_shown(value)} (known: {", ".join(known) or "none"})'
+            )
+        return value
+
+    def level_limits(
+        self, key: str, *, levels: range, default: Any = _MISSING
+    ) -> dict[int, int | None]:
+        """A map from trust level ("0".."4") to a non-negative count or null (no limit);
+        none listed when absent, unless another `default` is given."""
+        value = self._get(key, {} if default is _MISSING else default)
         if not isinstance(value, Mapping):
             raise InvalidRuleParams(
                 f'"{key}" must be an object from trust level to a count, '
@@ -173,3 +228,165 @@ def check_integer(
             f'"{key}" must be a whole number{bounds}{nullable}, got {_shown(value)}'
         )
     return value  # type: ignore[return-value]
+
+
+# --- declarations ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a rule kind: its JSON key, how a person names and explains it,
+    its default (REQUIRED when it has none) and, in subclasses, its type and bounds."""
+
+    name: str
+    label: str
+    _: KW_ONLY
+    help: str = ""
+    default: Any = REQUIRED
+
+    def read(self, reader: ParamReader) -> Any:
+        """The checked value of this parameter in `reader`'s params (its default when
+        absent), or InvalidRuleParams naming the key."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Integer(Param):
+    """A whole number within the bounds; `allow_none` lets null mean "no limit"."""
+
+    minimum: int | None = None
+    maximum: int | None = None
+    allow_none: bool = False
+
+    def read(self, reader: ParamReader) -> int | None:
+        return reader.integer(
+            self.name,
+            default=self.default,
+            minimum=self.minimum,
+            maximum=self.maximum,
+            allow_none=self.allow_none,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Number(Param):
+    """A finite number within the bounds."""
+
+    minimum: float
+    maximum: float
+
+    def read(self, reader: ParamReader) -> float:
+        return reader.number(
+            self.name, default=self.default, minimum=self.minimum, maximum=self.maximum
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Boolean(Param):
+    default: Any = False
+
+    def read(self, reader: ParamReader) -> bool:
+        return reader.boolean(self.name, default=self.default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Text(Param):
+    """A non-blank line of text, stripped."""
+
+    max_length: int = 200
+
+    def read(self, reader: ParamReader) -> str:
+        return reader.text(self.name, default=self.default, max_length=self.max_length)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Choice(Param):
+    """One of the names `choices()` gives (asked at each read: the set may grow, as
+    registered scorers do)."""
+
+    choices: Callable[[], Sequence[str]]
+
+    def read(self, reader: ParamReader) -> str:
+        return reader.choice(self.name, default=self.default, choices=self.choices())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lines(Param):
+    """A list of non-blank strings (a person writes one per line), stripped, in order,
+    without repeats. `check_item(item, key)` may refuse an entry with InvalidRuleParams;
+    whatever it returns replaces the entry."""
+
+    default: Any = ()
+    max_items: int
+    max_length: int
+    check_item: Callable[[str, str], str] | None = None
+
+    def read(self, reader: ParamReader) -> list[str]:
+        items = reader.strings(
+            self.name, default=self.default, max_items=self.max_items, max_length=self.max_length
+        )
+        if self.check_item is not None:
+            items = [
+                self.check_item(item, f"{self.name}[{position}]")
+                for position, item in enumerate(items)
+            ]
+        return list(dict.fromkeys(items))
+
+
+# Unicode letters are allowed: lists hold domains as `normalize_domain` decodes them.
+_DOMAIN: Final = re.compile(
+    r"(?=.{1,253}\Z)(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)*[^\W_](?:[\w-]{0,61}[^\W_])?"
+)
+
+
+def _clean_domain(entry: str, key: str) -> str:
+    """`entry` as a bare domain: a URL gives its host, "*." and leading dots go."""
+    text = entry.strip().lower()
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    text = text.removeprefix("*.").lstrip(".")
+    domain = normalize_domain(text)
+    if not _DOMAIN.fullmatch(domain):
+        raise InvalidRuleParams(f'"{key}" ({entry!r}) is not a domain name like "spam.example"')
+    return domain
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainList(Lines):
+    """Domain names, one per line; a pasted URL counts as its host."""
+
+    max_length: int = 300
+    check_item: Callable[[str, str], str] | None = _clean_domain
+
+
+@dataclass(frozen=True, kw_only=True)
+class LevelLimits(Param):
+    """A map from trust level to a count, null meaning no limit; JSON keys are strings
+    ("0".."4") so the value survives a round trip."""
+
+    default: Any = field(default_factory=dict)
+    levels: range
+
+    def read(self, reader: ParamReader) -> dict[str, int | None]:
+        limits = reader.level_limits(self.name, levels=self.levels, default=self.default)
+        return {str(level): limit for level, limit in limits.items()}
+
+
+def read_params(params: object, parameters: Iterable[Param]) -> dict[str, Any]:
+    """Every parameter of `parameters` read from `params`, in declaration order.
+
+    All parameters are checked, so a person sees every mistake at once: the error's
+    `errors` names each offending parameter.
+    """
+    declared = tuple(parameters)
+    reader = ParamReader(params, (param.name for param in declared))
+    values: dict[str, Any] = {}
+    errors: dict[str | None, str] = {}
+    for param in declared:
+        try:
+            values[param.name] = param.read(reader)
+        except InvalidRuleParams as exc:
+            errors[param.name] = str(exc)
+    if errors:
+        raise InvalidRuleParams(next(iter(errors.values())), errors=errors)
+    return values

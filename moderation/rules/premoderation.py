@@ -3,12 +3,11 @@ category, wait for a moderator."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from moderation.content import PostContent
 from moderation.rules.base import TRUST_LEVELS, CheckContext, Hit, RuleKind, register
-from moderation.rules.params import ParamReader
+from moderation.rules.params import Integer
 
 __all__ = ("CompiledPremoderation", "Premoderation")
 
@@ -51,17 +50,24 @@ class Premoderation(RuleKind):
         '{"below_trust_level": 1, "first_posts": 3}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(params, ("below_trust_level", "first_posts"))
-        return {
-            "below_trust_level": reader.integer(
-                "below_trust_level",
-                default=1,
-                minimum=TRUST_LEVELS.start,
-                maximum=TRUST_LEVELS.stop,
-            ),
-            "first_posts": reader.integer("first_posts", default=3, minimum=0, maximum=10_000),
-        }
+    parameters = (
+        Integer(
+            "below_trust_level",
+            "Below trust level",
+            help="Members below this trust level are new.",
+            default=1,
+            minimum=TRUST_LEVELS.start,
+            maximum=TRUST_LEVELS.stop,
+        ),
+        Integer(
+            "first_posts",
+            "First posts held",
+            help="A new member's posts wait for approval until this many are visible.",
+            default=3,
+            minimum=0,
+            maximum=10_000,
+        ),
+    )
 
     def _compile(self, params: dict[str, Any]) -> CompiledPremoderation:
         return CompiledPremoderation(**params)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -24,7 +23,7 @@ from moderation.rules.base import (
     Span,
     register,
 )
-from moderation.rules.params import ParamReader
+from moderation.rules.params import Choice, Number
 
 __all__ = (
     "SCORERS",
@@ -226,14 +225,23 @@ class ScorerRule(RuleKind):
         'a paragraph is hit; e.g. {"scorer": "heuristic", "threshold": 0.7}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(params, ("scorer", "threshold"))
-        name = reader.text("scorer", default="heuristic", max_length=100)
-        get_scorer(name)
-        return {
-            "scorer": name,
-            "threshold": reader.number("threshold", default=0.7, minimum=0.01, maximum=1.0),
-        }
+    parameters = (
+        Choice(
+            "scorer",
+            "Scorer",
+            help="The registered scorer that rates each paragraph.",
+            default="heuristic",
+            choices=lambda: sorted(SCORERS),
+        ),
+        Number(
+            "threshold",
+            "Threshold",
+            help="The score (0-1) from which a paragraph is hit.",
+            default=0.7,
+            minimum=0.01,
+            maximum=1.0,
+        ),
+    )
 
     def _compile(self, params: dict[str, Any]) -> CompiledScorerRule:
         return CompiledScorerRule(

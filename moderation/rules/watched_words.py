@@ -16,7 +16,7 @@ a clean paragraph costs no scan at all, which is cheaper than even one combined 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,7 +30,7 @@ from moderation.rules.base import (
     Span,
     register,
 )
-from moderation.rules.params import ParamReader
+from moderation.rules.params import Integer, Lines
 from moderation.rules.patterns import UserPattern, compile_user_pattern
 
 __all__ = ("CompiledWatchedWords", "WatchedWords")
@@ -213,6 +213,19 @@ def _spans(paragraph: Paragraph, ranges: list[tuple[int, int]]) -> tuple[Span, .
     )
 
 
+def _visible_once_folded(word: str, key: str) -> str:
+    if not fold_term(word).strip():
+        raise InvalidRuleParams(
+            f'"{key}" ({word!r}) has no visible characters once normalised, so it could never match'
+        )
+    return word
+
+
+def _compiles(source: str, key: str) -> str:
+    compile_user_pattern(source, key=key)
+    return source
+
+
 class WatchedWords(RuleKind):
     name = "watched_words"
     label = "Watched words and patterns"
@@ -224,24 +237,39 @@ class WatchedWords(RuleKind):
         '"patterns": ["bit\\\\.ly/\\\\w+"]}'
     )
 
-    def validate_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        reader = ParamReader(params, ("words", "patterns", "pattern_timeout_ms"))
-        words = reader.strings("words", default=[], max_items=MAX_WORDS, max_length=200)
-        patterns = reader.strings("patterns", default=[], max_items=MAX_PATTERNS, max_length=10_000)
-        timeout = reader.integer(
-            "pattern_timeout_ms", default=DEFAULT_PATTERN_TIMEOUT_MS, minimum=1, maximum=1000
-        )
-        if not words and not patterns:
+    parameters = (
+        Lines(
+            "words",
+            "Words and phrases",
+            help="One per line; matched as whole words after folding look-alikes, accents, "
+            "case and leetspeak.",
+            max_items=MAX_WORDS,
+            max_length=200,
+            check_item=_visible_once_folded,
+        ),
+        Lines(
+            "patterns",
+            "Patterns",
+            help="Regular expressions, one per line, matched against the folded text "
+            "(write them in lower case, without accents).",
+            max_items=MAX_PATTERNS,
+            max_length=10_000,
+            check_item=_compiles,
+        ),
+        Integer(
+            "pattern_timeout_ms",
+            "Pattern time limit (ms)",
+            help="How long a pattern may run on one paragraph before it is reported as timed out.",
+            default=DEFAULT_PATTERN_TIMEOUT_MS,
+            minimum=1,
+            maximum=1000,
+        ),
+    )
+
+    def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        if not values["words"] and not values["patterns"]:
             raise InvalidRuleParams('give at least one entry in "words" or "patterns"')
-        for position, word in enumerate(words):
-            if not fold_term(word).strip():
-                raise InvalidRuleParams(
-                    f'"words"[{position}] ({word!r}) has no visible characters once '
-                    "normalised, so it could never match"
-                )
-        for position, source in enumerate(patterns):
-            compile_user_pattern(source, key=f"patterns[{position}]")
-        return {"words": words, "patterns": patterns, "pattern_timeout_ms": timeout}
+        return values
 
     def _compile(self, params: dict[str, Any]) -> CompiledWatchedWords:
         patterns = [

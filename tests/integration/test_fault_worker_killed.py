@@ -30,9 +30,9 @@ from forum.threads.models import PostRevision
 from forum.threads.tasks import fan_out_post
 from moderation import plugs as moderation_plugs
 from moderation.models import ContentCheck, Rule, Verdict
-from moderation.services import rule_save
 from moderation.tasks import check_post_revision
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+from tests.moderation.conftest import tried_rule_save
 from tests.workers import (
     freeze_when,
     kill_process_group,
@@ -198,7 +198,7 @@ def test_a_worker_killed_mid_check_leaves_every_revision_checked_exactly_once(wo
     moderator = ModeratorFactory(username="rulesmith")
     # Patterns with no literal to pre-filter on run over every paragraph: a slow check.
     for n in range(10):
-        rule_save(
+        tried_rule_save(
             actor=moderator,
             name=f"Numbers {n}",
             kind="watched_words",

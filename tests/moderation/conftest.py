@@ -1,14 +1,34 @@
 """Fixtures shared by the moderation tests."""
 
 import pytest
+from django.test import Client
 
-from moderation import content, pipeline, services
+from moderation import backtest, content, pipeline, services
 from tests.factories import make_reply
+
+# A watched-words rule as the admin's try-out form sends it: one field per parameter.
+RULE_FORM = {
+    "name": "Pills",
+    "kind": "watched_words",
+    "action": "flag",
+    "param_words": "cheap pills",
+    "param_patterns": "",
+    "param_pattern_timeout_ms": "25",
+    "posts": "50",
+}
+
+
+def tried_rule_save(*, actor, **fields):
+    """`services.rule_save` after `actor` tried the same kind and parameters, as the
+    admin's try-out page does before "Save and enable"."""
+    tryout = backtest.rule_try(actor=actor, kind=fields["kind"], params=fields["params"])
+    return services.rule_save(actor=actor, tryout_token=tryout.token, **fields)
 
 
 def watched_words_rule(moderator, words: list[str], *, action: str = "flag", name: str = "words"):
-    """Enable a watched-words rule on `words` with `action`, saved through the services."""
-    return services.rule_save(
+    """Enable a watched-words rule on `words` with `action`, tried and saved through the
+    services."""
+    return tried_rule_save(
         actor=moderator,
         name=name,
         kind="watched_words",
@@ -29,6 +49,14 @@ def checked_reply(*, thread, author, body: str):
     post.refresh_from_db()
     pipeline.revision_check(revision_id=post.current_revision_id)
     return post
+
+
+@pytest.fixture
+def mod_client(moderator):
+    """A test client signed in as the moderator."""
+    client = Client()
+    client.force_login(moderator)
+    return client
 
 
 @pytest.fixture

@@ -84,21 +84,42 @@ def test_moderator_filters_opens_an_item_sees_the_evidence_removes_it_and_the_lo
     page.screenshot(path=str(ARTIFACTS / "admin-queue-remove-logged.png"), full_page=True)
 
 
-def test_a_rule_is_tried_out_then_enabled(live_server, page, moderator, member, console_errors):
+def test_a_rule_is_written_in_its_fields_tried_out_then_enabled(
+    live_server, page, moderator, member, console_errors
+):
     thread = make_thread(author=member, title="Holiday plans")
     caught = make_reply(thread=thread, author=member, body="Claim your crypto giveaway today.")
     make_reply(thread=thread, author=member, body="We are going to the coast.")
     admin_log_in(page, live_server, moderator.username)
 
+    # Adding a rule starts with its kind, which decides the fields.
     page.goto(f"{live_server.url}/admin/moderation/rule/add/")
-    page.get_by_role("link", name="Try a new rule").click()
+    page.get_by_role("link", name="Watched words and patterns").click()
+    expect(page.get_by_label("Words and phrases")).to_be_visible()
+    expect(page.get_by_label("Denied domains")).to_have_count(0)
+    expect(page.get_by_label("Pattern time limit (ms)")).to_have_value("25")
     page.get_by_label("Name").fill("Giveaways")
-    page.get_by_label("Kind").select_option("watched_words")
     page.get_by_label("Action").select_option("flag")
-    page.get_by_label("Params").fill('{"words": ["crypto giveaway"]}')
-    page.get_by_label("Try it on the most recent").fill("100")
-    page.get_by_role("button", name="Try this rule").click()
+    page.get_by_label("Words and phrases").fill("crypto giveaway\nfree airdrop")
+    page.get_by_label("Pattern time limit (ms)").fill("0")
+    page.get_by_label("Enabled").check()
+    page.get_by_role("button", name="Save", exact=True).click()
 
+    # The mistake is shown next to its field, and enabling untried is refused.
+    timeout_row = page.locator(".form-row.field-param_pattern_timeout_ms")
+    expect(timeout_row.locator(".errorlist")).to_contain_text(
+        '"pattern_timeout_ms" must be a whole number from 1 to 1000, got 0'
+    )
+    page.screenshot(path=str(ARTIFACTS / "admin-rule-field-error.png"), full_page=True)
+    page.get_by_label("Pattern time limit (ms)").fill("25")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".form-row.field-enabled .errorlist")).to_contain_text(
+        "Try this rule against recent posts before enabling it"
+    )
+    assert not Rule.objects.exists()
+
+    # Trying the form's parameters shows what they would catch.
+    page.get_by_role("button", name="Try these parameters").click()
     expect(page.locator("#tryout-summary")).to_have_text(
         "Checked 3 posts: 1 would be caught, 1 hit."
     )
@@ -106,12 +127,16 @@ def test_a_rule_is_tried_out_then_enabled(live_server, page, moderator, member, 
     expect(hit).to_have_count(1)
     expect(hit).to_contain_text(f"Post {caught.pk}")
     expect(hit.locator("mark")).to_have_text("crypto giveaway")
+    expect(page.get_by_label("Words and phrases")).to_have_value("crypto giveaway\nfree airdrop")
     assert not Rule.objects.exists()  # trying writes nothing
+    page.screenshot(path=str(ARTIFACTS / "admin-rule-tried.png"), full_page=True)
 
     page.get_by_role("button", name="Save and enable").click()
     expect(page.locator(".messagelist")).to_contain_text("Rule “Giveaways” (v1) enabled.")
+    expect(page.get_by_label("Words and phrases")).to_have_value("crypto giveaway\nfree airdrop")
     rule = Rule.objects.get()
-    assert rule.enabled and rule.params["words"] == ["crypto giveaway"]
+    assert rule.enabled and rule.params["words"] == ["crypto giveaway", "free airdrop"]
+    assert not ModerationLogEntry.objects.filter(action="rule_enable_untried").exists()
     assert console_errors == []
     page.screenshot(path=str(ARTIFACTS / "admin-rule-tried-then-enabled.png"), full_page=True)
 

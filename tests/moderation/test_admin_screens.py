@@ -1,6 +1,6 @@
 """The moderation admin screens: bulk and one-click decisions through the action
-registry, the read-only log, rule try-outs before enabling, the dashboard's figures and
-the members screen."""
+registry, the read-only log, the dashboard's figures and the members screen (rules have
+their own module, test_admin_rules)."""
 
 import datetime as dt
 import re
@@ -16,19 +16,12 @@ from forum.threads.models import PostState
 from moderation import actions, selectors, services
 from moderation.dashboard import decisions_chart_svg
 from moderation.models import ModerationLogEntry, Report, ReviewItem, Rule, Verdict
-from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
-from tests.moderation.conftest import checked_reply, flag_cheap_pills
+from tests.factories import UserFactory, make_reply, make_thread
+from tests.moderation.conftest import RULE_FORM, checked_reply, flag_cheap_pills
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/admin/moderation/reviewitem/"
-
-
-@pytest.fixture
-def mod_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
 
 
 @pytest.fixture
@@ -204,96 +197,6 @@ def test_the_log_filters_by_actor_action_target_and_date(mod_client, moderator, 
         "first-reason",
         "second-reason",
     }
-
-
-# --- rules: try before enabling -----------------------------------------------------------
-
-
-@pytest.fixture
-def history(member):
-    thread = make_thread(author=member, body="Nothing to see.")
-    make_reply(thread=thread, author=member, body="Fine words only.")
-    return make_reply(thread=thread, author=member, body="Calm.\n\nGet cheap pills here.")
-
-
-RULE_FORM = {
-    "name": "Pills",
-    "kind": "watched_words",
-    "action": "flag",
-    "params": '{"words": ["cheap pills"]}',
-    "posts": "50",
-}
-
-
-def test_a_rule_is_tried_on_recent_posts_then_enabled(mod_client, moderator, history):
-    url = "/admin/moderation/rule/try/"
-    assert mod_client.get(url).status_code == 200
-
-    tried = mod_client.post(url, {**RULE_FORM, "try": "1"})
-    text = tried.content.decode()
-
-    assert tried.status_code == 200
-    assert "Checked 3 posts: 1 would be caught, 1 hit." in text
-    assert f"Post {history.pk}</a>" in text and "<mark>cheap pills</mark>" in text
-    assert not Rule.objects.exists() and not ModerationLogEntry.objects.exists()
-
-    saved = mod_client.post(url, {**RULE_FORM, "save_enabled": "1"})
-
-    rule = Rule.objects.get()
-    assert saved.status_code == 302 and saved["Location"].endswith(f"/rule/{rule.pk}/change/")
-    assert (rule.enabled, rule.params["words"], rule.updated_by) == (
-        True,
-        ["cheap pills"],
-        moderator,
-    )
-    assert ModerationLogEntry.objects.filter(action="rule_create", target_id=rule.pk).exists()
-
-
-def test_enabling_untried_parameters_is_refused(mod_client, moderator, history):
-    mod_client.post("/admin/moderation/rule/try/", {**RULE_FORM, "try": "1"})
-    changed = {**RULE_FORM, "params": '{"words": ["other words"]}'}
-
-    refused = mod_client.post("/admin/moderation/rule/try/", {**changed, "save_enabled": "1"})
-    assert "Try these parameters before enabling" in refused.content.decode()
-    # The ordinary form refuses the same; saving disabled needs no try-out.
-    form = {k: v for k, v in changed.items() if k != "posts"}
-    add = mod_client.post("/admin/moderation/rule/add/", {**form, "enabled": "on"})
-    assert add.status_code == 200 and "Try this rule against recent posts" in add.content.decode()
-    assert not Rule.objects.exists()
-    mod_client.post("/admin/moderation/rule/add/", form)
-    rule = Rule.objects.get()
-    assert not rule.enabled
-
-    # Tried parameters may be enabled from the ordinary form too.
-    mod_client.post(f"/admin/moderation/rule/{rule.pk}/try/", {**changed, "try": "1"})
-    mod_client.post(f"/admin/moderation/rule/{rule.pk}/change/", {**form, "enabled": "on"})
-    rule.refresh_from_db()
-    assert rule.enabled and rule.version == 2
-
-
-def test_a_rule_limited_to_categories_is_tried_on_their_posts_only(mod_client, member, history):
-    other = CategoryFactory(slug="elsewhere", name="Elsewhere")
-    make_reply(
-        thread=make_thread(author=member, category=other), author=member, body="cheap pills!"
-    )
-
-    everywhere = mod_client.post("/admin/moderation/rule/try/", {**RULE_FORM, "try": "1"})
-    only_there = mod_client.post(
-        "/admin/moderation/rule/try/", {**RULE_FORM, "categories": [other.pk], "try": "1"}
-    )
-
-    assert "Checked 5 posts: 2 would be caught" in everywhere.content.decode()
-    assert "Checked 2 posts: 1 would be caught" in only_there.content.decode()
-
-
-def test_bad_rule_parameters_are_shown_next_to_the_field(mod_client):
-    response = mod_client.post(
-        "/admin/moderation/rule/try/",
-        {**RULE_FORM, "params": '{"patterns": ["(a+)+$"]}', "try": "1"},
-    )
-    assert response.status_code == 400
-    assert "errorlist" in response.content.decode()
-    assert not Rule.objects.exists()
 
 
 # --- the dashboard -------------------------------------------------------------------------

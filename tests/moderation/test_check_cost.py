@@ -7,7 +7,7 @@ from moderation import pipeline
 from moderation.content import content_from_html
 from moderation.models import Rule
 from moderation.rules import get_kind
-from tests.moderation.conftest import watched_words_rule
+from tests.moderation.conftest import tried_rule_save, watched_words_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -108,10 +108,8 @@ def _edit_and_check(post, paragraphs, walks) -> tuple:
 
 
 def _rules(moderator, *, denied: str) -> None:
-    from moderation import services
-
     watched_words_rule(moderator, ["zebra"])
-    services.rule_save(
+    tried_rule_save(
         actor=moderator,
         name="links",
         kind="links",

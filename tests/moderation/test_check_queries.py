@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from forum.threads import services as thread_services
-from moderation import check_queries, pipeline, services
+from moderation import check_queries, pipeline
 from moderation.models import ContentCheck, ContentFingerprint
 from tests.factories import make_thread
-from tests.moderation.conftest import watched_words_rule
+from tests.moderation.conftest import tried_rule_save, watched_words_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_the_rules_key_changes_with_every_rule_change_and_only_then(moderator):
     empty = check_queries.enabled_rules_key()
     rule = watched_words_rule(moderator, ["alpha"])
     one = check_queries.enabled_rules_key()
-    services.rule_save(
+    tried_rule_save(
         actor=moderator,
         rule=rule,
         name="words",
@@ -119,7 +119,7 @@ def test_batch_history_gives_aware_times_and_the_newest_check_first(member, mode
 
 
 def _near_duplicate_rule(moderator) -> None:
-    services.rule_save(
+    tried_rule_save(
         actor=moderator,
         name="copies",
         kind="near_duplicate",

@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mod_client(moderator):
-    client = Client()
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def flagged(member, moderator):
     flag_cheap_pills(moderator)
     return checked_reply(

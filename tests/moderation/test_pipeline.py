@@ -13,12 +13,13 @@ from moderation import actions, pipeline, services
 from moderation.content import content_from_html
 from moderation.models import ContentCheck, ModerationLogEntry, ReviewItem, Rule, Verdict
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.moderation.conftest import tried_rule_save
 
 pytestmark = pytest.mark.django_db
 
 
 def rule(moderator, *, kind, action, params, name=None, enabled=True):
-    return services.rule_save(
+    return tried_rule_save(
         actor=moderator,
         name=name or f"{kind} rule",
         kind=kind,
@@ -136,7 +137,7 @@ def test_a_rule_edit_bumps_the_version_and_forces_a_full_recheck(member, moderat
     post = make_thread(author=member, body="alpha\n\nbeta").opening_post
     check(post)
 
-    watched = services.rule_save(
+    watched = tried_rule_save(
         actor=moderator,
         rule=watched,
         name=watched.name,
@@ -239,10 +240,23 @@ def test_backtest_reports_what_a_disabled_rule_would_catch(member, moderator):
     assert not Verdict.objects.exists()
 
 
-def test_invalid_rule_params_are_refused_when_saved(moderator):
+def test_invalid_rule_params_are_refused_when_saved_naming_each_key(moderator):
     with pytest.raises(ValidationFailed) as refused:
-        rule(moderator, kind="watched_words", action="flag", params={"patterns": ["(a+)+$"]})
-    assert "params" in refused.value.fields
+        services.rule_save(
+            actor=moderator,
+            name="bad",
+            kind="watched_words",
+            action="flag",
+            params={"patterns": ["(a+)+$"], "pattern_timeout_ms": 0},
+            enabled=False,
+        )
+    assert set(refused.value.fields) == {"params.patterns", "params.pattern_timeout_ms"}
+    assert "exponential" in refused.value.fields["params.patterns"][0]
+    with pytest.raises(ValidationFailed) as refused:
+        services.rule_save(
+            actor=moderator, name="bad", kind="links", action="flag", params={}, enabled=False
+        )
+    assert "would never fire" in refused.value.fields["params"][0]
     with pytest.raises(ValidationFailed):
         rule(moderator, kind="no_such_kind", action="flag", params={})
     assert not Rule.objects.exists()
