@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 from forum.threads.feeds import CategoryThreadsFeed, LatestThreadsFeed, ThreadPostsFeed
 
@@ -12,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("forum.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("feeds/latest/", LatestThreadsFeed(), name="feed-latest"),
     path("feeds/c/<slug:slug>/", CategoryThreadsFeed(), name="feed-category"),
     path("feeds/t/<int:pk>/", ThreadPostsFeed(), name="feed-thread"),

@@ -13,13 +13,14 @@ STRICT_POLICY = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# Django's admin and Swagger UI ship inline scripts and styles of their own.
+# Django's admin, Swagger UI and ReDoc ship inline scripts and styles of their own, and
+# ReDoc searches in a worker it starts from a blob.
 RELAXED_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
 )
-RELAXED_PREFIXES = ("/admin/", "/api/docs/")
+RELAXED_PREFIXES = ("/admin/", "/api/docs/", "/api/redoc/")
 
 
 class SecurityHeadersMiddleware:

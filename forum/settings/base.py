@@ -296,7 +296,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Parley API",
-    "DESCRIPTION": "Threads, posts and moderation for long-form discussion.",
+    # The guide that opens the documentation; each operation's own text is in
+    # forum/api_docs.py, applied by the last post-processing hook.
+    "DESCRIPTION": (BASE_DIR / "forum" / "api_guide.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # Separate request and response components, so that read-only fields are not asked
@@ -305,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "forum.core.schema.request_bodies_are_closed",
+        "forum.api_docs.document_operations",
     ],
     "ENUM_NAME_OVERRIDES": {
         "PostStateEnum": "forum.threads.models.PostState",

@@ -103,12 +103,13 @@ class PostSerializer(serializers.Serializer):
 
 
 class PostDetailSerializer(PostSerializer):
-    source = serializers.SerializerMethodField(
-        help_text="The post's Markdown, to edit it with: for callers who may edit the post "
-        "(its author, while the thread is open, and its moderators); null for others."
+    body = serializers.SerializerMethodField(
+        help_text="The post's Markdown, as `body` is sent to write or edit it: for callers "
+        "who may edit the post (its author, while the thread is open, and its moderators); "
+        "null for others, who read `body_html`."
     )
 
-    def get_source(self, view) -> str | None:
+    def get_body(self, view) -> str | None:
         return view.post.body_source if self.context.get("can_edit") else None
 
 
@@ -499,12 +500,28 @@ class PostDetailView(APIView):
         return Response(status=204)
 
 
+# The day a revision's Markdown took the name `body` it has in every request and post.
+BODY_SOURCE_DEPRECATED_ON = datetime.date(2026, 12, 5)
+
+
+@extend_schema_serializer(deprecate_fields=["body_source"])
 class RevisionSerializer(serializers.ModelSerializer):
     editor = AuthorSerializer(read_only=True)
+    body = serializers.CharField(source="body_source", help_text="The revision's Markdown.")
+    body_source = serializers.CharField(help_text="Deprecated: the same as `body`.")
 
     class Meta:
         model = PostRevision
-        fields = ("number", "editor", "title", "reason", "body_source", "body_html", "created_at")
+        fields = (
+            "number",
+            "editor",
+            "title",
+            "reason",
+            "body",
+            "body_html",
+            "body_source",
+            "created_at",
+        )
 
 
 class RevisionPagination(StableCursorPagination):

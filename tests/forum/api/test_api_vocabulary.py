@@ -1,5 +1,5 @@
 """One vocabulary: a request names a thing as the responses do; a post read carries its
-Markdown source for whoever may edit it; deprecated names still work and say so."""
+Markdown `body` for whoever may edit it; deprecated names still work and say so."""
 
 import datetime as dt
 
@@ -65,7 +65,7 @@ def test_the_schema_marks_parent_deprecated(api):
     assert "deprecated" not in reply["parent_id"]
 
 
-def test_a_post_read_carries_its_source_for_whoever_may_edit_it(
+def test_a_post_read_carries_its_markdown_for_whoever_may_edit_it(
     api, member, other_member, moderator, category
 ):
     thread = make_thread(author=member, category=category)
@@ -75,10 +75,10 @@ def test_a_post_read_carries_its_source_for_whoever_may_edit_it(
     sources = {}
     for who in (member, moderator, other_member, None):
         api.force_authenticate(who)
-        sources[who.username if who else "anonymous"] = api.get(url).json()["source"]
+        sources[who.username if who else "anonymous"] = api.get(url).json()["body"]
     actions.perform("lock", actor=moderator, target=thread, reason="Cooling off")
     api.force_authenticate(member)
-    locked = api.get(url).json()["source"]
+    locked = api.get(url).json()["body"]
 
     assert sources == {
         "member": "Some **bold** words",
@@ -89,18 +89,18 @@ def test_a_post_read_carries_its_source_for_whoever_may_edit_it(
     assert locked is None  # the author may not edit in a locked thread
 
 
-def test_an_edit_answers_with_the_new_source(api, member, category):
+def test_an_edit_answers_with_the_new_markdown(api, member, category):
     thread = make_thread(author=member, category=category)
     post = make_reply(thread=thread, author=member, body="Before")
     api.force_authenticate(member)
     read = api.get(f"/api/v1/posts/{post.pk}/").json()
 
     edited = api.patch(
-        f"/api/v1/posts/{post.pk}/", {"body": read["source"] + ", and after"}, format="json"
+        f"/api/v1/posts/{post.pk}/", {"body": read["body"] + ", and after"}, format="json"
     )
 
     assert edited.status_code == 200
-    assert edited.json()["source"] == "Before, and after"
+    assert edited.json()["body"] == "Before, and after"
 
 
 @pytest.mark.parametrize("scheme", ["Token", "Basic", "token"])
@@ -117,3 +117,17 @@ def test_a_token_sent_under_another_scheme_is_told_to_use_bearer(api, member, sc
     }
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_a_revision_names_its_markdown_body_and_keeps_the_deprecated_name(api, member, category):
+    thread = make_thread(author=member, category=category)
+    post = make_reply(thread=thread, author=member, body="First words")
+    api.force_authenticate(member)
+
+    revision = api.get(f"/api/v1/posts/{post.pk}/revisions/").json()["results"][0]
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+    assert revision["body"] == revision["body_source"] == "First words"
+    fields = schema["components"]["schemas"]["Revision"]["properties"]
+    assert fields["body_source"]["deprecated"] is True
+    assert "deprecated" not in fields["body"]

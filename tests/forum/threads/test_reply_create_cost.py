@@ -112,7 +112,7 @@ def test_a_reply_writes_everything_the_slower_path_wrote(writer, client_for, cat
         "revision_count": 1,
         "created_at": reply["created_at"],
         "edited_at": None,
-        "source": BODY.format(quoted=thread.opening_post_id),
+        "body": BODY.format(quoted=thread.opening_post_id),
     }
 
 
