@@ -121,9 +121,9 @@ def _open_tag(mark: Mark, *, first: bool) -> str:
 
 @dataclass(frozen=True)
 class Finding:
-    """One verdict of a rule: its explanation and score, the numbers of its spans that
-    are marked in the post (each mark's first piece has the id "evidence-<number>"),
-    and the text of those that could not be placed."""
+    """What a rule found (one verdict, or several saying the same): the explanation and
+    score, the numbers of the spans marked in the post (each mark's first piece has the
+    id "evidence-<number>"), and the text of those that could not be placed."""
 
     detail: str
     score: float
@@ -175,8 +175,15 @@ def post_evidence(body_html: str, verdicts: Sequence) -> PostEvidence:
                 action=verdict.get_action_display(),
                 tone=len(rules) % TONES,
             )
-        finding = Finding(detail=verdict.detail, score=verdict.score)
-        fired.findings.append(finding)
+        # One line per explanation: a watched word found in three paragraphs is three
+        # verdicts saying the same thing, listed once with three marks.
+        finding = next(
+            (f for f in fired.findings if (f.detail, f.score) == (verdict.detail, verdict.score)),
+            None,
+        )
+        if finding is None:
+            finding = Finding(detail=verdict.detail, score=verdict.score)
+            fired.findings.append(finding)
         title = f"{fired.name} v{fired.version}: {verdict.detail}"
         own = [
             (

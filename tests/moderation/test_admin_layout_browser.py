@@ -112,6 +112,9 @@ def test_the_evidence_is_marked_inside_the_post_one_mark_per_hit(
     item = crowded_admin["item"]
     _open(page, f"{live_server.url}/admin/moderation/reviewitem/{item.pk}/change/", DESKTOP)
 
+    # The decision is in the first screenful, above the post's bounded box.
+    expect(page.get_by_role("button", name="Remove", exact=True)).to_be_in_viewport()
+    page.screenshot(path=str(ARTIFACTS / "admin-evidence-first-screen.png"))
     body = page.locator("#post-box .parley-post-body")
     # Every mark on the page is inside the post; each hit's first piece carries its id.
     assert page.locator("mark").count() == body.locator("mark").count() > 0

@@ -187,7 +187,10 @@ def test_post_evidence_numbers_every_hit_of_every_rule_and_lists_the_rules():
     words = Rule(pk=1, name="Watched words", action=Rule.Action.FLAG)
     links = Rule(pk=2, name="Links", action=Rule.Action.REQUIRE_APPROVAL)
     flood = Rule(pk=3, name="Flood", action=Rule.Action.FLAG)
-    html = "<p>cheap pills, cheap pills</p>\n<p>see <a href='https://x.example'>x</a></p>"
+    html = (
+        "<p>cheap pills, cheap pills</p>\n<p>see <a href='https://x.example'>x</a></p>\n"
+        "<p>cheap pills again</p>"
+    )
 
     def verdict(rule, detail, spans):
         return Verdict(
@@ -206,6 +209,11 @@ def test_post_evidence_numbers_every_hit_of_every_rule_and_lists_the_rules():
                 ],
             ),
             verdict(links, "a link", [{"paragraph": 1, "start": 4, "end": 5, "text": "x"}]),
+            verdict(
+                words,
+                'watched word "cheap pills"',
+                [{"paragraph": 2, "start": 0, "end": 11, "text": "cheap pills"}],
+            ),
             verdict(words, "stale", [{"paragraph": 0, "start": 0, "end": 5, "text": "dear"}]),
             verdict(flood, "three posts in a minute", []),
         ],
@@ -215,7 +223,8 @@ def test_post_evidence_numbers_every_hit_of_every_rule_and_lists_the_rules():
     flood_rule, links_rule, words_rule = evidence.rules
     assert flood_rule.findings[0].marked == [] and flood_rule.first_mark is None
     assert links_rule.findings[0].marked == [1]
-    assert [f.marked for f in words_rule.findings] == [[2, 3], []]
+    # The same word in another paragraph is another verdict, listed on the same line.
+    assert [f.marked for f in words_rule.findings] == [[2, 3, 4], []]
     assert words_rule.findings[1].unplaced == ["dear"]
     assert words_rule.first_mark == 2
     assert [r.tone for r in evidence.rules] == [0, 1, 2]
@@ -223,4 +232,5 @@ def test_post_evidence_numbers_every_hit_of_every_rule_and_lists_the_rules():
         "evidence-1": "x",
         "evidence-2": "cheap pills",
         "evidence-3": "cheap pills",
+        "evidence-4": "cheap pills",
     }
