@@ -532,12 +532,11 @@ def text_runs(body_html: str) -> list[TextRun]:
         pieces.append((done, len(body_html), _unescape(body_html[done:])))
     flush()
     numbers = {
-        id(block): number
-        for number, block in enumerate(b for b in splitter.blocks if b.is_paragraph())
+        block: number for number, block in enumerate(b for b in splitter.blocks if b.is_paragraph())
     }
     runs = []
     for run_pieces, block, offset in placed:
-        paragraph = numbers.get(id(block))
+        paragraph = None if block is None else numbers.get(block)
         at = offset if paragraph is not None else 0
         for start, end, text in run_pieces:
             runs.append(TextRun(start, end, text, paragraph, at))

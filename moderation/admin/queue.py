@@ -324,8 +324,8 @@ class ReviewItemAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.Mod
 
 
 def _item_context(item: ReviewItem, user) -> dict:
-    """What a moderator needs to decide: the post, each verdict with its evidence marked
-    in the paragraph it points at, the reports, any appeal, and the author's history."""
+    """What a moderator needs to decide: the post with every verdict's evidence marked
+    in it, the rules that fired, the reports, any appeal, and the author's history."""
     post = item.post
     # The verdicts' spans point into the current revision's markup; what readers see
     # differs from it only where a censoring rule masked words.
