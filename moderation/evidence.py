@@ -13,9 +13,10 @@ get in. Spans that overlap (two rules on the same words) nest, one mark per span
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Literal
 
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,17 +30,19 @@ TONES = 4
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """Characters `start`..`end` of paragraph `paragraph`, to be marked. `text`, when
-    given, is what the span recorded there (or its beginning): a span whose paragraph no
-    longer reads so is not placed. The first piece of the mark carries the id `anchor`."""
+    """Characters `start`..`end` of paragraph `paragraph` (`end` None: to its end), to be
+    marked as a rule's hit, or as a paragraph members reported. `text`, when given, is
+    what the span recorded there (or its beginning): a span whose paragraph no longer
+    reads so is not placed. The first piece of the mark carries the id `anchor`."""
 
     paragraph: int
     start: int
-    end: int
+    end: int | None
     anchor: str
     title: str
     tone: int = 0
     text: str | None = None
+    kind: Literal["hit", "reported"] = "hit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,11 @@ def highlight(body_html: str, marks: Sequence[Mark]) -> Highlighted:
         if run.paragraph is not None:
             paragraph_texts.setdefault(run.paragraph, []).append(run.text)
     texts = {number: "".join(parts) for number, parts in paragraph_texts.items()}
-    placeable = [mark for mark in marks if _fits(mark, texts.get(mark.paragraph))]
+    placeable = [
+        placed
+        for placed in (_placed(mark, texts.get(mark.paragraph)) for mark in marks)
+        if placed is not None
+    ]
     by_paragraph: dict[int, list[Mark]] = {}
     for mark in placeable:
         by_paragraph.setdefault(mark.paragraph, []).append(mark)
@@ -77,10 +84,16 @@ def highlight(body_html: str, marks: Sequence[Mark]) -> Highlighted:
     return Highlighted(markup="".join(out), placed=frozenset(m.anchor for m in placeable))
 
 
-def _fits(mark: Mark, text: str | None) -> bool:
-    if text is None or not 0 <= mark.start < mark.end <= len(text):
-        return False
-    return mark.text is None or text[mark.start : mark.end].startswith(mark.text)
+def _placed(mark: Mark, text: str | None) -> Mark | None:
+    """`mark` with its end known, if it fits the paragraph's `text`."""
+    if text is None:
+        return None
+    end = len(text) if mark.end is None else mark.end
+    if not 0 <= mark.start < end <= len(text):
+        return None
+    if mark.text is not None and not text[mark.start : end].startswith(mark.text):
+        return None
+    return replace(mark, end=end)
 
 
 def _overlapping(run: TextRun, marks: Iterable[Mark]) -> list[Mark]:
@@ -113,8 +126,12 @@ def _marked_run(run: TextRun, marks: list[Mark], opened: set[str]) -> str:
 
 def _open_tag(mark: Mark, *, first: bool) -> str:
     anchor = f' id="{html.escape(mark.anchor)}"' if first else ""
+    if mark.kind == "hit":
+        classes = f"parley-hit parley-tone-{mark.tone % TONES}"
+    else:
+        classes = "parley-reported"
     return (
-        f'<mark class="parley-hit parley-tone-{mark.tone % TONES}"{anchor}'
+        f'<mark class="{classes}"{anchor}'
         f' data-hit="{html.escape(mark.anchor)}" title="{html.escape(mark.title)}">'
     )
 
@@ -150,19 +167,36 @@ class FiredRule:
 
 @dataclass(frozen=True)
 class PostEvidence:
-    """The post's markup with the evidence marked in it, and the rules that fired."""
+    """The post's markup with the evidence marked in it, the rules that fired, and the
+    reported paragraphs marked (each has the id "reported-<paragraph>")."""
 
     markup: SafeString
     rules: list[FiredRule]
+    reported: frozenset[int] = frozenset()
 
 
-def post_evidence(body_html: str, verdicts: Sequence) -> PostEvidence:
+def post_evidence(
+    body_html: str, verdicts: Sequence, *, reports_by_paragraph: Mapping[int, int] | None = None
+) -> PostEvidence:
     """Every span of every verdict in `verdicts` (Verdicts with their rule loaded, all of
     the revision whose sanitised markup is `body_html`) marked in that markup, numbered
     in the order of the rules' names; and the rules, each with its verdicts and the
-    anchors of their marks."""
+    anchors of their marks. Each paragraph in `reports_by_paragraph` (paragraph: how many
+    reports name it) is marked whole, around any hits in it."""
     ordered = sorted(verdicts, key=lambda v: (v.rule.name.casefold(), v.rule_id, v.pk or 0))
     rules: dict[int, FiredRule] = {}
+    # Listed first, so a reported paragraph's mark wraps the hits inside it.
+    reported = [
+        Mark(
+            paragraph=paragraph,
+            start=0,
+            end=None,
+            anchor=f"reported-{paragraph}",
+            title=f"{count} report{'s' if count != 1 else ''} of this paragraph",
+            kind="reported",
+        )
+        for paragraph, count in sorted((reports_by_paragraph or {}).items())
+    ]
     marks: list[Mark] = []
     findings: list[tuple[Finding, list[tuple[int, Mark]]]] = []
     for verdict in ordered:
@@ -202,7 +236,7 @@ def post_evidence(body_html: str, verdicts: Sequence) -> PostEvidence:
         ]
         marks.extend(mark for _, mark in own)
         findings.append((finding, own))
-    highlighted = highlight(body_html, marks)
+    highlighted = highlight(body_html, [*reported, *marks])
     for finding, own in findings:
         for number, mark in own:
             if mark.anchor in highlighted.placed:
@@ -210,4 +244,8 @@ def post_evidence(body_html: str, verdicts: Sequence) -> PostEvidence:
             else:
                 finding.unplaced.append(mark.text or "")
     # The markup is the sanitised post's, with marks built of escaped values only.
-    return PostEvidence(markup=mark_safe(highlighted.markup), rules=list(rules.values()))  # noqa: S308
+    return PostEvidence(
+        markup=mark_safe(highlighted.markup),  # noqa: S308
+        rules=list(rules.values()),
+        reported=frozenset(m.paragraph for m in reported if m.anchor in highlighted.placed),
+    )

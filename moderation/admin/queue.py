@@ -3,6 +3,7 @@ the item page with the post, every verdict's evidence in place, the reports, any
 and the author's history. Decisions go through the action registry, claimed first."""
 
 import datetime as dt
+from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
@@ -332,10 +333,13 @@ def _item_context(item: ReviewItem, user) -> dict:
     revision_html = post.current_revision.body_html if post.current_revision_id else post.body_html
     verdicts = Verdict.objects.filter(revision_id=post.current_revision_id).select_related("rule")
     reports = list(Report.objects.filter(post=post).select_related("reporter"))
+    reports_by_paragraph = Counter(r.paragraph for r in reports if r.paragraph is not None)
     author = post.author
     return {
         "item_post": post,
-        "evidence": evidence.post_evidence(revision_html, list(verdicts)),
+        "evidence": evidence.post_evidence(
+            revision_html, list(verdicts), reports_by_paragraph=reports_by_paragraph
+        ),
         "censored_for_readers": post.body_html != revision_html,
         "reports": reports,
         "appeal": Appeal.objects.filter(post=post).first(),

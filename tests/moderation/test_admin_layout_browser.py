@@ -5,11 +5,11 @@ fitting a 1280 x 800 window and a 390 x 844 phone."""
 import pytest
 from playwright.sync_api import expect
 
-from moderation import actions, services
+from moderation import actions, pipeline, services
 from moderation.models import ReviewItem
 from tests.conftest import ARTIFACTS, watch_console
 from tests.factories import CategoryFactory, UserFactory, make_reply, make_thread
-from tests.moderation.conftest import checked_reply, watched_words_rule
+from tests.moderation.conftest import watched_words_rule
 from tests.moderation.test_admin_browser import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -75,7 +75,8 @@ def console_errors(page):
 @pytest.fixture
 def crowded_admin(moderator):
     """A queue and a log with long names everywhere: a long post flagged by two rules
-    whose hits overlap, a held post, and decisions with long reasons."""
+    whose hits overlap, with one paragraph reported, a held post, and decisions with
+    long reasons."""
     author = UserFactory(username="a_member_with_a_rather_long_username_indeed")
     watched_words_rule(moderator, ["cheap pills"], name="Pharmacy spam words and their lookalikes")
     watched_words_rule(moderator, ["pills at"], name="Shop talk")
@@ -85,7 +86,13 @@ def crowded_admin(moderator):
         category=category,
         title="What to plant in November when the ground is already cold and wet",
     )
-    flagged = checked_reply(thread=thread, author=author, body=POST)
+    # Reported while readers could still see it, then checked as the worker checks it.
+    flagged = make_reply(thread=thread, author=author, body=POST)
+    services.report_file(
+        reporter=UserFactory(username="careful_reader"), post=flagged, reason="spam", paragraph=1
+    )
+    flagged.refresh_from_db()
+    pipeline.revision_check(revision_id=flagged.current_revision_id)
     held = make_reply(thread=thread, author=UserFactory(username="newbie", trust_level=0))
     services.review_item_open(post=held, reason=ReviewItem.Reason.PREMODERATION)
     decided = make_reply(thread=thread, author=author, body="Another reply worth a look.")
@@ -124,7 +131,7 @@ def test_the_evidence_is_marked_inside_the_post_one_mark_per_hit(
     # and no mark leaves the bold text it starts in.
     bold = body.locator("strong")
     expect(bold).to_have_text("pills at")
-    expect(bold.locator("mark")).to_have_count(3)  # "pills" twice (nested), " at" once
+    expect(bold.locator("mark.parley-hit")).to_have_count(3)  # "pills" in two, " at"
     expect(body.locator("h2 mark")).to_have_text("Cheap pills")
     expect(body.locator("h2 mark")).to_have_attribute(
         "title", 'Pharmacy spam words and their lookalikes v1: watched word "cheap pills"'
@@ -149,6 +156,14 @@ def test_the_evidence_is_marked_inside_the_post_one_mark_per_hit(
     assert box.evaluate("(el) => el.clientHeight") <= DESKTOP["height"] * 0.6
     last_mark.click()
     expect(target).to_be_in_viewport()
+
+    # The reported paragraph is marked whole, and the report links to it.
+    reported = body.locator("#reported-1")
+    expect(reported).to_have_attribute("title", "1 report of this paragraph")
+    expect(body.locator("p").nth(0)).to_contain_text("Mulch the beds")
+    assert body.locator("p").nth(0).locator("mark.parley-reported").count() >= 1
+    page.get_by_role("link", name="paragraph 1").click()
+    expect(reported).to_be_in_viewport()
 
     # The decision stays at hand, and the post's links are as members get them.
     expect(page.get_by_role("button", name="Remove", exact=True)).to_be_visible()

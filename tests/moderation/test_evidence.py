@@ -234,3 +234,29 @@ def test_post_evidence_numbers_every_hit_of_every_rule_and_lists_the_rules():
         "evidence-3": "cheap pills",
         "evidence-4": "cheap pills",
     }
+
+
+def test_reported_paragraphs_are_marked_whole_around_their_hits():
+    words = Rule(pk=1, name="Watched words", action=Rule.Action.FLAG)
+    html = "<p>First.</p>\n<p>Buy <em>cheap</em> pills here.</p>"
+    hit = Verdict(
+        rule=words,
+        rule_version=1,
+        action=words.action,
+        score=1.0,
+        detail="cheap pills",
+        spans=[{"paragraph": 1, "start": 4, "end": 15, "text": "cheap pills"}],
+    )
+
+    evidence = post_evidence(html, [hit], reports_by_paragraph={1: 2, 9: 1})
+
+    markup = str(evidence.markup)
+    assert evidence.reported == {1}  # paragraph 9 is not in this revision
+    assert '<p><mark class="parley-reported" id="reported-1"' in markup
+    assert 'title="2 reports of this paragraph"' in markup
+    reading = read(markup)
+    assert reading.misnested == []
+    assert reading.hits == {"reported-1": "Buy cheap pills here.", "evidence-1": "cheap pills"}
+    # Outermost on every piece: the hit's own mark sits inside it.
+    assert '<em><mark class="parley-reported" data-hit="reported-1"' in markup
+    assert evidence.rules[0].findings[0].marked == [1]
