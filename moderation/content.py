@@ -4,8 +4,8 @@ A post's sanitised HTML is split into *paragraphs*, one per leaf block, numbered
 in document order. Offsets in `Link` and in evidence spans count characters of a
 paragraph's `text`, which is the block's text content (entities decoded, tags removed,
 nothing added: a `<br>` contributes no character, as in the DOM's textContent; the
-renderer always follows it with a newline). A moderator UI highlights evidence by
-taking the same paragraphs and slicing their text.
+renderer always follows it with a newline). A moderator UI highlights evidence in the
+markup itself: `text_runs` says where each piece of a paragraph's text sits in it.
 
 Leaf blocks are `p`, `h1`-`h6`, `pre`, `li`, `th` and `td` (plus a few HTML blocks the
 renderer never emits, such as `dd`). A leaf-capable block that holds other blocks (an
