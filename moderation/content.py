@@ -4,8 +4,8 @@ A post's sanitised HTML is split into *paragraphs*, one per leaf block, numbered
 in document order. Offsets in `Link` and in evidence spans count characters of a
 paragraph's `text`, which is the block's text content (entities decoded, tags removed,
 nothing added: a `<br>` contributes no character, as in the DOM's textContent; the
-renderer always follows it with a newline). A moderator UI highlights evidence by
-taking the same paragraphs and slicing their text.
+renderer always follows it with a newline). A moderator UI highlights evidence in the
+markup itself: `text_runs` says where each piece of a paragraph's text sits in it.
 
 Leaf blocks are `p`, `h1`-`h6`, `pre`, `li`, `th` and `td` (plus a few HTML blocks the
 renderer never emits, such as `dd`). A leaf-capable block that holds other blocks (an
@@ -43,11 +43,13 @@ __all__ = (
     "Link",
     "Paragraph",
     "PostContent",
+    "TextRun",
     "content_after_edit",
     "content_from_html",
     "link_domain",
     "normalize_domain",
     "paragraph_fingerprint",
+    "text_runs",
 )
 
 T = TypeVar("T")
@@ -403,11 +405,15 @@ class _Splitter:
                 del self._open[depth:]
                 break
 
-    def text(self, data: str) -> None:
+    def text(self, data: str) -> _Block | None:
+        """Add `data` to the block it belongs to, and return that block (None when the
+        text is dropped: blank, between blocks)."""
         outside_blocks = not self._open or self._open[-1][1] is None
         if outside_blocks and self._loose is None and not data.strip():
-            return
-        self._sink().append(data)
+            return None
+        sink = self._sink()
+        sink.append(data)
+        return sink
 
     def end_link(self) -> None:
         if self._link is None:
@@ -477,6 +483,65 @@ def content_from_html(body_html: str) -> PostContent:
     splitter = _walk(reduced)
     paragraphs, layout = _read(reduced, splitter, first_index=0)
     return PostContent(paragraphs=tuple(paragraphs), layout=layout)
+
+
+@dataclass(frozen=True, slots=True)
+class TextRun:
+    """Text between two tags of a post's markup: `markup[start:end]` holds it as
+    written, and it reads as `text`, which is the characters from `offset` on of the
+    paragraph numbered `paragraph` (None: blank text between blocks, in no paragraph)."""
+
+    start: int
+    end: int
+    text: str
+    paragraph: int | None
+    offset: int
+
+
+def text_runs(body_html: str) -> list[TextRun]:
+    """Where every paragraph's text sits in `body_html`: each run of text between two
+    tags, in document order, with the paragraph `content_from_html` numbers it in and its
+    offset there. For showing evidence spans in the markup itself."""
+    splitter = _Splitter()
+    placed: list[tuple[list[tuple[int, int, str]], _Block | None, int]] = []
+    pieces: list[tuple[int, int, str]] = []  # text since the last tag other than an inline one
+
+    def flush() -> None:
+        if pieces:
+            data = "".join(text for _, _, text in pieces)
+            block = splitter.text(data)
+            placed.append((pieces.copy(), block, block.length - len(data) if block else 0))
+            pieces.clear()
+
+    done = 0
+    for match in _TAG.finditer(body_html):
+        if match.start() > done:
+            pieces.append((done, match.start(), _unescape(body_html[done : match.start()])))
+        done = match.end()
+        closing, name, attributes = match.groups()
+        if name is not None and _INLINE_TAG.fullmatch(match.group()):
+            continue  # as _reduce drops it: the text on either side runs on
+        flush()
+        if name is None:
+            continue
+        if closing:
+            splitter.end(name.lower())
+        else:
+            splitter.start(name.lower(), attributes.strip())
+    if done < len(body_html):
+        pieces.append((done, len(body_html), _unescape(body_html[done:])))
+    flush()
+    numbers = {
+        block: number for number, block in enumerate(b for b in splitter.blocks if b.is_paragraph())
+    }
+    runs = []
+    for run_pieces, block, offset in placed:
+        paragraph = None if block is None else numbers.get(block)
+        at = offset if paragraph is not None else 0
+        for start, end, text in run_pieces:
+            runs.append(TextRun(start, end, text, paragraph, at))
+            at += len(text)
+    return runs
 
 
 def _read(reduced: str, splitter: _Splitter, *, first_index: int) -> tuple[list[Paragraph], Layout]:

@@ -321,6 +321,11 @@ class ReviewItem(models.Model):
     def __str__(self) -> str:
         return f"Review of post {self.post_id} ({self.state})"
 
+    def reason_labels(self) -> list[str]:
+        """Why the post is in the queue, in words."""
+        labels = dict(self.Reason.choices)
+        return [labels.get(reason, reason) for reason in self.reasons]
+
 
 class Appeal(models.Model):
     """The author's one appeal against the removal of their post."""

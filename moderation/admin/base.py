@@ -2,10 +2,20 @@
 to the categories a moderator moderates, and small helpers for their forms."""
 
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from forum.core import permissions
 from forum.core.admin import ViewOnly
 from forum.threads.models import Category
+
+
+class LaidOutForModerators:
+    """The moderation app's admin stylesheet (responsive tables, the item page's post)
+    on the screens of a model admin."""
+
+    class Media:
+        css = {"all": ["moderation/admin.css"]}
 
 
 class ModeratorAccess:
@@ -18,7 +28,7 @@ class ModeratorAccess:
         return permissions.is_moderator(request.user)
 
 
-class ReadOnlyAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
+class ReadOnlyAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.ModelAdmin):
     """Nobody, superusers included, adds, changes or deletes these rows here."""
 
 
@@ -41,3 +51,11 @@ def scope_names(user) -> list[str]:
     if scope is None:
         return []
     return list(Category.objects.filter(pk__in=scope).values_list("name", flat=True))
+
+
+def clipped(text: str, *, limit: int) -> str:
+    """`text` for a table cell: whole when it is short, otherwise its first `limit`
+    characters and an ellipsis, with the whole text as the title a pointer shows."""
+    if len(text) <= limit:
+        return text
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(limit))

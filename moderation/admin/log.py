@@ -7,7 +7,7 @@ from django.contrib import admin
 from forum.accounts.models import Sanction, User
 from forum.core import permissions
 from moderation import actions, selectors
-from moderation.admin.base import ReadOnlyAdmin, ScopedToModeratedCategories
+from moderation.admin.base import ReadOnlyAdmin, ScopedToModeratedCategories, clipped
 from moderation.models import Appeal, ModerationLogEntry, Report, Verdict
 
 
@@ -72,15 +72,9 @@ class ActionFilter(admin.SimpleListFilter):
 
 @admin.register(ModerationLogEntry)
 class ModerationLogAdmin(ReadOnlyAdmin):
-    list_display = (
-        "created_at",
-        "actor",
-        "action",
-        "target_label",
-        "reason",
-        "rule",
-        "rule_version",
-    )
+    # Long reasons, targets and rule names are cut short with the whole text on hover,
+    # so that every column keeps a readable width beside the filters.
+    list_display = ("created_at", "actor", "action", "target", "short_reason", "rule_used")
     list_filter = (ActorFilter, ActionFilter, TargetTypeFilter, "created_at")
     date_hierarchy = "created_at"
     search_fields = ("target_label", "reason", "actor__username")
@@ -89,6 +83,22 @@ class ModerationLogAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return selectors.log_entries(user=request.user)
+
+    @admin.display(description="target", ordering="target_label")
+    def target(self, entry) -> str:
+        return clipped(entry.target_label or f"{entry.target_type} {entry.target_id}", limit=80)
+
+    @admin.display(description="reason")
+    def short_reason(self, entry) -> str:
+        return clipped(entry.reason, limit=140)
+
+    @admin.display(description="rule", ordering="rule__name")
+    def rule_used(self, entry) -> str | None:
+        """The rule's name and the version that acted, not the rule's current one."""
+        if entry.rule_id is None:
+            return None
+        version = f" v{entry.rule_version}" if entry.rule_version else ""
+        return clipped(f"{entry.rule.name}{version}", limit=48)
 
     def get_actions(self, request):
         return {}

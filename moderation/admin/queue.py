@@ -3,6 +3,7 @@ the item page with the post, every verdict's evidence in place, the reports, any
 and the author's history. Decisions go through the action registry, claimed first."""
 
 import datetime as dt
+from collections import Counter
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.timesince import timesince
 
@@ -19,10 +21,9 @@ from forum.core import permissions
 from forum.core.admin import ViewOnly
 from forum.core.errors import ForumError
 from forum.threads.models import Category
-from moderation import actions, selectors, services
+from moderation import actions, evidence, selectors, services
 from moderation.admin import dashboard
-from moderation.admin.base import ModeratorAccess, scope_names
-from moderation.content import content_from_html
+from moderation.admin.base import LaidOutForModerators, ModeratorAccess, clipped, scope_names
 from moderation.models import Appeal, Report, ReviewItem, Rule, Verdict
 
 
@@ -181,20 +182,12 @@ class ReporterCountFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReviewItem)
-class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
+class ReviewItemAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.ModelAdmin):
     """The item page is read-only: decisions go through decide_view and the actions."""
 
-    list_display = (
-        "post_link",
-        "category",
-        "author",
-        "state",
-        "why",
-        "severity",
-        "reporter_count",
-        "claimed_by",
-        "waiting",
-    )
+    # Few columns, each holding what belongs together, so the list fits beside its
+    # filters at 1280 px; on a phone each row becomes a card (moderation/admin.css).
+    list_display = ("post_link", "state_claimed", "why", "severity", "reporter_count", "waiting")
     list_display_links = ("post_link",)
     list_filter = (
         "state",
@@ -205,7 +198,7 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
         ReporterCountFilter,
     )
     ordering = ("created_at", "pk")
-    sortable_by = ("severity", "waiting", "reporter_count", "category")
+    sortable_by = ("severity", "waiting", "reporter_count")
     # The post is shown above as readers see it; its own admin is for administrators.
     fields = readonly_fields = [f.name for f in ReviewItem._meta.fields if f.name != "post"]
     actions = [approve_items, remove_items, hide_items]
@@ -223,8 +216,7 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
 
     @admin.display(description="why")
     def why(self, item) -> str:
-        labels = dict(ReviewItem.Reason.choices)
-        return ", ".join(labels.get(reason, reason) for reason in item.reasons)
+        return ", ".join(item.reason_labels())
 
     @admin.display(description="waiting", ordering="created_at")
     def waiting(self, item) -> str:
@@ -234,15 +226,22 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
 
     @admin.display(description="post")
     def post_link(self, item) -> str:
-        return f"Post {item.post_id} in “{item.post.thread.title}”"
+        return format_html(
+            '{}<span class="parley-meta">{} · by {}</span>',
+            clipped(f"Post {item.post_id} in “{item.post.thread.title}”", limit=120),
+            item.post.thread.category.name,
+            item.post.author.identified_name,
+        )
 
-    @admin.display(description="category", ordering="post__thread__category__name")
-    def category(self, item) -> str:
-        return item.post.thread.category.name
-
-    @admin.display(description="author")
-    def author(self, item) -> str:
-        return item.post.author.identified_name
+    @admin.display(description="state", ordering="state")
+    def state_claimed(self, item) -> str:
+        if item.claimed_by_id:
+            return format_html(
+                '{}<span class="parley-meta">claimed by {}</span>',
+                item.get_state_display(),
+                item.claimed_by.username,
+            )
+        return item.get_state_display()
 
     def get_actions(self, request):
         # Django's "delete selected" never applies: decisions go through the registry.
@@ -325,72 +324,23 @@ class ReviewItemAdmin(ModeratorAccess, ViewOnly, admin.ModelAdmin):
         return redirect(f"{changelist}?{filters}" if filters else changelist)
 
 
-def _marked_paragraphs(paragraphs, verdicts, reported: set[int]) -> list[dict]:
-    """Each paragraph of the post split into plain and marked runs, so every verdict's
-    evidence is shown in place: [{"index", "runs": [(text, rule name or "")], ...}]."""
-    spans_by_paragraph: dict[int, list[tuple[int, int, str]]] = {}
-    for verdict in verdicts:
-        for span in verdict.spans:
-            index = span.get("paragraph", -1)
-            if 0 <= index < len(paragraphs):
-                spans_by_paragraph.setdefault(index, []).append(
-                    (span["start"], span["end"], f"{verdict.rule.name} v{verdict.rule_version}")
-                )
-    marked = []
-    for paragraph in paragraphs:
-        text = paragraph.text
-        runs, cursor = [], 0
-        for start, end, label in sorted(spans_by_paragraph.get(paragraph.index, [])):
-            start = max(start, cursor)
-            if end <= start:
-                continue  # covered by an earlier span
-            runs.append((text[cursor:start], ""))
-            runs.append((text[start:end], label))
-            cursor = end
-        runs.append((text[cursor:], ""))
-        marked.append(
-            {
-                "index": paragraph.index,
-                "runs": [run for run in runs if run[0]],
-                "has_evidence": paragraph.index in spans_by_paragraph,
-                "reported": paragraph.index in reported,
-            }
-        )
-    return marked
-
-
 def _item_context(item: ReviewItem, user) -> dict:
-    """What a moderator needs to decide: the post, each verdict with its evidence marked
-    in the paragraph it points at, the reports, any appeal, and the author's history."""
+    """What a moderator needs to decide: the post with every verdict's evidence marked
+    in it, the rules that fired, the reports, any appeal, and the author's history."""
     post = item.post
+    # The verdicts' spans point into the current revision's markup; what readers see
+    # differs from it only where a censoring rule masked words.
     revision_html = post.current_revision.body_html if post.current_revision_id else post.body_html
-    paragraphs = content_from_html(revision_html).paragraphs
-    verdicts = list(
-        Verdict.objects.filter(revision_id=post.current_revision_id).select_related("rule")
-    )
-    evidence = []
-    for verdict in verdicts:
-        for span in verdict.spans:
-            index = span.get("paragraph", -1)
-            if 0 <= index < len(paragraphs):
-                text = paragraphs[index].text
-                evidence.append(
-                    {
-                        "verdict": verdict,
-                        "paragraph": index,
-                        "before": text[max(0, span["start"] - 120) : span["start"]],
-                        "match": text[span["start"] : span["end"]],
-                        "after": text[span["end"] : span["end"] + 120],
-                    }
-                )
+    verdicts = Verdict.objects.filter(revision_id=post.current_revision_id).select_related("rule")
     reports = list(Report.objects.filter(post=post).select_related("reporter"))
-    reported = {r.paragraph for r in reports if r.paragraph is not None}
+    reports_by_paragraph = Counter(r.paragraph for r in reports if r.paragraph is not None)
     author = post.author
     return {
         "item_post": post,
-        "verdicts": verdicts,
-        "evidence": evidence,
-        "marked_paragraphs": _marked_paragraphs(paragraphs, verdicts, reported),
+        "evidence": evidence.post_evidence(
+            revision_html, list(verdicts), reports_by_paragraph=reports_by_paragraph
+        ),
+        "censored_for_readers": post.body_html != revision_html,
         "reports": reports,
         "appeal": Appeal.objects.filter(post=post).first(),
         "author_recent_posts": selectors.member_posts_for_moderator(member=author, moderator=user)[

@@ -60,11 +60,11 @@ def test_moderator_filters_opens_an_item_sees_the_evidence_removes_it_and_the_lo
     page.screenshot(path=str(ARTIFACTS / "admin-queue-filtered.png"), full_page=True)
     rows.first.get_by_role("link", name=re.compile(f"Post {flagged.pk} in")).click()
 
-    evidence = page.locator("#evidence-in-place mark.parley-hit")
+    evidence = page.locator(".parley-post-body mark.parley-hit")
     expect(evidence).to_have_count(1)
     expect(evidence).to_have_text("cheap pills")
-    expect(evidence).to_have_attribute("title", "No pills v1")
-    expect(page.locator(".parley-post")).to_contain_text("Mulch the beds")
+    expect(evidence).to_have_attribute("title", 'No pills v1: watched word "cheap pills"')
+    expect(page.locator(".parley-post-body")).to_contain_text("Mulch the beds")
     page.screenshot(path=str(ARTIFACTS / "admin-queue-item.png"), full_page=True)
 
     page.get_by_label("Reason").fill("Selling pills")

@@ -132,8 +132,15 @@ def test_the_item_page_marks_the_evidence_in_place(mod_client, member, moderator
 
     text = mod_client.get(f"/admin/moderation/reviewitem/{item.pk}/change/").content.decode()
 
-    marked = '<mark class="parley-hit" title="No spam v1">cheap pills</mark>'
-    assert f"Buy {marked} today, {marked}!" in text
+    def marked(number: int) -> str:
+        return (
+            f'<mark class="parley-hit parley-tone-0" id="evidence-{number}" '
+            f'data-hit="evidence-{number}" '
+            'title="No spam v1: watched word &quot;cheap pills&quot;">cheap pills</mark>'
+        )
+
+    assert f"<p>Buy {marked(1)} today, {marked(2)}!</p>" in text
+    assert 'href="#evidence-1"' in text and 'href="#evidence-2"' in text
     assert "Everything member posted, hidden posts included" in text
     assert 'name="_save"' not in text  # the item is decided with buttons, not saved
 

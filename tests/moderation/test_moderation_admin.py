@@ -37,7 +37,8 @@ def test_the_item_page_shows_the_evidence_marked_and_decides(mod_client, flagged
     page = mod_client.get(f"/admin/moderation/reviewitem/{item.pk}/change/")
     text = page.content.decode()
     assert page.status_code == 200
-    assert "<mark>cheap pills</mark>" in text and "No spam" in text
+    assert 'id="evidence-1"' in text and ">cheap pills</mark> today.</p>" in text
+    assert "No spam" in text
 
     done = mod_client.post(
         f"/admin/moderation/reviewitem/{item.pk}/decide/", {"action": "remove", "reason": "Spam"}
