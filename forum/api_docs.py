@@ -452,8 +452,9 @@ OPERATIONS: dict[str, dict] = {
     },
     "v1_webhooks_create": {
         "description": "Registers an endpoint for the events listed. The response carries "
-        "the signing `secret`, this once only. The URL must be `https` on a public "
-        "address. See the guide for the payload, the signature and retries.",
+        "the signing `secret`, this once only. The URL is `http://` or `https://` (use "
+        "https) on a public address. See the guide for the payload, the signature and "
+        "retries.",
         "request": {
             "url": "https://hooks.example.org/parley",
             "events": ["post.created", "thread.created"],
