@@ -294,6 +294,14 @@ class ReportForm(NoColonLabels, forms.Form):
         ]
 
 
+class QueueDigestForm(NoColonLabels, forms.Form):
+    enabled = forms.BooleanField(
+        label="Mail me new work in the moderation queue",
+        required=False,
+        help_text="One mail gathering the new items you may act on, at most once an hour.",
+    )
+
+
 class AppealForm(NoColonLabels, forms.Form):
     message = forms.CharField(
         label="Why should moderators look again?",
