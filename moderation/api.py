@@ -446,29 +446,33 @@ class PostReportView(APIView):
         return Response(ReportSerializer(report).data, status=201)
 
 
-class PostAppealView(APIView):
+class _AppealFileView(APIView):
+    """Files the caller's one appeal against what `pk` names (`file_appeal`)."""
+
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
+        raise NotImplementedError
+
+    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        incoming = AppealCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        appeal = self.file_appeal(request, pk, message=incoming.validated_data["message"])
+        return Response(AppealSerializer(appeal).data, status=201)
+
+
+class PostAppealView(_AppealFileView):
     """The author's one appeal against the removal of their post."""
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        incoming = AppealCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
         post = thread_selectors.post_for_author(user=request.user, pk=pk)
-        appeal = services.appeal_file(
-            author=request.user, post=post, message=incoming.validated_data["message"]
-        )
-        return Response(AppealSerializer(appeal).data, status=201)
+        return services.appeal_file(author=request.user, post=post, message=message)
 
 
-class SanctionAppealView(APIView):
+class SanctionAppealView(_AppealFileView):
     """The member's one appeal against a sanction on them, while it is in force."""
 
-    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
-    def post(self, request: Request, pk: int) -> Response:
-        incoming = AppealCreateSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
         sanction = selectors.sanction_of_member(user=request.user, pk=pk)
-        appeal = services.sanction_appeal_file(
-            author=request.user, sanction=sanction, message=incoming.validated_data["message"]
+        return services.sanction_appeal_file(
+            author=request.user, sanction=sanction, message=message
         )
-        return Response(AppealSerializer(appeal).data, status=201)

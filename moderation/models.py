@@ -273,7 +273,24 @@ class Report(models.Model):
         return f"Report of post {self.post_id}: {self.reason}"
 
 
-class ReviewItem(models.Model):
+class Decided(models.Model):
+    """Who decided, when, and why: what a review item and a sanction's appeal keep."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewItem(Decided):
     """A post that needs a human decision, gathering why: rule verdicts, reports, an
     appeal. At most one pending item per post; a moderator claims it before deciding,
     and a claim older than CLAIM_TIMEOUT lapses."""
@@ -303,15 +320,6 @@ class ReviewItem(models.Model):
         related_name="+",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -326,10 +334,11 @@ class ReviewItem(models.Model):
         return f"Review of post {self.post_id} ({self.state})"
 
 
-class Appeal(models.Model):
+class Appeal(Decided):
     """A member's one appeal: against the removal of their post, decided through the
     post's review item, or against a sanction on them, decided here by a moderator who
-    may lift it (upheld: it stays; lifted: it ends)."""
+    may lift it (upheld: it stays; lifted: it ends; the decision fields are for this
+    kind only)."""
 
     class Outcome(models.TextChoices):
         UPHELD = "upheld", "Sanction upheld"
@@ -353,15 +362,6 @@ class Appeal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # A sanction's appeal only: a post's appeal is decided with its review item.
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

@@ -5,10 +5,9 @@ review queue, with the post."""
 
 from django.contrib import admin, messages
 
-from forum.core import permissions
 from forum.core.errors import ForumError
 from moderation import selectors, services
-from moderation.admin.base import ReadOnlyAdmin
+from moderation.admin.base import ForumRecordsAccess, ReadOnlyAdmin
 from moderation.models import SanctionAppeal
 
 
@@ -26,18 +25,12 @@ class OpenFilter(admin.SimpleListFilter):
 
 
 @admin.register(SanctionAppeal)
-class SanctionAppealAdmin(ReadOnlyAdmin):
+class SanctionAppealAdmin(ForumRecordsAccess, ReadOnlyAdmin):
     list_display = ("author", "sanction", "message", "created_at", "outcome", "decided_by")
     list_filter = (OpenFilter, "outcome")
     search_fields = ("author__username", "message")
     ordering = ("decided_at", "-created_at")
     actions = ("lift_sanctions", "uphold_sanctions")
-
-    def has_module_permission(self, request) -> bool:
-        return permissions.can_view_forum_records(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.can_view_forum_records(request.user)
 
     def get_queryset(self, request):
         return selectors.sanction_appeals(user=request.user)
