@@ -298,7 +298,7 @@ class QueueDigestForm(NoColonLabels, forms.Form):
     enabled = forms.BooleanField(
         label="Mail me new work in the moderation queue",
         required=False,
-        help_text="One mail gathering the new items you may act on, at most once an hour.",
+        help_text="New items you may act on, gathered into one mail at a regular interval.",
     )
 
 
