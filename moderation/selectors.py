@@ -143,9 +143,12 @@ def open_work_count(*, user, now: dt.datetime | None = None) -> int:
 def _still_open(alert: QueueAlert, *, now: dt.datetime) -> bool:
     if alert.review_item_id is not None:
         return alert.review_item.state == ReviewItem.State.PENDING
-    appeal = alert.appeal
-    return appeal.decided_at is None and permissions.can_appeal_sanction(
-        appeal.author, appeal.sanction, now=now
+    # A sanction's appeal is moot once the sanction has ended, as in _open_sanction_appeals.
+    sanction = alert.appeal.sanction
+    return (
+        alert.appeal.decided_at is None
+        and sanction.lifted_at is None
+        and (sanction.ends_at is None or sanction.ends_at > now)
     )
 
 

@@ -448,10 +448,6 @@ def _sanction_appeal_refusal(user, sanction, *, now) -> ForumError | None:
     return None
 
 
-def can_appeal_sanction(user, sanction, *, now) -> bool:
-    return _sanction_appeal_refusal(user, sanction, now=now) is None
-
-
 def check_can_appeal_sanction(user, sanction, *, now) -> None:
     _raise(_sanction_appeal_refusal(user, sanction, now=now))
 

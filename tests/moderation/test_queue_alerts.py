@@ -178,6 +178,19 @@ def test_a_sanction_appeal_alerts_those_who_may_lift_it(forum):
     assert selectors.open_work_count(user=forum["games_mod"]) == 0
 
 
+def test_the_appeal_of_a_sanction_that_has_ended_is_no_longer_work(forum):
+    member = forum["author"]
+    sanction = services.sanction_impose(
+        actor=forum["global_mod"], user=member, kind="silence", reason="Flame war"
+    )
+    appeal = services.sanction_appeal_file(author=member, sanction=sanction, message="Sorry.")
+
+    services.sanction_lift(actor=forum["admin"], sanction=sanction, reason="Served")
+
+    assert selectors.open_work_count(user=forum["global_mod"]) == 0
+    assert selectors.queue_alert_recipients(alert=only_alert(appeal=appeal)) == []
+
+
 def test_a_check_run_twice_alerts_once(forum, default_rules):
     from moderation import pipeline
 
