@@ -43,6 +43,11 @@ urlpatterns = [
     path("posts/<int:pk>/diff/", threads_api.PostDiffView.as_view(), name="post-diff"),
     path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),
     path("posts/<int:pk>/appeal/", moderation_api.PostAppealView.as_view(), name="post-appeal"),
+    path(
+        "sanctions/<int:pk>/appeal/",
+        moderation_api.SanctionAppealView.as_view(),
+        name="sanction-appeal",
+    ),
     path("moderation/queue/", moderation_api.QueueView.as_view(), name="mod-queue"),
     path("moderation/queue/<int:pk>/", moderation_api.QueueItemView.as_view(), name="mod-item"),
     path(

@@ -174,23 +174,34 @@ class AppealCreateSerializer(StrictSerializer):
     message = serializers.CharField()
 
 
+# Where an appeal against a sanction stands: an appeal is "upheld" when the member is
+# proved right (the sanction is lifted), as for a post.
+SANCTION_APPEAL_STATUSES = {
+    Appeal.Outcome.LIFTED: "upheld",
+    Appeal.Outcome.UPHELD: "turned_down",
+}
+
+
 class AppealSerializer(serializers.ModelSerializer):
-    post_id = serializers.IntegerField(read_only=True)
+    post_id = serializers.IntegerField(read_only=True, allow_null=True)
+    sanction_id = serializers.IntegerField(read_only=True, allow_null=True)
     status = serializers.SerializerMethodField()
 
     class Meta:
         model = Appeal
-        fields = ("id", "post_id", "message", "created_at", "status")
+        fields = ("id", "post_id", "sanction_id", "message", "created_at", "status")
         read_only_fields = fields
 
     @extend_schema_field(
         serializers.ChoiceField(
             choices=list(APPEAL_STATUSES.values()),
-            help_text="`queued` until a moderator decides; then `upheld` (the post is back)"
-            " or `turned_down`.",
+            help_text="`queued` until a moderator decides; then `upheld` (the post is back,"
+            " or the sanction lifted) or `turned_down`.",
         )
     )
     def get_status(self, appeal: Appeal) -> str:
+        if appeal.sanction_id is not None:
+            return SANCTION_APPEAL_STATUSES.get(appeal.outcome, "queued")
         item = appeal.review_item
         return APPEAL_STATUSES.get(item.state if item else None, "queued")
 
@@ -435,15 +446,33 @@ class PostReportView(APIView):
         return Response(ReportSerializer(report).data, status=201)
 
 
-class PostAppealView(APIView):
-    """The author's one appeal against the removal of their post."""
+class _AppealFileView(APIView):
+    """Files the caller's one appeal against what `pk` names (`file_appeal`)."""
+
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
+        raise NotImplementedError
 
     @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
     def post(self, request: Request, pk: int) -> Response:
         incoming = AppealCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        post = thread_selectors.post_for_author(user=request.user, pk=pk)
-        appeal = services.appeal_file(
-            author=request.user, post=post, message=incoming.validated_data["message"]
-        )
+        appeal = self.file_appeal(request, pk, message=incoming.validated_data["message"])
         return Response(AppealSerializer(appeal).data, status=201)
+
+
+class PostAppealView(_AppealFileView):
+    """The author's one appeal against the removal of their post."""
+
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
+        post = thread_selectors.post_for_author(user=request.user, pk=pk)
+        return services.appeal_file(author=request.user, post=post, message=message)
+
+
+class SanctionAppealView(_AppealFileView):
+    """The member's one appeal against a sanction on them, while it is in force."""
+
+    def file_appeal(self, request: Request, pk: int, *, message: str) -> Appeal:
+        sanction = selectors.sanction_of_member(user=request.user, pk=pk)
+        return services.sanction_appeal_file(
+            author=request.user, sanction=sanction, message=message
+        )

@@ -1,4 +1,5 @@
 import base64
+import datetime as dt
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -272,9 +273,29 @@ class Report(models.Model):
         return f"Report of post {self.post_id}: {self.reason}"
 
 
-class ReviewItem(models.Model):
+class Decided(models.Model):
+    """Who decided, when, and why: what a review item and a sanction's appeal keep."""
+
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewItem(Decided):
     """A post that needs a human decision, gathering why: rule verdicts, reports, an
-    appeal. At most one pending item per post; a moderator claims it before deciding."""
+    appeal. At most one pending item per post; a moderator claims it before deciding,
+    and a claim older than CLAIM_TIMEOUT lapses."""
+
+    CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -299,15 +320,6 @@ class ReviewItem(models.Model):
         related_name="+",
     )
     claimed_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -327,19 +339,125 @@ class ReviewItem(models.Model):
         return [labels.get(reason, reason) for reason in self.reasons]
 
 
-class Appeal(models.Model):
-    """The author's one appeal against the removal of their post."""
+class Appeal(Decided):
+    """A member's one appeal: against the removal of their post, decided through the
+    post's review item, or against a sanction on them, decided here by a moderator who
+    may lift it (upheld: it stays; lifted: it ends; the decision fields are for this
+    kind only)."""
 
-    post = models.OneToOneField("threads.Post", on_delete=models.CASCADE, related_name="appeal")
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Sanction upheld"
+        LIFTED = "lifted", "Sanction lifted"
+
+    post = models.OneToOneField(
+        "threads.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="appeal"
+    )
+    sanction = models.OneToOneField(
+        "accounts.Sanction",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="appeal",
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     message = models.CharField(max_length=2000)
     review_item = models.ForeignKey(
         ReviewItem, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A sanction's appeal only: a post's appeal is decided with its review item.
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(post__isnull=False, sanction__isnull=True)
+                | Q(post__isnull=True, sanction__isnull=False),
+                name="appeal_of_post_or_sanction",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sanction__isnull=False, decided_at__isnull=True),
+                name="appeal_sanction_open",
+            )
+        ]
 
     def __str__(self) -> str:
+        if self.sanction_id:
+            return f"Appeal of sanction {self.sanction_id}"
         return f"Appeal of post {self.post_id}"
+
+
+class SanctionAppeal(Appeal):
+    """Appeals against sanctions, the moderators' own screen in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "sanction appeal"
+
+
+class QueueAlert(models.Model):
+    """New work for moderators, told once: a review item opened or given a new source (a
+    post held, a rule that queued it, reports past the threshold, an appeal), or a
+    sanction appealed. The moderators who may act on it are worked out when they are
+    told (forum.core.permissions), so a digest and a header count never name work
+    someone may no longer act on. Unique per item and source, so a check that runs twice
+    alerts once."""
+
+    class Source(models.TextChoices):
+        HELD = "held", "A post is held for approval"
+        RULE = "rule", "A rule queued a post"
+        REPORTS = "reports", "Reports passed the threshold"
+        APPEAL = "appeal", "A removed post was appealed"
+        SANCTION_APPEAL = "sanction_appeal", "A sanction was appealed"
+
+    review_item = models.ForeignKey(
+        ReviewItem, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    appeal = models.ForeignKey(
+        Appeal, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Whose moderators may act on it; empty for work on a member (a sanction's appeal),
+    # which is for moderators of the whole forum.
+    category = models.ForeignKey(
+        "threads.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review_item", "source"],
+                condition=Q(review_item__isnull=False),
+                name="queue_alert_once_per_item_source",
+            ),
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=Q(appeal__isnull=False),
+                name="queue_alert_once_per_appeal",
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="queue_alert_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class QueueDigestSubscription(models.Model):
+    """A moderator's choice to get new queue work by e-mail, gathered once per
+    QUEUE_DIGEST_SECONDS; `last_sent_until` is where the next digest starts."""
+
+    moderator = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_digest"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_sent_until = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Queue digest for {self.moderator_id}"
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from forum.core.errors import RateLimited, ValidationFailed
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostRevision, PostState
-from moderation import check_queries, services
+from moderation import alerts, check_queries, services
 from moderation.check_queries import PreviousCheck
 from moderation.content import (
     PostContent,
@@ -29,7 +29,7 @@ from moderation.content import (
     paragraph_fingerprint,
 )
 from moderation.log import log_record
-from moderation.models import ContentCheck, ReviewItem, Rule, Verdict
+from moderation.models import ContentCheck, QueueAlert, ReviewItem, Rule, Verdict
 from moderation.rules import CheckContext, Hit, Span, censor_html, get_kind
 from moderation.rules.flood import text_hash
 from moderation.rules.near_duplicate import content_signature, lsh_band_keys
@@ -792,7 +792,8 @@ def _apply_outcome(post: Post, findings: list[Finding], *, html: str, new_thread
         if post.state == PostState.PENDING:
             # Held at submit (a pre-moderated category or member): the automatic checks
             # found nothing, but only a person releases a held post.
-            services.review_item_open(post=post, reason=ReviewItem.Reason.PREMODERATION)
+            item = services.review_item_open(post=post, reason=ReviewItem.Reason.PREMODERATION)
+            alerts.queue_alert_record(source=QueueAlert.Source.HELD, review_item=item)
             return ContentCheck.Outcome.QUEUED
         return ContentCheck.Outcome.APPROVED
     rule, hit = finding.rule, finding.hit
@@ -804,10 +805,14 @@ def _apply_outcome(post: Post, findings: list[Finding], *, html: str, new_thread
         log_record(actor=None, action="reject", target=post, reason=reason, rule=rule)
         return ContentCheck.Outcome.REJECTED
     is_premoderation = rule.kind == "premoderation"
-    services.review_item_open(
+    item = services.review_item_open(
         post=post,
         reason=ReviewItem.Reason.PREMODERATION if is_premoderation else ReviewItem.Reason.RULE,
         severity=hit.score,
+    )
+    alerts.queue_alert_record(
+        source=QueueAlert.Source.HELD if is_premoderation else QueueAlert.Source.RULE,
+        review_item=item,
     )
     if rule.action == Rule.Action.REQUIRE_APPROVAL:
         if post.state == PostState.VISIBLE:

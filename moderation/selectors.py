@@ -20,10 +20,19 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from forum.accounts.models import Sanction
+from forum.accounts.models import Sanction, User
 from forum.core import permissions
+from forum.core.errors import NotFound
 from forum.threads.models import Post, Thread
-from moderation.models import ModerationLogEntry, Report, ReviewItem, Verdict
+from moderation.models import (
+    Appeal,
+    ModerationLogEntry,
+    QueueAlert,
+    QueueDigestSubscription,
+    Report,
+    ReviewItem,
+    Verdict,
+)
 
 # --- the review queue and the dashboard, for the admin panel -------------------------
 
@@ -80,6 +89,135 @@ def review_queue_counts(*, user) -> dict:
         "total": figures["total"],
         "by_reason": [(value, label, figures[value]) for value, label in ReviewItem.Reason.choices],
     }
+
+
+# --- open work, and who hears of it ---------------------------------------------------
+
+
+def _claim_holds_q(*, now: dt.datetime) -> Q:
+    """Review items whose claim has not lapsed."""
+    return Q(claimed_by__isnull=False, claimed_at__gte=now - ReviewItem.CLAIM_TIMEOUT)
+
+
+def claimed_by_anyone(item: ReviewItem, *, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return item.claimed_by_id is not None and item.claimed_at >= now - ReviewItem.CLAIM_TIMEOUT
+
+
+def _claimed_by_another(item: ReviewItem, moderator, *, now: dt.datetime) -> bool:
+    return claimed_by_anyone(item, now=now) and item.claimed_by_id != moderator.pk
+
+
+def _open_sanction_appeals(*, now: dt.datetime):
+    return Appeal.objects.filter(
+        sanction__in=Sanction.objects.active(now).values("pk"), decided_at__isnull=True
+    )
+
+
+def open_work_count(*, user, now: dt.datetime | None = None) -> int:
+    """How much work waits for `user` in the queue: pending review items in the
+    categories they moderate that no other moderator has claimed, and open appeals of
+    sanctions they may lift. No query for anyone who moderates nothing; two counts over
+    indexed rows for a moderator."""
+    if not permissions.is_moderator(user):
+        return 0
+    now = now or timezone.now()
+    items = (
+        ReviewItem.objects.filter(
+            permissions.moderated_q(user, category_field="post__thread__category"),
+            state=ReviewItem.State.PENDING,
+        )
+        .exclude(_claim_holds_q(now=now) & ~Q(claimed_by=user.pk))
+        .count()
+    )
+    if not permissions.is_forum_moderator(user):
+        return items
+    appeals = (
+        _open_sanction_appeals(now=now)
+        .filter(permissions.members_acted_on_q(user, prefix="author__"))
+        .count()
+    )
+    return items + appeals
+
+
+def _still_open(alert: QueueAlert, *, now: dt.datetime) -> bool:
+    if alert.review_item_id is not None:
+        return alert.review_item.state == ReviewItem.State.PENDING
+    # A sanction's appeal is moot once the sanction has ended, as in _open_sanction_appeals.
+    sanction = alert.appeal.sanction
+    return (
+        alert.appeal.decided_at is None
+        and sanction.lifted_at is None
+        and (sanction.ends_at is None or sanction.ends_at > now)
+    )
+
+
+def _alert_is_for(alert: QueueAlert, moderator, *, now: dt.datetime) -> bool:
+    """Whether `moderator` is to hear of `alert`: they may act on it, and no other
+    moderator has claimed it."""
+    if alert.review_item_id is not None and _claimed_by_another(
+        alert.review_item, moderator, now=now
+    ):
+        return False
+    return permissions.can_act_on_queue_item(
+        moderator,
+        category_id=alert.category_id,
+        member=alert.appeal.author if alert.appeal_id is not None else None,
+    )
+
+
+def _alerts():
+    return QueueAlert.objects.select_related(
+        "review_item", "appeal__sanction", "appeal__author"
+    ).order_by("created_at", "pk")
+
+
+def queue_alert_recipients(*, alert: QueueAlert, now: dt.datetime | None = None) -> list[User]:
+    """The moderators to tell of `alert`, if its work is still open: those who may act on
+    it (forum.core.permissions), which, once a moderator has claimed it, is nobody but
+    them. Asks about each active account holding a moderator's role (a handful)."""
+    now = now or timezone.now()
+    if not _still_open(alert, now=now):
+        return []
+    return [
+        moderator
+        for moderator in User.objects.filter(permissions.moderator_roles_q()).order_by("pk")
+        if _alert_is_for(alert, moderator, now=now)
+    ]
+
+
+def queue_alerts_for(*, moderator, since: dt.datetime, until: dt.datetime) -> list[QueueAlert]:
+    """The alerts recorded after `since` and up to `until` whose work is still open and
+    which `moderator` is to hear of, oldest first."""
+    alerts = _alerts().filter(created_at__gt=since, created_at__lte=until)
+    return [
+        alert
+        for alert in alerts
+        if _still_open(alert, now=until) and _alert_is_for(alert, moderator, now=until)
+    ]
+
+
+def sanction_of_member(*, user, pk: int) -> Sanction:
+    """A sanction on `user`, for them to appeal; NotFound for any other, so ids reveal
+    nothing."""
+    sanction = Sanction.objects.filter(pk=pk).first() if user.is_authenticated else None
+    if sanction is None or sanction.user_id != user.pk:
+        raise NotFound("No such sanction.")
+    return sanction
+
+
+def queue_digest_subscribed(*, moderator) -> bool:
+    return QueueDigestSubscription.objects.filter(moderator=moderator).exists()
+
+
+def sanction_appeals(*, user):
+    """Appeals against sanctions, for the moderators who may lift them: open ones
+    first, each with its sanction and member."""
+    return (
+        Appeal.objects.filter(sanction__isnull=False)
+        .filter(permissions.members_acted_on_q(user, prefix="author__"))
+        .select_related("sanction", "author", "decided_by")
+    )
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,12 @@ from forum.core.errors import Conflict, RateLimited, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostRevision, PostState
-from moderation import tryouts
+from moderation import alerts, tryouts
 from moderation.log import log_record
-from moderation.models import Appeal, Report, ReviewItem, Rule
+from moderation.models import Appeal, QueueAlert, Report, ReviewItem, Rule
 from moderation.rules import InvalidRuleParams, get_kind
 
 logger = logging.getLogger(__name__)
-
-CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 
 
 # --- revision checks ----------------------------------------------------------------
@@ -78,7 +76,7 @@ def _review_item_extend(item: ReviewItem, *, reason: str, severity: float) -> Re
 
 def review_item_claim(*, moderator, item: ReviewItem, now: dt.datetime | None = None) -> ReviewItem:
     """Claim `item` for `moderator`, so that two moderators do not decide the same post.
-    A claim older than CLAIM_TIMEOUT lapses. Claiming one's own item again is a no-op."""
+    A claim older than ReviewItem.CLAIM_TIMEOUT lapses. Claiming one's own item again is a no-op."""
     permissions.check_can_moderate_target(moderator, item.post)
     now = now or timezone.now()
     claimed = (
@@ -86,7 +84,7 @@ def review_item_claim(*, moderator, item: ReviewItem, now: dt.datetime | None = 
         .filter(
             Q(claimed_by__isnull=True)
             | Q(claimed_by=moderator)
-            | Q(claimed_at__lt=now - CLAIM_TIMEOUT)
+            | Q(claimed_at__lt=now - ReviewItem.CLAIM_TIMEOUT)
         )
         .update(claimed_by=moderator, claimed_at=now)
     )
@@ -189,10 +187,11 @@ def _hide_if_reported_enough(post: Post) -> None:
         # The thread first (the lock order of forum.threads.services): the review item is
         # written before the post and its author are.
         thread_services.threads_lock(post.thread_id)
-        review_item_open(
+        item = review_item_open(
             post=post, reason=ReviewItem.Reason.REPORTS, severity=min(1.0, weighty / threshold)
         )
         if weighty >= threshold:
+            alerts.queue_alert_record(source=QueueAlert.Source.REPORTS, review_item=item)
             reason = "Hidden after reports from members, until a moderator decides."
             if thread_services.post_set_state(post=post, state=PostState.HIDDEN, reason=reason):
                 log_record(
@@ -217,7 +216,58 @@ def appeal_file(*, author, post: Post, message: str) -> Appeal:
         item = review_item_open(post=post, reason=ReviewItem.Reason.APPEAL, severity=0.5)
         appeal = Appeal.objects.create(post=post, author=author, message=message, review_item=item)
         log_record(actor=author, action="appeal", target=post, reason=message[:200])
+        alerts.queue_alert_record(source=QueueAlert.Source.APPEAL, review_item=item)
     return appeal
+
+
+def sanction_appeal_file(*, author, sanction: Sanction, message: str) -> Appeal:
+    """The member's one appeal against `sanction`, while it is in force. It waits for a
+    moderator who may lift the sanction (`sanction_appeal_decide`)."""
+    permissions.check_can_appeal_sanction(author, sanction, now=timezone.now())
+    message = clean_text(message, field="message", min_length=1, max_length=2000, multiline=True)
+    try:
+        with transaction.atomic():
+            appeal = Appeal.objects.create(sanction=sanction, author=author, message=message)
+            log_record(
+                actor=author,
+                action="appeal_sanction",
+                target=author,
+                reason=message[:200],
+                details={"sanction": sanction.pk, "kind": sanction.kind},
+            )
+            alerts.queue_alert_record(source=QueueAlert.Source.SANCTION_APPEAL, appeal=appeal)
+    except IntegrityError as exc:
+        raise Conflict("This sanction has already been appealed.", code="already_appealed") from exc
+    return appeal
+
+
+def sanction_appeal_decide(*, actor, appeal: Appeal, lift: bool, reason: str = "") -> bool:
+    """Decide the appeal against a sanction: lift the sanction, or uphold it. Only whoever
+    may lift the sanction decides (forum.core.permissions). Returns False when the appeal
+    was decided already (the first decision stands)."""
+    sanction = appeal.sanction
+    if sanction is None:
+        raise ValidationFailed("This appeal is about a post; decide its review item.")
+    permissions.check_can_lift_sanction(actor, sanction)
+    reason = clean_text(reason, field="reason", min_length=0, max_length=500, multiline=False)
+    outcome = Appeal.Outcome.LIFTED if lift else Appeal.Outcome.UPHELD
+    with transaction.atomic():
+        decided = Appeal.objects.filter(pk=appeal.pk, decided_at__isnull=True).update(
+            outcome=outcome, decided_by=actor, decided_at=timezone.now(), decision_reason=reason
+        )
+        if not decided:
+            return False
+        if lift:
+            sanction_lift(actor=actor, sanction=sanction, reason=reason or "Appeal granted.")
+        log_record(
+            actor=actor,
+            action=f"appeal_{outcome}",
+            target=sanction.user,
+            reason=reason,
+            details={"sanction": sanction.pk, "appeal": appeal.pk},
+        )
+    appeal.refresh_from_db()
+    return True
 
 
 # --- sanctions ----------------------------------------------------------------------
@@ -270,6 +320,7 @@ def sanction_impose(
             user=user, kind=kind, reason=reason, created_by=actor, starts_at=now, ends_at=ends_at
         )
         requestmemo.forget(sanctions_memo_key(user.pk))
+        events.publish(events.SanctionImposed(sanction_id=sanction.pk, user_id=user.pk))
         if record:
             log_record(
                 actor=actor,

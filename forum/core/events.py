@@ -221,3 +221,30 @@ class ReportResolved:
     post_id: int
     thread_id: int
     upheld: bool
+
+
+@durable
+@dataclass(frozen=True)
+class QueueItemOpened:
+    """New work entered the moderators' queue (moderation's QueueAlert `alert_id`): a
+    review item about `post_id` in `category_id`, or, with no category, a sanction's
+    appeal (`appeal_id`), which is for moderators of the whole forum. `source` says why
+    (held, rule, reports, appeal, sanction_appeal)."""
+
+    alert_id: int
+    source: str
+    review_item_id: int | None
+    appeal_id: int | None
+    post_id: int | None
+    category_id: int | None
+    opened_at: dt.datetime
+
+
+@durable
+@dataclass(frozen=True)
+class SanctionImposed:
+    """A sanction was placed on a member, who is to be told why, until when and how to
+    appeal."""
+
+    sanction_id: int
+    user_id: int

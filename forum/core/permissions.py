@@ -439,6 +439,23 @@ def check_can_appeal(user, post) -> None:
     _raise(_appeal_refusal(user, post))
 
 
+def _sanction_appeal_refusal(user, sanction, *, now) -> ForumError | None:
+    # Any kind of sanction may be appealed, by the member under it and nobody else,
+    # while it is in force: a suspended or banned member who cannot sign in appeals
+    # through the signed link they were mailed, as that member.
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to appeal.")
+    if sanction.user_id != user.pk:
+        return NotFound("No such sanction.")
+    if sanction.lifted_at is not None or (sanction.ends_at is not None and sanction.ends_at <= now):
+        return PermissionDenied("This sanction is no longer in force.", code="sanction_ended")
+    return None
+
+
+def check_can_appeal_sanction(user, sanction, *, now) -> None:
+    _raise(_sanction_appeal_refusal(user, sanction, now=now))
+
+
 def check_can_view_appeal(user, post) -> None:
     """An appeal, once made, stays readable to its author whatever the outcome."""
     if not (user.is_authenticated and post.author_id == user.pk):
@@ -514,6 +531,30 @@ def check_can_moderate_target(user, target) -> None:
         check_can_act_on_member(user, target)
 
 
+def members_acted_on_q(actor, *, prefix: str = "") -> Q:
+    """The SQL side of `can_act_on_member`, for rows about members (`prefix` is the path
+    to the member, such as "sanction__user__"): nothing unless `actor` moderates the whole
+    forum; never `actor`; moderators only for an administrator."""
+    if not is_forum_moderator(actor):
+        return Q(pk__in=[])
+    q = ~Q(**{f"{prefix}pk": actor.pk})
+    if not is_admin(actor):
+        q &= ~(
+            Q(**{f"{prefix}is_superuser": True})
+            | Q(**{f"{prefix}role__in": ("moderator", "admin")})
+        )
+    return q
+
+
+def can_act_on_queue_item(user, *, category_id: int | None, member=None) -> bool:
+    """Whether `user` may act on new work in the review queue: about a post in
+    `category_id` (its category's moderators), or about `member` (a sanction's appeal:
+    whoever may lift the sanction). Who hears of new work asks this."""
+    if member is not None:
+        return can_act_on_member(user, member)
+    return is_moderator(user) and can_moderate_category(user, category_id)
+
+
 def check_can_sanction(actor, member) -> None:
     check_can_act_on_member(actor, member)
 
@@ -572,17 +613,20 @@ def check_can_manage_webhook(user, webhook) -> None:
 
 MEMBERS = "members"
 MODERATORS = "moderators"
+FORUM_MODERATORS = "forum_moderators"
 
 
 def can_receive_event(user, *, audience: str, category_id: int | None = None) -> bool:
-    """Whether a webhook owned by `user` may be sent an event for `audience` (MEMBERS or
-    MODERATORS) now, about something in `category_id` when given. Asked again before
-    each attempt, so an owner who stops being a moderator stops hearing moderators'
-    events."""
+    """Whether a webhook owned by `user` may be sent an event for `audience` (MEMBERS,
+    MODERATORS, or FORUM_MODERATORS for events that belong to no category) now, about
+    something in `category_id` when given. Asked again before each attempt, so an owner
+    who stops being a moderator stops hearing moderators' events."""
     if not user.is_active:
         return False
     if audience == MEMBERS:
         return True
+    if audience == FORUM_MODERATORS:
+        return is_forum_moderator(user)
     if not is_moderator(user):
         return False
     return category_id is None or can_moderate_category(user, category_id)

@@ -107,3 +107,13 @@ REPORT_RESOLVED = register(
         direct=True,
     )
 )
+SANCTION_IMPOSED = register(
+    NotificationKind(
+        "sanction_imposed",
+        "A moderator restricted your account: see why, until when, and how to appeal",
+        "{count} restrictions on your account",
+        collapses=False,
+        priority=50,
+        direct=True,
+    )
+)

@@ -145,14 +145,22 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
 
 
 def notify_direct(
-    *, recipient_id: int, kind: str, post_id: int | None, thread_id: int, event: str
+    *,
+    recipient_id: int,
+    kind: str,
+    post_id: int | None,
+    thread_id: int | None,
+    event: str,
+    emailed: bool = False,
 ) -> bool:
-    """Tell one member about `event` on a post or a thread (a moderation outcome), once
-    per event. Unlike fan-out notifications these concern content the member may no
-    longer be able to see (their own removed post), so they are shown whatever the post's
-    state."""
+    """Tell one member about `event` on a post or a thread (a moderation outcome), or on
+    their account (neither given), once per event. Unlike fan-out notifications these
+    concern content the member may no longer be able to see (their own removed post), so
+    they are shown whatever the post's state. `emailed` for one the caller mails itself,
+    so no digest repeats it."""
     now = timezone.now()
-    key = f"{event}:{post_id or thread_id}"[:64]
+    subject = post_id or thread_id
+    key = (f"{event}:{subject}" if subject else event)[:64]
     with transaction.atomic():
         _, created = Delivery.objects.get_or_create(
             recipient_id=recipient_id, event_key=key, defaults={"created_at": now}
@@ -167,6 +175,7 @@ def notify_direct(
             collapse_key=key,
             created_at=now,
             updated_at=now,
+            emailed_at=now if emailed else None,
         )
     return True
 

@@ -3,7 +3,7 @@
 its transaction. Subscribed in NotificationsConfig.ready()."""
 
 from forum.core import events
-from forum.notifications import selectors, services
+from forum.notifications import sanctions, selectors, services
 from forum.notifications.tasks import deliver_batch
 from forum.threads import hooks
 
@@ -56,8 +56,13 @@ def on_report_resolved(event: events.ReportResolved) -> None:
     )
 
 
+def on_sanction_imposed(event: events.SanctionImposed) -> None:
+    sanctions.sanction_notify(sanction_id=event.sanction_id)
+
+
 def subscribe() -> None:
     hooks.record_participation_with(services.watch_auto)
     events.subscribe(events.PostPublished, on_post_published)
     events.subscribe(events.DecisionRecorded, on_decision_recorded)
     events.subscribe(events.ReportResolved, on_report_resolved)
+    events.subscribe(events.SanctionImposed, on_sanction_imposed)

@@ -74,7 +74,9 @@ LOGOUT_REDIRECT_URL = "web:home"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The project's own overrides of other apps' templates (the admin's header),
+        # which an app's templates could not take: django.contrib.admin comes first.
+        "DIRS": [BASE_DIR / "forum" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -83,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "forum.notifications.context_processors.unread_notifications",
                 "forum.web.context_processors.standing",
+                "forum.web.context_processors.open_work",
             ],
         },
     },
@@ -226,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.sweep_unchecked_revisions",
         "schedule": 60.0,
     },
+    "moderation-send-queue-digests": {
+        "task": "moderation.send_queue_digests",
+        "schedule": float(env_int("QUEUE_DIGEST_SECONDS", 3600)),
+    },
     "moderation-expire-sanctions": {
         "task": "moderation.expire_sanctions",
         "schedule": 300.0,
@@ -352,6 +359,9 @@ PARLEY = {
     # Sign-ups not confirmed after this many days (or the confirmation link's lifetime,
     # PASSWORD_RESET_TIMEOUT, if longer) are deleted, freeing their names and addresses.
     "UNCONFIRMED_SIGNUP_DAYS": env_int("UNCONFIRMED_SIGNUP_DAYS", 7),
+    # How often a moderator's page asks for the count of open work in the queue, while
+    # it is the visible tab.
+    "QUEUE_POLL_SECONDS": env_int("QUEUE_POLL_SECONDS", 20),
 }
 
 # Webhooks never reach private, loopback or link-local addresses (SSRF); only a

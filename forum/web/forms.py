@@ -294,6 +294,14 @@ class ReportForm(NoColonLabels, forms.Form):
         ]
 
 
+class QueueDigestForm(NoColonLabels, forms.Form):
+    enabled = forms.BooleanField(
+        label="Mail me new work in the moderation queue",
+        required=False,
+        help_text="New items you may act on, gathered into one mail at a regular interval.",
+    )
+
+
 class AppealForm(NoColonLabels, forms.Form):
     message = forms.CharField(
         label="Why should moderators look again?",

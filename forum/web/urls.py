@@ -20,6 +20,8 @@ urlpatterns = [
     path("p/<int:pk>/report/", moderation.post_report, name="post-report"),
     path("p/<int:pk>/moderate/", moderation.post_moderate, name="post-moderate"),
     path("p/<int:pk>/appeal/", moderation.post_appeal, name="post-appeal"),
+    path("standing/appeal/<str:token>/", moderation.sanction_appeal, name="sanction-appeal"),
+    path("moderation/open-work/", moderation.open_work, name="open-work"),
     path("u/<str:username>/", reading.profile, name="profile"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications-read"),
@@ -37,6 +39,11 @@ urlpatterns = [
     path("accounts/logout/", accounts.logout, name="logout"),
     path("accounts/settings/", accounts.account_settings, name="settings"),
     path("accounts/settings/mutes/", accounts.settings_mute, name="settings-mute"),
+    path(
+        "accounts/settings/queue-digest/",
+        moderation.settings_queue_digest,
+        name="settings-queue-digest",
+    ),
     path("accounts/settings/tokens/", accounts.settings_token_create, name="settings-token-create"),
     path(
         "accounts/settings/tokens/<int:pk>/revoke/",

@@ -44,3 +44,19 @@ def report_payload(report) -> dict:
             "created_at": _timestamp(report.created_at),
         }
     }
+
+
+def queue_item_payload(opened) -> dict:
+    """`opened`: the QueueItemOpened event. Ids and why, for moderators' webhooks only;
+    the receiver reads the item through the moderation API."""
+    return {
+        "item": {
+            "alert_id": opened.alert_id,
+            "source": opened.source,
+            "review_item_id": opened.review_item_id,
+            "appeal_id": opened.appeal_id,
+            "post_id": opened.post_id,
+            "category_id": opened.category_id,
+            "opened_at": _timestamp(opened.opened_at),
+        }
+    }

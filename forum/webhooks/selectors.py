@@ -41,7 +41,7 @@ def webhooks_subscribed(*, event: str, category_id: int | None = None) -> list[W
     webhooks = Webhook.objects.filter(
         owner__is_active=True, is_active=True, deleted_at__isnull=True
     ).only("pk", "events", "owner_id")
-    if audience == Audience.MODERATORS:
+    if audience != Audience.MEMBERS:
         webhooks = webhooks.filter(permissions.moderator_roles_q(prefix="owner__")).select_related(
             "owner"
         )
@@ -50,7 +50,7 @@ def webhooks_subscribed(*, event: str, category_id: int | None = None) -> list[W
     if connection.features.supports_json_field_contains:
         webhooks = webhooks.filter(events__contains=[event])
     webhooks = [webhook for webhook in webhooks if event in webhook.events]
-    if audience == Audience.MODERATORS:
+    if audience != Audience.MEMBERS:
         # The exact question, for the few owners that hold a moderator's role.
         webhooks = [
             webhook

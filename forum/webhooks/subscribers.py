@@ -74,8 +74,21 @@ def on_report_filed(event: events.ReportFiled) -> None:
     )
 
 
+def on_queue_item_opened(event: events.QueueItemOpened) -> None:
+    """Moderators' webhooks hear of new queue work they may act on: an item about a post
+    reaches the moderators of its category, a sanction's appeal those of the whole forum."""
+    name = "queue.item_opened" if event.review_item_id is not None else "queue.sanction_appealed"
+    webhook_event(
+        event=name,
+        event_id=f"{name}:{event.alert_id}",
+        payload=payloads.queue_item_payload(event),
+        category_id=event.category_id,
+    )
+
+
 def subscribe() -> None:
     events.subscribe(events.PostPublished, on_post_published)
     events.subscribe(events.PostStateChanged, on_post_state_changed)
     events.subscribe(events.ThreadStateChanged, on_thread_state_changed)
     events.subscribe(events.ReportFiled, on_report_filed)
+    events.subscribe(events.QueueItemOpened, on_queue_item_opened)

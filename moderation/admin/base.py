@@ -28,6 +28,17 @@ class ModeratorAccess:
         return permissions.is_moderator(request.user)
 
 
+class ForumRecordsAccess:
+    """Records that belong to no category (sanctions, their appeals) are for moderators
+    of the whole forum."""
+
+    def has_module_permission(self, request) -> bool:
+        return permissions.can_view_forum_records(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return permissions.can_view_forum_records(request.user)
+
+
 class ReadOnlyAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.ModelAdmin):
     """Nobody, superusers included, adds, changes or deletes these rows here."""
 

@@ -5,9 +5,13 @@ sanctions) in the admin panel: read-only, and limited to what the moderator may 
 from django.contrib import admin
 
 from forum.accounts.models import Sanction, User
-from forum.core import permissions
 from moderation import actions, selectors
-from moderation.admin.base import ReadOnlyAdmin, ScopedToModeratedCategories, clipped
+from moderation.admin.base import (
+    ForumRecordsAccess,
+    ReadOnlyAdmin,
+    ScopedToModeratedCategories,
+    clipped,
+)
 from moderation.models import Appeal, ModerationLogEntry, Report, Verdict
 
 
@@ -125,19 +129,13 @@ class AppealAdmin(ScopedToModeratedCategories, ReadOnlyAdmin):
 
 
 @admin.register(Sanction)
-class SanctionAdmin(ReadOnlyAdmin):
+class SanctionAdmin(ForumRecordsAccess, ReadOnlyAdmin):
     """Sanctions belong to no category: for moderators of the whole forum."""
 
     list_display = ("user", "kind", "reason", "starts_at", "ends_at", "lifted_at", "created_by")
     list_filter = ("kind",)
     search_fields = ("user__username", "reason")
     list_select_related = ("user", "created_by")
-
-    def has_module_permission(self, request) -> bool:
-        return permissions.can_view_forum_records(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return permissions.can_view_forum_records(request.user)
 
     def get_queryset(self, request):
         return selectors.sanctions(user=request.user)

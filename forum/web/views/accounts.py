@@ -36,6 +36,7 @@ from forum.web.mail import send_signup_mail, signup_token_generator
 from forum.web.views.pages import (
     form_page,
 )
+from moderation import selectors as moderation_selectors
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -211,6 +212,10 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms_shown) ->
         ),
         **forms_shown,
     }
+    if permissions.is_moderator(user):
+        context["queue_digest_form"] = forms.QueueDigestForm(
+            initial={"enabled": moderation_selectors.queue_digest_subscribed(moderator=user)}
+        )
     shown = next(iter(forms_shown.values()), None)
     return form_page(request, "web/settings.html", context, form=shown, status=status)
 

@@ -1,15 +1,19 @@
-"""Reporting and appealing posts, and a moderator's quick actions on a post or a thread
-(the action registry, so each is checked and logged)."""
+"""Reporting and appealing posts, appealing a sanction, a moderator's quick actions on a
+post or a thread (the action registry, so each is checked and logged), and what tells a
+moderator of open work: the count their header polls and the digest setting."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum.core import permissions
 from forum.core.errors import ForumError, NotFound
+from forum.notifications.sanctions import sanction_for_appeal_token
 from forum.threads import selectors
 from forum.threads.models import Post
 from forum.web import forms
@@ -22,6 +26,7 @@ from forum.web.views.pages import (
     refused,
 )
 from moderation import actions as moderation_actions
+from moderation import alerts as moderation_alerts
 from moderation import selectors as moderation_selectors
 from moderation import services as moderation_services
 from moderation.content import content_from_html
@@ -173,3 +178,71 @@ def _moderate(request: HttpRequest, *, target, actions: tuple[str, ...]) -> Http
             [selectors.PostView(target, True, "")]
         )
     return render(request, "web/moderate.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sanction_appeal(request: HttpRequest, token: str) -> HttpResponse:
+    """The member under a sanction asks, once, for it to be looked at again; after that
+    the page shows the appeal and where it stands. Reached by the signed link in the
+    mail and the banner, which names the sanction and its member: a suspended or banned
+    member cannot sign in to appeal."""
+    sanction = sanction_for_appeal_token(token)
+    if sanction is None:
+        raise Http404("No such sanction.")
+    member = sanction.user
+    appeal = Appeal.objects.filter(sanction=sanction).select_related("decided_by").first()
+    if appeal is None:
+        try:
+            permissions.check_can_appeal_sanction(member, sanction, now=timezone.now())
+        except ForumError as exc:
+            return refused(request, exc)
+    status = 200
+    form = None
+    if appeal is None:
+        form = forms.AppealForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    moderation_services.sanction_appeal_file(
+                        author=member, sanction=sanction, message=form.cleaned_data["message"]
+                    )
+                except ForumError as exc:
+                    forms.add_forum_error(form, exc)
+                    status = exc.status
+                else:
+                    messages.success(request, "Your appeal is with the moderators.")
+                    return redirect("web:sanction-appeal", token=token)
+            else:
+                status = 400
+    context = {"sanction": sanction, "appeal": appeal, "form": form, "token": token}
+    return form_page(request, "web/sanction_appeal.html", context, form=form, status=status)
+
+
+@require_GET
+def open_work(request: HttpRequest) -> JsonResponse:
+    """How much work waits for the moderator asking, as `{"open": n}`: what their page's
+    header asks for every QUEUE_POLL_SECONDS while it is the visible tab. One or two
+    counts; never stored by any cache."""
+    try:
+        permissions.check_can_moderate(request.user)
+    except ForumError as exc:
+        response = JsonResponse(exc.as_body(), status=exc.status)
+    else:
+        response = JsonResponse({"open": moderation_selectors.open_work_count(user=request.user)})
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@login_required
+@require_POST
+def settings_queue_digest(request: HttpRequest) -> HttpResponse:
+    """A moderator turns the e-mail digest of new queue work on or off."""
+    form = forms.QueueDigestForm(request.POST)
+    enabled = form.is_valid() and form.cleaned_data["enabled"]
+    try:
+        moderation_alerts.queue_digest_set(moderator=request.user, enabled=enabled)
+    except ForumError as exc:
+        return refused(request, exc)
+    note = "You will get new queue work by e-mail." if enabled else "No more queue mails."
+    messages.success(request, note)
+    return redirect(reverse("web:settings") + "#queue-digest")
