@@ -21,7 +21,12 @@ TAGS = [
     },
 ]
 # Operations are tagged by the first segment of their path, some of them renamed.
-_TAG_OF_SEGMENT = {"categories": "threads", "me": "members", "users": "members"}
+_TAG_OF_SEGMENT = {
+    "categories": "threads",
+    "me": "members",
+    "users": "members",
+    "sanctions": "members",
+}
 
 _T = "2026-12-05T10:10:58Z"
 _ANALYST = {"username": "analyst", "display_name": "Ana Lyst"}
@@ -308,6 +313,23 @@ OPERATIONS: dict[str, dict] = {
             }
         },
     },
+    "v1_sanctions_appeal_create": {
+        "description": "The sanctioned member's one appeal against a sanction on them, "
+        "while it is in force: it goes to the moderators who may lift it, and the "
+        "member hears the outcome. The notification and e-mail of the sanction link to "
+        "it; a suspended or banned member, who cannot sign in, appeals through that link.",
+        "request": {"message": "I quoted the spam to point it out, not to spread it."},
+        "response": {
+            "201": {
+                "id": 3,
+                "post_id": None,
+                "sanction_id": 1,
+                "message": "I quoted the spam to point it out, not to spread it.",
+                "created_at": _T,
+                "status": "queued",
+            }
+        },
+    },
     "v1_search_retrieve": {
         "description": "Full-text search over thread titles and post bodies the caller "
         'may read, best matches first (on PostgreSQL, ranked; `"a phrase"`, `or` and '
@@ -529,17 +551,19 @@ OPERATIONS: dict[str, dict] = {
     },
     "v1_moderation_actions_list": {
         "description": "The actions moderators can take, what each acts on, whether it "
-        "needs a reason and which parameters it takes.",
+        "needs a reason and which parameters it takes: a short catalogue, always one page.",
         "response": {
-            "200": [
-                {
-                    "action": "hide",
-                    "label": "Hide",
-                    "target": "post",
-                    "reason_required": True,
-                    "params": [],
-                }
-            ]
+            "200": _page(
+                [
+                    {
+                        "action": "hide",
+                        "label": "Hide",
+                        "target": "post",
+                        "reason_required": True,
+                        "params": [],
+                    }
+                ]
+            )
         },
     },
     "v1_moderation_actions_create": {

@@ -10,9 +10,14 @@ from rest_framework.views import APIView
 
 from forum.accounts.models import Sanction
 from forum.core import permissions
-from forum.core.api import StrictSerializer, WholeNumberField, permission_checked_by
+from forum.core.api import (
+    PageLinksSerializer,
+    StrictSerializer,
+    WholeNumberField,
+    permission_checked_by,
+)
 from forum.core.errors import NotFound
-from forum.core.pagination import StableCursorPagination
+from forum.core.pagination import StableCursorPagination, page_response_data
 from forum.threads import selectors as thread_selectors
 from moderation import actions, selectors, services
 from moderation.models import Appeal, ModerationLogEntry, Report, ReviewItem, Verdict
@@ -329,25 +334,33 @@ class ActionInfoSerializer(serializers.Serializer):
     )
 
 
+class ActionCatalogueSerializer(PageLinksSerializer):
+    results = ActionInfoSerializer(many=True)
+
+
 class ActionView(APIView):
     """Run one moderator action from the registry (`GET` lists them)."""
 
     permission_classes = [IsModerator]
 
-    @extend_schema(summary="List moderator actions", responses=ActionInfoSerializer(many=True))
+    @extend_schema(
+        summary="List moderator actions",
+        operation_id="v1_moderation_actions_list",
+        responses=ActionCatalogueSerializer,
+    )
     def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {
-                    "action": a.name,
-                    "label": a.label,
-                    "target": a.target,
-                    "reason_required": a.reason_required,
-                    "params": list(actions.action_parameters(a)),
-                }
-                for a in actions.ACTIONS.values()
-            ]
-        )
+        # A short, fixed catalogue: one page, in the shape of every list.
+        catalogue = [
+            {
+                "action": a.name,
+                "label": a.label,
+                "target": a.target,
+                "reason_required": a.reason_required,
+                "params": list(actions.action_parameters(a)),
+            }
+            for a in actions.ACTIONS.values()
+        ]
+        return Response(page_response_data(next_link=None, previous_link=None, results=catalogue))
 
     @extend_schema(
         summary="Run a moderator action", request=ActionSerializer, responses=ActionResultSerializer

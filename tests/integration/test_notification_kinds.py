@@ -19,7 +19,12 @@ from tests.factories import UserFactory, make_reply, make_thread
 from tests.workers import task_results, tasks_through_broker, wait_for
 
 WRITTEN_BY_THE_WORKER = {"new_thread", "new_post", "reply", "mention", "quote"}
-WRITTEN_BY_THE_DECIDING_PROCESS = {"post_moderated", "thread_moderated", "report_resolved"}
+WRITTEN_BY_THE_DECIDING_PROCESS = {
+    "post_moderated",
+    "thread_moderated",
+    "report_resolved",
+    "sanction_imposed",
+}
 
 
 def test_every_registered_kind_is_tested_where_it_is_written():
@@ -99,6 +104,8 @@ def test_moderation_outcome_kinds_are_written_by_the_moderators_process_on_commi
             }
             actions.perform("hide_thread", actor=moderator, target=thread, reason="Off topic")
             assert told("thread_moderated") == {("member", "thread_moderated"): 1}
+            actions.perform("silence", actor=moderator, target=other_member, reason="Spamming")
+            assert told("sanction_imposed") == {("other", "sanction_imposed"): 1}
     finally:
         app.control.purge()
     # Every stored event was told: none is left for the worker's sweep.

@@ -63,7 +63,7 @@ def test_actions_endpoint_runs_the_registry(api, member, moderator):
     api.force_authenticate(moderator)
 
     assert {"lock", "remove", "silence"} <= {
-        a["action"] for a in api.get("/api/v1/moderation/actions/").json()
+        a["action"] for a in api.get("/api/v1/moderation/actions/").json()["results"]
     }
     locked = api.post(
         "/api/v1/moderation/actions/", {"action": "lock", "target_id": thread.pk}, format="json"

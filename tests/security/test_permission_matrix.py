@@ -838,6 +838,21 @@ API_CASES = [
         f"{A}/moderation/sanctions/{{benched}}/lift/",
         only({"admin"}, 200, 403, anonymous=401, suspended=401),
     ),
+    # Only the sanctioned member appeals their own sanction: anyone else's id is a 404.
+    Case(
+        "appeal a silence",
+        "post",
+        f"{A}/sanctions/{{silence}}/appeal/",
+        api_signed_in(404, silenced=201),
+        body={"message": "I was quoting the spam."},
+    ),
+    Case(
+        "appeal a moderator's silence",
+        "post",
+        f"{A}/sanctions/{{benched}}/appeal/",
+        api_signed_in(404, sanctioned_mod=201),
+        body={"message": "Ask me first."},
+    ),
 ]
 
 
@@ -1047,6 +1062,20 @@ WEB_CASES = [
     Case("appeal form", "get", "/p/{removed}/appeal/", web_signed_in(404, author=200)),
     Case("appeal of a deleted post", "get", "/p/{gone}/appeal/", web_signed_in(404, author=403)),
     Case("notifications page", "get", "/notifications/", web_signed_in()),
+    # The header's count of open work: moderators who may act (a sanctioned one may not).
+    Case(
+        "open work count",
+        "get",
+        "/moderation/open-work/",
+        only(MODERATORS, 200, 403, anonymous=401, suspended=401),
+    ),
+    Case(
+        "queue digest setting",
+        "post",
+        "/accounts/settings/queue-digest/",
+        only(MODERATORS, 302, 403, anonymous=LOGIN, suspended=LOGIN),
+        body={"enabled": "on"},
+    ),
     Case("settings page", "get", "/accounts/settings/", web_signed_in()),
     # Saved for everyone; a silenced member's bio stays as it was (see
     # tests/forum/web/test_web_standing.py).
@@ -1176,6 +1205,9 @@ def test_every_api_operation_and_web_page_is_in_the_matrix():
         "/accounts/signup/done/",
         # Sends a request to the receiver: tests/forum/webhooks/test_webhook_api.py.
         "/api/v1/webhooks/<int:pk>/ping/",
+        # The appeal of a sanction through its signed link:
+        # tests/moderation/test_sanction_appeals.py.
+        "/standing/appeal/<str:token>/",
     ], "add a case for each new route, or name it here with the reason"
 
 

@@ -172,7 +172,8 @@ def test_an_action_on_a_target_past_64_bits_is_a_400(moderator):
 
 def test_a_list_of_actions_names_each_ones_parameters(moderator):
     listed = {
-        row["action"]: row for row in api_as(moderator).get("/api/v1/moderation/actions/").json()
+        row["action"]: row
+        for row in api_as(moderator).get("/api/v1/moderation/actions/").json()["results"]
     }
 
     assert listed["lock"]["params"] == []

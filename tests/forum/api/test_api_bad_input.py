@@ -267,8 +267,14 @@ def test_unicode_in_urls_is_a_clear_error_when_it_names_nothing_or_is_not_text(
 @pytest.mark.parametrize(
     ("url", "empty"),
     [
-        ("/api/v1/threads/?category=%E2%80%AE&author=%F0%9F%99%82", {"next": None, "results": []}),
-        ("/api/v1/search/?q=%F0%9F%99%82%20%E2%80%AE", {"next_page": None, "results": []}),
+        (
+            "/api/v1/threads/?category=%E2%80%AE&author=%F0%9F%99%82",
+            {"next": None, "previous": None, "results": []},
+        ),
+        (
+            "/api/v1/search/?q=%F0%9F%99%82%20%E2%80%AE",
+            {"next": None, "previous": None, "results": []},
+        ),
     ],
 )
 def test_unicode_in_a_list_filter_finds_nothing(api, member, url, empty):

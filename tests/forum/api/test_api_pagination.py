@@ -267,3 +267,29 @@ def test_moderation_log_pages_and_refuses_bad_cursors(api, moderator, member):
     assert pages == 2
     assert len(ids) == 4
     assert api.get("/api/v1/moderation/log/", {"cursor": "bad"}).status_code == 400
+
+
+def test_every_list_in_the_schema_has_the_one_page_shape(api):
+    """No operation answers a bare array: a list is {next, previous, results}, and takes
+    `cursor` and `page_size` unless it is a fixed catalogue of one page."""
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    lists = 0
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                media = response.get("content", {}).get("application/json")
+                if not status.startswith("2") or media is None:
+                    continue
+                body = media["schema"]
+                if "$ref" in body:
+                    body = components[body["$ref"].rsplit("/", 1)[1]]
+                assert body.get("type") != "array", f"{method} {path}"
+                if "results" not in body.get("properties", {}):
+                    continue
+                lists += 1
+                assert {"next", "previous", "results"} <= set(body["required"]), path
+                names = {p["name"] for p in operation.get("parameters", [])}
+                if path != "/api/v1/moderation/actions/":
+                    assert {"cursor", "page_size"} <= names, f"{method} {path}"
+    assert lists >= 15
