@@ -76,6 +76,12 @@ class ParamReader:
             )
         return float(value)
 
+    def boolean(self, key: str, *, default: Any = _MISSING) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise InvalidRuleParams(f'"{key}" must be true or false, got {_shown(value)}')
+        return value
+
     def text(self, key: str, *, default: Any = _MISSING, max_length: int = 200) -> str:
         value = self._get(key, default)
         if not isinstance(value, str) or not value.strip():
