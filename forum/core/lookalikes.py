@@ -27,6 +27,15 @@ The letter l and the letter i are kept apart in `NormalizedText.text` (a pattern
 `match_key` folds l into i: watched words are compared on their match keys, and a
 watched word's regex treats i and l as one letter. The cost is that "lit" and "iit"
 count as the same word, which no real watch list is hurt by.
+
+Some evasions take a word apart rather than change its letters. The folded text also
+offers, as `NormalizedText.joined_words`, the words it writes in pieces: letters spelled
+out one at a time ("v i a g r a", "v.i.a.g.r.a", "U.S.A.": runs of three or more single
+letters or digits, a few separators apart on one line) and words broken by symbols
+("via🔥gra"). Its `word_set` holds their keys next to the plain words' keys, and the
+`stretched_key` of every word that repeats a letter ("viiagra" and "viagra" share
+"~viagra"), so that a rule can tell from one set operation whether a paragraph could
+hold a disguised spelling of one of its words.
 """
 
 # The look-alike table is made of look-alikes on purpose.
@@ -176,6 +185,7 @@ class NormalizedText:
         "_joined_words",
         "_origin",
         "_original_length",
+        "_stretched_words",
         "_variant_keys",
         "_word_set",
         "_words",
@@ -192,6 +202,7 @@ class NormalizedText:
         self._word_set: frozenset[str] | None = None
         self._joined_words: tuple[WordForm, ...] | None = None
         self._variant_keys: frozenset[str] | None = None
+        self._stretched_words: dict[str, list[str]] | None = None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map `text[start:end]` to `(start, end)` offsets in the original text."""
@@ -219,12 +230,13 @@ class NormalizedText:
         underscores, and `variant_keys`."""
         if self._word_set is None:
             words = frozenset(self.words)
-            variants = _stretched_keys(words)
-            if self.joined_words:
-                joined = {form.key for form in self.joined_words}
-                variants.update(joined, _stretched_keys(joined))
-            self._variant_keys = frozenset(variants)
-            self._word_set = words.union(variants)
+            stretched = _stretched_words(words)
+            joined = frozenset(form.key for form in self.joined_words)
+            for key, joined_words in _stretched_words(joined).items():
+                stretched.setdefault(key, []).extend(joined_words)
+            self._stretched_words = stretched
+            self._variant_keys = joined.union(stretched)
+            self._word_set = words.union(self._variant_keys)
             if "_" in self.text:
                 self._word_set |= {
                     piece for word in words if "_" in word for piece in word.split("_") if piece
@@ -255,8 +267,15 @@ class NormalizedText:
         """The keys of `joined_words`, and the `stretched_key` of every word (joined or
         not) that repeats a letter: the keys under which only an evasion can be found."""
         if self._variant_keys is None:
-            self.word_set  # noqa: B018  (computes both)
+            self.word_set  # noqa: B018  (computes it)
         return self._variant_keys  # type: ignore[return-value]
+
+    @property
+    def stretched_words(self) -> dict[str, list[str]]:
+        """Stretched key → the match keys of the words (joined or not) that have it."""
+        if self._stretched_words is None:
+            self.word_set  # noqa: B018  (computes it)
+        return self._stretched_words  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.text!r})"
@@ -362,12 +381,12 @@ _STRETCHED_KEYS: Final[dict[str, str]] = {}
 _KNOWN_KEYS_LIMIT: Final = 200_000
 
 
-def _stretched_keys(keys: frozenset[str] | set[str]) -> set[str]:
-    """The stretched keys of those of `keys` that repeat a letter."""
+def _stretched_words(keys: frozenset[str]) -> dict[str, list[str]]:
+    """Stretched key → those of `keys` that have it (the ones that repeat a letter)."""
     if len(_KEYS_WITHOUT_REPEATS) + len(_STRETCHED_KEYS) > _KNOWN_KEYS_LIMIT:
         _KEYS_WITHOUT_REPEATS.clear()
         _STRETCHED_KEYS.clear()
-    stretched = set()
+    stretched: dict[str, list[str]] = {}
     for key in keys.difference(_KEYS_WITHOUT_REPEATS):
         known = _STRETCHED_KEYS.get(key)
         if known is None:
@@ -376,7 +395,7 @@ def _stretched_keys(keys: frozenset[str] | set[str]) -> set[str]:
                 _KEYS_WITHOUT_REPEATS.add(key)
                 continue
             known = _STRETCHED_KEYS[key] = STRETCHED_MARK + squeezed
-        stretched.add(known)
+        stretched.setdefault(known, []).append(key)
     return stretched
 
 

@@ -179,12 +179,12 @@ class Spellings:
         `normalized` that may start a watched term in a disguised spelling: found with
         set operations on its word set, so an ordinary paragraph yields none."""
         word_set = normalized.word_set
-        keys = set(self._disguised_keys.intersection(word_set))
+        keys = _disguises_present(self._disguised_keys, self._first_keys, normalized)
         phrase_firsts = self._phrase_first_keys.intersection(word_set)
         if phrase_firsts and (
             self._one_edit
             or not self._later_keys.isdisjoint(normalized.variant_keys)
-            or not self._later_disguised_keys.isdisjoint(word_set)
+            or _disguises_present(self._later_disguised_keys, self._later_keys, normalized)
         ):
             keys.update(phrase_firsts)
         if self._one_edit:
@@ -278,6 +278,23 @@ class _FormsAt:
                 if piece := _PIECE.match(self._text, gap.end()):
                     following.append(WordForm.of(piece.group(), piece.start(), piece.end()))
         return following
+
+
+def _disguises_present(
+    disguises: frozenset[str], plain: frozenset[str], normalized: NormalizedText
+) -> set[str]:
+    """Those of `disguises` that `normalized` holds, less the stretched keys that only
+    words spelled plainly (`plain`) brought along: as l and i are one letter in a match
+    key, "limited" itself has the stretched key of "liimited"."""
+    present = set(disguises.intersection(normalized.word_set))
+    if present:
+        stretched_words = normalized.stretched_words
+        present = {
+            key
+            for key in present
+            if key not in stretched_words or not plain.issuperset(stretched_words[key])
+        }
+    return present
 
 
 def _key_pattern(key: str) -> str:
