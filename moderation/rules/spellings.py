@@ -37,15 +37,15 @@ from forum.core.lookalikes import (
     stretched_key,
 )
 
-__all__ = ("MIN_FUZZY_LETTERS", "Spellings")
+__all__ = ("MIN_FUZZY_LETTERS", "PHRASE_GAP", "PIECE", "Spellings")
 
 MIN_FUZZY_LETTERS: Final = 6
 
 # What may stand between two words of a phrase.
-_PHRASE_GAP: Final = re.compile(r"[\s_-]+")
-# A run of letters and digits: a word of a watched term must be one to be spelled any
-# other way than as written ("c++" and "e-mail" are matched only as written).
-_PIECE: Final = re.compile(r"[^\W_]+")
+PHRASE_GAP: Final = re.compile(r"[\s_-]+")
+# A run of letters and digits, a word as far as disguises go: a word of a watched term
+# must be one to be spelled any other way than as written ("c++", "e-mail").
+PIECE: Final = re.compile(r"[^\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ class _Term:
 
 def _term(written: str, folded: str) -> _Term | None:
     words = folded.split()
-    if not words or not all(_PIECE.fullmatch(word) for word in words):
+    if not words or not all(PIECE.fullmatch(word) for word in words):
         return None
     return _Term(
         written, tuple(_Word(word, match_key(word), stretched_key(word)) for word in words)
@@ -272,10 +272,10 @@ class _FormsAt:
         following = self._after.get(end)
         if following is None:
             following = self._after[end] = []
-            gap = _PHRASE_GAP.match(self._text, end)
+            gap = PHRASE_GAP.match(self._text, end)
             if gap is not None:
                 following.extend(self._joined.get(gap.end(), ()))
-                if piece := _PIECE.match(self._text, gap.end()):
+                if piece := PIECE.match(self._text, gap.end()):
                     following.append(WordForm.of(piece.group(), piece.start(), piece.end()))
         return following
 

@@ -37,15 +37,11 @@ from moderation.rules.base import (
 )
 from moderation.rules.params import ParamReader
 from moderation.rules.patterns import UserPattern, compile_user_pattern
-from moderation.rules.spellings import MIN_FUZZY_LETTERS, Spellings
+from moderation.rules.spellings import MIN_FUZZY_LETTERS, PHRASE_GAP, PIECE, Spellings
 
 __all__ = ("CompiledWatchedWords", "WatchedWords")
 
 MAX_WORDS: Final = 5000
-# What stands for a space of a phrase in a post.
-_PHRASE_GAP: Final = re.compile(r"[\s_-]+")
-# A term's first word, as the paragraph's word set holds it (split at underscores).
-_FIRST_WORD: Final = re.compile(r"[^\W_]+")
 MAX_PATTERNS: Final = 50
 DEFAULT_PATTERN_TIMEOUT_MS: Final = 25
 
@@ -57,7 +53,7 @@ def _term_regex(folded: str) -> str:
     pieces = []
     for char in folded:
         if char == " ":
-            pieces.append(_PHRASE_GAP.pattern)
+            pieces.append(PHRASE_GAP.pattern)
         elif char in "il":
             pieces.append("[il]")
         else:
@@ -95,7 +91,7 @@ class _TermGroup:
         # a hyphen of its own ("e-mail"): the key as matched is tried first.
         term = self.display.get(match_key(" ".join(matched.split())))
         if term is None:
-            term = self.display.get(match_key(" ".join(_PHRASE_GAP.split(matched))), matched)
+            term = self.display.get(match_key(" ".join(PHRASE_GAP.split(matched))), matched)
         return term
 
 
@@ -141,7 +137,7 @@ def _folded_terms(words: list[str]) -> dict[str, tuple[str, str]]:
 def _compile_terms(terms: dict[str, tuple[str, str]]) -> _Terms:
     grouped: dict[str | None, dict[str, str]] = {}
     for key, (word, _) in terms.items():
-        first = _FIRST_WORD.match(key)
+        first = PIECE.match(key)
         grouped.setdefault(first.group() if first else None, {})[key] = word
     unanchored = grouped.pop(None, None)
     by_first_word = {first: _term_group(display) for first, display in grouped.items() if first}
