@@ -8,8 +8,8 @@ writes in pieces (forum.core.lookalikes.NormalizedText.joined_words):
   words broken by symbols ("via🔥gra");
 - repeated letters ("viiagra", "vvviagra"): the written word must hold every letter of
   the watched word at least as many times in a row, so "as" is not "ass" stretched;
-- with `transpositions`, two neighbouring letters swapped ("vaigra", "viagar");
-- with `one_edit`, one letter wrong, missing or extra ("viagre", "vigra", "viagora").
+- with `transposed_letters`, two neighbouring letters swapped ("vaigra", "viagar");
+- with `one_letter_off`, one letter wrong, missing or extra ("viagre", "vigra", "viagora").
 
 The last two apply only to watched words of at least MIN_FUZZY_LETTERS letters: shorter
 words are one slip away from too many ordinary ones. The words of a phrase may be
@@ -18,7 +18,11 @@ spelled any of these ways, and joined by whitespace, underscores or hyphens.
 Nothing here scans the text per watched word. A rule's words are indexed once by every
 key a disguised spelling of their first word can have (its match key, its stretched key,
 its transpositions, its one-letter deletions); a paragraph is walked only when one of
-those keys is in its word set, and the walk looks each word up in that index.
+those keys is in its word set, and the walk looks each word up in that index. One
+letter off needs the paragraph's side too (a symmetric-deletion index: a word one edit
+from a watched word shares a one-letter deletion with it, or is one), so a rule with it
+looks at the one-letter deletions of the paragraph's words whose length is within one of
+a watched first word's, and is asked about every paragraph.
 """
 
 from __future__ import annotations
@@ -129,11 +133,11 @@ class Spellings:
     """The disguised spellings of one rule's watched words (see the module docstring)."""
 
     def __init__(
-        self, terms: list[tuple[str, str]], *, transpositions: bool, one_edit: bool
+        self, terms: list[tuple[str, str]], *, transposed_letters: bool, one_letter_off: bool
     ) -> None:
         """`terms` are (as the moderator wrote it, folded with whitespace collapsed)."""
-        self._transpositions = transpositions
-        self._one_edit = one_edit
+        self._transposed_letters = transposed_letters
+        self._one_letter_off = one_letter_off
         self._terms = tuple(term for written, folded in terms if (term := _term(written, folded)))
         # Key → the terms whose first word a word of that key may spell.
         index: dict[str, list[_Term]] = {}
@@ -153,7 +157,7 @@ class Spellings:
             for word in later:
                 later_keys.add(word.key)
                 later_disguised_keys.update(self._disguises(word))
-            if one_edit and len(first.key) >= MIN_FUZZY_LETTERS:
+            if one_letter_off and len(first.key) >= MIN_FUZZY_LETTERS:
                 for key in _deletions(first.key):
                     index.setdefault(key, []).append(term)
         self._index = index
@@ -165,12 +169,12 @@ class Spellings:
         longest = max((len(term.words[0].key) for term in self._terms), default=0)
         self._edit_lengths = range(MIN_FUZZY_LETTERS - 1, longest + 2)
         self.trigger_keys: frozenset[str] | None = (
-            None if one_edit else self._first_keys | self._disguised_keys
+            None if one_letter_off else self._first_keys | self._disguised_keys
         )
 
     def _disguises(self, word: _Word) -> set[str]:
         keys = {word.stretched}
-        if self._transpositions and len(word.key) >= MIN_FUZZY_LETTERS:
+        if self._transposed_letters and len(word.key) >= MIN_FUZZY_LETTERS:
             keys.update(_transpositions(word.key))
         return keys
 
@@ -182,12 +186,12 @@ class Spellings:
         keys = _disguises_present(self._disguised_keys, self._first_keys, normalized)
         phrase_firsts = self._phrase_first_keys.intersection(word_set)
         if phrase_firsts and (
-            self._one_edit
+            self._one_letter_off
             or not self._later_keys.isdisjoint(normalized.variant_keys)
             or _disguises_present(self._later_disguised_keys, self._later_keys, normalized)
         ):
             keys.update(phrase_firsts)
-        if self._one_edit:
+        if self._one_letter_off:
             keys.update(self._one_letter_off_words(word_set))
         return keys
 
@@ -207,13 +211,13 @@ class Spellings:
             return True
         if len(word.key) < MIN_FUZZY_LETTERS or abs(len(form.key) - len(word.key)) > 1:
             return False
-        return (self._transpositions and _is_transposition(form.key, word.key)) or (
-            self._one_edit and _is_one_edit(form.key, word.key)
+        return (self._transposed_letters and _is_transposition(form.key, word.key)) or (
+            self._one_letter_off and _is_one_edit(form.key, word.key)
         )
 
     def _terms_starting(self, form: WordForm) -> Iterator[_Term]:
         keys = [form.key, form.stretched]
-        if self._one_edit and len(form.key) >= MIN_FUZZY_LETTERS - 1:
+        if self._one_letter_off and len(form.key) >= MIN_FUZZY_LETTERS - 1:
             keys.extend(_deletions(form.key))
         seen: set[_Term] = set()
         for key in keys:

@@ -163,7 +163,9 @@ class CompiledWatchedWords:
         terms = _folded_terms(words)
         self._terms = _compile_terms(terms)
         self._spellings = Spellings(
-            list(terms.values()), transpositions=transposed_letters, one_edit=one_letter_off
+            list(terms.values()),
+            transposed_letters=transposed_letters,
+            one_letter_off=one_letter_off,
         )
         self._patterns = tuple(patterns)
         self._pattern_timeout = pattern_timeout
