@@ -44,6 +44,8 @@ from forum.core.lookalikes import (
 __all__ = ("MIN_FUZZY_LETTERS", "PHRASE_GAP", "PIECE", "Spellings")
 
 MIN_FUZZY_LETTERS: Final = 6
+# How many words far from every watched word a rule with one letter off remembers.
+_FAR_WORDS_LIMIT: Final = 100_000
 
 # What may stand between two words of a phrase.
 PHRASE_GAP: Final = re.compile(r"[\s_-]+")
@@ -168,6 +170,8 @@ class Spellings:
         self._later_disguised_keys = frozenset(later_disguised_keys)
         longest = max((len(term.words[0].key) for term in self._terms), default=0)
         self._edit_lengths = range(MIN_FUZZY_LETTERS - 1, longest + 2)
+        # Shared by the threads that use this compiled rule: adding to a set is atomic.
+        self._far_words: set[str] = set()
         self.trigger_keys: frozenset[str] | None = (
             None if one_letter_off else self._first_keys | self._disguised_keys
         )
@@ -196,12 +200,20 @@ class Spellings:
         return keys
 
     def _one_letter_off_words(self, word_set: frozenset[str]) -> Iterator[str]:
+        """The words of `word_set` one letter off a watched first word (or on it).
+
+        Words recur from post to post, so the words found far from every watched word
+        are remembered (until there are many) and skipped with one set difference."""
+        if len(self._far_words) > _FAR_WORDS_LIMIT:
+            self._far_words.clear()
         index = self._index
-        for word in word_set:
+        for word in word_set.difference(self._far_words):
             if len(word) in self._edit_lengths and (
                 word in index or any(key in index for key in _deletions(word))
             ):
                 yield word
+            else:
+                self._far_words.add(word)
 
     def spells(self, form: WordForm, word: _Word) -> bool:
         """Whether `form`, as written, is one of the spellings of `word` this rule takes."""
