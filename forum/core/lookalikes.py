@@ -366,9 +366,8 @@ def _symbol_joined_words(text: str) -> Iterator[WordForm]:
 def stretched_key(letters: str) -> str:
     """The match key of a folded word with each repeated letter written once, marked so
     that it matches only another such key: "viiagra" and "viagra" share one. As l and i
-    are one letter in a match key, "limited" has one too ("~imited"): that costs a
-    closer look at the word now and then, and `_is_stretched`-style checks on the
-    folded letters tell the two apart."""
+    are one letter in a match key, "limited" has one too ("~imited"), the same as
+    "liimited": whoever needs to tell the two apart compares their folded letters."""
     return STRETCHED_MARK + _REPEATED_LETTER.sub(r"\1", match_key(letters))
 
 

@@ -159,6 +159,16 @@ def test_one_letter_off_applies_to_the_words_of_a_phrase_and_spares_short_words(
     assert found("Niagara Falls", words=["viagra"], one_letter_off=True) == []
 
 
+def test_one_letter_off_still_finds_a_near_word_among_words_it_has_seen_before():
+    compiled = KIND.compile({"words": ["viagra"], "one_letter_off": True})
+    ordinary = Paragraph(index=0, text="Ordinary words about vinegar and Niagara.")
+
+    assert compiled.check_paragraph(ordinary) == compiled.check_paragraph(ordinary) == []
+    hits = compiled.check_paragraph(Paragraph(index=1, text="Ordinary words about viagre."))
+
+    assert [span.text for hit in hits for span in hit.spans] == ["viagre"]
+
+
 def test_a_paragraph_without_a_trigger_word_is_never_hit():
     """The pipeline skips a rule for a paragraph whose word set holds none of its
     trigger words: every disguise must bring one along."""
