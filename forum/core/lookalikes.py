@@ -231,11 +231,14 @@ class NormalizedText:
         if self._word_set is None:
             words = frozenset(self.words)
             stretched = _stretched_words(words)
-            joined = frozenset(form.key for form in self.joined_words)
-            for key, joined_words in _stretched_words(joined).items():
-                stretched.setdefault(key, []).extend(joined_words)
+            if self.joined_words:
+                joined = frozenset(form.key for form in self.joined_words)
+                for key, joined_words in _stretched_words(joined).items():
+                    stretched.setdefault(key, []).extend(joined_words)
+                self._variant_keys = joined.union(stretched)
+            else:
+                self._variant_keys = frozenset(stretched)
             self._stretched_words = stretched
-            self._variant_keys = joined.union(stretched)
             self._word_set = words.union(self._variant_keys)
             if "_" in self.text:
                 self._word_set |= {
