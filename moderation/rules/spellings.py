@@ -6,8 +6,10 @@ writes in pieces (forum.core.lookalikes.NormalizedText.joined_words):
 
 - letters spelled out one at a time ("v i a g r a", "v.i.a.g.r.a", "v/i/a/g/r/a") and
   words broken by symbols ("via🔥gra");
-- repeated letters ("viiagra", "vvviagra"): the written word must hold every letter of
-  the watched word at least as many times in a row, so "as" is not "ass" stretched;
+- repeated letters ("viiagra", "vvviagra", "viagraa"): the written word must hold every
+  letter of the watched word at least as many times in a row, so "as" is not "ass"
+  stretched, and a letter English often doubles must be written three times ("looser"
+  is a word of its own, "looooser" is "loser");
 - with `transposed_letters`, two neighbouring letters swapped ("vaigra", "viagar");
 - with `one_letter_off`, one letter wrong, missing or extra ("viagre", "vigra", "viagora").
 
@@ -46,6 +48,9 @@ __all__ = ("MIN_FUZZY_LETTERS", "PHRASE_GAP", "PIECE", "Spellings")
 MIN_FUZZY_LETTERS: Final = 6
 # How many words far from every watched word a rule with one letter off remembers.
 _FAR_WORDS_LIMIT: Final = 100_000
+
+# Letters English seldom writes twice in a row: doubling one is a stretch, not a word.
+_RARELY_DOUBLED: Final = frozenset("ahijkquvwxy")
 
 # What may stand between two words of a phrase.
 PHRASE_GAP: Final = re.compile(r"[\s_-]+")
@@ -89,7 +94,10 @@ def _transpositions(key: str) -> set[str]:
 def _is_stretched(written: str, watched: str) -> bool:
     """Whether `written` is `watched` with some of its letters repeated: every run of one
     letter at least as long, and a longer run of the very same letter (l and i are one
-    letter only where the runs are as long: "all" is not "ai" stretched)."""
+    letter only where the runs are as long: "all" is not "ai" stretched). A letter that
+    English often doubles, written twice where `watched` has it once, spells another word
+    more often than it disguises one (loser and looser, super and supper, god and good):
+    it counts from three times on."""
     written_runs = [(letter, len(list(run))) for letter, run in groupby(written)]
     watched_runs = [(letter, len(list(run))) for letter, run in groupby(watched)]
     if len(written_runs) != len(watched_runs) or written == watched:
@@ -99,6 +107,8 @@ def _is_stretched(written: str, watched: str) -> bool:
     ):
         if count > watched_count:
             if letter != watched_letter or not letter.isalpha():
+                return False
+            if count == 2 and letter not in _RARELY_DOUBLED:
                 return False
         elif count < watched_count or match_key(letter) != match_key(watched_letter):
             return False

@@ -59,9 +59,19 @@ def test_a_phrase_joined_by_underscores_or_hyphens_hits(written):
     assert found(f"Visit {written} now") == [("buy cheap pills", [written])]
 
 
-@pytest.mark.parametrize("written", ["viiagra", "viagraa", "vvviagra", "VIIIAAAGRA"])
+@pytest.mark.parametrize("written", ["viiagra", "viagraa", "vvviagra", "VIIIAAAGRA", "viagrrra"])
 def test_repeated_letters_hit(written):
     assert found(f"best {written} deals") == [("viagra", [written])]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [("a looser fit", "loser"), ("a good day", "god"), ("supper time", "super")],
+)
+def test_a_letter_english_often_doubles_stretches_a_word_from_three_on(text, word):
+    assert found(text, words=[word]) == []
+    stretched = text.replace("oo", "ooo").replace("pp", "ppp")
+    assert [term for term, _ in found(stretched, words=[word])] == [word]
 
 
 @pytest.mark.parametrize("written", ["viagar", "vaigra", "ivagra"])
