@@ -27,6 +27,15 @@ The letter l and the letter i are kept apart in `NormalizedText.text` (a pattern
 `match_key` folds l into i: watched words are compared on their match keys, and a
 watched word's regex treats i and l as one letter. The cost is that "lit" and "iit"
 count as the same word, which no real watch list is hurt by.
+
+Some evasions take a word apart rather than change its letters. The folded text also
+offers, as `NormalizedText.joined_words`, the words it writes in pieces: letters spelled
+out one at a time ("v i a g r a", "v.i.a.g.r.a", "U.S.A.": runs of three or more single
+letters or digits, a few separators apart on one line) and words broken by symbols
+("via🔥gra"). Its `word_set` holds their keys next to the plain words' keys, and the
+`stretched_key` of every word that repeats a letter ("viiagra" and "viagra" share
+"~viagra"), so that a rule can tell from one set operation whether a paragraph could
+hold a disguised spelling of one of its words.
 """
 
 # The look-alike table is made of look-alikes on purpose.
@@ -36,14 +45,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final
 
 __all__ = (
+    "STRETCHED_MARK",
     "WORD",
     "NormalizedText",
+    "WordForm",
     "fold_term",
     "match_key",
     "normalize_for_matching",
+    "stretched_key",
 )
 
 # Word characters in the folded text: what whole-word matching and shingling split on.
@@ -98,6 +113,31 @@ _ASCII_WORD_KEYS: Final = str.maketrans(
 )
 
 
+# Evasions that break a word into pieces (see `NormalizedText.joined_words`).
+# Letters written one at a time: three or more single letters or digits, each apart from
+# the next by one to three characters on the same line that are neither letters, digits
+# nor an apostrophe ("v i a g r a", "v.i.a.g.r.a", "v_i_a_g_r_a", "U.S.A."). Two are not
+# enough ("e.g.", "a b"), and an apostrophe never separates, so the "s" of "it's" does
+# not start a run.
+_SPELLED_OUT: Final = re.compile(
+    r"(?<![^\W_])(?<!')[^\W_](?:(?:[^\w\n']|_){1,3}[^\W_](?![^\W_])){2,}"
+)
+# Symbols inside a word ("via🔥gra", "sp*m"): anything but a letter, digit, whitespace,
+# hyphen or the punctuation of ordinary prose, which people write between words (the
+# slash, ampersand and percent sign among it: "and/or", "R&D", "5%off").
+_INNER_SYMBOLS: Final = r"[^\w\s.,;:!?'\"()\[\]{}<>/&%-]"
+_INNER_SYMBOL: Final = re.compile(_INNER_SYMBOLS)
+_ASCII_INNER_SYMBOLS: Final = tuple("#$*+=@\\^`|~")
+_SYMBOL_JOINED: Final = re.compile(rf"(?<![^\W_])[^\W_]+(?:{_INNER_SYMBOLS}{{1,4}}[^\W_]+)+")
+# One-letter words, which may stand next to a spelled-out word ("a v i a g r a").
+_ONE_LETTER_WORDS: Final = frozenset("ai")
+# A letter written more than once in a row ("viiagra"); digits are left alone.
+_REPEATED_LETTER: Final = re.compile(r"([^\W\d_])\1+")
+# Marks a key made from a word with its repeated letters squeezed: match keys never
+# contain it, so a squeezed key cannot be mistaken for a word written that way.
+STRETCHED_MARK: Final = "~"
+
+
 def _fold_char(char: str) -> str:
     if unicodedata.category(char) == "Cf":
         return ""
@@ -141,7 +181,16 @@ class NormalizedText:
     dropped zero-width characters inside the range).
     """
 
-    __slots__ = ("_origin", "_original_length", "_word_set", "_words", "text")
+    __slots__ = (
+        "_joined_words",
+        "_origin",
+        "_original_length",
+        "_stretched_words",
+        "_variant_keys",
+        "_word_set",
+        "_words",
+        "text",
+    )
 
     def __init__(self, text: str, origin: list[int] | None, original_length: int) -> None:
         self.text = text
@@ -151,6 +200,9 @@ class NormalizedText:
         self._original_length = original_length
         self._words: tuple[str, ...] | None = None
         self._word_set: frozenset[str] | None = None
+        self._joined_words: tuple[WordForm, ...] | None = None
+        self._variant_keys: frozenset[str] | None = None
+        self._stretched_words: dict[str, list[str]] | None = None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map `text[start:end]` to `(start, end)` offsets in the original text."""
@@ -173,13 +225,180 @@ class NormalizedText:
 
     @property
     def word_set(self) -> frozenset[str]:
-        """The distinct match keys of the words: a cheap "could this word be here?" test."""
+        """Every key a word of the text can be found under: a cheap "could this word be
+        here?" test. It holds the match keys of the words, of their pieces between
+        underscores, and `variant_keys`."""
         if self._word_set is None:
-            self._word_set = frozenset(self.words)
+            words = frozenset(self.words)
+            stretched = _stretched_words(words)
+            if self.joined_words:
+                joined = frozenset(form.key for form in self.joined_words)
+                for key, joined_words in _stretched_words(joined).items():
+                    stretched.setdefault(key, []).extend(joined_words)
+                self._variant_keys = joined.union(stretched)
+            else:
+                self._variant_keys = frozenset(stretched)
+            self._stretched_words = stretched
+            self._word_set = words.union(self._variant_keys)
+            if "_" in self.text:
+                self._word_set |= {
+                    piece for word in words if "_" in word for piece in word.split("_") if piece
+                }
         return self._word_set
+
+    @property
+    def joined_words(self) -> tuple[WordForm, ...]:
+        """The words the text writes in pieces, put back together: letters spelled out
+        one at a time ("v i a g r a", "v.i.a.g.r.a") and words broken by symbols
+        ("via🔥gra"), in order of their start.
+
+        A spelled-out run is one word; where some of its gaps are wider than the others
+        and hold whitespace ("s o  m u c h"), each stretch between them is a word too.
+        A one-letter word ("a", "I") at either end of a run may belong to the prose
+        around it, so the run is also offered without it (`opens` or `closes` false)."""
+        if self._joined_words is None:
+            forms: set[WordForm] = set()
+            if _may_spell_out(self.text, self.words):
+                forms.update(_spelled_out_words(self.text))
+            if _may_join_symbols(self.text):
+                forms.update(_symbol_joined_words(self.text))
+            self._joined_words = tuple(sorted(forms, key=lambda form: (form.start, form.end)))
+        return self._joined_words
+
+    @property
+    def variant_keys(self) -> frozenset[str]:
+        """The keys of `joined_words`, and the `stretched_key` of every word (joined or
+        not) that repeats a letter: the keys under which only an evasion can be found."""
+        if self._variant_keys is None:
+            self.word_set  # noqa: B018  (computes it)
+        return self._variant_keys  # type: ignore[return-value]
+
+    @property
+    def stretched_words(self) -> dict[str, list[str]]:
+        """Stretched key → the match keys of the words (joined or not) that have it."""
+        if self._stretched_words is None:
+            self.word_set  # noqa: B018  (computes it)
+        return self._stretched_words  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         return f"NormalizedText({self.text!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class WordForm:
+    """A word as the folded text has it: `letters` (folded, leetspeak digits read as
+    letters), their match `key` and `stretched_key`, and `text[start:end]`, the stretch
+    that spells it. `opens` and `closes` say whether it starts and ends where the written
+    word does (false when a one-letter word next to a spelled-out run was left out)."""
+
+    letters: str
+    key: str
+    stretched: str
+    start: int
+    end: int
+    opens: bool = True
+    closes: bool = True
+
+    @classmethod
+    def of(
+        cls, letters: str, start: int, end: int, *, opens: bool = True, closes: bool = True
+    ) -> WordForm:
+        return cls(letters, match_key(letters), stretched_key(letters), start, end, opens, closes)
+
+
+def _joined(text: str, places: list[int], *, opens: bool = True, closes: bool = True) -> WordForm:
+    letters = "".join(text[place] for place in places)
+    if _LETTER.search(letters):
+        letters = letters.translate(_LEET_DIGITS)
+    return WordForm.of(letters, places[0], places[-1] + 1, opens=opens, closes=closes)
+
+
+def _with_and_without_one_letter_words(text: str, places: list[int]) -> Iterator[WordForm]:
+    yield _joined(text, places)
+    # Only runs that stay three letters long lose a letter, so "a s s" stays whole.
+    drop_first = text[places[0]] in _ONE_LETTER_WORDS and len(places) > 3
+    drop_last = text[places[-1]] in _ONE_LETTER_WORDS and len(places) > 3
+    if drop_first:
+        yield _joined(text, places[1:], opens=False)
+    if drop_last:
+        yield _joined(text, places[:-1], closes=False)
+    if drop_first and drop_last and len(places) > 4:
+        yield _joined(text, places[1:-1], opens=False, closes=False)
+
+
+def _spelled_out_words(text: str) -> Iterator[WordForm]:
+    for run in _SPELLED_OUT.finditer(text):
+        places = [run.start() + i for i, char in enumerate(run.group()) if char.isalnum()]
+        gaps = [later - earlier - 1 for earlier, later in pairwise(places)]
+        narrowest = min(gaps)
+        stretches = [[places[0]]]
+        for place, gap in zip(places[1:], gaps, strict=True):
+            if gap > narrowest and any(char.isspace() for char in text[place - gap : place]):
+                stretches.append([])
+            stretches[-1].append(place)
+        if len(stretches) > 1:
+            yield _joined(text, places)
+        for stretch in stretches:
+            yield from _with_and_without_one_letter_words(text, stretch)
+
+
+def _may_spell_out(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` could hold a spelled-out run: three one-character words in a row,
+    or an underscore (which joins "v_i_a" into one word). Cheaper than the search."""
+    if "_" in text:
+        return True
+    try:
+        lengths = bytes(map(len, words))
+    except ValueError:  # a word of 256 characters or more
+        lengths = bytes(min(len(word), 255) for word in words)
+    return b"\x01\x01\x01" in lengths
+
+
+def _may_join_symbols(text: str) -> bool:
+    if text.isascii():
+        return any(symbol in text for symbol in _ASCII_INNER_SYMBOLS)
+    return _INNER_SYMBOL.search(text) is not None
+
+
+def _symbol_joined_words(text: str) -> Iterator[WordForm]:
+    for chain in _SYMBOL_JOINED.finditer(text):
+        places = [chain.start() + i for i, char in enumerate(chain.group()) if char.isalnum()]
+        yield _joined(text, places)
+
+
+def stretched_key(letters: str) -> str:
+    """The match key of a folded word with each repeated letter written once, marked so
+    that it matches only another such key: "viiagra" and "viagra" share one. As l and i
+    are one letter in a match key, "limited" has one too ("~imited"), the same as
+    "liimited": whoever needs to tell the two apart compares their folded letters."""
+    return STRETCHED_MARK + _REPEATED_LETTER.sub(r"\1", match_key(letters))
+
+
+# What is known of the match keys seen so far: those that repeat no letter (most words),
+# and the stretched key of each that does. Words recur from paragraph to paragraph, so a
+# paragraph's words are told apart with one set difference and few lookups; both are
+# emptied when they grow large. Adding to them is atomic, so threads may share them.
+_KEYS_WITHOUT_REPEATS: Final[set[str]] = set()
+_STRETCHED_KEYS: Final[dict[str, str]] = {}
+_KNOWN_KEYS_LIMIT: Final = 200_000
+
+
+def _stretched_words(keys: frozenset[str]) -> dict[str, list[str]]:
+    """Stretched key → those of `keys` that have it (the ones that repeat a letter)."""
+    if len(_KEYS_WITHOUT_REPEATS) + len(_STRETCHED_KEYS) > _KNOWN_KEYS_LIMIT:
+        _KEYS_WITHOUT_REPEATS.clear()
+        _STRETCHED_KEYS.clear()
+    stretched: dict[str, list[str]] = {}
+    for key in keys.difference(_KEYS_WITHOUT_REPEATS):
+        known = _STRETCHED_KEYS.get(key)
+        if known is None:
+            squeezed = _REPEATED_LETTER.sub(r"\1", key)
+            if squeezed == key:
+                _KEYS_WITHOUT_REPEATS.add(key)
+                continue
+            known = _STRETCHED_KEYS[key] = STRETCHED_MARK + squeezed
+        stretched.setdefault(known, []).append(key)
+    return stretched
 
 
 def _word_keys(folded: str) -> list[str]:

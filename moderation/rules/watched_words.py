@@ -3,14 +3,19 @@
 Words match whole words only ("class" does not contain the word "ass"), after the
 folding of forum.core.lookalikes on both sides, so "fr33", and "free" written in
 fullwidth letters or with a Cyrillic "e", all match a watched "free". A word may
-contain spaces: it is then a phrase, and any run of whitespace in the post matches
-each space.
+contain spaces: it is then a phrase, and any run of whitespace, underscores or hyphens
+in the post matches each space ("buy_cheap_pills"). An underscore separates words as a
+hyphen does. Spellings that take a word apart ("v i a g r a", "via🔥gra", "viiagra",
+"vaigra") are found by moderation.rules.spellings; two of them are the rule's choice:
+`transposed_letters` (on unless turned off) and `one_letter_off` (off unless turned on).
 
 All the words of a rule are compiled once into a table from first word to one regular
 expression for the terms starting with it. Checking a paragraph is one set operation
 between that table's keys and the paragraph's words (computed once per paragraph and
 shared by every rule); only the terms whose first word is present are searched for, so
 a clean paragraph costs no scan at all, which is cheaper than even one combined pass.
+The disguised spellings are looked for the same way: only where the paragraph's word
+set holds a key one of them could have.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from forum.core.lookalikes import WORD, NormalizedText, fold_term, match_key
+from forum.core.lookalikes import NormalizedText, fold_term, match_key
 from moderation.content import Paragraph
 from moderation.rules.base import (
     MAX_SPANS_PER_HIT,
@@ -30,8 +35,9 @@ from moderation.rules.base import (
     Span,
     register,
 )
-from moderation.rules.params import Integer, Lines
+from moderation.rules.params import Boolean, Integer, Lines
 from moderation.rules.patterns import UserPattern, compile_user_pattern
+from moderation.rules.spellings import MIN_FUZZY_LETTERS, PHRASE_GAP, PIECE, Spellings
 
 __all__ = ("CompiledWatchedWords", "WatchedWords")
 
@@ -42,11 +48,12 @@ DEFAULT_PATTERN_TIMEOUT_MS: Final = 25
 
 def _term_regex(folded: str) -> str:
     """The regex source for one folded term: i and l are one letter (see
-    forum.core.lookalikes.match_key) and a space stands for any run of whitespace."""
+    forum.core.lookalikes.match_key) and a space stands for any run of whitespace,
+    underscores and hyphens."""
     pieces = []
     for char in folded:
         if char == " ":
-            pieces.append(r"\s+")
+            pieces.append(PHRASE_GAP.pattern)
         elif char in "il":
             pieces.append("[il]")
         else:
@@ -71,26 +78,27 @@ class _TermGroup:
             start, end = match.span()
             # The left word boundary is checked here, not in the regex: a leading
             # lookbehind would stop the engine from skipping ahead to the first letter.
-            if start and _is_word_character(text[start - 1]):
+            if start and text[start - 1].isalnum():
                 position = start + 1
                 continue
-            if len(self.display) == 1:
-                term = next(iter(self.display.values()))
-            else:
-                key = match_key(" ".join(match.group().split()))
-                term = self.display.get(key, match.group())
-            yield start, end, term
+            yield start, end, self._term(match.group())
             position = end
 
-
-def _is_word_character(char: str) -> bool:
-    return char.isalnum() or char == "_"
+    def _term(self, matched: str) -> str:
+        if len(self.display) == 1:
+            return next(iter(self.display.values()))
+        # A phrase's words may be apart by underscores or hyphens, but a term may hold
+        # a hyphen of its own ("e-mail"): the key as matched is tried first.
+        term = self.display.get(match_key(" ".join(matched.split())))
+        if term is None:
+            term = self.display.get(match_key(" ".join(PHRASE_GAP.split(matched))), matched)
+        return term
 
 
 def _term_group(display: dict[str, str]) -> _TermGroup:
     alternatives = sorted(display, key=len, reverse=True)
     source = "|".join(_term_regex(term) for term in alternatives)
-    return _TermGroup(re.compile(rf"(?:{source})(?!\w)"), display)
+    return _TermGroup(re.compile(rf"(?:{source})(?![^\W_])"), display)
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,21 @@ class _Terms:
             yield from self.unanchored.finditer(normalized.text)
 
 
-def _compile_terms(words: list[str]) -> _Terms:
-    grouped: dict[str | None, dict[str, str]] = {}
+def _folded_terms(words: list[str]) -> dict[str, tuple[str, str]]:
+    """Match key → (the term as the moderator wrote it, folded with whitespace collapsed),
+    the first term written for each key."""
+    terms: dict[str, tuple[str, str]] = {}
     for word in words:
         folded = " ".join(fold_term(word).split())
-        key = match_key(folded)
-        first = WORD.match(key)
-        grouped.setdefault(first.group() if first else None, {}).setdefault(key, word)
+        terms.setdefault(match_key(folded), (word, folded))
+    return terms
+
+
+def _compile_terms(terms: dict[str, tuple[str, str]]) -> _Terms:
+    grouped: dict[str | None, dict[str, str]] = {}
+    for key, (word, _) in terms.items():
+        first = PIECE.match(key)
+        grouped.setdefault(first.group() if first else None, {})[key] = word
     unanchored = grouped.pop(None, None)
     by_first_word = {first: _term_group(display) for first, display in grouped.items() if first}
     return _Terms(
@@ -136,27 +152,45 @@ class CompiledWatchedWords:
     """A compiled watched-words rule: paragraph scope, and usable by censor_html."""
 
     def __init__(
-        self, words: list[str], patterns: list[UserPattern], pattern_timeout: float
+        self,
+        words: list[str],
+        patterns: list[UserPattern],
+        pattern_timeout: float,
+        *,
+        transposed_letters: bool = True,
+        one_letter_off: bool = False,
     ) -> None:
-        self._terms = _compile_terms(words)
+        terms = _folded_terms(words)
+        self._terms = _compile_terms(terms)
+        self._spellings = Spellings(
+            list(terms.values()),
+            transposed_letters=transposed_letters,
+            one_letter_off=one_letter_off,
+        )
         self._patterns = tuple(patterns)
         self._pattern_timeout = pattern_timeout
-        # A paragraph without one of the terms' first words cannot be hit, unless a
-        # pattern or a term that starts with a non-word character could match it.
+        # A paragraph without one of the terms' first words, or a key a disguised
+        # spelling of one could have, cannot be hit, unless a pattern, a term that
+        # starts with a non-word character or a letter off could match it.
+        spelling_keys = self._spellings.trigger_keys
         self.trigger_words: frozenset[str] | None = (
-            self._terms.first_words
-            if not self._patterns and self._terms.unanchored is None
+            self._terms.first_words | spelling_keys
+            if not self._patterns and self._terms.unanchored is None and spelling_keys is not None
             else None
         )
 
     def _word_matches(self, normalized: NormalizedText) -> dict[str, list[tuple[int, int]]]:
-        """Matched term (as written by the moderator) → original-text ranges."""
-        found: dict[str, list[tuple[int, int]]] = {}
-        if not self._terms.could_match(normalized):
-            return found
-        for start, end, term in self._terms.finditer(normalized):
-            found.setdefault(term, []).append(normalized.original_span(start, end))
-        return found
+        """Matched term (as written by the moderator) → original-text ranges, in order."""
+        found: dict[str, set[tuple[int, int]]] = {}
+        if self._terms.could_match(normalized):
+            for start, end, term in self._terms.finditer(normalized):
+                found.setdefault(term, set()).add((start, end))
+        for start, end, term in self._spellings.find(normalized):
+            found.setdefault(term, set()).add((start, end))
+        return {
+            term: [normalized.original_span(start, end) for start, end in sorted(places)]
+            for term, places in found.items()
+        }
 
     def _pattern_matches(
         self, pattern: UserPattern, normalized: NormalizedText
@@ -185,8 +219,6 @@ class CompiledWatchedWords:
         """One hit per matched word (all its places as spans) and per matching pattern;
         a pattern that runs out of time gives a hit of score 0 saying so."""
         normalized = paragraph.normalized
-        if not self._patterns and not self._terms.could_match(normalized):
-            return []
         hits = [
             Hit(score=1.0, spans=_spans(paragraph, ranges), detail=f'watched word "{term}"')
             for term, ranges in self._word_matches(normalized).items()
@@ -232,9 +264,14 @@ class WatchedWords(RuleKind):
     scope = "paragraph"
     params_schema_help = (
         "words: whole words or phrases, matched after folding look-alikes, accents, case "
-        "and leetspeak; patterns (optional): regular expressions matched against that "
-        'folded text; e.g. {"words": ["viagra", "casino bonus"], '
-        '"patterns": ["bit\\\\.ly/\\\\w+"]}'
+        "and leetspeak, and also when spelled out (v i a g r a), broken by symbols or "
+        "with letters repeated; patterns (optional): regular expressions matched against "
+        "that folded text; transposed_letters (default true): words of "
+        f"{MIN_FUZZY_LETTERS}+ letters also match with two neighbouring letters swapped; "
+        f"one_letter_off (default false): words of {MIN_FUZZY_LETTERS}+ letters also "
+        "match with one letter wrong, missing or extra; "
+        'e.g. {"words": ["viagra", "casino bonus"], '
+        '"patterns": ["bit\\\\.ly/\\\\w+"], "one_letter_off": true}'
     )
 
     parameters = (
@@ -264,6 +301,22 @@ class WatchedWords(RuleKind):
             minimum=1,
             maximum=1000,
         ),
+        Boolean(
+            "transposed_letters",
+            "Catch swapped letters",
+            help=f"Words of {MIN_FUZZY_LETTERS} or more letters also match with two "
+            "neighbouring letters swapped (viagar). Turn off for a list whose words become "
+            "everyday words that way (causal, untied).",
+            default=True,
+        ),
+        Boolean(
+            "one_letter_off",
+            "Catch one letter off",
+            help=f"Words of {MIN_FUZZY_LETTERS} or more letters also match with one letter "
+            "wrong, missing or extra. Catches more, and also real words close to made-up "
+            "ones: only for lists that can stand it.",
+            default=False,
+        ),
     )
 
     def check_params(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +329,13 @@ class WatchedWords(RuleKind):
             compile_user_pattern(source, key=f"patterns[{position}]")
             for position, source in enumerate(params["patterns"])
         ]
-        return CompiledWatchedWords(params["words"], patterns, params["pattern_timeout_ms"] / 1000)
+        return CompiledWatchedWords(
+            params["words"],
+            patterns,
+            params["pattern_timeout_ms"] / 1000,
+            transposed_letters=params["transposed_letters"],
+            one_letter_off=params["one_letter_off"],
+        )
 
 
 register(WatchedWords())

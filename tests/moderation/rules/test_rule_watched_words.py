@@ -154,6 +154,8 @@ def test_long_invalid_and_empty_matching_patterns_are_refused():
         ({"words": ["\u200b"]}, "no visible characters"),
         ({"words": ["x"], "colour": "red"}, 'unknown key "colour"'),
         ({"words": ["x"], "pattern_timeout_ms": 0}, '"pattern_timeout_ms" must be a whole number'),
+        ({"words": ["x"], "one_letter_off": "yes"}, '"one_letter_off" must be true or false'),
+        ({"words": ["x"], "transposed_letters": 1}, '"transposed_letters" must be true or false'),
         ([], "params must be an object"),
     ],
 )
@@ -169,6 +171,8 @@ def test_validation_fills_defaults_and_drops_repeats():
         "words": ["spam", "eggs"],
         "patterns": [],
         "pattern_timeout_ms": 25,
+        "transposed_letters": True,
+        "one_letter_off": False,
     }
 
 
