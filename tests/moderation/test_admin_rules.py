@@ -320,6 +320,8 @@ def test_renaming_or_disabling_an_enabled_rule_needs_no_try_out(mod_client, mode
         "words": ["cheap pills"],
         "patterns": [],
         "pattern_timeout_ms": 25,
+        "transposed_letters": True,
+        "one_letter_off": False,
     }
 
 

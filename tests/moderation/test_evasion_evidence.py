@@ -1,6 +1,8 @@
 """A disguised watched word holds the post like a plain one, and the moderator sees the
 evidence marked where the author wrote it, in the rendered post."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -50,6 +52,8 @@ def test_the_item_page_marks_a_spelled_out_word_in_place(member, moderator):
 
     page = client.get(f"/admin/moderation/reviewitem/{item.pk}/change/").content.decode()
 
-    assert (
-        'Cheap <mark class="parley-hit" title="Spam words v1">v i a g r a</mark>, honestly.' in page
+    marked = re.search(
+        r'Cheap <mark class="parley-hit[^"]*"[^>]*>v i a g r a</mark>, honestly', page
     )
+    assert marked is not None
+    assert 'title="Spam words v1' in marked.group(0)

@@ -46,7 +46,13 @@ def test_a_try_out_reports_what_the_rule_would_catch_and_writes_nothing(moderato
 
     assert (tryout.result.posts_checked, tryout.result.posts_hit) == (2, 1)
     assert tryout.result.examples[0].post_id == caught.pk
-    assert tryout.params == {"words": ["cheap pills"], "patterns": [], "pattern_timeout_ms": 25}
+    assert tryout.params == {
+        "words": ["cheap pills"],
+        "patterns": [],
+        "pattern_timeout_ms": 25,
+        "transposed_letters": True,
+        "one_letter_off": False,
+    }
     assert not Rule.objects.exists() and not ModerationLogEntry.objects.exists()
 
 
