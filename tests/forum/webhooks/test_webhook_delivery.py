@@ -22,7 +22,7 @@ Status = WebhookDelivery.Status
 
 
 def verify(secret: str, header: str, body: bytes, tolerance: int = 300, now=None) -> bool:
-    """The receiver's check, word for word as docs/notifications.md shows it (plus `now`)."""
+    """The receiver's check, as forum/api_guide.md shows it (plus `now`)."""
     try:
         fields = dict(item.split("=", 1) for item in header.split(","))
         timestamp = int(fields["t"])
