@@ -307,6 +307,7 @@ OPERATIONS: dict[str, dict] = {
             "201": {
                 "id": 2,
                 "post_id": 4,
+                "sanction_id": None,
                 "message": "The link is to the original report, not an advert.",
                 "created_at": _T,
                 "status": "queued",
