@@ -192,12 +192,12 @@ def check_can_view_thread(user, thread) -> None:
 
 
 def _history_refusal(user, post, f: _PostFacts) -> ForumError | None:
-    # An earlier revision may hold what a moderator edited out: the history is for the
-    # author and the moderators of the post's category, and to anyone else it does not
-    # exist (a 404, whatever the reason).
-    if f.moderates:
-        return None
-    if user.is_authenticated and post.author_id == user.pk and f.readable:
+    # A post's history is as public as the post: whoever may read it may see who changed
+    # what and when (and a moderator's reason), as a reader can judge an edited post only
+    # with its edits. The history of a pending, hidden, removed or deleted post stays with
+    # those who may read the post itself, its author (not once deleted) and its
+    # category's moderators; to anyone else it does not exist (a 404).
+    if f.readable:
         return None
     return NotFound("No such post.")
 

@@ -636,6 +636,42 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(
         max_length=200, help_text='Words to find; `"a phrase"`, `or` and `-word` work.'
     )
+    category = serializers.SlugField(
+        required=False, max_length=80, help_text="Only in the category with this slug."
+    )
+    author = serializers.CharField(
+        required=False, max_length=150, help_text="Only posts by the member with this username."
+    )
+    created_after = serializers.DateTimeField(
+        required=False, help_text="Only posts written at or after this time (ISO 8601)."
+    )
+    created_before = serializers.DateTimeField(
+        required=False, help_text="Only posts written before this time (ISO 8601)."
+    )
+    type = serializers.ChoiceField(
+        choices=[search.THREADS, search.POSTS],
+        default=search.POSTS,
+        help_text="`threads`: threads only, each as its opening post (found by its title or "
+        "text); `posts`: every post.",
+    )
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after is not None and before is not None and after >= before:
+            raise ValidationFailed.for_field(
+                "created_before", "Must be later than `created_after`."
+            )
+        return attrs
+
+    def filters(self) -> search.SearchFilters:
+        data = self.validated_data
+        return search.SearchFilters(
+            category=data.get("category", ""),
+            author=data.get("author", ""),
+            created_after=data.get("created_after"),
+            created_before=data.get("created_before"),
+            type=data["type"],
+        )
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -658,10 +694,10 @@ class SearchPageSerializer(PageLinksSerializer):
     results = SearchHitSerializer(many=True)
 
 
-def _search_offset(request: Request, text: str) -> int:
+def search_offset(request: Request, ranking: str) -> int:
     """Where a page of results starts. A search's cursor holds the offset into its
-    ranking, and is tied to the words searched: ranks change with the words."""
-    decoded = decode_cursor(request, f"rank:{_digest(text)}")
+    ranking, and is tied to the words and filters searched: ranks change with them."""
+    decoded = decode_cursor(request, ranking)
     if decoded is None:
         return 0
     offset, _key, _backwards = decoded
@@ -685,11 +721,15 @@ class SearchView(APIView):
         responses=SearchPageSerializer,
     )
     def get(self, request: Request) -> Response:
-        text = _query(SearchQuerySerializer, request)["q"]
+        incoming = SearchQuerySerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        text, filters = incoming.validated_data["q"], incoming.filters()
         size = requested_page_size(request, default=search.PAGE_SIZE, maximum=search.MAX_PAGE_SIZE)
-        offset = _search_offset(request, text)
-        hits, more = search.search_posts(user=request.user, text=text, offset=offset, limit=size)
-        ranking = f"rank:{_digest(text)}"
+        ranking = f"rank:{filters.digest(text)}"
+        offset = search_offset(request, ranking)
+        hits, more = search.search_posts(
+            user=request.user, text=text, filters=filters, offset=offset, limit=size
+        )
 
         def link(start: int) -> str:
             return page_link(request, encode_cursor(request, ranking, start, 0))
