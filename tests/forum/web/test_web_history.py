@@ -10,7 +10,10 @@ from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
 
-BEFORE = '<p>One.</p>\n<h2 id="h-two">Two</h2>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n<p>Four &amp; more.</p>'
+BEFORE = (
+    '<p>One.</p>\n<h2 id="h-two">Two</h2>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n'
+    "<p>Four &amp; more.</p>"
+)
 
 
 def test_blocks_are_the_top_level_elements_each_whole():
