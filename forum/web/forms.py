@@ -359,8 +359,11 @@ class SearchForm(NoColonLabels, forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, categories, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, categories, **kwargs):
+        if data is not None and not data.get("type"):
+            data = data.copy()
+            data["type"] = search.POSTS  # shown as chosen, as it is
+        super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", "Any category")] + [
             (category.slug, category.name) for category in categories
         ]
