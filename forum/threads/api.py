@@ -180,19 +180,34 @@ THREAD_ORDERINGS = {
 }
 
 
-class ThreadListQuerySerializer(serializers.Serializer):
+class ContentFilterQuerySerializer(serializers.Serializer):
+    """The filters lists of threads and searches share, with the same names."""
+
     category = serializers.CharField(
-        required=False, max_length=80, help_text="Only threads in the category with this slug."
+        required=False, max_length=80, help_text="Only in the category with this slug."
     )
     author = serializers.CharField(
-        required=False, max_length=150, help_text="Only threads started by this username."
+        required=False,
+        max_length=150,
+        help_text="Only what the member with this username wrote (a thread: started).",
     )
     created_after = serializers.DateTimeField(
-        required=False, help_text="Only threads started at or after this time (ISO 8601)."
+        required=False, help_text="Only what was written at or after this time (ISO 8601)."
     )
     created_before = serializers.DateTimeField(
-        required=False, help_text="Only threads started before this time (ISO 8601)."
+        required=False, help_text="Only what was written before this time (ISO 8601)."
     )
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError(
+                {"created_before": ["Must be later than created_after."]}
+            )
+        return attrs
+
+
+class ThreadListQuerySerializer(ContentFilterQuerySerializer):
     state = serializers.ChoiceField(
         choices=PostState.choices,
         required=False,
@@ -206,14 +221,6 @@ class ThreadListQuerySerializer(serializers.Serializer):
         help_text="`latest` activity first (default), `newest` threads first, or most "
         "`replies` first.",
     )
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError(
-                {"created_before": ["Must be later than created_after."]}
-            )
-        return attrs
 
 
 class ThreadPagination(StableCursorPagination):
@@ -632,21 +639,9 @@ class PostDiffView(APIView):
         return Response(revision_diff(older, newer))
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class SearchQuerySerializer(ContentFilterQuerySerializer):
     q = serializers.CharField(
         max_length=200, help_text='Words to find; `"a phrase"`, `or` and `-word` work.'
-    )
-    category = serializers.SlugField(
-        required=False, max_length=80, help_text="Only in the category with this slug."
-    )
-    author = serializers.CharField(
-        required=False, max_length=150, help_text="Only posts by the member with this username."
-    )
-    created_after = serializers.DateTimeField(
-        required=False, help_text="Only posts written at or after this time (ISO 8601)."
-    )
-    created_before = serializers.DateTimeField(
-        required=False, help_text="Only posts written before this time (ISO 8601)."
     )
     type = serializers.ChoiceField(
         choices=[search.THREADS, search.POSTS],
@@ -654,14 +649,6 @@ class SearchQuerySerializer(serializers.Serializer):
         help_text="`threads`: threads only, each as its opening post (found by its title or "
         "text); `posts`: every post.",
     )
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after is not None and before is not None and after >= before:
-            raise ValidationFailed.for_field(
-                "created_before", "Must be later than `created_after`."
-            )
-        return attrs
 
     def filters(self) -> search.SearchFilters:
         data = self.validated_data

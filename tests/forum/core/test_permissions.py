@@ -12,6 +12,14 @@ from tests.factories import make_reply, make_thread
 pytestmark = pytest.mark.django_db
 
 READERS = ("anonymous", "stranger", "author", "moderator")
+# (post state, deleted, who may read the post)
+WHO_READS = [
+    (PostState.VISIBLE, False, {"anonymous", "stranger", "author", "moderator"}),
+    (PostState.PENDING, False, {"author", "moderator"}),
+    (PostState.HIDDEN, False, {"author", "moderator"}),
+    (PostState.REMOVED, False, {"author", "moderator"}),
+    (PostState.VISIBLE, True, {"moderator"}),
+]
 
 
 @pytest.fixture
@@ -24,16 +32,7 @@ def people(member, other_member, moderator):
     }
 
 
-@pytest.mark.parametrize(
-    ("state", "deleted", "who_reads"),
-    [
-        (PostState.VISIBLE, False, {"anonymous", "stranger", "author", "moderator"}),
-        (PostState.PENDING, False, {"author", "moderator"}),
-        (PostState.HIDDEN, False, {"author", "moderator"}),
-        (PostState.REMOVED, False, {"author", "moderator"}),
-        (PostState.VISIBLE, True, {"moderator"}),
-    ],
-)
+@pytest.mark.parametrize(("state", "deleted", "who_reads"), WHO_READS)
 def test_who_can_read_a_post(people, member, state, deleted, who_reads):
     reply = make_reply(thread=make_thread(author=member), author=member)
     services.post_set_state(post=reply, state=state)
@@ -46,16 +45,8 @@ def test_who_can_read_a_post(people, member, state, deleted, who_reads):
     assert readers == who_reads
 
 
-@pytest.mark.parametrize(
-    ("state", "deleted", "who_sees_history"),
-    [
-        (PostState.VISIBLE, False, {"anonymous", "stranger", "author", "moderator"}),
-        (PostState.PENDING, False, {"author", "moderator"}),
-        (PostState.HIDDEN, False, {"author", "moderator"}),
-        (PostState.REMOVED, False, {"author", "moderator"}),
-        (PostState.VISIBLE, True, {"moderator"}),
-    ],
-)
+# A post's history is as public as the post.
+@pytest.mark.parametrize(("state", "deleted", "who_sees_history"), WHO_READS)
 def test_a_posts_history_is_as_public_as_the_post(
     people, member, moderator, state, deleted, who_sees_history
 ):
