@@ -206,6 +206,16 @@ def check_can_view_post_history(user, post) -> None:
     _raise(_history_refusal(user, post, _facts(user, post)))
 
 
+def can_read_replaced_text(user, post) -> bool:
+    """Whether `user` may read the text a moderator's edit replaced in `post` (a phone
+    number, a slur, another member's details): its author and its category's moderators.
+    Other readers of the history see that the edit was made, by whom, when and why, and
+    not what it took out."""
+    if not user.is_authenticated:
+        return False
+    return post.author_id == user.pk or _moderates_post(user, post)
+
+
 def visible_posts_q(user, *, category_field: str = "thread__category") -> Q:
     """Filter on Post for the posts `user` may read in full (their threads aside: see
     `visible_threads_q`). `category_field` is the path from Post to its category.

@@ -516,6 +516,11 @@ class RevisionSerializer(serializers.ModelSerializer):
     editor = AuthorSerializer(read_only=True)
     body = serializers.CharField(source="body_source", help_text="The revision's Markdown.")
     body_source = serializers.CharField(help_text="Deprecated: the same as `body`.")
+    withheld = serializers.SerializerMethodField(
+        help_text="True when a moderator's later edit replaced this revision's text and the "
+        "caller is neither the post's author nor its moderator: its title and text are then "
+        "empty; who wrote it, when and why still show."
+    )
 
     class Meta:
         model = PostRevision
@@ -527,8 +532,18 @@ class RevisionSerializer(serializers.ModelSerializer):
             "body",
             "body_html",
             "body_source",
+            "withheld",
             "created_at",
         )
+
+    def get_withheld(self, revision) -> bool:
+        return revision.number < self.context.get("withheld_below", 0)
+
+    def to_representation(self, revision):
+        data = super().to_representation(revision)
+        if data["withheld"]:
+            data.update(title="", body="", body_html="", body_source="")
+        return data
 
 
 class RevisionPagination(StableCursorPagination):
@@ -543,7 +558,11 @@ class PostRevisionListView(generics.ListAPIView):
     def get_queryset(self):
         post = selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
         permissions.check_can_view_post_history(self.request.user, post)
+        self.withheld_below = selectors.revisions_withheld_below(user=self.request.user, post=post)
         return selectors.post_revisions(post=post)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "withheld_below": self.withheld_below}
 
     @extend_schema(summary="List a post's revisions, oldest first")
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -634,6 +653,9 @@ class PostDiffView(APIView):
         old = query.get("old", max(new - 1, 1))
         if old > new:
             raise ValidationFailed.for_field("old", "Must not be later than `new`.")
+        if old < selectors.revisions_withheld_below(user=request.user, post=post):
+            # Text a moderator's edit replaced, which this caller may not read.
+            raise NotFound(f"Post {post.pk} has no revision {old} you may read.")
         older = selectors.post_revision_get(post=post, number=old)
         newer = older if new == old else selectors.post_revision_get(post=post, number=new)
         return Response(revision_diff(older, newer))

@@ -357,11 +357,16 @@ def post_history(request: HttpRequest, pk: int) -> HttpResponse:
         permissions.check_can_view_post_history(request.user, post)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    revisions = list(post.revisions.select_related("editor").order_by("number"))
+    revisions = list(selectors.post_revisions(post=post))
+    withheld_below = selectors.revisions_withheld_below(user=request.user, post=post)
     entries = []
     for older, revision in zip([None, *revisions[:-1]], revisions, strict=True):
         entry = {"revision": revision, "diff": [], "title_change": None}
-        if older is not None:
+        # What a moderator's edit replaced is for the author and moderators only: the
+        # revisions before it, and the change the edit made, show who, when and why.
+        entry["withheld"] = revision.number < withheld_below
+        entry["replaced_withheld"] = revision.number == withheld_below
+        if older is not None and revision.number > withheld_below:
             entry["diff"] = paragraph_diff(older.body_html, revision.body_html)
             if older.title != revision.title:
                 entry["title_change"] = (older.title, revision.title)

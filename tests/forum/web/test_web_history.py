@@ -51,7 +51,7 @@ def test_every_block_is_sanitised_on_its_own():
     assert "onclick" not in added.html and "<script" not in added.html
 
 
-def test_readers_see_who_changed_what_and_a_moderators_reason(
+def test_the_author_sees_who_changed_what_and_a_moderators_reason(
     client, member, other_member, moderator
 ):
     thread = make_thread(author=member, title="Herons")
@@ -64,7 +64,7 @@ def test_readers_see_who_changed_what_and_a_moderators_reason(
         reason="removed a phone number",
         body="First paragraph.\n\nSecond, tidied.",
     )
-    client.force_login(other_member)
+    client.force_login(member)
 
     page = client.get(f"/p/{reply.pk}/history/").text
 
@@ -76,6 +76,9 @@ def test_readers_see_who_changed_what_and_a_moderators_reason(
     assert "<p>Second, tidied.</p></ins>" in page
     assert "**better**" not in page  # rendered, never Markdown
     assert "<p>First paragraph.</p>" in page  # the unchanged paragraph beside the change
+    client.force_login(other_member)
+    other = client.get(f"/p/{reply.pk}/history/").text
+    assert "reason: removed a phone number" in other and "Second one." not in other
 
 
 def test_posts_show_an_edited_link_to_the_history_to_every_reader(client, member):
@@ -86,3 +89,49 @@ def test_posts_show_an_edited_link_to_the_history_to_every_reader(client, member
     page = client.get(thread.get_absolute_url()).text
 
     assert f'<a href="/p/{reply.pk}/history/">edited (2 revisions)</a>' in page
+
+
+def test_what_a_moderators_edit_took_out_stays_with_the_author_and_moderators(
+    client, member, other_member, moderator
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    thread = make_thread(author=member)
+    post = make_reply(thread=thread, author=member, body="Call me on 555-0199 tonight.")
+    services.post_edit(editor=member, post=post, body="Call me on 555-0199 tonight, please.")
+    perform("edit", actor=moderator, target=post, reason="No phone numbers", body="Call me.")
+    services.post_edit(editor=member, post=post, body="Call me, or write.")
+    url = f"/p/{post.pk}/history/"
+
+    pages = {}
+    for who in (other_member, None, member, moderator):
+        client.logout()
+        if who is not None:
+            client.force_login(who)
+        pages[who.username if who else "anonymous"] = client.get(url)
+
+    for reader in ("other", "anonymous"):
+        page = pages[reader].content.decode()
+        assert pages[reader].status_code == 200
+        assert "555-0199" not in page
+        assert "No phone numbers" in page  # who, when and why still show
+        assert "Call me, or write." in page  # what came after the edit is public
+    for privileged in ("member", "mod"):
+        assert "555-0199" in pages[privileged].content.decode()
+
+    api.force_authenticate(other_member)
+    revisions = api.get(f"/api/v1/posts/{post.pk}/revisions/").json()["results"]
+    assert [(r["number"], r["withheld"]) for r in revisions] == [
+        (1, True),
+        (2, True),
+        (3, False),
+        (4, False),
+    ]
+    assert "555" not in str(revisions)
+    assert api.get(f"/api/v1/posts/{post.pk}/diff/", {"old": 2, "new": 3}).status_code == 404
+    assert api.get(f"/api/v1/posts/{post.pk}/diff/", {"old": 3, "new": 4}).status_code == 200
+    api.force_authenticate(member)
+    own = api.get(f"/api/v1/posts/{post.pk}/revisions/").json()["results"]
+    assert not any(r["withheld"] for r in own) and "555-0199" in own[0]["body"]
+    assert api.get(f"/api/v1/posts/{post.pk}/diff/", {"old": 2, "new": 3}).status_code == 200
