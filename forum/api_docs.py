@@ -246,7 +246,9 @@ OPERATIONS: dict[str, dict] = {
     },
     "v1_posts_revisions_list": {
         "description": "Every revision of the post, oldest first: who wrote it, when, why, "
-        "its Markdown and HTML. For whoever may read the post; the history of a "
+        "its Markdown and HTML. For whoever may read the post, except that the text a "
+        "moderator's edit replaced is for the author and moderators only (those revisions "
+        "come `withheld`, their text empty); the history of a "
         "pending, hidden, removed or deleted post is its author's and its moderators' "
         "only (`404` to others).",
         "response": {
@@ -260,6 +262,7 @@ OPERATIONS: dict[str, dict] = {
                         "body": "Which **source** says so?",
                         "body_html": "<p>Which <strong>source</strong> says so?</p>\n",
                         "body_source": "Which **source** says so?",
+                        "withheld": False,
                         "created_at": _T,
                     }
                 ]
