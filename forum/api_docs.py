@@ -246,8 +246,11 @@ OPERATIONS: dict[str, dict] = {
     },
     "v1_posts_revisions_list": {
         "description": "Every revision of the post, oldest first: who wrote it, when, why, "
-        "its Markdown and HTML. For the post's author and its moderators only "
-        "(`404` to others).",
+        "its Markdown and HTML. For whoever may read the post, except that the text a "
+        "moderator's edit replaced is for the author and moderators only (those revisions "
+        "come `withheld`, their text empty); the history of a "
+        "pending, hidden, removed or deleted post is its author's and its moderators' "
+        "only (`404` to others).",
         "response": {
             "200": _page(
                 [
@@ -259,6 +262,7 @@ OPERATIONS: dict[str, dict] = {
                         "body": "Which **source** says so?",
                         "body_html": "<p>Which <strong>source</strong> says so?</p>\n",
                         "body_source": "Which **source** says so?",
+                        "withheld": False,
                         "created_at": _T,
                     }
                 ]
@@ -268,7 +272,8 @@ OPERATIONS: dict[str, dict] = {
     "v1_posts_diff_retrieve": {
         "description": "The difference between two revisions' Markdown, as a unified diff "
         "and as line operations; by default the latest revision against the one before. "
-        "For the post's author and its moderators only.",
+        "For whoever may read the post (its author and moderators only while it is not "
+        "visible).",
         "response": {
             "200": {
                 "post_id": 4,
@@ -335,7 +340,11 @@ OPERATIONS: dict[str, dict] = {
         "description": "Full-text search over thread titles and post bodies the caller "
         'may read, best matches first (on PostgreSQL, ranked; `"a phrase"`, `or` and '
         "`-word` work). Each hit has a snippet of the rendered text with matches in "
-        "`<mark>`. Pages like every list; the cursor is tied to the words searched.",
+        "`<mark>`, never Markdown or quote markup. Narrow with `category` (a slug), "
+        "`author` (a username), `created_after` and `created_before` (ISO 8601), and "
+        "`type=threads` (threads only, as their opening posts) or `type=posts` (every "
+        "post, the default). Pages like every list; the cursor is tied to the words and "
+        "filters searched.",
         "response": {
             "200": _page(
                 [

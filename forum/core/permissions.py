@@ -192,18 +192,28 @@ def check_can_view_thread(user, thread) -> None:
 
 
 def _history_refusal(user, post, f: _PostFacts) -> ForumError | None:
-    # An earlier revision may hold what a moderator edited out: the history is for the
-    # author and the moderators of the post's category, and to anyone else it does not
-    # exist (a 404, whatever the reason).
-    if f.moderates:
-        return None
-    if user.is_authenticated and post.author_id == user.pk and f.readable:
+    # A post's history is as public as the post: whoever may read it may see who changed
+    # what and when (and a moderator's reason), as a reader can judge an edited post only
+    # with its edits. The history of a pending, hidden, removed or deleted post stays with
+    # those who may read the post itself, its author (not once deleted) and its
+    # category's moderators; to anyone else it does not exist (a 404).
+    if f.readable:
         return None
     return NotFound("No such post.")
 
 
 def check_can_view_post_history(user, post) -> None:
     _raise(_history_refusal(user, post, _facts(user, post)))
+
+
+def can_read_replaced_text(user, post) -> bool:
+    """Whether `user` may read the text a moderator's edit replaced in `post` (a phone
+    number, a slur, another member's details): its author and its category's moderators.
+    Other readers of the history see that the edit was made, by whom, when and why, and
+    not what it took out."""
+    if not user.is_authenticated:
+        return False
+    return post.author_id == user.pk or _moderates_post(user, post)
 
 
 def visible_posts_q(user, *, category_field: str = "thread__category") -> Q:

@@ -180,19 +180,34 @@ THREAD_ORDERINGS = {
 }
 
 
-class ThreadListQuerySerializer(serializers.Serializer):
+class ContentFilterQuerySerializer(serializers.Serializer):
+    """The filters lists of threads and searches share, with the same names."""
+
     category = serializers.CharField(
-        required=False, max_length=80, help_text="Only threads in the category with this slug."
+        required=False, max_length=80, help_text="Only in the category with this slug."
     )
     author = serializers.CharField(
-        required=False, max_length=150, help_text="Only threads started by this username."
+        required=False,
+        max_length=150,
+        help_text="Only what the member with this username wrote (a thread: started).",
     )
     created_after = serializers.DateTimeField(
-        required=False, help_text="Only threads started at or after this time (ISO 8601)."
+        required=False, help_text="Only what was written at or after this time (ISO 8601)."
     )
     created_before = serializers.DateTimeField(
-        required=False, help_text="Only threads started before this time (ISO 8601)."
+        required=False, help_text="Only what was written before this time (ISO 8601)."
     )
+
+    def validate(self, attrs):
+        after, before = attrs.get("created_after"), attrs.get("created_before")
+        if after and before and after >= before:
+            raise serializers.ValidationError(
+                {"created_before": ["Must be later than created_after."]}
+            )
+        return attrs
+
+
+class ThreadListQuerySerializer(ContentFilterQuerySerializer):
     state = serializers.ChoiceField(
         choices=PostState.choices,
         required=False,
@@ -206,14 +221,6 @@ class ThreadListQuerySerializer(serializers.Serializer):
         help_text="`latest` activity first (default), `newest` threads first, or most "
         "`replies` first.",
     )
-
-    def validate(self, attrs):
-        after, before = attrs.get("created_after"), attrs.get("created_before")
-        if after and before and after >= before:
-            raise serializers.ValidationError(
-                {"created_before": ["Must be later than created_after."]}
-            )
-        return attrs
 
 
 class ThreadPagination(StableCursorPagination):
@@ -509,6 +516,11 @@ class RevisionSerializer(serializers.ModelSerializer):
     editor = AuthorSerializer(read_only=True)
     body = serializers.CharField(source="body_source", help_text="The revision's Markdown.")
     body_source = serializers.CharField(help_text="Deprecated: the same as `body`.")
+    withheld = serializers.SerializerMethodField(
+        help_text="True when a moderator's later edit replaced this revision's text and the "
+        "caller is neither the post's author nor its moderator: its title and text are then "
+        "empty; who wrote it, when and why still show."
+    )
 
     class Meta:
         model = PostRevision
@@ -520,8 +532,18 @@ class RevisionSerializer(serializers.ModelSerializer):
             "body",
             "body_html",
             "body_source",
+            "withheld",
             "created_at",
         )
+
+    def get_withheld(self, revision) -> bool:
+        return revision.number < self.context.get("withheld_below", 0)
+
+    def to_representation(self, revision):
+        data = super().to_representation(revision)
+        if data["withheld"]:
+            data.update(title="", body="", body_html="", body_source="")
+        return data
 
 
 class RevisionPagination(StableCursorPagination):
@@ -536,7 +558,11 @@ class PostRevisionListView(generics.ListAPIView):
     def get_queryset(self):
         post = selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])
         permissions.check_can_view_post_history(self.request.user, post)
+        self.withheld_below = selectors.revisions_withheld_below(user=self.request.user, post=post)
         return selectors.post_revisions(post=post)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "withheld_below": self.withheld_below}
 
     @extend_schema(summary="List a post's revisions, oldest first")
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -627,15 +653,34 @@ class PostDiffView(APIView):
         old = query.get("old", max(new - 1, 1))
         if old > new:
             raise ValidationFailed.for_field("old", "Must not be later than `new`.")
+        if old < selectors.revisions_withheld_below(user=request.user, post=post):
+            # Text a moderator's edit replaced, which this caller may not read.
+            raise NotFound(f"Post {post.pk} has no revision {old} you may read.")
         older = selectors.post_revision_get(post=post, number=old)
         newer = older if new == old else selectors.post_revision_get(post=post, number=new)
         return Response(revision_diff(older, newer))
 
 
-class SearchQuerySerializer(serializers.Serializer):
+class SearchQuerySerializer(ContentFilterQuerySerializer):
     q = serializers.CharField(
         max_length=200, help_text='Words to find; `"a phrase"`, `or` and `-word` work.'
     )
+    type = serializers.ChoiceField(
+        choices=[search.THREADS, search.POSTS],
+        default=search.POSTS,
+        help_text="`threads`: threads only, each as its opening post (found by its title or "
+        "text); `posts`: every post.",
+    )
+
+    def filters(self) -> search.SearchFilters:
+        data = self.validated_data
+        return search.SearchFilters(
+            category=data.get("category", ""),
+            author=data.get("author", ""),
+            created_after=data.get("created_after"),
+            created_before=data.get("created_before"),
+            type=data["type"],
+        )
 
 
 class SearchHitSerializer(serializers.Serializer):
@@ -658,10 +703,10 @@ class SearchPageSerializer(PageLinksSerializer):
     results = SearchHitSerializer(many=True)
 
 
-def _search_offset(request: Request, text: str) -> int:
+def search_offset(request: Request, ranking: str) -> int:
     """Where a page of results starts. A search's cursor holds the offset into its
-    ranking, and is tied to the words searched: ranks change with the words."""
-    decoded = decode_cursor(request, f"rank:{_digest(text)}")
+    ranking, and is tied to the words and filters searched: ranks change with them."""
+    decoded = decode_cursor(request, ranking)
     if decoded is None:
         return 0
     offset, _key, _backwards = decoded
@@ -685,11 +730,15 @@ class SearchView(APIView):
         responses=SearchPageSerializer,
     )
     def get(self, request: Request) -> Response:
-        text = _query(SearchQuerySerializer, request)["q"]
+        incoming = SearchQuerySerializer(data=request.query_params)
+        incoming.is_valid(raise_exception=True)
+        text, filters = incoming.validated_data["q"], incoming.filters()
         size = requested_page_size(request, default=search.PAGE_SIZE, maximum=search.MAX_PAGE_SIZE)
-        offset = _search_offset(request, text)
-        hits, more = search.search_posts(user=request.user, text=text, offset=offset, limit=size)
-        ranking = f"rank:{_digest(text)}"
+        ranking = f"rank:{filters.digest(text)}"
+        offset = search_offset(request, ranking)
+        hits, more = search.search_posts(
+            user=request.user, text=text, filters=filters, offset=offset, limit=size
+        )
 
         def link(start: int) -> str:
             return page_link(request, encode_cursor(request, ranking, start, 0))

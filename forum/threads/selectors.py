@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils.functional import SimpleLazyObject, empty
 
 from forum.accounts.models import User
@@ -110,6 +110,20 @@ def quoted_posts(post_ids: Sequence[int]) -> dict[int, QuotedPost]:
 def post_revisions(*, post: Post) -> QuerySet[PostRevision]:
     """`post`'s revisions, oldest first, with their editors."""
     return PostRevision.objects.filter(post=post).select_related("editor").order_by("number")
+
+
+def revisions_withheld_below(*, user, post: Post) -> int:
+    """The first revision of `post` whose text `user` may read: the revisions before a
+    moderator's latest edit keep their text for those the permission authority allows
+    (`can_read_replaced_text`). 0 when they may read every one."""
+    if permissions.can_read_replaced_text(user, post):
+        return 0
+    moderated = (
+        PostRevision.objects.filter(post=post)
+        .exclude(editor_id=post.author_id)
+        .aggregate(last=Max("number"))["last"]
+    )
+    return moderated or 0
 
 
 def post_revision_get(*, post: Post, number: int) -> PostRevision:

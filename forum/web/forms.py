@@ -2,18 +2,21 @@
 the services decide everything else, and `add_forum_error` puts their refusals next to
 the field they name."""
 
+import datetime as dt
 import hashlib
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.core.cache import cache
+from django.utils import timezone
 
 from forum.accounts.models import EmailFrequency, User
 from forum.accounts.services import TOKEN_LIFETIMES_DAYS
 from forum.core.errors import ForumError
 from forum.core.throttling import ThrottledLogIn, ThrottledPasswordCheck
 from forum.notifications.models import WatchLevel
+from forum.threads import search
 from forum.threads.models import Category
 from forum.web.mail import send_no_account_mail
 from moderation.models import Report
@@ -328,6 +331,71 @@ class ModerateForm(NoColonLabels, forms.Form):
     def __init__(self, *args, actions: tuple[str, ...], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [(name, name.title()) for name in actions]
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+class SearchForm(NoColonLabels, forms.Form):
+    """The search page's words and filters, with the API's names. Dates are whole days:
+    from the start of `created_after` to the end of `created_before`, in the forum's
+    time zone."""
+
+    q = forms.CharField(label="Search for", max_length=200)
+    category = forms.ChoiceField(label="Category", required=False, choices=())
+    author = forms.CharField(
+        label="Author", required=False, max_length=150, help_text="A username, without the @."
+    )
+    created_after = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_before = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    type = forms.ChoiceField(
+        label="Find",
+        required=False,
+        choices=[(search.POSTS, "Posts"), (search.THREADS, "Threads only")],
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, data=None, *, categories, **kwargs):
+        if data is not None and not data.get("type"):
+            data = data.copy()
+            data["type"] = search.POSTS  # shown as chosen, as it is
+        super().__init__(data, **kwargs)
+        self.fields["category"].choices = [("", "Any category")] + [
+            (category.slug, category.name) for category in categories
+        ]
+
+    def clean_author(self) -> str:
+        return self.cleaned_data["author"].strip().removeprefix("@")
+
+    def clean(self):
+        cleaned = super().clean()
+        after, before = cleaned.get("created_after"), cleaned.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "Must not be before the “From” date.")
+        return cleaned
+
+    def filters(self) -> search.SearchFilters:
+        data = self.cleaned_data
+        before = data["created_before"]
+        # The day after the last one asked for; there is none after the calendar's last.
+        day_after = before + dt.timedelta(days=1) if before and before < dt.date.max else None
+        return search.SearchFilters(
+            category=data["category"],
+            author=data["author"],
+            created_after=_day_start(data["created_after"]),
+            created_before=_day_start(day_after),
+            type=data["type"] or search.POSTS,
+        )
+
+
+def _day_start(day: dt.date | None) -> dt.datetime | None:
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def user_settings_initial(user: User) -> dict:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from forum.web.views import accounts, moderation, notifications, reading, writing
+from forum.web.views import accounts, moderation, notifications, reading, searching, writing
 
 app_name = "web"
 
 urlpatterns = [
     path("", reading.home, name="home"),
     path("new/", writing.thread_new, name="thread-new"),
+    path("search/", searching.search_results, name="search"),
     path("c/<slug:slug>/", reading.category_detail, name="category"),
     path("t/<int:pk>/", reading.thread_detail, name="thread-short"),
     path("t/<int:pk>/<slug:slug>/", reading.thread_detail, name="thread"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("p/<int:pk>/", reading.post_permalink, name="post"),
     path("p/<int:pk>/thread/", reading.post_branch, name="post-branch"),
     path("p/<int:pk>/edit/", writing.post_edit, name="post-edit"),
+    path("p/<int:pk>/delete/", writing.post_delete, name="post-delete"),
     path("p/<int:pk>/history/", reading.post_history, name="post-history"),
     path("p/<int:pk>/report/", moderation.post_report, name="post-report"),
     path("p/<int:pk>/moderate/", moderation.post_moderate, name="post-moderate"),

@@ -504,10 +504,10 @@ API_CASES = [
         f"{A}/posts/{{other_hidden}}/",
         api_hidden_read(PRIVILEGED_OTHER),
     ),
-    # A post's history is its author's and its category's moderators': earlier text may be
-    # what a moderator edited out, so to anyone else it does not exist.
-    Case("revisions", "get", f"{A}/posts/{{reply}}/revisions/", api_hidden_read()),
-    Case("diff", "get", f"{A}/posts/{{reply}}/diff/", api_hidden_read()),
+    # A post's history is as public as the post: anyone who may read a visible post may
+    # read its revisions; a hidden or deleted post's stays with who may read the post.
+    Case("revisions", "get", f"{A}/posts/{{reply}}/revisions/", api_read()),
+    Case("diff", "get", f"{A}/posts/{{reply}}/diff/", api_read()),
     Case("hidden revisions", "get", f"{A}/posts/{{hidden}}/revisions/", api_hidden_read()),
     Case("hidden diff", "get", f"{A}/posts/{{hidden}}/diff/", api_hidden_read()),
     Case(
@@ -1007,7 +1007,43 @@ WEB_CASES = [
     Case(
         "post link in a hidden thread", "get", "/p/{in_hidden_thread}/", only(PRIVILEGED, 302, 404)
     ),
-    Case("history", "get", "/p/{reply}/history/", web_hidden()),
+    Case(
+        "history",
+        "get",
+        "/p/{reply}/history/",
+        web_public(),
+        checks=((_page_has("A visible reply, edited."), frozenset(ROLES)),),
+    ),
+    Case("deleted history", "get", "/p/{deleted}/history/", web_hidden(MODERATING)),
+    Case(
+        "delete form",
+        "get",
+        "/p/{reply}/delete/",
+        web_signed_in(403, author=200, moderator=200, catmod_in=200, admin=200),
+    ),
+    Case(
+        "delete by POST",
+        "post",
+        "/p/{reply}/delete/",
+        web_signed_in(403, author=302, moderator=302, catmod_in=302, admin=302),
+        {"confirm": "yes"},
+    ),
+    Case(
+        "delete hidden",
+        "get",
+        "/p/{hidden}/delete/",
+        only(PRIVILEGED, 200, 404, anonymous=LOGIN, suspended=LOGIN),
+    ),
+    Case(
+        "search page",
+        "get",
+        "/search/?q={secret}",
+        web_public(),
+        checks=(
+            (_page_has('href="/p/{visible_secret}/"'), frozenset(ROLES)),
+            (_page_has('href="/p/{hidden}/"'), PRIVILEGED),
+        ),
+    ),
     Case("hidden history", "get", "/p/{hidden}/history/", web_hidden()),
     Case("history elsewhere", "get", "/p/{other_hidden}/history/", web_hidden(PRIVILEGED_OTHER)),
     Case(

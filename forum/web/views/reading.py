@@ -2,8 +2,6 @@
 branches, permalinks, profiles and a post's history. Every capability a page offers comes
 from forum.core.permissions through the selectors; the templates only show it."""
 
-import difflib
-
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -31,6 +29,7 @@ from forum.web.drafts import (
 )
 from forum.web.quoting import quote_whole_post
 from forum.web.reading import page_keeping_branches, reply_tree, table_of_contents
+from forum.web.revisions import paragraph_diff
 from forum.web.views.pages import (
     form_page,
     post_location,
@@ -349,46 +348,28 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/profile.html", context)
 
 
-def _revision_text(revision) -> list[str]:
-    lines = [f"Title: {revision.title}", ""] if revision.title else []
-    return lines + revision.body_source.split("\n")
-
-
-def _unified_diff(older, newer) -> list[tuple[str, str]]:
-    """(kind, line) pairs of a unified diff between two revisions' sources; kind is
-    "add", "del", "hunk" or "same". Lines are escaped by the template."""
-    kinds = {"+": "add", "-": "del", "@": "hunk"}
-    diff = difflib.unified_diff(
-        _revision_text(older),
-        _revision_text(newer),
-        fromfile=f"revision {older.number}",
-        tofile=f"revision {newer.number}",
-        lineterm="",
-        n=2,
-    )
-    lines = []
-    for line in diff:
-        if line.startswith(("---", "+++")):
-            continue
-        lines.append((kinds.get(line[:1], "same"), line))
-    return lines
-
-
 def post_history(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every revision of a post, each with its diff from the one before. Shown to the
-    author and to moderators: an earlier revision may hold what a moderator edited out."""
+    """Every revision of a post, newest first, each against the one before it paragraph
+    by paragraph: who changed what, when, and why. As public as the post itself (the
+    permission authority decides)."""
     post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
     try:
         permissions.check_can_view_post_history(request.user, post)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    revisions = list(post.revisions.select_related("editor").order_by("number"))
-    entries = [
-        {
-            "revision": revision,
-            "diff": _unified_diff(revisions[index - 1], revision) if index else [],
-        }
-        for index, revision in enumerate(revisions)
-    ]
+    revisions = list(selectors.post_revisions(post=post))
+    withheld_below = selectors.revisions_withheld_below(user=request.user, post=post)
+    entries = []
+    for older, revision in zip([None, *revisions[:-1]], revisions, strict=True):
+        entry = {"revision": revision, "diff": [], "title_change": None}
+        # What a moderator's edit replaced is for the author and moderators only: the
+        # revisions before it, and the change the edit made, show who, when and why.
+        entry["withheld"] = revision.number < withheld_below
+        entry["replaced_withheld"] = revision.number == withheld_below
+        if older is not None and revision.number > withheld_below:
+            entry["diff"] = paragraph_diff(older.body_html, revision.body_html)
+            if older.title != revision.title:
+                entry["title_change"] = (older.title, revision.title)
+        entries.append(entry)
     entries.reverse()
     return render(request, "web/post_history.html", {"post": post, "entries": entries})

@@ -23,6 +23,7 @@ from forum.web.drafts import (
 )
 from forum.web.views.pages import (
     form_page,
+    post_location,
     refused,
 )
 from moderation import actions as moderation_actions
@@ -160,3 +161,39 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     kept = draft_keep_after_csrf_failure(request, fields=KEPT_ON_CSRF_FAILURE)
     context = {"kept": kept, "back": request.get_full_path()}
     return render(request, "web/csrf_failure.html", context, status=403)
+
+
+@member_required()
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a post, as its author (or a moderator) may: softly, so readers see a
+    placeholder where it was and moderators still see its text. The post's Delete button
+    and a plain GET lead to a page that asks first; only the POST from that page, which
+    says `confirm`, deletes."""
+    post = get_object_or_404(
+        Post.objects.select_related("thread", "thread__category", "author"), pk=pk
+    )
+    try:
+        permissions.check_can_delete_post(request.user, post)
+    except ForumError as exc:
+        return refused(request, exc)
+    if post.is_deleted:
+        messages.info(request, "This post is deleted already.")
+        return _after_deletion(post)
+    if request.method != "POST" or request.POST.get("confirm") != "yes":
+        return render(request, "web/post_delete.html", {"post": post})
+    try:
+        thread_services.post_delete(actor=request.user, post=post)
+    except ForumError as exc:
+        return refused(request, exc)
+    done = "The thread is deleted." if post.is_opening_post else "The post is deleted."
+    messages.success(request, done)
+    return _after_deletion(post)
+
+
+def _after_deletion(post: Post) -> HttpResponse:
+    """Where a deleted post leaves its reader: its placeholder in the thread, or for an
+    opening post (its thread deleted with it), the thread's category."""
+    if post.is_opening_post:
+        return redirect("web:category", slug=post.thread.category.slug)
+    return redirect(post_location(post))

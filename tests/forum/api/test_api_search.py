@@ -161,3 +161,46 @@ def test_the_query_django_builds_is_the_indexed_expression(member, category):
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("SET enable_seqscan = on")
     assert "post_body_search" in plan
+
+
+def test_filters_narrow_the_results_and_the_cursor_is_tied_to_them(api, member, category):
+    other = UserFactory(username="otherauthor", trust_level=2)
+    thread = make_thread(author=member, category=category, title="Lynx tracks")
+    for n in range(3):
+        make_reply(thread=thread, author=other, body=f"lynx reply {n}")
+
+    by_other = _search(api, "lynx", author="otherauthor", page_size=2)
+    assert len(by_other["results"]) == 2
+    assert {hit["author"]["username"] for hit in by_other["results"]} == {"otherauthor"}
+    threads_only = _search(api, "lynx", type="threads")["results"]
+    assert [hit["post_id"] for hit in threads_only] == [thread.opening_post_id]
+    assert _search(api, "lynx", category=category.slug, type="posts")["results"]
+    assert _search(api, "lynx", category="elsewhere")["results"] == []
+    assert _search(api, "lynx", created_after="2999-01-01T00:00:00Z")["results"] == []
+    assert len(_search(api, "lynx", created_before="2999-01-01T00:00:00Z")["results"]) == 4
+
+    # A cursor belongs to its words and filters: with another author it is refused.
+    cursor = by_other["next"].split("cursor=")[1].split("&")[0]
+    moved = api.get("/api/v1/search/", {"q": "lynx", "author": member.username, "cursor": cursor})
+    assert moved.status_code == 400 and moved.json()["error"]["code"] == "bad_cursor"
+    following = api.get(by_other["next"]).json()
+    assert [hit["author"]["username"] for hit in following["results"]] == ["otherauthor"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "everything"},
+        {"created_after": "yesterday"},
+        {"created_before": "2020-13-40"},
+        {"created_after": "2024-02-01T00:00:00Z", "created_before": "2024-01-01T00:00:00Z"},
+        {"category": "c" * 81},
+    ],
+)
+def test_bad_filters_are_a_400_naming_the_field(api, bad):
+    response = api.get("/api/v1/search/", {"q": "lynx", **bad})
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert set(error["fields"]) <= {"type", "created_after", "created_before", "category"}
+    assert error["fields"]

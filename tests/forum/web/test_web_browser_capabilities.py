@@ -129,11 +129,13 @@ def test_silenced_member_reads_the_thread_but_is_offered_nothing_to_write(
     assert refusal.inner_text() == SILENCED
     for name in ("Reply", "Quote", "Report", "Edit"):
         assert page.get_by_role("link", name=name, exact=True).count() == 0, name
-    assert page.locator(".post-actions").count() == 0
     assert page.locator(".post-body[data-reply-url], .post-body[data-report-url]").count() == 0
-    # Not even under their own post.
+    # Not even under their own post, which they may still delete: taking back is not writing.
     assert body(page, own_reply) == "Coffee, before it happened."
     assert action_links(page, own_reply) == []
+    assert page.locator(".post-actions").count() == 1
+    actions = own(post_section(page, own_reply), ".post-actions")
+    assert actions.get_by_role("button").all_inner_texts() == ["Delete"]
     page.screenshot(path=str(ARTIFACTS / "web-silenced-member-thread.png"), full_page=True)
 
     # Typing the address of the new-thread form gets the reason, not a form.

@@ -87,9 +87,10 @@ def test_member_replies_three_deep_edits_with_preview_sees_the_diff_and_reports(
     page.get_by_label("Why you edited (optional)").fill("more precise")
     page.get_by_role("button", name="Save changes").click()
     page.get_by_role("link", name="edited (2 revisions)").click()
-    diff = page.locator("pre.diff").first
-    assert diff.locator(".diff-del").inner_text() == "-A third-level reply"
-    assert diff.locator(".diff-add").inner_text() == "+A third-level reply, **sharpened**"
+    diff = page.locator(".paragraph-diff").first
+    assert diff.locator("del p").inner_text() == "A third-level reply"
+    assert diff.locator("ins p").inner_text() == "A third-level reply, sharpened"
+    assert diff.locator("ins strong").inner_text() == "sharpened"
 
     # Report the second paragraph of the opening post.
     page.goto(live_server.url + thread.get_absolute_url())

@@ -235,12 +235,14 @@ def test_edit_with_preview_then_save_and_see_the_revision_diff(client, member):
 
     history = client.get(f"/p/{thread.opening_post_id}/history/")
     assert history.status_code == 200
-    assert '<span class="diff-del">-Second line</span>' in history.text
-    assert '<span class="diff-add">+**Changed** line</span>' in history.text
+    # Paragraphs of the rendered post, not Markdown lines.
+    assert "<p>First line\nSecond line</p></del>" in history.text
+    assert "<p>First line\n<strong>Changed</strong> line</p></ins>" in history.text
+    assert "**Changed**" not in history.text
     assert "reason: typo" in history.text
 
 
-def test_history_escapes_the_source_and_is_for_author_and_moderators(
+def test_history_escapes_the_text_and_is_as_public_as_the_post(
     client, member, other_member, moderator
 ):
     thread = make_thread(author=member, body="plain")
@@ -248,13 +250,15 @@ def test_history_escapes_the_source_and_is_for_author_and_moderators(
 
     services.post_edit(editor=member, post=thread.opening_post, body="<img src=x onerror=alert(1)>")
     url = f"/p/{thread.opening_post_id}/history/"
-    client.force_login(member)
+    client.force_login(other_member)
 
     body = client.get(url).text
 
-    assert "<img src=x" not in body and "+&lt;img src=x onerror=alert(1)&gt;" in body
-    client.force_login(other_member)
+    assert "<img src=x" not in body and "<p>&lt;img src=x onerror=alert(1)&gt;</p></ins>" in body
+    services.post_set_state(post=thread.opening_post, state=PostState.HIDDEN)
     assert client.get(url).status_code == 404
+    client.force_login(member)
+    assert client.get(url).status_code == 200
     client.force_login(moderator)
     assert client.get(url).status_code == 200
 

@@ -1,0 +1,51 @@
+"""Searching: the results page behind the header's search box. The search itself and
+what a reader may find are forum.threads.search's; pages follow the API's cursors."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+from rest_framework.request import Request
+
+from forum.core.errors import ForumError
+from forum.core.pagination import encode_cursor
+from forum.threads import search, selectors
+from forum.threads.api import search_offset
+from forum.web import forms
+from forum.web.views.pages import refused
+
+
+@require_http_methods(["GET", "HEAD"])
+def search_results(request: HttpRequest) -> HttpResponse:
+    """`/search/?q=…` with the filters of forms.SearchForm: the best matches the reader
+    may read, a page at a time, each linking to its post. Without words, the form alone."""
+    form = forms.SearchForm(
+        request.GET if "q" in request.GET else None, categories=selectors.category_list()
+    )
+    context = {"form": form, "hits": None}
+    if not form.is_bound:
+        return render(request, "web/search.html", context)
+    if not form.is_valid():
+        return render(request, "web/search.html", context, status=400)
+    text, filters = form.cleaned_data["q"], form.filters()
+    ranking = f"rank:{filters.digest(text)}"
+    # The API's reading of a cursor, so that a page link means the same on both.
+    cursors = Request(request)
+    try:
+        offset = search_offset(cursors, ranking)
+    except ForumError as exc:
+        return refused(request, exc)
+    hits, more = search.search_posts(
+        user=request.user, text=text, filters=filters, offset=offset, limit=search.PAGE_SIZE
+    )
+
+    def link(start: int) -> str:
+        query = request.GET.copy()
+        query["cursor"] = encode_cursor(cursors, ranking, start, 0)
+        return f"?{query.urlencode()}"
+
+    context.update(
+        hits=hits,
+        next_url=link(offset + search.PAGE_SIZE) if more else "",
+        previous_url=link(max(offset - search.PAGE_SIZE, 0)) if offset else "",
+    )
+    return render(request, "web/search.html", context)
