@@ -512,3 +512,22 @@ class ModerationLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The moderation log is append-only.")
+
+
+class DeniedImage(models.Model):
+    """An image moderators removed from the forum, named by the SHA-256 of its bytes:
+    both the file as uploaded and as the forum re-encoded it are listed, so it can be
+    neither uploaded again nor shown in a new post."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=1000, blank=True)
+    denied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Denied image {self.sha256[:12]}"
