@@ -1,5 +1,8 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -7,6 +10,7 @@ from drf_spectacular.views import (
 )
 
 from forum.threads.feeds import CategoryThreadsFeed, LatestThreadsFeed, ThreadPostsFeed
+from forum.threads.images.views import image_file
 
 handler400 = "forum.core.views.bad_request"
 handler500 = "forum.core.views.server_error"
@@ -22,3 +26,15 @@ urlpatterns = [
     path("feeds/t/<int:pk>/", ThreadPostsFeed(), name="feed-thread"),
     path("", include("forum.web.urls")),
 ]
+
+# Uploaded images, when the forum serves them itself at a MEDIA_URL of its own.
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.insert(
+        0,
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}images/[0-9a-f]{{2}}/"
+            r"(?P<sha256>[0-9a-f]{64})\.(?P<format>png|webp)$",
+            image_file,
+            name="image-file",
+        ),
+    )

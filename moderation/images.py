@@ -5,6 +5,7 @@ list is in the moderation log."""
 
 from collections.abc import Collection
 
+from django.core.files.storage import default_storage
 from django.db import transaction
 
 from forum.core import permissions
@@ -21,7 +22,9 @@ def denied_hashes(hashes: Collection[str]) -> frozenset[str]:
 
 
 def image_deny(*, actor, image: Image, reason: object = "") -> bool:
-    """Put `image` on the deny list; False if it was on it already."""
+    """Put `image` on the deny list, and take its file down once that commits (every
+    post showing it shows it no more, wherever the storage serves it from); False if
+    it was on the list already."""
     permissions.check_can_deny_images(actor)
     reason = clean_text(reason or "", field="reason", min_length=0, max_length=1000, multiline=True)
     hashes = {image.sha256, image.original_sha256}
@@ -34,6 +37,8 @@ def image_deny(*, actor, image: Image, reason: object = "") -> bool:
         if not new:
             return False
         DeniedImage.objects.bulk_create(new, ignore_conflicts=True)
+        files = set(Image.objects.filter(sha256=image.sha256).values_list("file", flat=True))
+        transaction.on_commit(lambda: _delete_files(files))
         log_record(
             actor=actor,
             action="deny_image",
@@ -42,6 +47,11 @@ def image_deny(*, actor, image: Image, reason: object = "") -> bool:
             details={"sha256": sorted(hashes)},
         )
     return True
+
+
+def _delete_files(names: Collection[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def image_allow(*, actor, denied: DeniedImage, reason: object = "") -> bool:

@@ -738,6 +738,7 @@ class ThreadCapabilities:
     reply: bool = False
     watch: bool = False
     moderate: bool = False
+    upload_images: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
     reply_refusal: str = ""
@@ -749,6 +750,7 @@ def thread_capabilities(user, thread) -> ThreadCapabilities:
         reply=refusal is None,
         watch=user.is_authenticated and can_view_thread(user, thread),
         moderate=moderates_thread(user, thread),
+        upload_images=refusal is None and can_upload_image(user),
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )
 

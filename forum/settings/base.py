@@ -285,6 +285,14 @@ CELERY_BEAT_SCHEDULE = {
 # API's JSON parser alike. A body at BODY_MAX_LENGTH characters of \u-escaped JSON fits.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
 
+# Files in a request are counted as they arrive, and one past the largest image a member
+# may upload is dropped before Django spools any more of it to disk.
+FILE_UPLOAD_HANDLERS = [
+    "forum.core.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "forum.core.schema.ForumAutoSchema",
     # The API speaks JSON only; forms are for the web UI.
@@ -378,6 +386,7 @@ PARLEY = {
     "IMAGE_UPLOAD_TRUST_LEVEL": env_int("IMAGE_UPLOAD_TRUST_LEVEL", 1, minimum=0),
     "IMAGE_UPLOADS_PER_HOUR": env_int("IMAGE_UPLOADS_PER_HOUR", 60, minimum=1),
 }
+FILE_UPLOAD_LIMIT = PARLEY["IMAGE_MAX_BYTES"]
 
 # Webhooks never reach private, loopback or link-local addresses (SSRF); only a
 # developer's machine may allow them, to try a receiver on localhost.

@@ -69,6 +69,8 @@ class ImageUploadView(APIView):
         responses={201: ImageSerializer},
     )
     def post(self, request: Request) -> Response:
+        if getattr(request._request, "upload_too_large", False) and "file" not in request.data:
+            raise services.upload_too_large()
         serializer = ImageUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         image = services.image_upload(uploader=request.user, **serializer.validated_data)

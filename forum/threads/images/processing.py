@@ -55,7 +55,11 @@ def _opened(data: bytes) -> Image.Image:
             with Image.open(io.BytesIO(data)) as probe:
                 probe.verify()
             return Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        except Image.DecompressionBombError as exc:
+            raise ImageRefused(
+                "This image has far too many pixels to be shown.", code="too_many_pixels"
+            ) from exc
+        except UnidentifiedImageError as exc:
             raise _not_an_image() from exc
         except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
             raise _not_an_image() from exc

@@ -93,6 +93,15 @@ def image_upload(*, uploader, file, alt: object = None) -> Image:
         return Image.objects.get(uploaded_by=uploader, sha256=image.sha256)
 
 
+def upload_too_large() -> ValidationFailed:
+    """The refusal of a file dropped as it arrived for being too large
+    (forum.core.uploads)."""
+    limit = settings.PARLEY["IMAGE_MAX_BYTES"]
+    return ValidationFailed.for_field(
+        "file", f"This image is larger than the limit of {limit:,} bytes.", code="too_large"
+    )
+
+
 def image_markdown(image: Image) -> str:
     """The Markdown that shows `image` in a post."""
     alt = image.alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
