@@ -43,14 +43,19 @@ def _store(name: str, content: bytes) -> None:
         default_storage.delete(saved)
 
 
+def _recent_uploads(uploader) -> int:
+    if not uploader.is_authenticated:
+        return 0
+    since = timezone.now() - UPLOAD_WINDOW
+    return Image.objects.filter(uploaded_by=uploader, created_at__gte=since).count()
+
+
 def image_upload(*, uploader, file, alt: object = None) -> Image:
     """Make `file` (an uploaded file: `name`, `size`, `read()`) an image `uploader` may
     show in posts and return its row; the same image uploaded again by the same member
     returns their existing row. Refusals are ForumErrors: not allowed, too many uploads
     this hour, too large, not an image, animated, or denied by moderators."""
-    since = timezone.now() - UPLOAD_WINDOW
-    recent = Image.objects.filter(uploaded_by=uploader, created_at__gte=since).count()
-    permissions.check_can_upload_image(uploader, recent_uploads=recent)
+    permissions.check_can_upload_image(uploader, recent_uploads=_recent_uploads(uploader))
     limits = settings.PARLEY
     if file.size is not None and file.size > limits["IMAGE_MAX_BYTES"]:
         raise ValidationFailed.for_field(
