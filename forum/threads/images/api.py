@@ -69,9 +69,10 @@ class ImageUploadView(APIView):
         responses={201: ImageSerializer},
     )
     def post(self, request: Request) -> Response:
-        if getattr(request._request, "upload_too_large", False) and "file" not in request.data:
+        data = request.data  # parsed here: the upload handlers run now
+        if "file" not in data and getattr(request._request, "upload_too_large", False):
             raise services.upload_too_large()
-        serializer = ImageUploadSerializer(data=request.data)
+        serializer = ImageUploadSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         image = services.image_upload(uploader=request.user, **serializer.validated_data)
         return Response(ImageSerializer(image).data, status=201)
