@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from forum.threads.models import Image
 from moderation.content import Layout
 
 
@@ -531,3 +532,11 @@ class DeniedImage(models.Model):
 
     def __str__(self) -> str:
         return f"Denied image {self.sha256[:12]}"
+
+
+class UploadedImage(Image):
+    """Members' uploaded images as the moderators' screens list them (where "deny" is)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "uploaded image"

@@ -10,7 +10,7 @@ from forum.core.errors import ForumError
 from forum.threads.models import Image
 from moderation import images
 from moderation.admin.base import ForumRecordsAccess, LaidOutForModerators
-from moderation.models import DeniedImage
+from moderation.models import DeniedImage, UploadedImage
 
 
 def _each(request, queryset, change, done: str) -> None:
@@ -44,8 +44,8 @@ def allow_images(modeladmin, request, queryset):
     )
 
 
-@admin.register(Image)
-class ImageAdmin(LaidOutForModerators, ForumRecordsAccess, ViewOnly, admin.ModelAdmin):
+@admin.register(UploadedImage)
+class UploadedImageAdmin(LaidOutForModerators, ForumRecordsAccess, ViewOnly, admin.ModelAdmin):
     list_display = ("preview", "alt", "uploaded_by", "width", "height", "size", "created_at")
     list_select_related = ("uploaded_by",)
     search_fields = ("sha256", "original_sha256", "uploaded_by__username", "alt")

@@ -1182,6 +1182,20 @@ WEB_CASES = [
         "/admin/accounts/sanction/",
         admin_screen(catmod_in=403, catmod_out=403),
     ),
+    # Images belong to no category: their screens are for moderators of the whole forum.
+    Case(
+        "admin uploaded images",
+        "get",
+        "/admin/moderation/uploadedimage/",
+        admin_screen(catmod_in=403, catmod_out=403),
+        checks=((_page_has("a chart"), FORUM_WIDE),),
+    ),
+    Case(
+        "admin denied images",
+        "get",
+        "/admin/moderation/deniedimage/",
+        admin_screen(catmod_in=403, catmod_out=403),
+    ),
     Case("admin rules", "get", "/admin/moderation/rule/", admin_screen()),
     Case("admin appeals", "get", "/admin/moderation/appeal/", admin_screen()),
     Case("admin verdicts", "get", "/admin/moderation/verdict/", admin_screen()),

@@ -93,7 +93,7 @@ def test_a_member_uploads_a_chart_in_a_reply_and_a_moderator_sees_and_denies_it(
     assert shown_size(in_queue) == (320, 200)
     moderator_page.screenshot(path=str(ARTIFACTS / "images-queue-item.png"), full_page=True)
 
-    moderator_page.goto(f"{live_server.url}/admin/threads/image/")
+    moderator_page.goto(f"{live_server.url}/admin/moderation/uploadedimage/")
     row = moderator_page.locator("#result_list tbody tr").first
     expect(row).to_contain_text("rainfall by season")
     row.locator("input.action-select").check()
