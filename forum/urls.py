@@ -1,8 +1,6 @@
-import re
-
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import include, path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -31,9 +29,8 @@ urlpatterns = [
 if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     urlpatterns.insert(
         0,
-        re_path(
-            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}images/[0-9a-f]{{2}}/"
-            r"(?P<sha256>[0-9a-f]{64})\.(?P<format>png|webp)$",
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}images/<str:shard>/<str:filename>",
             image_file,
             name="image-file",
         ),

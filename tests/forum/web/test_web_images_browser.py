@@ -13,9 +13,10 @@ from playwright.sync_api import expect
 from forum.threads.models import Image, Post
 from moderation import services as moderation_services
 from moderation.models import DeniedImage, ModerationLogEntry, ReviewItem
-from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
+from tests.browser import clean_slate, log_in  # noqa: F401
 from tests.conftest import ARTIFACTS
 from tests.factories import make_thread
+from tests.moderation.test_admin_browser import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +31,6 @@ def chart_png() -> bytes:
     buffer = io.BytesIO()
     chart.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def admin_log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def shown_size(image) -> tuple[int, int]:
