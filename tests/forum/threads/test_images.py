@@ -18,7 +18,7 @@ from forum.threads.images.services import image_markdown, image_upload
 from forum.threads.models import Image
 from forum.threads.services import post_create, post_edit
 from moderation.images import image_allow, image_deny
-from moderation.models import DeniedImage, ModerationLogEntry
+from moderation.models import DeniedImage, ModerationLogEntry, ReviewItem
 from moderation.services import sanction_impose
 from tests.factories import UserFactory, make_thread
 
@@ -228,18 +228,22 @@ def test_an_upload_of_a_denied_image_is_refused_by_either_hash(member, other_mem
         image_upload(uploader=other_member, file=original)
 
 
-def test_a_new_post_showing_a_denied_image_is_held_and_an_edit_refused(member, moderator):
+def test_a_new_post_showing_a_denied_image_is_held_for_review_and_an_edit_refused(
+    member, moderator, django_capture_on_commit_callbacks
+):
     image = image_upload(uploader=member, file=picture())
     thread = make_thread(author=member, body="Before.")
     reply = post_create(author=member, thread=thread, body="No image yet.")
     image_deny(actor=moderator, image=image)
 
-    held = post_create(author=member, thread=thread, body=image_markdown(image))
+    with django_capture_on_commit_callbacks(execute=True):
+        held = post_create(author=member, thread=thread, body=image_markdown(image))
     with pytest.raises(ValidationFailed) as refused:
         post_edit(editor=member, post=reply, body=f"Now with {image_markdown(image)}")
 
     assert held.state == PostState.PENDING
     assert "image" in held.state_reason
+    assert ReviewItem.objects.filter(post=held, state=ReviewItem.State.PENDING).exists()
     assert refused.value.code == "image_denied"
 
 
