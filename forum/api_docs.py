@@ -11,6 +11,7 @@ webhooks, versioning) is forum/api_guide.md, the schema's description."""
 TAGS = [
     {"name": "threads", "description": "Categories, threads and their posts in reading order."},
     {"name": "posts", "description": "One post: read, edit, delete, history, report, appeal."},
+    {"name": "images", "description": "Images uploaded to show in posts."},
     {"name": "search", "description": "Full-text search over what the caller may read."},
     {"name": "members", "description": "Your account, tokens and mutes; members' profiles."},
     {"name": "notifications", "description": "Your notifications and their unread count."},
@@ -134,6 +135,15 @@ _ITEM = {
     "claimed_at": None,
     "report_count": 0,
     "created_at": _T,
+}
+_IMAGE = {
+    "id": 7,
+    "url": "/media/images/3f/3f5a0c2e9b7d41a8c6e0f2b4d9a7c1e5f8b3a6d0c2e4f7a9b1d3c5e7f9a2b4c6.png",
+    "width": 1200,
+    "height": 800,
+    "alt": "rainfall 2024",
+    "markdown": "![rainfall 2024](/media/images/3f/"
+    "3f5a0c2e9b7d41a8c6e0f2b4d9a7c1e5f8b3a6d0c2e4f7a9b1d3c5e7f9a2b4c6.png)",
 }
 _ACTION_RESULT = {"action": "hide", "changed": True, "message": "Hide: done."}
 
@@ -504,6 +514,20 @@ OPERATIONS: dict[str, dict] = {
         "description": "The webhook's deliveries, newest first: the payload sent, attempts, "
         "the last status code or error, and when it is tried next.",
         "response": {"200": _page([_DELIVERY])},
+    },
+    "v1_images_create": {
+        "description": "Uploads an image to show in posts, as multipart/form-data with the "
+        "file in `file` (PNG, JPEG, WebP or a still GIF; see the limits in the guide). The "
+        "forum checks the type by content, re-encodes it without its metadata and answers "
+        "with the Markdown to put in a post's body; the same image uploaded again answers "
+        "with the same record.",
+        "request": {"file": "(the image's bytes)", "alt": "rainfall 2024"},
+        "response": {"201": _IMAGE},
+    },
+    "v1_images_retrieve": {
+        "description": "Reads back an image you uploaded (moderators may read any): its "
+        "URL, its size in pixels, its alt text and the Markdown that shows it in a post.",
+        "response": {"200": _IMAGE},
     },
     "v1_webhooks_ping_create": {
         "description": "Sends a `ping` delivery to the webhook now, to test the endpoint "

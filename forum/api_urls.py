@@ -5,6 +5,7 @@ from forum.core.api import endpoint_not_found
 from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
+from forum.threads.images import api as images_api
 from forum.webhooks import api as webhooks_api
 from moderation import api as moderation_api
 
@@ -34,6 +35,8 @@ urlpatterns = [
     path(
         "notifications/read/", notifications_api.MarkReadView.as_view(), name="notifications-read"
     ),
+    path("images/", images_api.ImageUploadView.as_view(), name="image-upload"),
+    path("images/<int:pk>/", images_api.ImageDetailView.as_view(), name="image-detail"),
     path("posts/<int:pk>/", threads_api.PostDetailView.as_view(), name="post-detail"),
     path(
         "posts/<int:pk>/revisions/",

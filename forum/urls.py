@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import (
@@ -7,6 +8,7 @@ from drf_spectacular.views import (
 )
 
 from forum.threads.feeds import CategoryThreadsFeed, LatestThreadsFeed, ThreadPostsFeed
+from forum.threads.images.views import image_file
 
 handler400 = "forum.core.views.bad_request"
 handler500 = "forum.core.views.server_error"
@@ -22,3 +24,14 @@ urlpatterns = [
     path("feeds/t/<int:pk>/", ThreadPostsFeed(), name="feed-thread"),
     path("", include("forum.web.urls")),
 ]
+
+# Uploaded images, when the forum serves them itself at a MEDIA_URL of its own.
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.insert(
+        0,
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}images/<str:shard>/<str:filename>",
+            image_file,
+            name="image-file",
+        ),
+    )

@@ -7,7 +7,7 @@ from moderation.models import ModerationLogEntry, Rule
 
 def target_of(obj) -> tuple[str, int, str]:
     """(type, id, label) for a log entry about `obj`: a post, thread, user, rule or report."""
-    type_name = obj._meta.model_name
+    type_name = obj._meta.concrete_model._meta.model_name  # a proxy logs as its model
     if type_name == "post":
         return "post", obj.pk, f"Post {obj.pk} in “{obj.thread.title}”"[:200]
     if type_name == "thread":

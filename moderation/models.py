@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from forum.threads.models import Image
 from moderation.content import Layout
 
 
@@ -512,3 +513,30 @@ class ModerationLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The moderation log is append-only.")
+
+
+class DeniedImage(models.Model):
+    """An image moderators removed from the forum, named by the SHA-256 of its bytes:
+    both the file as uploaded and as the forum re-encoded it are listed, so it can be
+    neither uploaded again nor shown in a new post."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(max_length=1000, blank=True)
+    denied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Denied image {self.sha256[:12]}"
+
+
+class UploadedImage(Image):
+    """Members' uploaded images as the moderators' screens list them (where "deny" is)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "uploaded image"

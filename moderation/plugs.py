@@ -6,6 +6,7 @@ from forum.accounts import hooks as account_hooks
 from forum.core import events
 from forum.core.tasks import send
 from forum.threads import hooks as thread_hooks
+from moderation.images import denied_hashes
 from moderation.log import log_record
 from moderation.models import ModerationLogEntry
 from moderation.screening import rule_screen
@@ -38,6 +39,7 @@ def log_entries_about(member_pk: OuterRef) -> QuerySet:
 
 def plug_in() -> None:
     thread_hooks.screen_submissions_with(rule_screen)
+    thread_hooks.deny_images_with(denied_hashes)
     events.subscribe(events.RevisionStored, check_stored_revision)
     account_hooks.record_member_changes_with(record_member_change)
     account_hooks.keep_accounts_referenced_by(log_entries_about)

@@ -132,6 +132,17 @@ def _page_cache_per_test(request, settings):
     settings.PAGE_CACHE_RELEASE = request.node.nodeid
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings, _media_root):
+    """Uploaded images go to a folder of the test run's, never to the project's var/."""
+    settings.MEDIA_ROOT = str(_media_root)
+
+
 @pytest.fixture
 def fresh_throttles(monkeypatch):
     """Throttles and rate limits counting from zero: an empty cache before and after the

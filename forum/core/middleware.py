@@ -1,15 +1,18 @@
 """Security headers Django 5.2 does not set by itself, caching headers for the API's
 responses, and the 503 for a lost database."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from forum.core.unavailable import is_database_unavailable, unavailable_response
 
 # No inline scripts or styles anywhere in the forum's own pages; posts' HTML is
-# sanitised and carries no style or script either.
+# sanitised and carries no style or script either. Images come from the site itself, and
+# from where uploaded images are served when that is elsewhere ({media}).
 STRICT_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'{media}; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
@@ -17,20 +20,36 @@ STRICT_POLICY = (
 # ReDoc searches in a worker it starts from a blob.
 RELAXED_POLICY = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "img-src 'self' data:{media}; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def media_origin() -> str:
+    """The origin uploaded images are served from when it is not the site's own
+    (MEDIA_URL an absolute address), else ""."""
+    parts = urlsplit(settings.MEDIA_URL)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
 RELAXED_PREFIXES = ("/admin/", "/api/docs/", "/api/redoc/")
 
 
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        origin = media_origin()
+        media = f" {origin}" if origin else ""
+        self.strict_policy = STRICT_POLICY.format(media=media)
+        self.relaxed_policy = RELAXED_POLICY.format(media=media)
 
     def __call__(self, request):
         response = self.get_response(request)
         relaxed = request.path.startswith(RELAXED_PREFIXES)
-        response.setdefault("Content-Security-Policy", RELAXED_POLICY if relaxed else STRICT_POLICY)
+        policy = self.relaxed_policy if relaxed else self.strict_policy
+        response.setdefault("Content-Security-Policy", policy)
         response.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response

@@ -23,6 +23,7 @@ administrators act on moderators; a sanction may be lifted only by whoever may i
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q
 
 from forum.core.errors import (
@@ -30,6 +31,7 @@ from forum.core.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 from forum.core.states import PostState
 
@@ -289,6 +291,52 @@ def can_post(user) -> bool:
 def check_can_post(user) -> None:
     """Raise unless `user` may write posts at all (signed in, active, not sanctioned)."""
     _raise(_posting_refusal(user))
+
+
+def _image_upload_refusal(user, *, recent_uploads: int) -> ForumError | None:
+    refusal = _posting_refusal(user)
+    if refusal is not None:
+        return refusal
+    if user.trust_level < settings.PARLEY["IMAGE_UPLOAD_TRUST_LEVEL"] and not is_moderator(user):
+        return PermissionDenied(
+            "Uploading images opens to members once they have taken part for a while "
+            f"(trust level {settings.PARLEY['IMAGE_UPLOAD_TRUST_LEVEL']}).",
+            code="trust_level_too_low",
+        )
+    if recent_uploads >= settings.PARLEY["IMAGE_UPLOADS_PER_HOUR"]:
+        return RateLimited(
+            f"You have uploaded {recent_uploads} images in the last hour; try again later.",
+            retry_after=3600,
+            code="too_many_uploads",
+        )
+    return None
+
+
+def can_upload_image(user) -> bool:
+    return _image_upload_refusal(user, recent_uploads=0) is None
+
+
+def check_can_upload_image(user, *, recent_uploads: int) -> None:
+    """Raise unless `user` may upload an image, having uploaded `recent_uploads` in the
+    last hour: members who may post, from the configured trust level (moderators at
+    any), up to the hourly allowance."""
+    _raise(_image_upload_refusal(user, recent_uploads=recent_uploads))
+
+
+def check_can_view_image(user, image) -> None:
+    """An image's record is for the member who uploaded it and for moderators (the file
+    itself is public at its URL, which only the posts showing it give away)."""
+    if not (user.is_authenticated and (image.uploaded_by_id == user.pk or is_moderator(user))):
+        raise NotFound("No such image.")
+
+
+def check_can_deny_images(user) -> None:
+    """Images belong to no category: the deny list is for moderators of the whole forum."""
+    if not is_forum_moderator(user):
+        raise PermissionDenied(
+            "Only moderators of the whole forum may change the image deny list.",
+            code="not_forum_moderator",
+        )
 
 
 def can_publish_profile(user) -> bool:
@@ -700,6 +748,7 @@ class ThreadCapabilities:
     reply: bool = False
     watch: bool = False
     moderate: bool = False
+    upload_images: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
     reply_refusal: str = ""
@@ -711,6 +760,7 @@ def thread_capabilities(user, thread) -> ThreadCapabilities:
         reply=refusal is None,
         watch=user.is_authenticated and can_view_thread(user, thread),
         moderate=moderates_thread(user, thread),
+        upload_images=refusal is None and can_upload_image(user),
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )
 

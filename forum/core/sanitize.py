@@ -12,6 +12,7 @@ Pure Python, no Django: the renderer and its tests use it without settings.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ __all__ = (
     "ALLOWED_ATTRIBUTES",
     "ALLOWED_PROTOCOLS",
     "ALLOWED_TAGS",
+    "IMAGE_ATTRIBUTES",
     "bleach_clean",
     "nh3_clean",
     "sanitize_html",
@@ -41,9 +43,10 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 
-# No <img>: remote images are tracking pixels and data: images a smuggling channel, so
-# the renderer turns Markdown images into links. No style attribute at all: table
-# alignment arrives as a class instead.
+# No <img> by default: remote images are tracking pixels and data: images a smuggling
+# channel, so the renderer turns Markdown images into links. Only the forum's own
+# uploaded images are shown, when the caller names their URLs (`image_src`). No style
+# attribute at all: table alignment arrives as a class instead.
 ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "a": frozenset({"href", "title", "class"}),
@@ -57,6 +60,18 @@ ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 ALLOWED_PROTOCOLS: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+IMAGE_ATTRIBUTES: frozenset[str] = frozenset(
+    {"src", "alt", "width", "height", "loading", "decoding"}
+)
+_IMAGE_VALUES: Mapping[str, re.Pattern[str]] = MappingProxyType(
+    {
+        "width": re.compile(r"[1-9][0-9]{0,4}"),
+        "height": re.compile(r"[1-9][0-9]{0,4}"),
+        "loading": re.compile(r"lazy"),
+        "decoding": re.compile(r"async"),
+    }
+)
 
 # nh3 sets this on every <a>, replacing whatever the input said: user links should
 # not pass page rank (ugc, nofollow), nor get a handle on this window (noopener).
@@ -90,6 +105,15 @@ _VALUE_PATTERNS: Mapping[tuple[str, str], re.Pattern[str]] = MappingProxyType(
 # html5ever refuses strings that are not valid Unicode; Python strings may still hold
 # lone surrogates, and a sanitiser must not be the thing that crashes.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _image_value_allowed(name: str, value: str, image_src: re.Pattern[str] | None) -> bool:
+    if image_src is None or name not in IMAGE_ATTRIBUTES:
+        return False
+    if name == "src":
+        return image_src.fullmatch(value) is not None
+    pattern = _IMAGE_VALUES.get(name)
+    return pattern is None or pattern.fullmatch(value) is not None
 
 
 def _value_allowed(tag: str, name: str, value: str) -> bool:
@@ -166,10 +190,15 @@ class _LinearEtreeWalker(_EtreeWalker):  # type: ignore[misc, valid-type]
         return parent, parent_key, parents, None
 
 
-def _new_bleach_cleaner() -> bleach.Cleaner:
+def _new_bleach_cleaner(image_src: re.Pattern[str] | None = None) -> bleach.Cleaner:
+    def attribute_allowed(tag: str, name: str, value: str) -> bool:
+        if tag == "img":
+            return _image_value_allowed(name, value, image_src)
+        return _bleach_attribute_allowed(tag, name, value)
+
     cleaner = bleach.Cleaner(
-        tags=ALLOWED_TAGS,
-        attributes=_bleach_attribute_allowed,
+        tags=ALLOWED_TAGS | {"img"} if image_src is not None else ALLOWED_TAGS,
+        attributes=attribute_allowed,
         protocols=ALLOWED_PROTOCOLS,
         strip=True,
         strip_comments=True,
@@ -182,41 +211,67 @@ def _new_bleach_cleaner() -> bleach.Cleaner:
 # and building one per call is a measurable part of bleach's cost: one per thread.
 _bleach_local = threading.local()
 
-_NH3_CLEANER = nh3.Cleaner(
-    tags=set(ALLOWED_TAGS),
-    # Script and style text is dropped, not kept as text: it is never prose.
-    clean_content_tags={"script", "style"},
-    attributes={
-        # ammonia allows `lang` and `title` on every tag unless told otherwise.
-        "*": set(),
-        **{tag: set(names - {"class"}) for tag, names in ALLOWED_ATTRIBUTES.items()},
-    },
-    attribute_filter=_nh3_attribute_filter,
-    allowed_classes={tag: set(classes) for tag, classes in _ALLOWED_CLASSES.items()},
-    url_schemes=set(ALLOWED_PROTOCOLS),
-    link_rel=LINK_REL,
-    strip_comments=True,
-)
+
+def _new_nh3_cleaner(image_src: re.Pattern[str] | None = None) -> nh3.Cleaner:
+    def attribute_filter(tag: str, name: str, value: str) -> str | None:
+        if tag == "img":
+            return value if _image_value_allowed(name, value, image_src) else None
+        return _nh3_attribute_filter(tag, name, value)
+
+    images = {"img": set(IMAGE_ATTRIBUTES)} if image_src is not None else {}
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS) | set(images),
+        # Script and style text is dropped, not kept as text: it is never prose.
+        clean_content_tags={"script", "style"},
+        attributes={
+            # ammonia allows `lang` and `title` on every tag unless told otherwise.
+            "*": set(),
+            **{tag: set(names - {"class"}) for tag, names in ALLOWED_ATTRIBUTES.items()},
+            **images,
+        },
+        attribute_filter=attribute_filter,
+        allowed_classes={tag: set(classes) for tag, classes in _ALLOWED_CLASSES.items()},
+        url_schemes=set(ALLOWED_PROTOCOLS),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+_NH3_CLEANER = _new_nh3_cleaner()
+
+
+@functools.lru_cache(maxsize=8)
+def _nh3_image_cleaner(image_src: re.Pattern[str]) -> nh3.Cleaner:
+    return _new_nh3_cleaner(image_src)
 
 
 def _valid_unicode(html: str) -> str:
     return _SURROGATES.sub("\ufffd", html)
 
 
-def bleach_clean(html: str) -> str:
-    """Sanitise `html` with bleach alone, using the module's allow-list."""
-    cleaner = getattr(_bleach_local, "cleaner", None)
+def bleach_clean(html: str, *, image_src: re.Pattern[str] | None = None) -> str:
+    """Sanitise `html` with bleach alone, using the module's allow-list (see
+    sanitize_html for `image_src`)."""
+    cleaners = getattr(_bleach_local, "cleaners", None)
+    if cleaners is None:
+        cleaners = _bleach_local.cleaners = {}
+    cleaner = cleaners.get(image_src)
     if cleaner is None:
-        cleaner = _bleach_local.cleaner = _new_bleach_cleaner()
+        cleaner = cleaners[image_src] = _new_bleach_cleaner(image_src)
     return cleaner.clean(_valid_unicode(html))
 
 
-def nh3_clean(html: str) -> str:
+def nh3_clean(html: str, *, image_src: re.Pattern[str] | None = None) -> str:
     """Sanitise `html` with nh3 alone, using the module's allow-list; every <a> gets
-    rel="nofollow ugc noopener noreferrer"."""
-    return _NH3_CLEANER.clean(_valid_unicode(html))
+    rel="nofollow ugc noopener noreferrer" (see sanitize_html for `image_src`)."""
+    cleaner = _NH3_CLEANER if image_src is None else _nh3_image_cleaner(image_src)
+    return cleaner.clean(_valid_unicode(html))
 
 
-def sanitize_html(html: str) -> str:
-    """Return `html` reduced to the allow-list: bleach, then nh3 over bleach's output."""
-    return nh3_clean(bleach_clean(html))
+def sanitize_html(html: str, *, image_src: re.Pattern[str] | None = None) -> str:
+    """Return `html` reduced to the allow-list: bleach, then nh3 over bleach's output.
+
+    With `image_src`, <img> is kept where its src matches that pattern in full (the
+    forum's own images' URLs), with only src, alt, numeric width and height,
+    loading="lazy" and decoding="async"; without it, every <img> is dropped."""
+    return nh3_clean(bleach_clean(html, image_src=image_src), image_src=image_src)

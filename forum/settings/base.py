@@ -181,6 +181,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Uploaded images, stored through the "default" storage above. MEDIA_URL is where that
+# storage's URLs begin: a path served by the forum itself (SERVE_MEDIA), or the address
+# of a web server or object store in front of it, whose origin the pages' CSP then allows.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = env_str("MEDIA_URL", "/media/")
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -278,6 +285,14 @@ CELERY_BEAT_SCHEDULE = {
 # API's JSON parser alike. A body at BODY_MAX_LENGTH characters of \u-escaped JSON fits.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 4 * 1024 * 1024)
 
+# Files in a request are counted as they arrive, and one past the largest image a member
+# may upload is dropped before Django spools any more of it to disk.
+FILE_UPLOAD_HANDLERS = [
+    "forum.core.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "forum.core.schema.ForumAutoSchema",
     # The API speaks JSON only; forms are for the web UI.
@@ -362,7 +377,16 @@ PARLEY = {
     # How often a moderator's page asks for the count of open work in the queue, while
     # it is the visible tab.
     "QUEUE_POLL_SECONDS": env_int("QUEUE_POLL_SECONDS", 20),
+    # Images in posts: the largest upload, the most pixels it may decode to (a small file
+    # can unpack to gigabytes), how many one post may show, who may upload them and how
+    # many a member may upload an hour.
+    "IMAGE_MAX_BYTES": env_int("IMAGE_MAX_BYTES", 5 * 1024 * 1024, minimum=1),
+    "IMAGE_MAX_PIXELS": env_int("IMAGE_MAX_PIXELS", 40_000_000, minimum=1),
+    "IMAGES_PER_POST": env_int("IMAGES_PER_POST", 20, minimum=0),
+    "IMAGE_UPLOAD_TRUST_LEVEL": env_int("IMAGE_UPLOAD_TRUST_LEVEL", 1, minimum=0),
+    "IMAGE_UPLOADS_PER_HOUR": env_int("IMAGE_UPLOADS_PER_HOUR", 60, minimum=1),
 }
+FILE_UPLOAD_LIMIT = PARLEY["IMAGE_MAX_BYTES"]
 
 # Webhooks never reach private, loopback or link-local addresses (SSRF); only a
 # developer's machine may allow them, to try a receiver on localhost.

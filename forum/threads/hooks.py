@@ -7,14 +7,17 @@ register from their AppConfig.ready(); with nothing registered, threads works al
   categories they moderate are not screened: they are the people a held post would wait
   for. Once a revision is stored and committed, `forum.core.events.RevisionStored` hands
   it on to whatever checks it afterwards.
+- Images: a post showing an image whose hash a deny list names (the moderation app's)
+  is held for review, and the same image cannot be uploaded again.
 - Taking part: starting or replying to a thread is handed to each recorder (the
   notifications app watches the thread for the member) in the same transaction.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 from forum.core import permissions
+from forum.core.errors import ValidationFailed
 from forum.core.states import PostState
 
 
@@ -39,12 +42,34 @@ def _unscreened(author, category) -> bool:
     return permissions.is_moderator(author) and permissions.can_moderate_category(author, category)
 
 
-def new_post_state(*, author, category, html: str) -> tuple[str, str]:
+_image_deny_lists: list[Callable[[Collection[str]], Collection[str]]] = []
+
+
+def deny_images_with(denied: Callable[[Collection[str]], Collection[str]]) -> None:
+    """`denied(hashes)` answers which of the SHA-256 hashes it is given are denied."""
+    if denied not in _image_deny_lists:
+        _image_deny_lists.append(denied)
+
+
+def denied_images(hashes: Collection[str]) -> frozenset[str]:
+    """Which of `hashes` (of images' bytes) a deny list names."""
+    if not hashes:
+        return frozenset()
+    return frozenset(hash_ for denied in _image_deny_lists for hash_ in denied(hashes))
+
+
+DENIED_IMAGE_REASON = "It shows an image moderators have removed from the forum."
+
+
+def new_post_state(*, author, category, html: str, images: Collection[str] = ()) -> tuple[str, str]:
     """The state a new post by `author` in `category` starts in, and why; a ForumError if
-    a screen refuses it. The first screen to hold it back decides the reason."""
+    a screen refuses it. The first screen to hold it back decides the reason; a post
+    showing a denied image (`images` are the hashes of those it shows) is held."""
     if _unscreened(author, category):
         return PostState.VISIBLE, ""
     state, reason = PostState.VISIBLE, ""
+    if denied_images(images):
+        state, reason = PostState.PENDING, DENIED_IMAGE_REASON
     for screen in _screens:
         held, why = screen.screen_new_post(author=author, category=category, html=html)
         if held != PostState.VISIBLE and state == PostState.VISIBLE:
@@ -52,10 +77,13 @@ def new_post_state(*, author, category, html: str) -> tuple[str, str]:
     return state, reason
 
 
-def check_edit(*, author, category, html: str, post) -> None:
-    """Raise a ForumError if a screen refuses the edit of `post` to `html`."""
+def check_edit(*, author, category, html: str, post, images: Collection[str] = ()) -> None:
+    """Raise a ForumError if a screen refuses the edit of `post` to `html`, or it would
+    show a denied image (an edit cannot be held: it would change a post already read)."""
     if _unscreened(author, category):
         return
+    if denied_images(images):
+        raise ValidationFailed.for_field("body", DENIED_IMAGE_REASON, code="image_denied")
     for screen in _screens:
         screen.screen_edit(author=author, category=category, html=html, post=post)
 

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from forum.core.states import PostState
 
-__all__ = ["Category", "Post", "PostRevision", "PostState", "Thread"]
+__all__ = ["Category", "Image", "Post", "PostRevision", "PostState", "Thread"]
 
 
 class Category(models.Model):
@@ -208,3 +208,44 @@ class PostRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.number} of post {self.post_id}"
+
+
+class Image(models.Model):
+    """An image a member uploaded to show in posts. The stored file is the re-encoded
+    image, named by the SHA-256 of its bytes, so that one picture uploaded many times is
+    stored once; each member who uploads it has a row of their own (their alt text, their
+    upload count). `original_sha256` is the hash of the bytes as they were sent, which a
+    deny list can name too."""
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        WEBP = "webp", "WebP"
+
+    sha256 = models.CharField(max_length=64)
+    original_sha256 = models.CharField(max_length=64)
+    file = models.FileField(max_length=200)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="bytes")
+    alt = models.CharField(max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sha256", "uploaded_by"], name="image_unique_upload"),
+        ]
+        indexes = [
+            models.Index(fields=["uploaded_by", "created_at"], name="image_uploads_by_member"),
+        ]
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.alt} ({self.sha256[:12]})"
+
+    @property
+    def url(self) -> str:
+        return self.file.url

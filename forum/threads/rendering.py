@@ -4,7 +4,8 @@ The dialect is CommonMark plus tables, ~~strikethrough~~ and bare URLs turned in
 links. Raw HTML in the source is shown as text, never passed through. On top of
 markdown-it-py this module adds @mentions, ``[quote="user, post:N"]`` blocks (attributed
 only when the quoted post bears them out), heading anchors for a table of contents,
-Markdown images shown as plain links, and table alignment as classes. Everything it
+Markdown images shown as plain links (or, for the forum's own uploaded images, as images
+with their stored dimensions), and table alignment as classes. Everything it
 emits then goes through ``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the
 renderer is not the security boundary.
 
@@ -36,6 +37,7 @@ __all__ = (
     "MAX_ATTRIBUTED_QUOTES",
     "MAX_MENTIONS",
     "MAX_RENDERED_LENGTH",
+    "EmbeddedImage",
     "QuotedPost",
     "RenderedPost",
     "RenderedTooLarge",
@@ -86,13 +88,15 @@ class RenderedPost:
     MAX_MENTIONS, leaving out mentions inside quoted text (quoting a post should not
     notify the people it mentioned all over again). `quoted_post_ids` are the posts
     whose quotes are attributed to them (see render_markdown), nested quotes included,
-    each once. `headings` are (level, text, id).
+    each once. `headings` are (level, text, id). `images` are the SHA-256 hashes of the
+    forum's own images the post shows, once for each time it shows one.
     """
 
     html: str
     mentions: tuple[str, ...] = ()
     quoted_post_ids: tuple[int, ...] = ()
     headings: tuple[Heading, ...] = ()
+    images: tuple[str, ...] = ()
 
 
 def _default_mention_url(username: str) -> str:
@@ -119,6 +123,26 @@ def _no_quoted_posts(post_ids: Sequence[int]) -> Mapping[int, QuotedPost]:
     return {}
 
 
+@dataclass(frozen=True, slots=True)
+class EmbeddedImage:
+    """One of the forum's own images, as a post shows it: its hash, its stored size in
+    pixels and the alt text used when the post gives none."""
+
+    sha256: str
+    width: int
+    height: int
+    alt: str
+
+
+# Asked once per render with the image URLs that match the images' pattern; answers for
+# those that are the forum's own images.
+ImagesLookup = Callable[[Sequence[str]], Mapping[str, EmbeddedImage]]
+
+# A post's images are looked up in one query; past this many distinct URLs the rest
+# stay links.
+_MAX_LOOKED_UP_IMAGES = 100
+
+
 @dataclass
 class _RenderContext:
     """Per-render state, carried through markdown-it's `env`."""
@@ -126,6 +150,9 @@ class _RenderContext:
     mention_url: Callable[[str], str]
     post_url: Callable[[int], str]
     quoted_posts: QuotedPostsLookup
+    own_images: ImagesLookup | None = None
+    image_src: re.Pattern[str] | None = None
+    images: list[str] = field(default_factory=list)
     # dicts as insertion-ordered sets
     mentions: dict[str, None] = field(default_factory=dict)
     quoted_post_ids: dict[int, None] = field(default_factory=dict)
@@ -547,7 +574,42 @@ def _image_as_link(image: Token, inside_link: bool) -> list[Token]:
     return _link_tokens(attrs, label, image.level, "image")
 
 
-def _images_to_links(children: list[Token]) -> list[Token]:
+def _own_image(image: Token, embedded: EmbeddedImage) -> Token:
+    token = Token("parley_image", "img", 0, level=image.level)
+    token.attrs = {
+        "src": str(image.attrGet("src")),
+        "alt": _plain_text(image.children or []) or embedded.alt,
+        "width": str(embedded.width),
+        "height": str(embedded.height),
+        "loading": "lazy",
+        "decoding": "async",
+    }
+    return token
+
+
+def _render_own_image(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    attrs = tokens[idx].attrs.items()
+    return "<img " + " ".join(f'{name}="{escapeHtml(str(value))}"' for name, value in attrs) + ">"
+
+
+def _images_in(tokens: Sequence[Token], image_src: re.Pattern[str]) -> list[str]:
+    """The distinct image URLs in `tokens` that may be the forum's own images."""
+    sources: dict[str, None] = {}
+    for token in tokens:
+        if token.type != "inline":
+            continue
+        for child in token.children or ():
+            src = str(child.attrGet("src") or "") if child.type == "image" else ""
+            if src and image_src.fullmatch(src) and len(sources) < _MAX_LOOKED_UP_IMAGES:
+                sources.setdefault(src, None)
+    return list(sources)
+
+
+def _convert_images(
+    children: list[Token], own: Mapping[str, EmbeddedImage], context: _RenderContext
+) -> list[Token]:
     result: list[Token] = []
     link_depth = 0
     for child in children:
@@ -555,7 +617,11 @@ def _images_to_links(children: list[Token]) -> list[Token]:
             link_depth += 1
         elif child.type == "link_close":
             link_depth -= 1
-        if child.type == "image":
+        embedded = own.get(str(child.attrGet("src") or "")) if child.type == "image" else None
+        if embedded is not None:
+            result.append(_own_image(child, embedded))
+            context.images.append(embedded.sha256)
+        elif child.type == "image":
             result += _image_as_link(child, inside_link=link_depth > 0)
         else:
             result.append(child)
@@ -573,9 +639,13 @@ def _alignment_as_class(cell: Token) -> None:
 def _finishing_rule(state: StateCore) -> None:
     context = _context(state.env)
     tokens = state.tokens
+    own: Mapping[str, EmbeddedImage] = {}
+    if context.own_images is not None and context.image_src is not None:
+        sources = _images_in(tokens, context.image_src)
+        own = context.own_images(sources) if sources else {}
     for index, token in enumerate(tokens):
         if token.type == "inline" and token.children:
-            token.children = _images_to_links(token.children)
+            token.children = _convert_images(token.children, own, context)
             if index and tokens[index - 1].type == "heading_open":
                 _anchor_heading(tokens[index - 1], token, context)
         elif token.type in ("th_open", "td_open"):
@@ -607,6 +677,7 @@ def _build_markdown_it() -> MarkdownIt:
     md.core.ruler.after("text_join", "parley_finish", _finishing_rule)
     md.core.ruler.after("parley_finish", "parley_attribution", _attribution_rule)
     md.add_render_rule("parley_quote_attribution", _render_quote_attribution)
+    md.add_render_rule("parley_image", _render_own_image)
     return md
 
 
@@ -623,6 +694,8 @@ def render_markdown(
     mention_url: Callable[[str], str] = _default_mention_url,
     post_url: Callable[[int], str] = _default_post_url,
     quoted_posts: QuotedPostsLookup = _no_quoted_posts,
+    own_images: ImagesLookup | None = None,
+    image_src: re.Pattern[str] | None = None,
     max_rendered_length: int = MAX_RENDERED_LENGTH,
 ) -> RenderedPost:
     """Render a post's Markdown `source` to sanitised HTML plus what it refers to.
@@ -631,10 +704,19 @@ def render_markdown(
     href to link to. `quoted_posts` is asked once, for the ids of the posts the source
     quotes (at most MAX_ATTRIBUTED_POSTS), and answers for those everyone may read;
     a quote is attributed only when it is found in its post (without a lookup, none
-    is). Raises RenderedTooLarge when the markup would pass `max_rendered_length`
-    characters.
+    is). Images whose URL matches `image_src` in full are looked up with `own_images`
+    (once, for all of them), and those it answers for are shown as images with their
+    stored size; the sanitiser allows <img> for that pattern alone, and every other
+    image stays a link. Raises RenderedTooLarge when the markup would pass
+    `max_rendered_length` characters.
     """
-    context = _RenderContext(mention_url=mention_url, post_url=post_url, quoted_posts=quoted_posts)
+    context = _RenderContext(
+        mention_url=mention_url,
+        post_url=post_url,
+        quoted_posts=quoted_posts,
+        own_images=own_images,
+        image_src=image_src,
+    )
     # mdurl percent-encodes link targets through UTF-8, which a lone surrogate breaks.
     html = _MD.render(_SURROGATES.sub("\ufffd", source), {_ENV_KEY: context})
     if len(html) > max_rendered_length:
@@ -642,8 +724,9 @@ def render_markdown(
             f"renders to {len(html):,} characters of markup; the limit is {max_rendered_length:,}"
         )
     return RenderedPost(
-        html=sanitize_html(html),
+        html=sanitize_html(html, image_src=image_src if own_images is not None else None),
         mentions=tuple(context.mentions),
         quoted_post_ids=tuple(context.quoted_post_ids),
         headings=tuple(context.headings),
+        images=tuple(context.images),
     )

@@ -53,6 +53,7 @@ from forum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.threads import hooks, selectors
+from forum.threads.images import selectors as image_selectors
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
 from forum.threads.tasks import fan_out_post
@@ -84,15 +85,29 @@ def _clean_body(body: object) -> str:
 
 def body_render(body: str) -> RenderedPost:
     """Render a post's cleaned `body`, its quotes checked against the posts they name
-    (one query); a body too complex to display is a ValidationFailed on `body`."""
+    and its images against the forum's own (a query each); a body too complex to
+    display, or showing more images than a post may, is a ValidationFailed on `body`."""
     try:
-        return render_markdown(body, quoted_posts=selectors.quoted_posts)
+        rendered = render_markdown(
+            body,
+            quoted_posts=selectors.quoted_posts,
+            own_images=image_selectors.own_images,
+            image_src=image_selectors.image_src_pattern(),
+        )
     except RenderedTooLarge as exc:
         raise ValidationFailed.for_field(
             "body",
             f"This post is too complex to display: it {exc}. Split it up.",
             code="too_complex",
         ) from exc
+    limit = settings.PARLEY["IMAGES_PER_POST"]
+    if len(rendered.images) > limit:
+        raise ValidationFailed.for_field(
+            "body",
+            f"This post shows {len(rendered.images)} images; a post may show {limit}.",
+            code="too_many_images",
+        )
+    return rendered
 
 
 def _slug_for(title: str) -> str:
@@ -237,7 +252,9 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     title = _clean_title(title)
     body = _clean_body(body)
     rendered = body_render(body)
-    state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
+    state, reason = hooks.new_post_state(
+        author=author, category=category, html=rendered.html, images=rendered.images
+    )
     now = timezone.now()
     with transaction.atomic():
         thread = Thread.objects.create(
@@ -304,7 +321,9 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
     body = _clean_body(body)
     rendered = body_render(body)
     category = thread.category
-    state, reason = hooks.new_post_state(author=author, category=category, html=rendered.html)
+    state, reason = hooks.new_post_state(
+        author=author, category=category, html=rendered.html, images=rendered.images
+    )
     visible = state == PostState.VISIBLE
     with transaction.atomic():
         now = timezone.now()
@@ -463,7 +482,13 @@ def post_edit(
     if body == post.body_source and new_title is None:
         return post.current_revision
     rendered = body_render(body)
-    hooks.check_edit(author=editor, category=thread.category, html=rendered.html, post=post)
+    hooks.check_edit(
+        author=editor,
+        category=thread.category,
+        html=rendered.html,
+        post=post,
+        images=rendered.images,
+    )
     with transaction.atomic():
         # The post's revision pointer is one of its keys.
         locked, _ = post_lock(post, key_change=True)

@@ -11,9 +11,9 @@ for moderators of the whole forum.
 
 from django.contrib import admin
 
-from moderation.admin import appeals, dashboard, log, members, queue, rules
+from moderation.admin import appeals, dashboard, images, log, members, queue, rules
 
-__all__ = ["appeals", "dashboard", "log", "members", "queue", "rules"]
+__all__ = ["appeals", "dashboard", "images", "log", "members", "queue", "rules"]
 
 # The moderators' home: the review queue first, then the screens they may open.
 admin.site.index_template = "admin/moderation/index.html"

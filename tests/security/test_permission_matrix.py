@@ -22,16 +22,19 @@ see it). For a read that answers 200, each check must hold for exactly its calle
 
 import re
 from dataclasses import dataclass, field
+from io import BytesIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from PIL import Image as PillowImage
 from rest_framework.test import APIClient
 
 from forum.accounts.models import CategoryModerator, Sanction
 from forum.accounts.services import token_create
 from forum.notifications.models import Notification
-from forum.threads.models import PostState
+from forum.threads.models import Image, PostState
 from forum.threads.services import (
     post_delete,
     post_edit,
@@ -119,7 +122,8 @@ class Case:
     url: str
     expected: dict[str, int]
     body: object = None
-    checks: tuple = field(default=())  # ((shows(answer, world) -> bool, who), ...)
+    checks: tuple = field(default=())
+    format: str = "json"  # of an API request's body  # ((shows(answer, world) -> bool, who), ...)
 
 
 # --- what an answer shows -------------------------------------------------------------
@@ -311,6 +315,17 @@ def _build_world() -> dict:
     webhook = webhook_create(
         owner=author, url="https://hooks.example.com/x", events=["post.created"]
     )
+    image = Image.objects.create(
+        sha256="a" * 64,
+        original_sha256="b" * 64,
+        file=f"images/aa/{'a' * 64}.png",
+        format="png",
+        width=4,
+        height=3,
+        size=100,
+        alt="a chart",
+        uploaded_by=author,
+    )
     for model in (thread, pending_thread, hidden_thread, op_thread, locked, other_thread):
         model.refresh_from_db()
     return {
@@ -346,6 +361,7 @@ def _build_world() -> dict:
         "member_user": users["member"],
         "notification": notification,
         "webhook": webhook,
+        "image": image,
         "generalmod_user": users["catmod_in"],
     }
 
@@ -405,7 +421,29 @@ def _action(action: str, target: str, **extra):
     return body
 
 
+def _png_upload(w):
+    buffer = BytesIO()
+    PillowImage.new("RGB", (8, 6), "teal").save(buffer, format="PNG")
+    return {"file": SimpleUploadedFile("chart.png", buffer.getvalue(), "image/png")}
+
+
 API_CASES = [
+    # Images: members who may post upload them (from trust level 1); an image's record
+    # is its uploader's and the moderators'.
+    Case(
+        "upload an image",
+        "post",
+        f"{A}/images/",
+        api_posting(201, tl0=403),
+        body=_png_upload,
+        format="multipart",
+    ),
+    Case(
+        "read an uploaded image",
+        "get",
+        f"{A}/images/{{image}}/",
+        only(MODERATORS | {"author"}, 200, 404, anonymous=401, suspended=401),
+    ),
     # Reads of lists, counts, search and profiles: everyone, showing hidden content only to
     # its author and the moderators of its category.
     Case(
@@ -1180,6 +1218,20 @@ WEB_CASES = [
         "/admin/accounts/sanction/",
         admin_screen(catmod_in=403, catmod_out=403),
     ),
+    # Images belong to no category: their screens are for moderators of the whole forum.
+    Case(
+        "admin uploaded images",
+        "get",
+        "/admin/moderation/uploadedimage/",
+        admin_screen(catmod_in=403, catmod_out=403),
+        checks=((_page_has("a chart"), FORUM_WIDE),),
+    ),
+    Case(
+        "admin denied images",
+        "get",
+        "/admin/moderation/deniedimage/",
+        admin_screen(catmod_in=403, catmod_out=403),
+    ),
     Case("admin rules", "get", "/admin/moderation/rule/", admin_screen()),
     Case("admin appeals", "get", "/admin/moderation/appeal/", admin_screen()),
     Case("admin verdicts", "get", "/admin/moderation/verdict/", admin_screen()),
@@ -1266,7 +1318,7 @@ def test_permission_matrix(world, role, surface, case):
     if case.body is not None:
         kwargs = {"data": _body(case.body, world)}
         if surface == "api":
-            kwargs["format"] = "json"
+            kwargs["format"] = case.format
 
     response = getattr(client, case.method)(target, **kwargs)
 

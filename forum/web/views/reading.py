@@ -23,6 +23,7 @@ from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState
 from forum.web import forms, slots
+from forum.web import images as composer_images
 from forum.web.drafts import (
     draft_take,
     login_again_keeping,
@@ -142,9 +143,14 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     except ValidationFailed as exc:
         reply_to_error = exc.fields["parent"][0]
         status = 400
-    if request.method == "POST":
-        if not request.user.is_authenticated:
-            return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
+    upload_error = ""
+    if request.method == "POST" and not request.user.is_authenticated:
+        return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
+    if composer_images.wants_upload(request):
+        form, upload_error, status = composer_images.upload_into_form(
+            request, forms.ReplyForm, ("body",)
+        )
+    elif request.method == "POST":
         form = forms.ReplyForm(request.POST)
         if form.is_valid() and not reply_to_error:
             try:
@@ -168,7 +174,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
 
     def build() -> HttpResponse:
         context = _thread_context(
-            request, thread, form=form, reply_to=reply_to, reply_to_error=reply_to_error
+            request,
+            thread,
+            form=form,
+            reply_to=reply_to,
+            reply_to_error=reply_to_error,
+            upload_error=upload_error,
         )
         return form_page(request, "web/thread.html", context, form=form, status=status)
 
@@ -193,7 +204,13 @@ def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
 
 
 def _thread_context(
-    request: HttpRequest, thread, *, form, reply_to: Post | None, reply_to_error: str = ""
+    request: HttpRequest,
+    thread,
+    *,
+    form,
+    reply_to: Post | None,
+    reply_to_error: str = "",
+    upload_error: str = "",
 ) -> dict:
     """What thread.html shows `request.user`. The posts come as HTML shared by every
     reader shown the same posts with the same capabilities (`_posts_html`); the rest
@@ -217,6 +234,7 @@ def _thread_context(
         "reply_form": form,
         "reply_to": reply_to,
         "reply_to_error": reply_to_error,
+        "upload_error": upload_error,
     }
     shared = _posts_html(
         thread,

@@ -16,6 +16,7 @@ from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState
 from forum.web import forms
+from forum.web import images as composer_images
 from forum.web.drafts import (
     draft_keep_after_csrf_failure,
     draft_take,
@@ -62,9 +63,13 @@ def thread_new(request: HttpRequest) -> HttpResponse:
             permissions.check_can_post(request.user)
         except ForumError as exc:
             return refused(request, exc)
-    preview_html = ""
+    preview_html, upload_error = "", ""
     status = 200
-    if request.method == "POST":
+    if composer_images.wants_upload(request):
+        form, upload_error, status = composer_images.upload_into_form(
+            request, forms.ThreadForm, ("category", "title", "body")
+        )
+    elif request.method == "POST":
         form = forms.ThreadForm(request.POST)
         valid = form.is_valid()
         if "preview" in request.POST:
@@ -84,7 +89,12 @@ def thread_new(request: HttpRequest) -> HttpResponse:
     else:
         initial = draft_take(request) or {"category": request.GET.get("category", "")}
         form = forms.ThreadForm(initial=initial)
-    context = {"form": form, "preview_html": preview_html}
+    context = {
+        "form": form,
+        "preview_html": preview_html,
+        "upload_error": upload_error,
+        "can_upload_images": permissions.can_upload_image(request.user),
+    }
     return form_page(request, "web/thread_new.html", context, form=form, status=status)
 
 
@@ -101,9 +111,13 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     as_moderator = post.author_id != request.user.pk
     has_title = post.is_opening_post and not as_moderator
     form_options = {"has_title": has_title, "reason_required": as_moderator}
-    preview_html = ""
+    preview_html, upload_error = "", ""
     status = 200
-    if request.method == "POST":
+    if composer_images.wants_upload(request):
+        form, upload_error, status = composer_images.upload_into_form(
+            request, forms.EditForm, ("title", "body", "reason"), **form_options
+        )
+    elif request.method == "POST":
         form = forms.EditForm(request.POST, **form_options)
         valid = form.is_valid()
         if "preview" in request.POST:
@@ -143,7 +157,13 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "web/post_edit.html",
-        {"form": form, "post": post, "preview_html": preview_html},
+        {
+            "form": form,
+            "post": post,
+            "preview_html": preview_html,
+            "upload_error": upload_error,
+            "can_upload_images": permissions.can_upload_image(request.user),
+        },
         status=status,
     )
 
