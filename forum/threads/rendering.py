@@ -209,11 +209,12 @@ _LINK_HINT = re.compile(r"[:@]|//|\.\w|localhost|www\.", re.IGNORECASE)
 
 class _QuickLinkify(LinkifyIt):
     """linkify-it, asked only about text that could hold a link. Finds the same links:
-    `pretest` may say yes wrongly (it is documented as a quick check that can), and
-    `test` still runs in full wherever a hint is present."""
+    where a hint is present, its own `pretest` and `test` run in full (its pretest says
+    no to some text its test would link, "_//host/path_" for one, and markdown-it then
+    leaves the whole block alone: so must this)."""
 
     def pretest(self, text: str) -> bool:
-        return _LINK_HINT.search(text) is not None
+        return _LINK_HINT.search(text) is not None and super().pretest(text)
 
     def test(self, text: str) -> bool:
         return _LINK_HINT.search(text) is not None and super().test(text)
