@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum.web.views import accounts, moderation, notifications, reading, writing
+from forum.web.views import accounts, moderation, notifications, reactions, reading, writing
 
 app_name = "web"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("p/<int:pk>/thread/", reading.post_branch, name="post-branch"),
     path("p/<int:pk>/edit/", writing.post_edit, name="post-edit"),
     path("p/<int:pk>/history/", reading.post_history, name="post-history"),
+    path("p/<int:pk>/react/", reactions.post_react, name="post-react"),
+    path("p/<int:pk>/reactions/", reactions.post_reactions, name="post-reactions"),
     path("p/<int:pk>/report/", moderation.post_report, name="post-report"),
     path("p/<int:pk>/moderate/", moderation.post_moderate, name="post-moderate"),
     path("p/<int:pk>/appeal/", moderation.post_appeal, name="post-appeal"),
