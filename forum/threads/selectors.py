@@ -450,7 +450,10 @@ def reactions_given(*, user, post_ids) -> frozenset[tuple[int, str]]:
 
 
 def my_reactions(*, user, post: Post) -> list[str]:
-    """The kinds of reaction `user` gave `post`, in the kinds' order."""
+    """The kinds of reaction `user` gave `post`, in the kinds' order. None on their own
+    post, which takes no reactions from its author: known without a query."""
+    if post.author_id == user.pk:
+        return []
     given = reactions_given(user=user, post_ids=[post.pk])
     return [kind for kind in ReactionKind.values if (post.pk, kind) in given]
 
