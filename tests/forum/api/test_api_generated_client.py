@@ -101,12 +101,12 @@ def test_an_integrators_day_through_a_generated_client(generated_client, live_se
     from parley_client.api.webhooks import v1_webhooks_create, v1_webhooks_deliveries_list
     from parley_client.models import (
         Error,
-        V1PostsReactionsUpdateKind,
         MarkReadRequest,
         PatchedPostEditRequest,
         ReplyCreateRequest,
         ThreadCreateRequest,
         TokenCreateRequest,
+        V1PostsReactionsUpdateKind,
         WebhookCreateRequest,
     )
     from parley_client.types import UNSET
