@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.core.pagination import StableCursorPagination
+from forum.core.pagination import cursor_pagination
 from forum.threads import selectors, services
 from forum.threads.api import AuthorSerializer, ReactionCountsSerializer
 from forum.threads.models import ReactionKind
@@ -23,13 +23,7 @@ class ReactionSummarySerializer(serializers.Serializer):
 
 
 def _summary(user, post) -> dict:
-    return ReactionSummarySerializer(
-        {
-            "post_id": post.pk,
-            "reactions": selectors.reaction_counts(post),
-            "my_reactions": selectors.my_reactions(user=user, post=post),
-        }
-    ).data
+    return ReactionSummarySerializer(selectors.reaction_summary(user=user, post=post)).data
 
 
 _KIND = OpenApiParameter(
@@ -41,6 +35,12 @@ _KIND = OpenApiParameter(
 )
 
 
+def _reaction_change(request: Request, pk: int, kind: str, change) -> Response:
+    post = selectors.post_get(user=request.user, pk=pk)
+    change(user=request.user, post=post, kind=kind)
+    return Response(_summary(request.user, post))
+
+
 class PostReactionView(APIView):
     @extend_schema(
         summary="React to a post",
@@ -49,9 +49,7 @@ class PostReactionView(APIView):
         responses=ReactionSummarySerializer,
     )
     def put(self, request: Request, pk: int, kind: str) -> Response:
-        post = selectors.post_get(user=request.user, pk=pk)
-        services.reaction_add(user=request.user, post=post, kind=kind)
-        return Response(_summary(request.user, post))
+        return _reaction_change(request, pk, kind, services.reaction_add)
 
     @extend_schema(
         summary="Take back a reaction",
@@ -60,9 +58,7 @@ class PostReactionView(APIView):
         responses=ReactionSummarySerializer,
     )
     def delete(self, request: Request, pk: int, kind: str) -> Response:
-        post = selectors.post_get(user=request.user, pk=pk)
-        services.reaction_remove(user=request.user, post=post, kind=kind)
-        return Response(_summary(request.user, post))
+        return _reaction_change(request, pk, kind, services.reaction_remove)
 
 
 class ReactionListQuerySerializer(serializers.Serializer):
@@ -79,14 +75,11 @@ class ReactionSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ReactionPagination(StableCursorPagination):
-    ordering = ("-created_at", "-pk")
-    page_size = 50
-
-
 class PostReactionListView(generics.ListAPIView):
     serializer_class = ReactionSerializer
-    pagination_class = ReactionPagination
+    pagination_class = cursor_pagination(
+        "-created_at", "-pk", page_size=50, name="ReactionPagination"
+    )
 
     def get_queryset(self):
         post = selectors.post_get(user=self.request.user, pk=self.kwargs["pk"])

@@ -458,6 +458,16 @@ def my_reactions(*, user, post: Post) -> list[str]:
     return [kind for kind in ReactionKind.values if (post.pk, kind) in given]
 
 
+def reaction_summary(*, user, post: Post) -> dict:
+    """`post`'s reactions as giving or taking one answers: its counts of every kind and
+    the kinds `user` gave."""
+    return {
+        "post_id": post.pk,
+        "reactions": reaction_counts(post),
+        "my_reactions": my_reactions(user=user, post=post),
+    }
+
+
 def reaction_list(*, post: Post, kind: str | None = None) -> QuerySet[Reaction]:
     """Who reacted to `post` (which the caller may read), of `kind` or of any, the latest
     first, with each member's names and nothing else of them."""

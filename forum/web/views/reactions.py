@@ -36,13 +36,7 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
             return JsonResponse(exc.as_body(), status=exc.status)
         return refused(request, exc)
     if _wants_json(request):
-        return JsonResponse(
-            {
-                "post_id": post.pk,
-                "reactions": selectors.reaction_counts(post),
-                "my_reactions": selectors.my_reactions(user=request.user, post=post),
-            }
-        )
+        return JsonResponse(selectors.reaction_summary(user=request.user, post=post))
     return redirect(post_location(post))
 
 
