@@ -109,7 +109,8 @@ class PostSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(source="post.created_at")
     edited_at = serializers.DateTimeField(source="post.edited_at", allow_null=True)
     reactions = ReactionCountsSerializer(
-        source="post.reaction_counts", help_text="How many members gave each reaction."
+        source="reaction_counts",
+        help_text="How many members gave each reaction (none for a placeholder).",
     )
 
     def get_state_reason(self, view) -> str:

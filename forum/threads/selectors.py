@@ -154,6 +154,11 @@ class PostView:
     def body_html(self) -> str:
         return self.post.body_html if self.can_read else ""
 
+    @property
+    def reaction_counts(self) -> dict[str, int]:
+        """The post's reactions by kind, none shown in a placeholder's stead."""
+        return self.post.reaction_counts if self.can_read else {}
+
 
 _PLACEHOLDERS = {
     PostState.HIDDEN: "This post is hidden while moderators review it.",

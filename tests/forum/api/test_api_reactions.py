@@ -179,3 +179,13 @@ def test_ranked_orders_leave_out_what_the_caller_may_not_read(api, member, other
     ids = _read_all(api, f"/api/v1/threads/{thread.pk}/posts/?order=newest")
 
     assert ids == [shown.pk]
+
+
+def test_a_placeholder_shows_no_counts(api, reply, other_member):
+    services.reaction_add(user=other_member, post=reply, kind="agree")
+    services.post_set_state(post=reply, state=PostState.HIDDEN, reason="Checking")
+
+    listed = api.get(f"/api/v1/threads/{reply.thread_id}/posts/").json()["results"]
+
+    placeholder = next(post for post in listed if post["id"] == reply.pk)
+    assert placeholder["body_html"] == "" and placeholder["reactions"] == NONE

@@ -46,11 +46,11 @@
     var form = event.target;
     if (!form.classList || !form.classList.contains("reaction-form")) return;
     var button = form.querySelector("button[name=do]");
-    if (!button || form.dataset.plain) return;
+    if (!button) return;
     event.preventDefault();
     send(form, button).catch(function () {
-      // The plain way: the server answers with the page, or says why it refused.
-      form.dataset.plain = "1";
+      // The plain way (submit() fires no submit event, and sends no button): the server
+      // answers with the page, or says why it refused.
       var field = document.createElement("input");
       field.type = "hidden";
       field.name = button.name;
