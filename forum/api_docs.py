@@ -69,8 +69,14 @@ _POST = {
     "revision_count": 1,
     "created_at": _T,
     "edited_at": None,
+    "reactions": {"insightful": 0, "agree": 2, "disagree": 0, "sources": 1},
 }
-_POST_DETAIL = {**_POST, "body": "Which **source** says so?"}
+_POST_DETAIL = {**_POST, "body": "Which **source** says so?", "my_reactions": []}
+_REACTIONS = {
+    "post_id": 4,
+    "reactions": {"insightful": 1, "agree": 2, "disagree": 0, "sources": 1},
+    "my_reactions": ["insightful"],
+}
 _TOKEN = {
     "id": 3,
     "name": "laptop",
@@ -197,9 +203,11 @@ OPERATIONS: dict[str, dict] = {
         "description": "The thread's posts in reading order: each post before its replies, "
         "replies in the order written, at any depth (`depth` and `parent_id` rebuild the "
         "tree). A post the caller may not read stays in place as a placeholder (empty "
-        "`body_html`, `placeholder` saying why), so replies keep their context. Pages "
-        "with `cursor` and `page_size` like every list, in both directions, and carries "
-        "an `ETag` like the thread.",
+        "`body_html`, `placeholder` saying why), so replies keep their context. With "
+        "`order=newest` or `order=reactions`, the replies the caller may read come as a "
+        "flat list instead, newest first or most reactions first (ties newest first); "
+        "each order has cursors of its own. Pages with `cursor` and `page_size` like "
+        "every list, in both directions, and carries an `ETag` like the thread.",
         "response": {
             "200": _page(
                 [{**_POST, "id": 1, "parent_id": None, "depth": 0, "author": _ANALYST}, _POST],
@@ -229,6 +237,34 @@ OPERATIONS: dict[str, dict] = {
         "given to whoever may edit it, to edit from; others get `null` and read "
         "`body_html`.",
         "response": {"200": _POST_DETAIL},
+    },
+    "v1_posts_reactions_list": {
+        "description": "Who reacted to the post, the latest first, with `kind` narrowing "
+        "to one reaction. Anyone who may read the post may see who reacted to it.",
+        "response": {
+            "200": _page(
+                [{"kind": "insightful", "member": _ANALYST, "created_at": _T}],
+            )
+        },
+    },
+    "v1_posts_reactions_update": {
+        "description": "Gives the post a reaction of `kind` (`insightful`, `agree`, "
+        "`disagree`, `sources`) from you; giving it again changes nothing. Answers the "
+        "post's counts and your reactions. Not on your own post (`own_post`), nor while "
+        "silenced (`account_silenced`); a post you cannot read is a `404`.",
+        "response": {"200": _REACTIONS},
+    },
+    "v1_posts_reactions_destroy": {
+        "description": "Takes back your reaction of `kind` on the post; taking back one you "
+        "did not give changes nothing. Answers the post's counts and your reactions, as "
+        "giving one does.",
+        "response": {
+            "200": {
+                **_REACTIONS,
+                "reactions": {**_REACTIONS["reactions"], "insightful": 0},
+                "my_reactions": [],
+            }
+        },
     },
     "v1_posts_partial_update": {
         "description": "Edits the post: its author while the thread is open, or a "

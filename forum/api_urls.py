@@ -5,6 +5,7 @@ from forum.core.api import endpoint_not_found
 from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
+from forum.threads import reactions_api
 from forum.threads.images import api as images_api
 from forum.webhooks import api as webhooks_api
 from moderation import api as moderation_api
@@ -42,6 +43,16 @@ urlpatterns = [
         "posts/<int:pk>/revisions/",
         threads_api.PostRevisionListView.as_view(),
         name="post-revisions",
+    ),
+    path(
+        "posts/<int:pk>/reactions/",
+        reactions_api.PostReactionListView.as_view(),
+        name="post-reactions",
+    ),
+    path(
+        "posts/<int:pk>/reactions/<str:kind>/",
+        reactions_api.PostReactionView.as_view(),
+        name="post-reaction",
     ),
     path("posts/<int:pk>/diff/", threads_api.PostDiffView.as_view(), name="post-diff"),
     path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),

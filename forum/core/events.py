@@ -248,3 +248,16 @@ class SanctionImposed:
 
     sanction_id: int
     user_id: int
+
+
+@dataclass(frozen=True)
+class PostReacted:
+    """A member (`actor_id`) gave a reaction of `kind` to a post by `author_id`. Not
+    stored: a lost one costs a notification of a reaction, which the post's counts
+    still show."""
+
+    post_id: int
+    thread_id: int
+    author_id: int
+    actor_id: int
+    kind: str

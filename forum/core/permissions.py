@@ -462,22 +462,41 @@ def check_can_delete_post(user, post) -> None:
     _raise(_delete_refusal(user, post, _facts(user, post)))
 
 
-def _report_refusal(user, post, f: _PostFacts) -> ForumError | None:
+def _others_public_post_refusal(user, post, f: _PostFacts, *, doing: str) -> ForumError | None:
+    """Why `user` may not act on `post` as a reader does (report it, react to it): only
+    what anyone may read is acted on, anything else being a 404 whether the post or its
+    thread is what the caller may not see, so a refusal reveals nothing; then the
+    member's standing; and never on their own post. `doing` names the act ("report")."""
     if not user.is_authenticated:
-        return NotAuthenticated("Sign in to report posts.")
-    # Only what anyone may read can be reported: anything else is a 404, whether the
-    # post or its thread is what the caller may not see, so a refusal reveals nothing.
+        return NotAuthenticated(f"Sign in to {doing} posts.")
     if not f.readable or post.state != PostState.VISIBLE or post.deleted_at is not None:
         return NotFound("No such post.")
     if f.posting is not None:
         return f.posting
     if post.author_id == user.pk:
-        return PermissionDenied("You cannot report your own post.", code="own_post")
+        return PermissionDenied(f"You cannot {doing} your own post.", code="own_post")
     return None
+
+
+def _report_refusal(user, post, f: _PostFacts) -> ForumError | None:
+    return _others_public_post_refusal(user, post, f, doing="report")
 
 
 def check_can_report(user, post) -> None:
     _raise(_report_refusal(user, post, _facts(user, post)))
+
+
+def _react_refusal(user, post, f: _PostFacts) -> ForumError | None:
+    return _others_public_post_refusal(user, post, f, doing="react to")
+
+
+def can_react(user, post) -> bool:
+    """Whether `user` may give (or take back) a reaction on `post`."""
+    return _react_refusal(user, post, _facts(user, post)) is None
+
+
+def check_can_react(user, post) -> None:
+    _raise(_react_refusal(user, post, _facts(user, post)))
 
 
 def _appeal_refusal(user, post) -> ForumError | None:
@@ -712,6 +731,7 @@ class PostCapabilities:
     edit: bool = False
     delete: bool = False
     report: bool = False
+    react: bool = False
     appeal: bool = False
     history: bool = False
     moderate: bool = False
@@ -735,6 +755,7 @@ def post_capabilities(user, post) -> PostCapabilities:
         edit=_edit_refusal(user, post, f) is None,
         delete=post.deleted_at is None and _delete_refusal(user, post, f) is None,
         report=_report_refusal(user, post, f) is None,
+        react=_react_refusal(user, post, f) is None,
         appeal=_appeal_refusal(user, post) is None,
         history=_history_refusal(user, post, f) is None,
         moderate=f.moderates,

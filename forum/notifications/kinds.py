@@ -75,6 +75,16 @@ NEW_THREAD = register(
         priority=10,
     )
 )
+# To a post's author, one unread notification per post however many react.
+REACTION = register(
+    NotificationKind(
+        "reaction",
+        "{actor} reacted to your post in “{thread}”",
+        "{count} reactions to your post in “{thread}”",
+        collapses=True,
+        priority=5,
+    )
+)
 
 # Moderation outcomes reach the member concerned directly, not through the fan-out.
 POST_MODERATED = register(

@@ -134,6 +134,26 @@ def describe(notification: Notification) -> str:
     )
 
 
+def hears_of_reaction(*, recipient_id: int, actor_id: int, thread_id: int) -> bool:
+    """Whether the member `recipient_id` (a post's author) hears that `actor_id` reacted
+    to their post in `thread_id`: an active member who muted neither the actor nor the
+    thread or its category. One query."""
+    muted_thread = ThreadWatch.objects.filter(
+        thread_id=thread_id, level=WatchLevel.MUTED, user_id=OuterRef("pk")
+    )
+    muted_category = CategoryWatch.objects.filter(
+        category__threads=thread_id, level=WatchLevel.MUTED, user_id=OuterRef("pk")
+    )
+    muting_actor = UserMute.objects.filter(muted_id=actor_id, user_id=OuterRef("pk"))
+    return (
+        User.objects.filter(pk=recipient_id, is_active=True)
+        .exclude(Exists(muted_thread))
+        .exclude(Exists(muted_category))
+        .exclude(Exists(muting_actor))
+        .exists()
+    )
+
+
 def thread_watch_level(*, user, thread) -> str:
     """`user`'s watch level on `thread`; "normal" when they never set one."""
     level = (

@@ -6,6 +6,7 @@ import itertools
 from django.db import connection, transaction
 from django.utils import timezone
 
+from forum.notifications import selectors
 from forum.notifications.kinds import KINDS
 from forum.notifications.models import (
     CategoryWatch,
@@ -74,6 +75,35 @@ def deliver_batch(*, post, kind: str, recipient_ids: list[int]) -> int:
         ),
         "now": timezone.now(),
     }
+    return _deliver(values)
+
+
+def reaction_notify(*, post_id: int, thread_id: int, author_id: int, actor_id: int, kind: str):
+    """Tell `author_id` that `actor_id` reacted to their post with `kind`: once ever per
+    member, post and kind (taking a reaction back and giving it again tells nobody twice),
+    folded into one unread notification per post with a count. Nobody hears of their own
+    doing, nor of a member they muted, nor of a thread or category they muted. Returns
+    whether the author was told."""
+    if actor_id == author_id or not selectors.hears_of_reaction(
+        recipient_id=author_id, actor_id=actor_id, thread_id=thread_id
+    ):
+        return False
+    values = {
+        "ids": [author_id],
+        "event": f"reaction:{post_id}:{actor_id}:{kind}",
+        "kind": "reaction",
+        "actor": actor_id,
+        "thread": thread_id,
+        "post": post_id,
+        "key": f"reaction:post:{post_id}",
+        "now": timezone.now(),
+    }
+    return _deliver(values) > 0
+
+
+def _deliver(values: dict) -> int:
+    """Record the deliveries of `values["event"]` to `values["ids"]` and write (or fold
+    into) a notification for each member not told of it before; see `deliver_batch`."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_DELIVER_POSTGRESQL, values)

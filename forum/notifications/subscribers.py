@@ -56,6 +56,16 @@ def on_report_resolved(event: events.ReportResolved) -> None:
     )
 
 
+def on_post_reacted(event: events.PostReacted) -> None:
+    services.reaction_notify(
+        post_id=event.post_id,
+        thread_id=event.thread_id,
+        author_id=event.author_id,
+        actor_id=event.actor_id,
+        kind=event.kind,
+    )
+
+
 def on_sanction_imposed(event: events.SanctionImposed) -> None:
     sanctions.sanction_notify(sanction_id=event.sanction_id)
 
@@ -66,3 +76,4 @@ def subscribe() -> None:
     events.subscribe(events.DecisionRecorded, on_decision_recorded)
     events.subscribe(events.ReportResolved, on_report_resolved)
     events.subscribe(events.SanctionImposed, on_sanction_imposed)
+    events.subscribe(events.PostReacted, on_post_reacted)

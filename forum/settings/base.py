@@ -333,6 +333,7 @@ SPECTACULAR_SETTINGS = {
     ],
     "ENUM_NAME_OVERRIDES": {
         "PostStateEnum": "forum.threads.models.PostState",
+        "ReactionKindEnum": "forum.threads.models.ReactionKind",
         "ReviewStateEnum": "moderation.models.ReviewItem.State",
     },
     # Swagger UI's files are served from our own static files, never from a CDN.

@@ -80,6 +80,17 @@ class ThreadSerializer(serializers.ModelSerializer):
         )
 
 
+class ReactionCountsSerializer(serializers.Serializer):
+    """A post's reactions counted by kind: every kind, 0 for none."""
+
+    insightful = serializers.IntegerField(min_value=0, default=0)
+    agree = serializers.IntegerField(min_value=0, default=0)
+    disagree = serializers.IntegerField(min_value=0, default=0)
+    sources = serializers.IntegerField(
+        min_value=0, default=0, help_text="“Sources?”: readers asking for the sources."
+    )
+
+
 class PostSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="post.pk")
     thread_id = serializers.IntegerField(source="post.thread_id")
@@ -97,6 +108,10 @@ class PostSerializer(serializers.Serializer):
     revision_count = serializers.IntegerField(source="post.revision_count")
     created_at = serializers.DateTimeField(source="post.created_at")
     edited_at = serializers.DateTimeField(source="post.edited_at", allow_null=True)
+    reactions = ReactionCountsSerializer(
+        source="reaction_counts",
+        help_text="How many members gave each reaction (none for a placeholder).",
+    )
 
     def get_state_reason(self, view) -> str:
         return view.post.state_reason if view.can_read else ""
@@ -109,8 +124,15 @@ class PostDetailSerializer(PostSerializer):
         "null for others, who read `body_html`."
     )
 
+    my_reactions = serializers.SerializerMethodField(
+        help_text="The kinds of reaction the caller gave this post."
+    )
+
     def get_body(self, view) -> str | None:
         return view.post.body_source if self.context.get("can_edit") else None
+
+    def get_my_reactions(self, view) -> list[str]:
+        return self.context.get("my_reactions", [])
 
 
 class PostPageSerializer(PageLinksSerializer):
@@ -379,6 +401,48 @@ def _reading_position(request: Request) -> Position | None:
     return Position(path, key, backwards)
 
 
+POST_ORDERS = ("reading", *selectors.RANKED_ORDERS)
+
+
+class ThreadPostsQuerySerializer(serializers.Serializer):
+    order = serializers.ChoiceField(
+        choices=POST_ORDERS,
+        required=False,
+        default="reading",
+        help_text="`reading` order (default: each post before its replies, placeholders "
+        "kept), or the replies the caller may read as a flat list, `newest` first or most "
+        "`reactions` first. Each order has cursors of its own.",
+    )
+
+
+def _ranked_position(request: Request, order: str) -> Position | None:
+    decoded = decode_cursor(request, order)
+    if decoded is None:
+        return None
+    value, key, backwards = decoded
+    for number in (value, key):
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 2**31:
+            raise bad_cursor()
+    return Position(value, key, backwards)
+
+
+def _posts_page_data(
+    request: Request, rows: list, *, size: int, position: Position | None, ordering: str, locate
+) -> dict:
+    """A page of posts from `rows` (read from `position`, one more than `size` to know
+    whether more follow), with its links, as every list answers."""
+    more = len(rows) > size
+    page = rows[-size:] if position is not None and position.backwards else rows[:size]
+    next_link, previous_link = keyset_links(
+        request, ordering=ordering, page=page, more=more, position=position, locate=locate
+    )
+    return page_response_data(
+        next_link=next_link,
+        previous_link=previous_link,
+        results=PostSerializer(page, many=True).data,
+    )
+
+
 class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
     page_cache_kind = "api:posts"
 
@@ -386,8 +450,9 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         return pagecache.thread_token(pk)
 
     @extend_schema(
-        summary="Read a thread's posts in reading order",
+        summary="Read a thread's posts in reading order, or its replies by time or reactions",
         parameters=[
+            ThreadPostsQuerySerializer,
             *page_parameters(default=selectors.POSTS_PAGE_SIZE, maximum=POSTS_MAX_PAGE_SIZE),
             _ETAG_HEADER,
         ],
@@ -398,37 +463,44 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         if cached is not None:
             return cached
         thread = selectors.thread_get(user=request.user, pk=pk)
+        order = _query(ThreadPostsQuerySerializer, request)["order"]
         size = requested_page_size(
             request, default=selectors.POSTS_PAGE_SIZE, maximum=POSTS_MAX_PAGE_SIZE
         )
-        position = _reading_position(request)
+        if order == "reading":
+            position = _reading_position(request)
+            backwards = position is not None and position.backwards
+            ordering = _READING_ORDER
+
+            def read() -> list:
+                return selectors.thread_posts_page(
+                    user=request.user,
+                    thread=thread,
+                    after_path="" if position is None or backwards else position.value,
+                    before_path=position.value if backwards else None,
+                    limit=size + 1,
+                )
+
+            def locate(view) -> tuple:
+                return view.post.path, view.post.pk
+        else:
+            position = _ranked_position(request, order)
+            ordering = order
+            value, key = selectors.RANKED_ORDERS[order]
+
+            def read() -> list:
+                return selectors.thread_replies_ranked(
+                    user=request.user, thread=thread, order=order, position=position, limit=size + 1
+                )
+
+            def locate(view) -> tuple:
+                return getattr(view.post, value), getattr(view.post, key)
 
         def build() -> bytes:
-            backwards = position is not None and position.backwards
-            page = selectors.thread_posts_page(
-                user=request.user,
-                thread=thread,
-                after_path="" if position is None or backwards else position.value,
-                before_path=position.value if backwards else None,
-                limit=size + 1,
+            data = _posts_page_data(
+                request, read(), size=size, position=position, ordering=ordering, locate=locate
             )
-            more = len(page) > size
-            page = page[-size:] if backwards else page[:size]
-            next_link, previous_link = keyset_links(
-                request,
-                ordering=_READING_ORDER,
-                page=page,
-                more=more,
-                position=position,
-                locate=lambda view: (view.post.path, view.post.pk),
-            )
-            return JSONRenderer().render(
-                page_response_data(
-                    next_link=next_link,
-                    previous_link=previous_link,
-                    results=PostSerializer(page, many=True).data,
-                )
-            )
+            return JSONRenderer().render(data)
 
         # The page holds nothing per reader but which posts they are shown (and links
         # to its neighbours, made of the address asked for): everyone with the same view
@@ -477,10 +549,14 @@ def _digest(text: str) -> str:
 
 
 def _post_view(user, post: Post) -> dict:
-    """A post as its detail shows it to `user`: its Markdown source too if they may edit it."""
+    """A post as its detail shows it to `user`: its Markdown source too if they may edit
+    it, and the reactions they gave it."""
     view = selectors.PostView(post=post, can_read=True, placeholder="")
-    can_edit = permissions.can_edit_post(user, post)
-    return PostDetailSerializer(view, context={"can_edit": can_edit}).data
+    context = {
+        "can_edit": permissions.can_edit_post(user, post),
+        "my_reactions": selectors.my_reactions(user=user, post=post),
+    }
+    return PostDetailSerializer(view, context=context).data
 
 
 class PostDetailView(APIView):

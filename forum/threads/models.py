@@ -5,7 +5,16 @@ from django.utils import timezone
 
 from forum.core.states import PostState
 
-__all__ = ["Category", "Image", "Post", "PostRevision", "PostState", "Thread"]
+__all__ = [
+    "Category",
+    "Image",
+    "Post",
+    "PostRevision",
+    "PostState",
+    "Reaction",
+    "ReactionKind",
+    "Thread",
+]
 
 
 class Category(models.Model):
@@ -145,6 +154,11 @@ class Post(models.Model):
         blank=True,
         related_name="+",
     )
+    # The members' reactions to the post, counted by kind ({"agree": 2}; kinds nobody
+    # gave are absent) and in all, kept in the transaction that adds or takes one, so
+    # that a page reads them with the post and sorts by them without counting.
+    reaction_counts = models.JSONField(default=dict, blank=True)
+    reaction_total = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -152,6 +166,10 @@ class Post(models.Model):
         ]
         indexes = [
             models.Index(fields=["thread", "path"], name="post_reading_order"),
+            # A thread's replies most reacted to first, the newest first among equals.
+            models.Index(
+                fields=["thread", "-reaction_total", "-position"], name="post_most_reacted"
+            ),
             models.Index(fields=["author", "-created_at"], name="post_author_recent"),
             # Only posts whose fan-out is under way or waits for their thread.
             models.Index(
@@ -249,3 +267,37 @@ class Image(models.Model):
     @property
     def url(self) -> str:
         return self.file.url
+
+
+class ReactionKind(models.TextChoices):
+    """The few reactions a reader may give a post: judgements an analysis can be sorted
+    and weighed by, not moods."""
+
+    INSIGHTFUL = "insightful", "Insightful"
+    AGREE = "agree", "Agree"
+    DISAGREE = "disagree", "Disagree"
+    SOURCES = "sources", "Sources?"
+
+
+class Reaction(models.Model):
+    """That `user` gave `post` a reaction of `kind`: at most once per kind, several kinds
+    per post allowed. The post's counts (Post.reaction_counts) follow these rows."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReactionKind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Also the index behind "which of these posts did I react to, and how".
+            models.UniqueConstraint(fields=["user", "post", "kind"], name="reaction_once"),
+        ]
+        indexes = [
+            # Who reacted to a post, by kind, the latest first.
+            models.Index(fields=["post", "kind", "-created_at", "-id"], name="reaction_who"),
+            models.Index(fields=["post", "-created_at", "-id"], name="reaction_who_any_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} post {self.post_id}"

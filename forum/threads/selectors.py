@@ -11,8 +11,17 @@ from django.utils.functional import SimpleLazyObject, empty
 from forum.accounts.models import User
 from forum.core import fragments, permissions, requestmemo
 from forum.core.errors import NotFound, ValidationFailed
+from forum.core.pagination import Position
 from forum.core.permissions import NO_POST_CAPABILITIES, PostCapabilities
-from forum.threads.models import Category, Post, PostRevision, PostState, Thread
+from forum.threads.models import (
+    Category,
+    Post,
+    PostRevision,
+    PostState,
+    Reaction,
+    ReactionKind,
+    Thread,
+)
 from forum.threads.rendering import QuotedPost, quotable_text
 
 POSTS_PAGE_SIZE = 50
@@ -158,6 +167,11 @@ class PostView:
     @property
     def body_html(self) -> str:
         return self.post.body_html if self.can_read else ""
+
+    @property
+    def reaction_counts(self) -> dict[str, int]:
+        """The post's reactions by kind, none shown in a placeholder's stead."""
+        return self.post.reaction_counts if self.can_read else {}
 
 
 _PLACEHOLDERS = {
@@ -433,3 +447,101 @@ def _descendants_of(root: Post, candidates: list[Post], *, levels: int) -> list[
         return answer
 
     return [candidate for candidate in candidates if descends(candidate.parent_id, 1)]
+
+
+# --- reactions ----------------------------------------------------------------------
+
+
+def reaction_counts(post: Post) -> dict[str, int]:
+    """Every reaction kind with `post`'s count of it (0 for none), in the kinds' order.
+    Read from the post's row: no query."""
+    return {kind: post.reaction_counts.get(kind, 0) for kind in ReactionKind.values}
+
+
+def reactions_given(*, user, post_ids) -> frozenset[tuple[int, str]]:
+    """The (post id, kind) of each reaction `user` gave to the posts `post_ids`: one
+    indexed query (none for an anonymous reader or no posts)."""
+    if not user.is_authenticated or not post_ids:
+        return frozenset()
+    return frozenset(
+        Reaction.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "kind")
+    )
+
+
+def my_reactions(*, user, post: Post) -> list[str]:
+    """The kinds of reaction `user` gave `post`, in the kinds' order. None on their own
+    post, which takes no reactions from its author: known without a query."""
+    if post.author_id == user.pk:
+        return []
+    given = reactions_given(user=user, post_ids=[post.pk])
+    return [kind for kind in ReactionKind.values if (post.pk, kind) in given]
+
+
+def reaction_summary(*, user, post: Post) -> dict:
+    """`post`'s reactions as giving or taking one answers: its counts of every kind and
+    the kinds `user` gave."""
+    return {
+        "post_id": post.pk,
+        "reactions": reaction_counts(post),
+        "my_reactions": my_reactions(user=user, post=post),
+    }
+
+
+def reaction_list(*, post: Post, kind: str | None = None) -> QuerySet[Reaction]:
+    """Who reacted to `post` (which the caller may read), of `kind` or of any, the latest
+    first, with each member's names and nothing else of them."""
+    rows = (
+        Reaction.objects.filter(post=post)
+        .select_related("user")
+        .only("id", "post_id", "kind", "created_at", "user__username", "user__display_name")
+    )
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    return rows.order_by("-created_at", "-pk")
+
+
+# How a thread's replies may be ranked besides reading order: (value, tie-breaker), both
+# descending.
+RANKED_ORDERS = {
+    "newest": ("position", "pk"),
+    "reactions": ("reaction_total", "position"),
+}
+
+
+def thread_replies_ranked(
+    *,
+    user,
+    thread: Thread,
+    order: str,
+    limit: int,
+    position: Position | None = None,
+    offset: int = 0,
+) -> list[PostView]:
+    """`thread`'s replies that `user` may read in full, as a flat list in `order` (see
+    RANKED_ORDERS): `limit` of them after `offset`, or from a keyset `position` (its value
+    and tie-breaker, read backwards for the page before it). One query, its rows shared
+    like a page in reading order (`thread_posts_page`)."""
+    value, key = RANKED_ORDERS[order]
+    rows = Post.objects.filter(
+        permissions.visible_posts_q(user), thread=thread, position__gt=1, deleted_at__isnull=True
+    )
+    backwards = position is not None and position.backwards
+    if position is not None:
+        beyond = "gt" if backwards else "lt"
+        rows = rows.filter(
+            Q(**{f"{value}__{beyond}": position.value})
+            | Q(**{value: position.value, f"{key}__{beyond}": position.key})
+        )
+    sign = "" if backwards else "-"
+    rows = rows.select_related("author").defer(*_UNSHOWN).order_by(f"{sign}{value}", f"{sign}{key}")
+    view = content_view(user=user, thread=thread)
+    place = "" if position is None else f"{position.value}:{position.key}:{backwards}"
+
+    def read() -> list[Post]:
+        page = list(rows[offset : offset + limit])
+        return _with_thread(page[::-1] if backwards else page, thread)
+
+    shared = fragments.remembered(
+        f"ranked:{thread.pk}:{thread.version}:{view}:{order}:{place}:{offset}:{limit}", read
+    )
+    return _seen(user, shared)

@@ -54,7 +54,15 @@ from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.threads import hooks, selectors
 from forum.threads.images import selectors as image_selectors
-from forum.threads.models import Category, Post, PostRevision, PostState, Thread
+from forum.threads.models import (
+    Category,
+    Post,
+    PostRevision,
+    PostState,
+    Reaction,
+    ReactionKind,
+    Thread,
+)
 from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
 from forum.threads.tasks import fan_out_post
 
@@ -536,6 +544,66 @@ def post_delete(*, actor, post: Post) -> bool:
             _count_author_post(locked.author_id, -1)
         thread_refresh_counters(thread_id=thread.pk)
     post.refresh_from_db()
+    return True
+
+
+def _clean_reaction_kind(kind: object) -> str:
+    if kind not in ReactionKind.values:
+        raise ValidationFailed.for_field(
+            "kind", f"Choose one of: {', '.join(ReactionKind.values)}.", code="invalid_choice"
+        )
+    return kind
+
+
+def reaction_add(*, user, post: Post, kind: object) -> bool:
+    """Give `post` a reaction of `kind` from `user`. Returns False when they had given it
+    already (nothing changes). Raises ForumError if refused (see
+    permissions.check_can_react)."""
+    return _reaction_set(user=user, post=post, kind=kind, given=True)
+
+
+def reaction_remove(*, user, post: Post, kind: object) -> bool:
+    """Take back `user`'s reaction of `kind` on `post`. Returns False when there was none.
+    Refused as giving it would be: a silenced member leaves things as they stand."""
+    return _reaction_set(user=user, post=post, kind=kind, given=False)
+
+
+def _reaction_set(*, user, post: Post, kind: object, given: bool) -> bool:
+    """Add or remove one reaction row and count it on the post, in one transaction that
+    holds the post (so its counts follow its rows exactly) and raises its thread's
+    version (so every page built from the thread shows the new counts)."""
+    permissions.check_can_react(user, post)
+    kind = _clean_reaction_kind(kind)
+    with transaction.atomic():
+        locked, thread = post_lock(post)
+        locked.thread = thread
+        # The post may have been hidden, or the member silenced, since it was read.
+        permissions.check_can_react(user, locked)
+        if given:
+            _, changed = Reaction.objects.get_or_create(user=user, post=locked, kind=kind)
+        else:
+            changed = Reaction.objects.filter(user=user, post=locked, kind=kind).delete()[0] > 0
+        if not changed:
+            return False
+        delta = 1 if given else -1
+        counts = {**locked.reaction_counts, kind: locked.reaction_counts.get(kind, 0) + delta}
+        counts = {name: count for name, count in counts.items() if count > 0}
+        Post.objects.filter(pk=locked.pk).update(
+            reaction_counts=counts, reaction_total=F("reaction_total") + delta
+        )
+        thread_touch(thread_id=thread.pk)
+        if given:
+            events.publish(
+                events.PostReacted(
+                    post_id=locked.pk,
+                    thread_id=thread.pk,
+                    author_id=locked.author_id,
+                    actor_id=user.pk,
+                    kind=kind,
+                )
+            )
+    post.reaction_counts = counts
+    post.reaction_total = locked.reaction_total + delta
     return True
 
 

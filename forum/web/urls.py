@@ -1,6 +1,14 @@
 from django.urls import path
 
-from forum.web.views import accounts, moderation, notifications, reading, searching, writing
+from forum.web.views import (
+    accounts,
+    moderation,
+    notifications,
+    reactions,
+    reading,
+    searching,
+    writing,
+)
 
 app_name = "web"
 
@@ -19,6 +27,8 @@ urlpatterns = [
     path("p/<int:pk>/edit/", writing.post_edit, name="post-edit"),
     path("p/<int:pk>/delete/", writing.post_delete, name="post-delete"),
     path("p/<int:pk>/history/", reading.post_history, name="post-history"),
+    path("p/<int:pk>/react/", reactions.post_react, name="post-react"),
+    path("p/<int:pk>/reactions/", reactions.post_reactions, name="post-reactions"),
     path("p/<int:pk>/report/", moderation.post_report, name="post-report"),
     path("p/<int:pk>/moderate/", moderation.post_moderate, name="post-moderate"),
     path("p/<int:pk>/appeal/", moderation.post_appeal, name="post-appeal"),

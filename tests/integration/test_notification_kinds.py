@@ -5,7 +5,8 @@ whose run sends one `deliver_batch` per kind, and that task writes them. The mod
 outcomes (`direct` kinds) are written by whichever process records the decision, when
 its transaction commits: their domain events are stored with the decision and told on
 commit (forum.core.events), and only one whose telling failed is left to the worker's
-sweep. For a moderator's action, that is the moderator's own process."""
+sweep. For a moderator's action, that is the moderator's own process. A reaction is told
+to the post's author by the process of the member reacting, as it commits."""
 
 import pytest
 
@@ -25,11 +26,17 @@ WRITTEN_BY_THE_DECIDING_PROCESS = {
     "report_resolved",
     "sanction_imposed",
 }
+WRITTEN_BY_THE_REACTING_PROCESS = {"reaction"}
 
 
 def test_every_registered_kind_is_tested_where_it_is_written():
-    assert set(KINDS) == WRITTEN_BY_THE_WORKER | WRITTEN_BY_THE_DECIDING_PROCESS
-    assert not WRITTEN_BY_THE_WORKER & WRITTEN_BY_THE_DECIDING_PROCESS
+    places = (
+        WRITTEN_BY_THE_WORKER,
+        WRITTEN_BY_THE_DECIDING_PROCESS,
+        WRITTEN_BY_THE_REACTING_PROCESS,
+    )
+    assert set(KINDS) == set().union(*places)
+    assert sum(len(place) for place in places) == len(KINDS)  # each kind in one place
 
 
 def told(*kinds: str) -> dict[tuple[str, str], int]:
@@ -110,3 +117,27 @@ def test_moderation_outcome_kinds_are_written_by_the_moderators_process_on_commi
         app.control.purge()
     # Every stored event was told: none is left for the worker's sweep.
     assert not PendingEvent.objects.exists()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_a_reaction_is_written_by_the_reacting_members_process_on_commit(
+    member, other_member, category
+):
+    """As for a decision: no worker runs, tasks go to the broker unrun."""
+    from forum.celery import app
+    from forum.threads import services as thread_services
+
+    thread = make_thread(author=member, category=category, title="Reacted thread")
+    reply = make_reply(thread=thread, author=other_member, body="Three brigades, not two.")
+    readers = UserFactory.create_batch(2)
+
+    app.control.purge()
+    try:
+        with tasks_through_broker():
+            for reader in readers:
+                thread_services.reaction_add(user=reader, post=reply, kind="insightful")
+            thread_services.reaction_add(user=member, post=reply, kind="agree")
+            assert told(*WRITTEN_BY_THE_REACTING_PROCESS) == {("other", "reaction"): 3}
+    finally:
+        app.control.purge()

@@ -473,6 +473,13 @@ API_CASES = [
         api_read(),
         checks=((_hidden_posts_read, PRIVILEGED),),
     ),
+    Case(
+        "thread posts, most reactions first",
+        "get",
+        f"{A}/threads/{{thread}}/posts/?order=reactions",
+        api_read(),
+        checks=((_hidden_posts_read, PRIVILEGED),),
+    ),
     Case("pending thread", "get", f"{A}/threads/{{pending_thread}}/", api_hidden_read()),
     Case("hidden thread", "get", f"{A}/threads/{{hidden_thread}}/", api_hidden_read()),
     Case("hidden thread posts", "get", f"{A}/threads/{{hidden_thread}}/posts/", api_hidden_read()),
@@ -702,6 +709,35 @@ API_CASES = [
         f"{A}/posts/{{in_hidden_thread}}/reports/",
         only(PRIVILEGED, 201, 404, anonymous=401, suspended=401),
         {"reason": "spam"},
+    ),
+    # Reactions: on what anyone may read, by whoever may post, never on one's own post.
+    Case("who reacted", "get", f"{A}/posts/{{reply}}/reactions/?kind=agree", api_read()),
+    Case(
+        "who reacted to a hidden post", "get", f"{A}/posts/{{hidden}}/reactions/", api_hidden_read()
+    ),
+    Case(
+        "react to a visible post",
+        "put",
+        f"{A}/posts/{{reply}}/reactions/insightful/",
+        api_posting(200, author=403),
+    ),
+    Case(
+        "take back a reaction",
+        "delete",
+        f"{A}/posts/{{reply}}/reactions/insightful/",
+        api_posting(200, author=403),
+    ),
+    Case(
+        "react to a hidden post",
+        "put",
+        f"{A}/posts/{{hidden}}/reactions/agree/",
+        api_signed_in(404),
+    ),
+    Case(
+        "react in a hidden thread",
+        "put",
+        f"{A}/posts/{{in_hidden_thread}}/reactions/agree/",
+        only(PRIVILEGED, 200, 404, anonymous=401, suspended=401),
     ),
     Case(
         "appeal a removed post",
@@ -950,6 +986,17 @@ WEB_CASES = [
             (_page_has('/p/{child_of_hidden}/report/"'), POSTERS - {"member"}),  # theirs
             (_page_has('class="mod-tools"'), MODERATING),
             (_page_has('id="standing-notice"'), frozenset({"silenced", "sanctioned_mod"})),
+            (_page_has('class="reaction-form"'), POSTERS),
+        ),
+    ),
+    Case(
+        "thread page, newest replies first",
+        "get",
+        "/t/{thread}/{slug}/?sort=newest",
+        web_public(),
+        checks=(
+            (_page_shows("hidden", "removed"), PRIVILEGED),
+            (_page_has('action="/p/{reply}/react/"'), POSTERS - {"author"}),
         ),
     ),
     Case("thread short link", "get", "/t/{thread}/", web_public(301)),
@@ -1115,6 +1162,23 @@ WEB_CASES = [
         web_signed_in(200, author=403, silenced=403, sanctioned_mod=403),
     ),
     Case("report hidden", "get", "/p/{hidden}/report/", web_signed_in(404)),
+    Case(
+        "react from the page",
+        "post",
+        "/p/{reply}/react/",
+        web_signed_in(302, author=403, silenced=403, sanctioned_mod=403),
+        {"kind": "insightful", "do": "add"},
+    ),
+    Case(
+        "react to a hidden post from the page",
+        "post",
+        "/p/{hidden}/react/",
+        web_signed_in(404),
+        {"kind": "insightful", "do": "add"},
+    ),
+    Case("react by GET", "get", "/p/{reply}/react/", web_public(405)),
+    Case("who reacted page", "get", "/p/{reply}/reactions/?kind=agree", web_public()),
+    Case("who reacted to a hidden post page", "get", "/p/{hidden}/reactions/", web_hidden()),
     Case(
         "report in a hidden thread",
         "get",

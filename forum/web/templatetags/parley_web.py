@@ -6,6 +6,7 @@ from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
+from forum.threads.models import ReactionKind
 from forum.web import slots
 from forum.web.drafts import draft_owner_value
 from forum.web.quoting import quote_opener as _quote_opener
@@ -62,3 +63,17 @@ def review_item_for(review_items, post_id):
 def reply_form_slot(place):
     """Where the reader's reply form may go: under post `place`, or at the "end"."""
     return slots.reply_form_slot(place)
+
+
+@register.filter
+def reaction_slot(post_id, kind: str):
+    """Where the state of the reader's `kind` reaction button on post `post_id` goes."""
+    return slots.reaction_slot(post_id, kind)
+
+
+@register.filter
+def reactions_of(post) -> list[tuple[str, str, int]]:
+    """(kind, label, count) of every reaction kind on `post`, in the kinds' order."""
+    return [
+        (kind, label, post.reaction_counts.get(kind, 0)) for kind, label in ReactionKind.choices
+    ]

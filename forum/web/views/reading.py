@@ -49,8 +49,7 @@ class ListPage:
     know whether another follows). A page number that is not one is the first page."""
 
     def __init__(self, threads, number, per_page: int = THREADS_PER_PAGE) -> None:
-        raw = str(number or "1")
-        self.number = int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+        self.number = self.page_number(number)
         start = (self.number - 1) * per_page
         rows = list(threads[start : start + per_page + 1])
         self.object_list = rows[:per_page]
@@ -58,6 +57,12 @@ class ListPage:
         self.has_previous = self.number > 1
         self.previous_page_number = self.number - 1
         self.next_page_number = self.number + 1
+
+    @staticmethod
+    def page_number(number) -> int:
+        """The page asked for by `number` (?page=), or 1 for anything that is not one."""
+        raw = str(number or "1")
+        return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
 
 
 @private_page
@@ -216,6 +221,9 @@ def _thread_context(
     reader shown the same posts with the same capabilities (`_posts_html`); the rest
     (the header's tools, the reply form) is the reader's own."""
     user = request.user
+    sort = request.GET.get("sort", "tree")
+    if sort in selectors.RANKED_ORDERS:
+        return _ranked_thread_context(request, thread, sort=sort)
     after = request.GET.get("after", "")
     rows = selectors.thread_posts_page(
         user=user,
@@ -235,6 +243,8 @@ def _thread_context(
         "reply_to": reply_to,
         "reply_to_error": reply_to_error,
         "upload_error": upload_error,
+        "sort": "tree",
+        "sorts": THREAD_SORTS,
     }
     shared = _posts_html(
         thread,
@@ -250,11 +260,70 @@ def _thread_context(
         shared,
         request=request,
         reply_form=_reply_form_place(request, posts, reply_to, after, context),
+        reacted=_reactions_given(user, posts),
     )
+    _add_watch_form(context, user, thread, thread_caps)
+    return context
+
+
+# How the thread page may show the replies: as the tree of the discussion (the default),
+# or as a flat list newest first or most reacted to first (selectors.RANKED_ORDERS).
+THREAD_SORTS = {"tree": "Discussion", "newest": "Newest", "reactions": "Most reactions"}
+
+
+def _ranked_thread_context(request: HttpRequest, thread, *, sort: str) -> dict:
+    """The thread page showing its replies as a flat list in `sort` order, a page at a
+    time (?page=), each with a link to it in the discussion. Replies are written in the
+    discussion, so this page has no reply form."""
+    user = request.user
+    number = ListPage.page_number(request.GET.get("page"))
+    size = selectors.POSTS_PAGE_SIZE
+    rows = selectors.thread_replies_ranked(
+        user=user, thread=thread, order=sort, offset=(number - 1) * size, limit=size + 1
+    )
+    posts, has_more = rows[:size], len(rows) > size
+    thread_caps = permissions.thread_capabilities(user, thread)
+    shown = tuple((item.post.pk, item.caps) for item in posts)
+    name = (
+        f"web:thread-ranked:{thread.pk}:{thread.version}:{sort}:{number}:"
+        f"{fragments.digest(shown, has_more)}"
+    )
+    shared = fragments.remembered(
+        name,
+        lambda: render_to_string(
+            "web/_ranked_posts.html",
+            {
+                "thread": thread,
+                "thread_url": thread.get_absolute_url(),
+                "posts": posts,
+                "sort": sort,
+                "number": number,
+                "has_more": has_more,
+                "csrf_token": slots.CSRF_TOKEN,
+            },
+        ),
+    )
+    context = {
+        "thread": thread,
+        "thread_caps": thread_caps,
+        "sort": sort,
+        "sorts": THREAD_SORTS,
+        "posts_html": slots.fill(shared, request=request, reacted=_reactions_given(user, posts)),
+    }
+    _add_watch_form(context, user, thread, thread_caps)
+    return context
+
+
+def _reactions_given(user, posts) -> frozenset[tuple[int, str]]:
+    """The reactions `user` gave among the page's posts they may react to: one query."""
+    ids = [item.post.pk for item in posts if item.caps.react]
+    return selectors.reactions_given(user=user, post_ids=ids)
+
+
+def _add_watch_form(context: dict, user, thread, thread_caps) -> None:
     if thread_caps.watch:
         level = notification_selectors.thread_watch_level(user=user, thread=thread)
         context["watch_form"] = forms.WatchForm(initial={"level": level})
-    return context
 
 
 def _posts_html(thread, posts, *, view: str, after: str, has_more: bool, review_items) -> str:
@@ -351,7 +420,11 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     }
     response = render(request, "web/branch.html", context)
     # Replies on a branch page are answered on the thread page: no reply form slot here.
-    response.content = slots.fill(response.content.decode(), request=request)
+    response.content = slots.fill(
+        response.content.decode(),
+        request=request,
+        reacted=_reactions_given(user, [root_view, *posts]),
+    )
     return response
 
 

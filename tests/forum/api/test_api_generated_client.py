@@ -85,7 +85,12 @@ def test_an_integrators_day_through_a_generated_client(generated_client, live_se
         v1_notifications_read_create,
         v1_notifications_unread_count_retrieve,
     )
-    from parley_client.api.posts import v1_posts_partial_update, v1_posts_retrieve
+    from parley_client.api.posts import (
+        v1_posts_partial_update,
+        v1_posts_reactions_list,
+        v1_posts_reactions_update,
+        v1_posts_retrieve,
+    )
     from parley_client.api.search import v1_search_retrieve
     from parley_client.api.threads import (
         v1_threads_create,
@@ -101,6 +106,7 @@ def test_an_integrators_day_through_a_generated_client(generated_client, live_se
         ReplyCreateRequest,
         ThreadCreateRequest,
         TokenCreateRequest,
+        V1PostsReactionsUpdateKind,
         WebhookCreateRequest,
     )
     from parley_client.types import UNSET
@@ -214,6 +220,29 @@ def test_an_integrators_day_through_a_generated_client(generated_client, live_se
     assert v1_notifications_unread_count_retrieve.sync(client=alice_api).unread == 2
     marked = v1_notifications_read_create.sync(client=alice_api, body=MarkReadRequest())
     assert (marked.marked, marked.unread) == (2, 0)
+
+    # Alice finds Bob's reply insightful: the counts read back, and who gave them.
+    summary = v1_posts_reactions_update.sync(
+        first.id, V1PostsReactionsUpdateKind.INSIGHTFUL, client=alice_api
+    )
+    assert (summary.post_id, summary.reactions.insightful, summary.my_reactions) == (
+        first.id,
+        1,
+        ["insightful"],
+    )
+    again = v1_posts_reactions_update.sync(
+        first.id, V1PostsReactionsUpdateKind.INSIGHTFUL, client=alice_api
+    )
+    assert again.reactions.insightful == 1  # idempotent
+    assert v1_posts_retrieve.sync(first.id, client=alice_api).my_reactions == ["insightful"]
+    as_bob = v1_posts_retrieve.sync(first.id, client=client(bob_token))
+    assert (as_bob.reactions.insightful, as_bob.reactions.agree, as_bob.my_reactions) == (1, 0, [])
+    who = v1_posts_reactions_list.sync(first.id, client=client(bob_token))
+    assert [(r.kind, r.member.username) for r in who.results] == [("insightful", "alice")]
+    own = v1_posts_reactions_update.sync(
+        first.id, V1PostsReactionsUpdateKind.AGREE, client=client(bob_token)
+    )
+    assert isinstance(own, Error) and own.error.code == "own_post"
 
     # Errors come back as the schema's one error body.
     refused = v1_threads_create.sync(

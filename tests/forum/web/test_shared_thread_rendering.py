@@ -34,9 +34,11 @@ def _page(client: Client, thread, query: str = "") -> str:
 
 
 def _posts_part(html: str) -> str:
-    """The page from the end of the thread's header, without the reader's reply form."""
+    """The page from the end of the thread's header, without the reader's reply form and
+    with the CSRF tokens of its forms (the reader's own, masked afresh) left out."""
     part = html[html.index("</header>", html.index('<article class="thread">')) :]
-    return re.sub(r'<form id="reply-form".*?</form>', "", part, flags=re.S)
+    part = re.sub(r'<form id="reply-form".*?</form>', "", part, flags=re.S)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", part)
 
 
 def _edit_links(html: str) -> set[int]:
@@ -206,3 +208,72 @@ def test_the_shared_rows_carry_no_members_email_or_password_hash(member, other_m
     for person in (member, other_member):
         assert person.email.encode() not in shared
         assert person.password.encode() not in shared
+
+
+def _pressed(html: str) -> set[tuple[int, str]]:
+    """(post id, kind) of every reaction button shown pressed: the reader's own."""
+    pressed = set()
+    for form in re.findall(r'<form class="reaction-form".*?</form>', html, flags=re.S):
+        if 'aria-pressed="true"' in form:
+            post = int(re.search(r'action="/p/(\d+)/react/"', form)[1])
+            kind = re.search(r'name="kind" value="([a-z]+)"', form)[1]
+            pressed.add((post, kind))
+    return pressed
+
+
+def _counts(html: str, post_id: int) -> dict[str, str]:
+    section = html[html.index(f'id="post-{post_id}"') :]
+    section = section[section.index('class="reactions"') :]
+    section = section[: section.index("</div>")]
+    return dict(
+        re.findall(r'reaction-([a-z]+)"[^>]*>[^<]*<span class="reaction-count">(\d+)', section)
+    )
+
+
+def test_members_share_the_counts_but_each_sees_only_their_own_reactions(member, other_member):
+    thread = make_thread(author=member)
+    reply = make_reply(thread=thread, author=UserFactory(), body="Three brigades, not two.")
+    third = UserFactory(username="third")
+    _page(_reader(other_member), thread)  # the shared posts are built before anyone reacts
+    thread_services.reaction_add(user=other_member, post=reply, kind="insightful")
+    thread_services.reaction_add(user=third, post=reply, kind="sources")
+
+    first = _page(_reader(other_member), thread)
+    built = len(fragments.local_fragments._entries)
+    second = _page(_reader(third), thread)
+
+    assert len(fragments.local_fragments._entries) == built  # the same shared posts
+    assert _counts(first, reply.pk) == _counts(second, reply.pk)
+    assert _counts(first, reply.pk) == {
+        "insightful": "1",
+        "agree": "0",
+        "disagree": "0",
+        "sources": "1",
+    }
+    assert _pressed(first) == {(reply.pk, "insightful")}
+    assert _pressed(second) == {(reply.pk, "sources")}
+    strip = re.compile(r' name="do" value="(add|remove)" aria-pressed="(true|false)"')
+    assert strip.sub("", _posts_part(first)) == strip.sub("", _posts_part(second))
+
+
+def test_a_reaction_shows_on_the_next_read_of_a_shared_page(member, other_member):
+    thread = make_thread(author=member)
+    reply = make_reply(thread=thread, author=UserFactory(), body="Three brigades, not two.")
+    assert _counts(_page(_reader(), thread), reply.pk)["agree"] == "0"
+
+    thread_services.reaction_add(user=other_member, post=reply, kind="agree")
+
+    assert _counts(_page(_reader(), thread), reply.pk)["agree"] == "1"
+    assert _counts(_page(_reader(member), thread), reply.pk)["agree"] == "1"
+    assert _pressed(_page(_reader(member), thread)) == set()
+
+
+def test_the_authors_own_post_offers_no_reaction_buttons(member, other_member):
+    thread = make_thread(author=member)
+    own = make_reply(thread=thread, author=member, body="My own follow-up.")
+
+    html = _page(_reader(member), thread)
+
+    assert f'action="/p/{own.pk}/react/"' not in html
+    assert 'class="reaction reaction-agree"' in html  # the counts, without a button
+    assert f'action="/p/{own.pk}/react/"' in _page(_reader(other_member), thread)

@@ -11,8 +11,13 @@ from tests.factories import CategoryFactory, UserFactory, make_reply, make_threa
 pytestmark = pytest.mark.django_db
 
 OUR_SCRIPT = '<script src="/static/web/parley.js" defer></script>'
-# A moderator's header also loads the script that keeps its count of open work current.
-OUR_SCRIPTS = (OUR_SCRIPT, '<script src="/static/web/open-work.js" defer></script>')
+# A moderator's header also loads the script that keeps its count of open work current,
+# and a thread's pages the one that sends reactions in place.
+OUR_SCRIPTS = (
+    OUR_SCRIPT,
+    '<script src="/static/web/open-work.js" defer></script>',
+    '<script src="/static/web/reactions.js" defer></script>',
+)
 
 
 def only_our_own_script_file(html: str) -> bool:
