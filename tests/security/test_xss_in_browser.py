@@ -18,8 +18,10 @@ FIND_DANGER = """() => {
   const found = [];
   for (const el of document.querySelectorAll('*')) {
     const tag = el.tagName.toLowerCase();
-    // The forum's own script file, from its own origin, is the one script allowed.
-    const ours = tag === 'script' && el.getAttribute('src') === '/static/web/parley.js'
+    // The forum's own script files, from its own origin, are the only scripts allowed.
+    const ourFiles = ['/static/web/parley.js', '/static/web/reactions.js',
+                      '/static/web/open-work.js'];
+    const ours = tag === 'script' && ourFiles.includes(el.getAttribute('src'))
       && !el.textContent && !el.closest('main');
     if (['script', 'iframe', 'object', 'embed', 'style', 'base', 'frame'].includes(tag) && !ours) {
       found.push('<' + tag + '>');
