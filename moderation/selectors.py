@@ -21,7 +21,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from forum.accounts.models import Sanction, User
-from forum.core import permissions
+from forum.core import permissions, requestmemo
 from forum.core.errors import NotFound
 from forum.threads.models import Post, Thread
 from moderation.models import (
@@ -179,22 +179,26 @@ def queue_alert_recipients(*, alert: QueueAlert, now: dt.datetime | None = None)
     now = now or timezone.now()
     if not _still_open(alert, now=now):
         return []
-    return [
-        moderator
-        for moderator in User.objects.filter(permissions.moderator_roles_q()).order_by("pk")
-        if _alert_is_for(alert, moderator, now=now)
-    ]
+    with requestmemo.remembering():
+        return [
+            moderator
+            for moderator in User.objects.filter(permissions.moderator_roles_q()).order_by("pk")
+            if _alert_is_for(alert, moderator, now=now)
+        ]
 
 
 def queue_alerts_for(*, moderator, since: dt.datetime, until: dt.datetime) -> list[QueueAlert]:
     """The alerts recorded after `since` and up to `until` whose work is still open and
     which `moderator` is to hear of, oldest first."""
     alerts = _alerts().filter(created_at__gt=since, created_at__lte=until)
-    return [
-        alert
-        for alert in alerts
-        if _still_open(alert, now=until) and _alert_is_for(alert, moderator, now=until)
-    ]
+    # The moderator's roles and scope are read once for all the alerts, as a request
+    # would (a digest task has no request).
+    with requestmemo.remembering():
+        return [
+            alert
+            for alert in alerts
+            if _still_open(alert, now=until) and _alert_is_for(alert, moderator, now=until)
+        ]
 
 
 def sanction_of_member(*, user, pk: int) -> Sanction:
@@ -217,6 +221,7 @@ def sanction_appeals(*, user):
         Appeal.objects.filter(sanction__isnull=False)
         .filter(permissions.members_acted_on_q(user, prefix="author__"))
         .select_related("sanction", "author", "decided_by")
+        .order_by(F("decided_at").asc(nulls_first=True), "-created_at")
     )
 
 

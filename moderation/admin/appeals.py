@@ -4,6 +4,7 @@ forum.core.permissions and logged). Appeals against a post's removal are decided
 review queue, with the post."""
 
 from django.contrib import admin, messages
+from django.db.models import F
 
 from forum.core.errors import ForumError
 from moderation import selectors, services
@@ -29,7 +30,7 @@ class SanctionAppealAdmin(ForumRecordsAccess, ReadOnlyAdmin):
     list_display = ("author", "sanction", "message", "created_at", "outcome", "decided_by")
     list_filter = (OpenFilter, "outcome")
     search_fields = ("author__username", "message")
-    ordering = ("decided_at", "-created_at")
+    ordering = (F("decided_at").asc(nulls_first=True), "-created_at")
     actions = ("lift_sanctions", "uphold_sanctions")
 
     def get_queryset(self, request):

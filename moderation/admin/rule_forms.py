@@ -213,7 +213,9 @@ class RuleParamsForm(forms.Form):
     def _fill_params(self, params: dict | None) -> None:
         """Show `params` (the kind's defaults where absent) in the fields and the JSON."""
         params = params or {}
-        self.initial.setdefault("kind", self.rule_kind.name)
+        # The kind the form is built for, which a `?kind=` switch may have changed from
+        # the rule's stored one.
+        self.initial["kind"] = self.rule_kind.name
         self.initial.setdefault("params_json", params)
         for param in self.rule_kind.parameters:
             value = params.get(param.name, param.default)
@@ -221,9 +223,6 @@ class RuleParamsForm(forms.Form):
                 self.initial.setdefault(param_field_name(param), to_form(param, value))
 
     def _clean_params(self, cleaned: dict) -> None:
-        if cleaned.get("kind") not in (None, self.rule_kind.name):
-            self.add_error(None, "The rule kind changed while the form was open; start again.")
-            return
         from_json = cleaned.get("params_from_json")
         if from_json:
             params = cleaned.get("params_json")

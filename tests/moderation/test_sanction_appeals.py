@@ -215,3 +215,27 @@ def test_the_appeal_waits_in_the_admin_where_a_moderator_lifts_it(
     CategoryModerator.objects.create(moderator=games_mod, category=CategoryFactory())
     client.force_login(games_mod)
     assert client.get("/admin/moderation/sanctionappeal/").status_code == 403
+
+
+def _sanction(member, moderator) -> Sanction:
+    return services.sanction_impose(
+        actor=moderator,
+        user=member,
+        kind="silence",
+        reason="Flame war",
+        ends_at=timezone.now() + dt.timedelta(days=2),
+    )
+
+
+def test_open_appeals_come_first_in_the_moderators_list(member, other_member, moderator):
+    decided = services.sanction_appeal_file(
+        author=other_member, sanction=_sanction(other_member, moderator), message="Earlier"
+    )
+    services.sanction_appeal_decide(actor=moderator, appeal=decided, lift=False, reason="No")
+    waiting = services.sanction_appeal_file(
+        author=member, sanction=_sanction(member, moderator), message="Later, still open"
+    )
+
+    listed = list(selectors.sanction_appeals(user=moderator))
+
+    assert [appeal.pk for appeal in listed] == [waiting.pk, decided.pk]
