@@ -197,7 +197,8 @@ def random_threads(quick: bool) -> dict:
         cold = order[round_no * per_round : (round_no + 1) * per_round]
         # Whoever reads first also brings the rows into PostgreSQL's buffers: each
         # reader goes first in turn.
-        names = list(read_as)[round_no % 3 :] + list(read_as)[: round_no % 3]
+        turn = round_no % len(read_as)
+        names = list(read_as)[turn:] + list(read_as)[:turn]
         data.clear_page_cache()
         for name in names:
             measured.setdefault(f"cold_{name}", []).append(

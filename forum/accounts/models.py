@@ -266,6 +266,13 @@ class Sanction(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.user_id}"
 
+    @property
+    def state_word(self) -> str:
+        """What the sanction makes the member's account: "silenced", "suspended", "banned"."""
+        return {self.Kind.SILENCE: "silenced", self.Kind.SUSPEND: "suspended"}.get(
+            self.kind, "banned"
+        )
+
 
 class CategoryModerator(models.Model):
     """Scopes a moderator to one category. A moderator with no rows here moderates the

@@ -490,11 +490,6 @@ def _react_refusal(user, post, f: _PostFacts) -> ForumError | None:
     return _others_public_post_refusal(user, post, f, doing="react to")
 
 
-def can_react(user, post) -> bool:
-    """Whether `user` may give (or take back) a reaction on `post`."""
-    return _react_refusal(user, post, _facts(user, post)) is None
-
-
 def check_can_react(user, post) -> None:
     _raise(_react_refusal(user, post, _facts(user, post)))
 

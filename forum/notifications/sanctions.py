@@ -64,7 +64,7 @@ def _mail(sanction: Sanction) -> None:
         "appeal_url": f"{settings.PARLEY_SITE_URL}{appeal_path(sanction)}",
     }
     message = EmailMultiAlternatives(
-        subject=f"Parley: your account is {_state(sanction)}",
+        subject=f"Parley: your account is {sanction.state_word}",
         body=render_to_string("notifications/sanction.txt", context),
         to=[sanction.user.email],
     )
@@ -72,7 +72,3 @@ def _mail(sanction: Sanction) -> None:
         render_to_string("notifications/sanction.html", context), "text/html"
     )
     message.send()
-
-
-def _state(sanction: Sanction) -> str:
-    return {"silence": "silenced", "suspend": "suspended"}.get(sanction.kind, "banned")

@@ -507,7 +507,7 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         # of this version of the thread, asking the same address, shares its JSON.
         view = selectors.content_view(user=request.user, thread=thread)
         asked = request.build_absolute_uri()
-        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{_digest(asked)}"
+        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{fragments.digest(asked)}"
         return self.cached_page.store(
             lambda: _with_etag(
                 request,
@@ -542,10 +542,6 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
         if "parent" in named:
             mark_deprecated_use(response, since=PARENT_DEPRECATED_ON)
         return response
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def _post_view(user, post: Post) -> dict:
@@ -779,20 +775,6 @@ class SearchPageSerializer(PageLinksSerializer):
     results = SearchHitSerializer(many=True)
 
 
-def search_offset(request: Request, ranking: str) -> int:
-    """Where a page of results starts. A search's cursor holds the offset into its
-    ranking, and is tied to the words and filters searched: ranks change with them."""
-    decoded = decode_cursor(request, ranking)
-    if decoded is None:
-        return 0
-    offset, _key, _backwards = decoded
-    if isinstance(offset, bool) or not isinstance(offset, int):
-        raise bad_cursor()
-    if not 0 <= offset < search.MAX_RESULTS:
-        raise bad_cursor()
-    return offset
-
-
 class SearchView(APIView):
     @extend_schema(
         summary="Search threads and posts",
@@ -810,8 +792,8 @@ class SearchView(APIView):
         incoming.is_valid(raise_exception=True)
         text, filters = incoming.validated_data["q"], incoming.filters()
         size = requested_page_size(request, default=search.PAGE_SIZE, maximum=search.MAX_PAGE_SIZE)
-        ranking = f"rank:{filters.digest(text)}"
-        offset = search_offset(request, ranking)
+        ranking = filters.ranking(text)
+        offset = search.search_offset(request, ranking)
         hits, more = search.search_posts(
             user=request.user, text=text, filters=filters, offset=offset, limit=size
         )

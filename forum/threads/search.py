@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, Func, Q, TextField, Value, When
 
 from forum.core import permissions
+from forum.core.pagination import bad_cursor, decode_cursor
 from forum.threads.models import Post, Thread
 
 CONFIG = "english"
@@ -93,8 +94,28 @@ class SearchFilters:
         )
         return hashlib.blake2b(named.encode(), digest_size=12).hexdigest()
 
+    def ranking(self, text: str) -> str:
+        """The ordering a search's cursors belong to (see forum.core.pagination)."""
+        return f"rank:{self.digest(text)}"
+
 
 NO_FILTERS = SearchFilters()
+
+
+def search_offset(request, ranking: str) -> int:
+    """Where a page of results starts, from the request's cursor for `ranking`: a
+    search's cursor holds the offset into its ranking, and is tied to the words and
+    filters searched, since ranks change with them. The API and the web page read it
+    alike, so that a page link means the same on both."""
+    decoded = decode_cursor(request, ranking)
+    if decoded is None:
+        return 0
+    offset, _key, _backwards = decoded
+    if isinstance(offset, bool) or not isinstance(offset, int):
+        raise bad_cursor()
+    if not 0 <= offset < MAX_RESULTS:
+        raise bad_cursor()
+    return offset
 
 
 def _readable(user):

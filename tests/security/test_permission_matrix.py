@@ -122,8 +122,8 @@ class Case:
     url: str
     expected: dict[str, int]
     body: object = None
-    checks: tuple = field(default=())
-    format: str = "json"  # of an API request's body  # ((shows(answer, world) -> bool, who), ...)
+    checks: tuple = field(default=())  # ((shows(answer, world) -> bool, who), ...)
+    format: str = "json"  # of an API request's body
 
 
 # --- what an answer shows -------------------------------------------------------------

@@ -5,7 +5,6 @@ import re
 from collections.abc import Mapping, Sequence
 
 from django.core.files.storage import default_storage
-from django.db.models import QuerySet
 
 from forum.threads.models import Image
 from forum.threads.rendering import EmbeddedImage
@@ -49,7 +48,3 @@ def own_images(sources: Sequence[str]) -> Mapping[str, EmbeddedImage]:
                 sha256=sha256, width=image.width, height=image.height, alt=image.alt
             )
     return found
-
-
-def member_images(member) -> QuerySet[Image]:
-    return Image.objects.filter(uploaded_by=member)

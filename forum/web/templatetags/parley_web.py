@@ -6,6 +6,7 @@ from django import template
 from django.urls import get_script_prefix, reverse
 from django.utils.http import urlencode
 
+from forum.threads import selectors
 from forum.threads.models import ReactionKind
 from forum.web import slots
 from forum.web.drafts import draft_owner_value
@@ -74,6 +75,5 @@ def reaction_slot(post_id, kind: str):
 @register.filter
 def reactions_of(post) -> list[tuple[str, str, int]]:
     """(kind, label, count) of every reaction kind on `post`, in the kinds' order."""
-    return [
-        (kind, label, post.reaction_counts.get(kind, 0)) for kind, label in ReactionKind.choices
-    ]
+    counts = selectors.reaction_counts(post)
+    return [(kind, label, counts[kind]) for kind, label in ReactionKind.choices]

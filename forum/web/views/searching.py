@@ -9,7 +9,6 @@ from rest_framework.request import Request
 from forum.core.errors import ForumError
 from forum.core.pagination import encode_cursor
 from forum.threads import search, selectors
-from forum.threads.api import search_offset
 from forum.web import forms
 from forum.web.views.pages import refused
 
@@ -27,11 +26,11 @@ def search_results(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "web/search.html", context, status=400)
     text, filters = form.cleaned_data["q"], form.filters()
-    ranking = f"rank:{filters.digest(text)}"
-    # The API's reading of a cursor, so that a page link means the same on both.
+    ranking = filters.ranking(text)
+    # Cursors are read and written as the API does, through a DRF request.
     cursors = Request(request)
     try:
-        offset = search_offset(cursors, ranking)
+        offset = search.search_offset(cursors, ranking)
     except ForumError as exc:
         return refused(request, exc)
     hits, more = search.search_posts(

@@ -21,10 +21,11 @@ MARKED_UP = (
 )
 
 
-@pytest.fixture(params=["postgresql", "fallback"])
+@pytest.fixture(params=[pytest.param("postgresql", marks=pytest.mark.postgresql), "fallback"])
 def backend(request, monkeypatch):
     """Each test runs on PostgreSQL's full-text search and on the fallback a SQLite
-    database takes (substring matches), which runs here on the same data."""
+    database takes (substring matches), which runs here on the same data. Without
+    PostgreSQL the first is listed under FALLBACKS rather than run as a second fallback."""
     if request.param == "fallback":
         monkeypatch.setattr(search, "connection", SimpleNamespace(vendor="sqlite"))
     return request.param
