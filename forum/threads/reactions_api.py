@@ -55,7 +55,8 @@ class PostReactionView(APIView):
         summary="Take back a reaction",
         parameters=[_KIND],
         request=None,
-        responses=ReactionSummarySerializer,
+        # A DELETE is documented as a 204 unless told: this one answers the counts.
+        responses={200: ReactionSummarySerializer},
     )
     def delete(self, request: Request, pk: int, kind: str) -> Response:
         return _reaction_change(request, pk, kind, services.reaction_remove)
