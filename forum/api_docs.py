@@ -70,6 +70,7 @@ _POST = {
     "created_at": _T,
     "edited_at": None,
     "reactions": {"insightful": 0, "agree": 2, "disagree": 0, "sources": 1},
+    "author_muted": False,
 }
 _POST_DETAIL = {**_POST, "body": "Which **source** says so?", "my_reactions": []}
 _REACTIONS = {
@@ -405,6 +406,7 @@ OPERATIONS: dict[str, dict] = {
                         "rank": 0.61,
                         "snippet_html": "… a question about “<mark>satellite</mark> images "
                         "that suggest North Korean troops …",
+                        "author_muted": False,
                     }
                 ]
             )
@@ -479,11 +481,14 @@ OPERATIONS: dict[str, dict] = {
         "description": "Revokes one of your tokens at once; requests with it are `401`s.",
     },
     "v1_me_mutes_list": {
-        "description": "Members you muted, latest first: nothing they cause reaches you.",
+        "description": "Members you muted, latest first: nothing they cause reaches you, "
+        "and their posts carry `author_muted: true` for you, for a client to show folded.",
         "response": {"200": _page([{"username": "analyst"}])},
     },
     "v1_me_mutes_update": {
-        "description": "Mutes a member: no notification of anything they do reaches you.",
+        "description": "Mutes a member: no notification of anything they do reaches you, "
+        "and every post of theirs you read (a thread's posts, a post, search results) "
+        "carries `author_muted: true`, with its content all there for you to fold.",
         "response": {"200": {"username": "analyst"}},
     },
     "v1_me_mutes_destroy": {

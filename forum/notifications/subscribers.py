@@ -72,6 +72,7 @@ def on_sanction_imposed(event: events.SanctionImposed) -> None:
 
 def subscribe() -> None:
     hooks.record_participation_with(services.watch_auto)
+    hooks.read_mutes_with(selectors.muted_among)
     events.subscribe(events.PostPublished, on_post_published)
     events.subscribe(events.DecisionRecorded, on_decision_recorded)
     events.subscribe(events.ReportResolved, on_report_resolved)

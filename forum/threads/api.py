@@ -44,7 +44,7 @@ from forum.core.pagination import (
     requested_page_size,
 )
 from forum.core.schema import page_parameters
-from forum.threads import search, selectors, services
+from forum.threads import hooks, search, selectors, services
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
 
 
@@ -91,6 +91,12 @@ class ReactionCountsSerializer(serializers.Serializer):
     )
 
 
+_AUTHOR_MUTED_HELP = (
+    "Whether the caller muted the author: the content is all there, for the client to "
+    "show folded (as the web pages do)."
+)
+
+
 class PostSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="post.pk")
     thread_id = serializers.IntegerField(source="post.thread_id")
@@ -112,9 +118,13 @@ class PostSerializer(serializers.Serializer):
         source="reaction_counts",
         help_text="How many members gave each reaction (none for a placeholder).",
     )
+    author_muted = serializers.SerializerMethodField(help_text=_AUTHOR_MUTED_HELP)
 
     def get_state_reason(self, view) -> str:
         return view.post.state_reason if view.can_read else ""
+
+    def get_author_muted(self, view) -> bool:
+        return view.post.author_id in self.context.get("muted_author_ids", ())
 
 
 class PostDetailSerializer(PostSerializer):
@@ -427,10 +437,18 @@ def _ranked_position(request: Request, order: str) -> Position | None:
 
 
 def _posts_page_data(
-    request: Request, rows: list, *, size: int, position: Position | None, ordering: str, locate
+    request: Request,
+    rows: list,
+    *,
+    size: int,
+    position: Position | None,
+    ordering: str,
+    locate,
+    muted_author_ids: frozenset[int],
 ) -> dict:
     """A page of posts from `rows` (read from `position`, one more than `size` to know
-    whether more follow), with its links, as every list answers."""
+    whether more follow), with its links, as every list answers; the posts of
+    `muted_author_ids` flagged `author_muted`."""
     more = len(rows) > size
     page = rows[-size:] if position is not None and position.backwards else rows[:size]
     next_link, previous_link = keyset_links(
@@ -439,7 +457,9 @@ def _posts_page_data(
     return page_response_data(
         next_link=next_link,
         previous_link=previous_link,
-        results=PostSerializer(page, many=True).data,
+        results=PostSerializer(
+            page, many=True, context={"muted_author_ids": muted_author_ids}
+        ).data,
     )
 
 
@@ -496,22 +516,36 @@ class ThreadPostsView(pagecache.CachedForAnonymousMixin, APIView):
             def locate(view) -> tuple:
                 return getattr(view.post, value), getattr(view.post, key)
 
+        # The members the reader muted among the thread's authors: for most readers
+        # none, so they keep sharing one page.
+        muted = hooks.muted_authors(
+            user=request.user, author_ids=selectors.thread_author_ids(thread=thread)
+        )
+
         def build() -> bytes:
             data = _posts_page_data(
-                request, read(), size=size, position=position, ordering=ordering, locate=locate
+                request,
+                read(),
+                size=size,
+                position=position,
+                ordering=ordering,
+                locate=locate,
+                muted_author_ids=muted,
             )
             return JSONRenderer().render(data)
 
-        # The page holds nothing per reader but which posts they are shown (and links
-        # to its neighbours, made of the address asked for): everyone with the same view
-        # of this version of the thread, asking the same address, shares its JSON.
+        # The page holds nothing per reader but which posts they are shown, which of
+        # their authors the reader muted (and links to its neighbours, made of the
+        # address asked for): everyone with the same view of this version of the thread
+        # and the same mutes in it, asking the same address, shares its JSON.
         view = selectors.content_view(user=request.user, thread=thread)
         asked = request.build_absolute_uri()
-        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{fragments.digest(asked)}"
+        shared_by = fragments.digest(asked, sorted(muted))
+        name = f"api:thread-posts:{thread.pk}:{thread.version}:{view}:{shared_by}"
         return self.cached_page.store(
             lambda: _with_etag(
                 request,
-                _etag(request, thread, "posts", asked),
+                _etag(request, thread, "posts", asked, *map(str, sorted(muted))),
                 lambda: fragments.remembered(name, build),
             )
         )
@@ -551,6 +585,7 @@ def _post_view(user, post: Post) -> dict:
     context = {
         "can_edit": permissions.can_edit_post(user, post),
         "my_reactions": selectors.my_reactions(user=user, post=post),
+        "muted_author_ids": hooks.muted_authors(user=user, author_ids=[post.author_id]),
     }
     return PostDetailSerializer(view, context=context).data
 
@@ -769,6 +804,10 @@ class SearchHitSerializer(serializers.Serializer):
     snippet_html = serializers.CharField(
         help_text="Escaped text around the matches, each match in `<mark>`."
     )
+    author_muted = serializers.SerializerMethodField(help_text=_AUTHOR_MUTED_HELP)
+
+    def get_author_muted(self, hit) -> bool:
+        return hit["author"].pk in self.context.get("muted_author_ids", ())
 
 
 class SearchPageSerializer(PageLinksSerializer):
@@ -805,7 +844,15 @@ class SearchView(APIView):
             page_response_data(
                 next_link=link(offset + size) if more else None,
                 previous_link=link(max(offset - size, 0)) if offset else None,
-                results=SearchHitSerializer(hits, many=True).data,
+                results=SearchHitSerializer(
+                    hits,
+                    many=True,
+                    context={
+                        "muted_author_ids": hooks.muted_authors(
+                            user=request.user, author_ids={hit["author"].pk for hit in hits}
+                        )
+                    },
+                ).data,
             )
         )
 

@@ -11,6 +11,8 @@ register from their AppConfig.ready(); with nothing registered, threads works al
   is held for review, and the same image cannot be uploaded again.
 - Taking part: starting or replying to a thread is handed to each recorder (the
   notifications app watches the thread for the member) in the same transaction.
+- Muting, on the read side: which authors a reader muted (the notifications app keeps
+  mutes), so that the API can flag their posts; with none registered, nobody is muted.
 """
 
 from collections.abc import Callable, Collection
@@ -101,3 +103,18 @@ def record_participation_with(recorder: Callable[..., None]) -> None:
 def took_part(*, user, thread) -> None:
     for recorder in _participation_recorders:
         recorder(user=user, thread=thread)
+
+
+_mute_lists: list[Callable[..., frozenset[int]]] = []
+
+
+def read_mutes_with(muted_among: Callable[..., frozenset[int]]) -> None:
+    """`muted_among(user=, author_ids=)` answers which of `author_ids` (ids, or a
+    queryset of them) `user` muted."""
+    if muted_among not in _mute_lists:
+        _mute_lists.append(muted_among)
+
+
+def muted_authors(*, user, author_ids) -> frozenset[int]:
+    """Which of `author_ids` (ids, or a queryset of them) `user` muted."""
+    return frozenset().union(*(muted(user=user, author_ids=author_ids) for muted in _mute_lists))

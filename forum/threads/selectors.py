@@ -322,6 +322,11 @@ def thread_posts_page(
     return _seen(user, rows)
 
 
+def thread_author_ids(*, thread: Thread) -> QuerySet[Post]:
+    """The ids of the members who wrote in `thread`, as a subquery (`author_id`)."""
+    return Post.objects.filter(thread=thread).values("author_id")
+
+
 def content_view(*, user, thread: Thread) -> str:
     """Which of `thread`'s posts `user` is shown (permissions.content_view): readers
     shown the same share a page's rows and its rendered posts."""

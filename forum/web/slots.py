@@ -1,17 +1,22 @@
 """Slots in HTML shared between readers, where each reader's own parts go: the reply form
 (under the post replied to, or at the end of the page), the CSRF token of the forms a
 shared part holds (a moderator's tools, the reaction buttons), and whether each reaction
-button is one the reader gave (pressed, and taking it back) or not. A slot is a
+button is one the reader gave (pressed, and taking it back) or not, and around each post's
+content, whether the reader muted its author (then it is folded, a click away). A slot is a
 NUL-delimited marker: no text a member writes can hold a NUL (forms refuse it, the HTML
 sanitiser replaces it, and PostgreSQL stores none), so no post can fake or break one."""
 
 import re
+from collections.abc import Mapping
 
 from django.middleware.csrf import get_token
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 CSRF_TOKEN = mark_safe("\x00csrf\x00")
-_SLOT = re.compile("\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+))\x00")
+_SLOT = re.compile(
+    "\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+)|muted-(open|close):([0-9]+))\x00"
+)
 _REACTED = ' name="do" value="remove" aria-pressed="true"'
 _NOT_REACTED = ' name="do" value="add" aria-pressed="false"'
 
@@ -28,21 +33,54 @@ def reaction_slot(post_id, kind: str) -> SafeString:
     return mark_safe(f"\x00reacted:{int(post_id)}:{kind}\x00")  # noqa: S308
 
 
+def muted_slot(author_id, end: str) -> SafeString:
+    """The slot before (`end` "open") or after ("close") the content of a post by
+    `author_id`: filled, for a reader who muted them, with a <details> folding it (see
+    `fill`)."""
+    end = "close" if end == "close" else "open"  # nothing else reaches the page
+    return mark_safe(f"\x00muted-{end}:{int(author_id)}\x00")  # noqa: S308
+
+
+def muted_authors(posts, muted_ids: frozenset[int]) -> dict[int, str]:
+    """{author id: name} of the authors of `posts` (items with a `post`) among
+    `muted_ids`, for `fill`."""
+    return {
+        item.post.author_id: item.post.author.identified_name
+        for item in posts
+        if item.post.author_id in muted_ids
+    }
+
+
+def _muted_open(name: str) -> str:
+    return format_html(
+        '<details class="muted-post"><summary>Post by {}, whom you muted — show</summary>', name
+    )
+
+
 def fill(
     html: str,
     *,
     request,
     reply_form: tuple[str, str] | None = None,
     reacted: frozenset[tuple[int, str]] = frozenset(),
+    muted: Mapping[int, str] | None = None,
 ) -> SafeString:
     """`html` with its slots filled for the reader of `request`: `reply_form` is the place
     and the HTML of their reply form, and every other reply form slot is emptied;
     `reacted` holds the (post id, kind) of each reaction they gave, whose buttons are
-    pressed and take it back, every other button giving one."""
+    pressed and take it back, every other button giving one; `muted` names ({author id:
+    name}) the authors they muted, whose posts' content is folded in a <details> (the
+    replies below stay open)."""
     place, form_html = reply_form or ("", "")
+    muted = muted or {}
     csrf = []
 
     def slot(match: re.Match) -> str:
+        if match[5] is not None:
+            name = muted.get(int(match[6]))
+            if name is None:
+                return ""
+            return _muted_open(name) if match[5] == "open" else "</details>"
         if match[3] is not None:
             return _REACTED if (int(match[3]), match[4]) in reacted else _NOT_REACTED
         if match[2] is None:

@@ -73,6 +73,13 @@ def reaction_slot(post_id, kind: str):
 
 
 @register.filter
+def muted_slot(author_id, end: str):
+    """Where a post by `author_id` is folded, for a reader who muted them: `end` is
+    "open" (before its content) or "close" (after it)."""
+    return slots.muted_slot(author_id, end)
+
+
+@register.filter
 def reactions_of(post) -> list[tuple[str, str, int]]:
     """(kind, label, count) of every reaction kind on `post`, in the kinds' order."""
     counts = selectors.reaction_counts(post)

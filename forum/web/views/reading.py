@@ -72,7 +72,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "web/home.html",
-            {"categories": selectors.category_list(), "page": page},
+            {
+                "categories": selectors.category_list(),
+                "page": page,
+                "muted_ids": _muted_thread_authors(request.user, page),
+            },
         )
 
     return pagecache.cached_for_anonymous(
@@ -87,10 +91,23 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = ListPage(
             selectors.thread_list(user=request.user, category=category), request.GET.get("page")
         )
-        return render(request, "web/category.html", {"category": category, "page": page})
+        context = {
+            "category": category,
+            "page": page,
+            "muted_ids": _muted_thread_authors(request.user, page),
+        }
+        return render(request, "web/category.html", context)
 
     return pagecache.cached_for_anonymous(
         request, kind="web:category", depends_on=pagecache.LISTS, build=build
+    )
+
+
+def _muted_thread_authors(user, page: ListPage) -> frozenset[int]:
+    """The starters of the page's threads whom `user` muted: their rows are marked and
+    dimmed, not left out, so a list still shows every thread there is."""
+    return notification_selectors.muted_among(
+        user=user, author_ids={thread.author_id for thread in page.object_list}
     )
 
 
@@ -261,6 +278,7 @@ def _thread_context(
         request=request,
         reply_form=_reply_form_place(request, posts, reply_to, after, context),
         reacted=_reactions_given(user, posts),
+        muted=_muted_authors(user, posts),
     )
     _add_watch_form(context, user, thread, thread_caps)
     return context
@@ -308,7 +326,12 @@ def _ranked_thread_context(request: HttpRequest, thread, *, sort: str) -> dict:
         "thread_caps": thread_caps,
         "sort": sort,
         "sorts": THREAD_SORTS,
-        "posts_html": slots.fill(shared, request=request, reacted=_reactions_given(user, posts)),
+        "posts_html": slots.fill(
+            shared,
+            request=request,
+            reacted=_reactions_given(user, posts),
+            muted=_muted_authors(user, posts),
+        ),
     }
     _add_watch_form(context, user, thread, thread_caps)
     return context
@@ -318,6 +341,16 @@ def _reactions_given(user, posts) -> frozenset[tuple[int, str]]:
     """The reactions `user` gave among the page's posts they may react to: one query."""
     ids = [item.post.pk for item in posts if item.caps.react]
     return selectors.reactions_given(user=user, post_ids=ids)
+
+
+def _muted_authors(user, posts) -> dict[int, str]:
+    """The authors of the page's posts whom `user` muted, whose posts are folded for
+    them: one query for a member, none for a visitor. Not part of the shared HTML's
+    name, so members who mute nobody here share it with everyone else."""
+    muted_ids = notification_selectors.muted_among(
+        user=user, author_ids={item.post.author_id for item in posts}
+    )
+    return slots.muted_authors(posts, muted_ids)
 
 
 def _add_watch_form(context: dict, user, thread, thread_caps) -> None:
@@ -424,6 +457,7 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
         response.content.decode(),
         request=request,
         reacted=_reactions_given(user, [root_view, *posts]),
+        muted=_muted_authors(user, [root_view, *posts]),
     )
     return response
 

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 
 from forum.core.errors import ForumError
 from forum.core.pagination import encode_cursor
+from forum.notifications import selectors as notification_selectors
 from forum.threads import search, selectors
 from forum.web import forms
 from forum.web.views.pages import refused
@@ -44,6 +45,10 @@ def search_results(request: HttpRequest) -> HttpResponse:
 
     context.update(
         hits=hits,
+        # Hits by members the reader muted are folded, as their posts are on a thread.
+        muted_ids=notification_selectors.muted_among(
+            user=request.user, author_ids={hit["author"].pk for hit in hits}
+        ),
         next_url=link(offset + search.PAGE_SIZE) if more else "",
         previous_url=link(max(offset - search.PAGE_SIZE, 0)) if offset else "",
     )
