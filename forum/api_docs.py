@@ -497,15 +497,22 @@ OPERATIONS: dict[str, dict] = {
     "v1_notifications_list": {
         "description": "Your notifications, most recently updated first. Replies and new "
         "posts in one thread collapse into one notification with a `count` until read. "
-        "A notification about a post you can no longer see is left out.",
+        "A notification about a post you can no longer see is left out, except the "
+        "outcomes of moderation on your own posts, reports and account: each says which "
+        "post, what happened (`outcome`) and why. A post's newest outcome replaces an "
+        "unread one before it: a reply held by an automatic check and then approved is "
+        "one notification, `approved`. `excerpt` quotes the post's rendered text when "
+        "you may read it.",
         "response": {
             "200": _page(
                 [
                     {
                         "id": 9,
                         "kind": "reply",
+                        "outcome": "",
                         "text": "reader replied to you in “Satellite images of DPRK troops "
                         "in Russia”",
+                        "excerpt": "Which source says so?",
                         "url": "/p/4/",
                         "actor": "reader",
                         "thread_id": 1,

@@ -200,6 +200,7 @@ def _hide_if_reported_enough(post: Post) -> None:
                     target=post,
                     reason=reason,
                     details={"reporters": weighty, "threshold": threshold},
+                    told_as="reports from members",
                 )
 
 

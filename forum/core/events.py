@@ -187,7 +187,10 @@ class ThreadStateChanged:
 class DecisionRecorded:
     """A moderation decision was written to the log. For one about a post or a thread,
     `author_id` names whose it is and `thread_id` (and `post_id`, the thread's opening
-    post for a thread) where; `tells_author` says whether its author should hear of it."""
+    post for a thread) where; for one about a member that they are to hear of (their
+    sanction appeal decided), `author_id` is that member. `tells_author` says whether
+    they should hear of it, and `told_reason` is why, as they may read it: a moderator's
+    reason, or for an automatic decision the kind of check, never a rule's internals."""
 
     entry_id: int
     action: str
@@ -198,6 +201,7 @@ class DecisionRecorded:
     thread_id: int | None = None
     post_id: int | None = None
     tells_author: bool = False
+    told_reason: str = ""
 
 
 @durable

@@ -14,16 +14,30 @@ from forum.threads import selectors as thread_selectors
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    text = serializers.SerializerMethodField()
+    text = serializers.SerializerMethodField(
+        help_text="What happened, to which post, and (for a moderation outcome) why."
+    )
     url = serializers.SerializerMethodField()
     actor = serializers.CharField(source="actor.username", allow_null=True)
+    outcome = serializers.CharField(
+        help_text="For a moderation outcome, what happened: `held`, `approved`, "
+        "`rejected`, `hidden`, `removed`, `restored` or `edited` (a post or a thread); "
+        "`upheld` or `dismissed` (a report); `lifted` or `upheld` (a sanction appeal). "
+        "Empty for other kinds."
+    )
+    excerpt = serializers.SerializerMethodField(
+        help_text="The beginning of the post's rendered text, when you may read the post "
+        "(your own post, whatever its state, included); empty otherwise."
+    )
 
     class Meta:
         model = Notification
         fields = (
             "id",
             "kind",
+            "outcome",
             "text",
+            "excerpt",
             "url",
             "actor",
             "thread_id",
@@ -36,6 +50,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
     def get_text(self, notification) -> str:
         return selectors.describe(notification)
+
+    def get_excerpt(self, notification) -> str:
+        return selectors.excerpt(notification, user=self.context["request"].user)
 
     def get_url(self, notification) -> str:
         return f"/p/{notification.post_id}/" if notification.post_id else "/"

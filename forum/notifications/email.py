@@ -62,7 +62,14 @@ def digest_send(*, user: User, now: dt.datetime | None = None) -> int:
         if not pending:
             return 0
         lines = [
-            (selectors.describe(n), f"{settings.PARLEY_SITE_URL}/p/{n.post_id}/") for n in pending
+            (
+                selectors.describe(n),
+                selectors.excerpt(n, user=user),
+                f"{settings.PARLEY_SITE_URL}/p/{n.post_id}/"
+                if selectors.leads_to_post(n, user=user)
+                else f"{settings.PARLEY_SITE_URL}/notifications/",
+            )
+            for n in pending
         ]
         token = unsubscribe_token(user)
         unsubscribe_url = f"{settings.PARLEY_SITE_URL}/notifications/unsubscribe/{token}/"

@@ -82,6 +82,12 @@ class Notification(models.Model):
     )
     post = models.ForeignKey("threads.Post", on_delete=models.CASCADE, null=True, related_name="+")
     collapse_key = models.CharField(max_length=64)
+    # For a moderation outcome: what happened (held, approved, removed...; see kinds.py)
+    # and why, as the member may read it: a moderator's reason, or the kind of automatic
+    # check that acted (never a rule's name or what it looks for). Defaults in the
+    # database too: the fan-out writes its rows in SQL that names neither.
+    outcome = models.CharField(max_length=16, blank=True, default="", db_default="")
+    reason = models.CharField(max_length=500, blank=True, default="", db_default="")
     count = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

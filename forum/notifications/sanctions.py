@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from forum.accounts.models import Sanction
 from forum.notifications import services
@@ -50,11 +51,23 @@ def sanction_notify(*, sanction_id: int) -> bool:
             post_id=None,
             thread_id=None,
             event=f"sanction:{sanction.pk}",
+            actor_id=sanction.created_by_id,
+            reason=sanction_summary(sanction),
             emailed=bool(member.email),
         )
         if told and member.email:
             _mail(sanction)
     return told
+
+
+def sanction_summary(sanction: Sanction) -> str:
+    """"suspended until 12 Dec 2026, 14:00 UTC, for: <the moderator's reason>"."""
+    until = (
+        f"until {timezone.localtime(sanction.ends_at):%-d %b %Y, %H:%M %Z}"
+        if sanction.ends_at
+        else "with no end date"
+    )
+    return f"{sanction.state_word} {until}, for: {sanction.reason}"
 
 
 def _mail(sanction: Sanction) -> None:

@@ -1,13 +1,16 @@
 """Reads for notifications: who hears of a post, and a member's inbox."""
 
 from collections.abc import Iterator
+from html import unescape
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from forum.accounts.models import User
 from forum.core import permissions
-from forum.notifications.kinds import KINDS
+from forum.notifications.kinds import KINDS, Wording
 from forum.notifications.models import (
     CategoryWatch,
     Notification,
@@ -116,7 +119,7 @@ def inbox(*, user) -> QuerySet[Notification]:
                 & (Q(thread__isnull=True) | permissions.visible_threads_q(user, prefix="thread__"))
             )
         )
-        .select_related("actor", "thread", "post")
+        .select_related("actor", "thread", "post__thread")
         .order_by("-updated_at", "-pk")
     )
 
@@ -126,12 +129,43 @@ def unread_count(*, user) -> int:
 
 
 def describe(notification: Notification) -> str:
+    """What `notification` says: who did what to which post, and why."""
     kind = KINDS[notification.kind]
-    return kind.describe(
-        actor=notification.actor.identified_name if notification.actor_id else "Someone",
-        thread=notification.thread.title if notification.thread_id else "",
+    thread = notification.thread.title if notification.thread_id else ""
+    decided = notification.actor_id is not None
+    because = ""
+    if notification.reason:
+        because = f": {notification.reason}" if decided else f" ({notification.reason})"
+    post = notification.post
+    opening = post is not None and post.is_opening_post
+    wording = Wording(
+        actor=notification.actor.identified_name if decided else "Someone",
+        thread=thread,
         count=notification.count,
+        subject=f"thread “{thread}”" if opening or post is None else f"reply in “{thread}”",
+        by="a moderator" if decided else "an automatic check",
+        because=because,
     )
+    return kind.describe(wording, outcome=notification.outcome)
+
+
+EXCERPT_CHARS = 140
+
+
+def leads_to_post(notification: Notification, *, user) -> bool:
+    """Whether `notification` leads `user` (its recipient) to its post: there is one and
+    they may read it where it stands (their own held or removed post included)."""
+    post = notification.post
+    return post is not None and permissions.can_read_post(user, post)
+
+
+def excerpt(notification: Notification, *, user) -> str:
+    """The beginning of the rendered text of the post `notification` is about, for
+    `user` (its recipient) if it leads them to it; otherwise nothing."""
+    if not leads_to_post(notification, user=user):
+        return ""
+    text = " ".join(strip_tags(notification.post.body_html).split())
+    return Truncator(unescape(text)).chars(EXCERPT_CHARS)
 
 
 def hears_of_reaction(*, recipient_id: int, actor_id: int, thread_id: int) -> bool:

@@ -181,32 +181,48 @@ def notify_direct(
     post_id: int | None,
     thread_id: int | None,
     event: str,
+    actor_id: int | None = None,
+    outcome: str = "",
+    reason: str = "",
+    replaces: str = "",
     emailed: bool = False,
 ) -> bool:
     """Tell one member about `event` on a post or a thread (a moderation outcome), or on
     their account (neither given), once per event. Unlike fan-out notifications these
     concern content the member may no longer be able to see (their own removed post), so
-    they are shown whatever the post's state. `emailed` for one the caller mails itself,
-    so no digest repeats it."""
+    they are shown whatever the post's state. `actor_id` is the moderator who decided
+    (None: an automatic check), `outcome` and `reason` what happened and why. With
+    `replaces` (a key naming what it is about, such as one post's decisions), an unread
+    notification under that key is replaced by this one: a post held and then approved
+    is one notification saying it was approved. `emailed` for one the caller mails
+    itself, so no digest repeats it."""
     now = timezone.now()
     subject = post_id or thread_id
     key = (f"{event}:{subject}" if subject else event)[:64]
+    fields = {
+        "kind": kind,
+        "actor_id": actor_id,
+        "thread_id": thread_id,
+        "post_id": post_id,
+        "outcome": outcome,
+        "reason": reason[:500],
+        "updated_at": now,
+        "emailed_at": now if emailed else None,
+    }
     with transaction.atomic():
         _, created = Delivery.objects.get_or_create(
             recipient_id=recipient_id, event_key=key, defaults={"created_at": now}
         )
         if not created:
             return False
-        Notification.objects.create(
-            recipient_id=recipient_id,
-            kind=kind,
-            thread_id=thread_id,
-            post_id=post_id,
-            collapse_key=key,
-            created_at=now,
-            updated_at=now,
-            emailed_at=now if emailed else None,
-        )
+        collapse_key = replaces[:64] or key
+        replaced = Notification.objects.filter(
+            recipient_id=recipient_id, collapse_key=collapse_key, read_at__isnull=True
+        ).update(**fields)
+        if not replaced:
+            Notification.objects.create(
+                recipient_id=recipient_id, collapse_key=collapse_key, created_at=now, **fields
+            )
     return True
 
 

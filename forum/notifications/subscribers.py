@@ -32,17 +32,51 @@ def on_post_published(event: events.PostPublished) -> None:
     fan_out(event.post)
 
 
+# What each decision did, as its notification words it (kinds.DECISION_OUTCOMES).
+DECISION_OUTCOMES = {
+    "hold": "held",
+    "approve": "approved",
+    "reject": "rejected",
+    "hide": "hidden",
+    "remove": "removed",
+    "restore": "restored",
+    "edit": "edited",
+    "hide_thread": "hidden",
+    "remove_thread": "removed",
+    "restore_thread": "restored",
+}
+APPEAL_OUTCOMES = {"appeal_lifted": "lifted", "appeal_upheld": "upheld"}
+
+
 def on_decision_recorded(event: events.DecisionRecorded) -> None:
-    """The author of a post or a thread hears of a decision on it that concerns them,
-    unless it was their own doing."""
+    """The author of a post or a thread (or the member whose sanction appeal it decides)
+    hears of a decision that concerns them, unless it was their own doing. A post's or
+    thread's newest decision replaces an unread notification of an earlier one."""
     if not event.tells_author or event.author_id in (None, event.actor_id):
         return
+    if event.target_type == "user":
+        services.notify_direct(
+            recipient_id=event.author_id,
+            kind="sanction_appeal_decided",
+            post_id=None,
+            thread_id=None,
+            event=f"decision:{event.entry_id}",
+            actor_id=event.actor_id,
+            outcome=APPEAL_OUTCOMES.get(event.action, ""),
+            reason=event.told_reason,
+        )
+        return
+    on_thread = event.target_type == "thread"
     services.notify_direct(
         recipient_id=event.author_id,
-        kind="thread_moderated" if event.target_type == "thread" else "post_moderated",
+        kind="thread_moderated" if on_thread else "post_moderated",
         post_id=event.post_id,
         thread_id=event.thread_id,
         event=f"decision:{event.entry_id}",
+        actor_id=event.actor_id,
+        outcome=DECISION_OUTCOMES.get(event.action, ""),
+        reason=event.told_reason,
+        replaces=f"decisions:{event.target_type}:{event.target_id}",
     )
 
 
@@ -53,6 +87,7 @@ def on_report_resolved(event: events.ReportResolved) -> None:
         post_id=event.post_id,
         thread_id=event.thread_id,
         event=f"report:{event.report_id}",
+        outcome="upheld" if event.upheld else "dismissed",
     )
 
 

@@ -123,6 +123,9 @@ class RuleKind(ABC):
 
     name: ClassVar[str]
     label: ClassVar[str]
+    # What a member whose post the rule held, hid or rejected is told of it: the kind of
+    # check, never the rule's name or what it looks for.
+    told_as: ClassVar[str] = "content"
     scope: ClassVar[Scope]
     params_schema_help: ClassVar[str]
     parameters: ClassVar[tuple[Param, ...]] = ()

@@ -110,6 +110,7 @@ class CompiledFlood:
 class Flood(RuleKind):
     name = "flood"
     label = "Flood and rate limits"
+    told_as = "posting rate"
     scope = "post"
     params_schema_help = (
         "per_minute / per_hour: posts allowed by trust level (a missing level uses the "

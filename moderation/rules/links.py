@@ -124,6 +124,7 @@ class CompiledLinks:
 class Links(RuleKind):
     name = "links"
     label = "Links: domain lists and new members' limit"
+    told_as = "links"
     scope = "post"
     params_schema_help = (
         "max_links_new_member: links allowed to members below new_member_below_trust_level "

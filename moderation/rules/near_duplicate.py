@@ -225,6 +225,7 @@ class CompiledNearDuplicate:
 class NearDuplicate(RuleKind):
     name = "near_duplicate"
     label = "Near-duplicate of a recent post"
+    told_as = "repeated content"
     scope = "post"
     params_schema_help = (
         "threshold: estimated share of shared 5-word shingles (0-1) that counts as a copy; "

@@ -43,6 +43,7 @@ class CompiledPremoderation:
 class Premoderation(RuleKind):
     name = "premoderation"
     label = "Pre-moderation of new members"
+    told_as = "new members' posts"
     scope = "post"
     params_schema_help = (
         "holds posts by members below below_trust_level who have fewer than first_posts "

@@ -219,6 +219,7 @@ class CompiledScorerRule:
 class ScorerRule(RuleKind):
     name = "scorer"
     label = "Scorer (heuristics or a classifier)"
+    told_as = "content scoring"
     scope = "paragraph"
     params_schema_help = (
         "scorer: the name of a registered scorer; threshold: the score (0-1) from which "

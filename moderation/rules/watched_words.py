@@ -261,6 +261,7 @@ def _compiles(source: str, key: str) -> str:
 class WatchedWords(RuleKind):
     name = "watched_words"
     label = "Watched words and patterns"
+    told_as = "wording"
     scope = "paragraph"
     params_schema_help = (
         "words: whole words or phrases, matched after folding look-alikes, accents, case "

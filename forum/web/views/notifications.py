@@ -23,7 +23,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_selectors.inbox(user=request.user), 30).get_page(
         request.GET.get("page")
     )
-    items = [(n, notification_selectors.describe(n)) for n in page.object_list]
+    items = [
+        (
+            n,
+            notification_selectors.describe(n),
+            notification_selectors.excerpt(n, user=request.user),
+        )
+        for n in page.object_list
+    ]
     return render(request, "web/notifications.html", {"page": page, "items": items})
 
 
@@ -34,7 +41,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     one the inbox no longer shows, is not found."""
     notification = get_object_or_404(notification_selectors.inbox(user=request.user), pk=pk)
     notification_services.notifications_mark_read(user=request.user, ids=[notification.pk])
-    if notification.post_id is None:
+    if not notification_selectors.leads_to_post(notification, user=request.user):
         return redirect("web:notifications")
     return redirect("web:post", pk=notification.post_id)
 
