@@ -5,7 +5,8 @@ whose run sends one `deliver_batch` per kind, and that task writes them. The mod
 outcomes (`direct` kinds) are written by whichever process records the decision, when
 its transaction commits: their domain events are stored with the decision and told on
 commit (forum.core.events), and only one whose telling failed is left to the worker's
-sweep. For a moderator's action, that is the moderator's own process. A reaction is told
+sweep. For a moderator's action, that is the moderator's own process; for an automatic
+check's (a hold), the worker that ran the check. A reaction is told
 to the post's author by the process of the member reacting, as it commits."""
 
 import pytest
@@ -25,6 +26,7 @@ WRITTEN_BY_THE_DECIDING_PROCESS = {
     "thread_moderated",
     "report_resolved",
     "sanction_imposed",
+    "sanction_appeal_decided",
 }
 WRITTEN_BY_THE_REACTING_PROCESS = {"reaction"}
 
@@ -113,6 +115,15 @@ def test_moderation_outcome_kinds_are_written_by_the_moderators_process_on_commi
             assert told("thread_moderated") == {("member", "thread_moderated"): 1}
             actions.perform("silence", actor=moderator, target=other_member, reason="Spamming")
             assert told("sanction_imposed") == {("other", "sanction_imposed"): 1}
+            appeal = moderation_services.sanction_appeal_file(
+                author=other_member,
+                sanction=other_member.sanctions.get(),
+                message="I was quoting the spam to warn others.",
+            )
+            moderation_services.sanction_appeal_decide(
+                actor=moderator, appeal=appeal, lift=True, reason="Fair point"
+            )
+            assert told("sanction_appeal_decided") == {("other", "sanction_appeal_decided"): 1}
     finally:
         app.control.purge()
     # Every stored event was told: none is left for the worker's sweep.
@@ -141,3 +152,39 @@ def test_a_reaction_is_written_by_the_reacting_members_process_on_commit(
             assert told(*WRITTEN_BY_THE_REACTING_PROCESS) == {("other", "reaction"): 3}
     finally:
         app.control.purge()
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_an_automatic_hold_is_written_by_the_worker_and_the_approval_replaces_it(
+    celery_worker_process, member, newcomer, moderator, category
+):
+    """The worker's check holds a newcomer's reply and tells its author; the moderator's
+    approval, in this process, turns that unread notification into one saying so."""
+    from forum.notifications import selectors
+
+    thread = make_thread(author=member, category=category, title="Held thread")
+    reply = make_reply(thread=thread, author=newcomer, body="My first words here.")
+
+    def outcomes() -> list[tuple[str, str]]:
+        decisions = selectors.inbox(user=newcomer).filter(kind="post_moderated")
+        return [(n.outcome, selectors.describe(n)) for n in decisions]
+
+    wait_for(
+        lambda: (
+            outcomes()
+            == [
+                (
+                    "held",
+                    "Your reply in “Held thread” was held for a moderator's review by an automatic "
+                    "check (new members' posts); until a moderator decides, only you and the "
+                    "moderators can see it",
+                )
+            ]
+        )
+    )
+    actions.perform("approve", actor=moderator, target=reply)
+
+    assert outcomes() == [
+        ("approved", "Your reply in “Held thread” was approved by a moderator and is now visible")
+    ]
