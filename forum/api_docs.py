@@ -343,8 +343,10 @@ OPERATIONS: dict[str, dict] = {
         },
     },
     "v1_posts_reports_create": {
-        "description": "Reports the post, or one paragraph of it (`paragraph`, counted "
-        "from 1 as the moderators see them), to the moderators of its category. One open "
+        "description": "Reports the post, or one paragraph of it (`paragraph`: its index, "
+        "counted from 0 as evidence spans count paragraphs; people are shown it counted "
+        "from 1, the member reporting and the moderator alike; a paragraph the post does "
+        "not have, or one without text, is a `400`), to the moderators of its category. One open "
         "report per member per post, 20 an hour; reports from three members at trust "
         "level 1 or more hide the post until a moderator decides.",
         "request": {"reason": "off_topic", "paragraph": 2, "message": ""},

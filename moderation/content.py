@@ -1,11 +1,15 @@
 """What a moderation rule sees of a post: its paragraphs, their text and their links.
 
 A post's sanitised HTML is split into *paragraphs*, one per leaf block, numbered from 0
-in document order. Offsets in `Link` and in evidence spans count characters of a
-paragraph's `text`, which is the block's text content (entities decoded, tags removed,
-nothing added: a `<br>` contributes no character, as in the DOM's textContent; the
-renderer always follows it with a newline). A moderator UI highlights evidence in the
-markup itself: `text_runs` says where each piece of a paragraph's text sits in it.
+in document order. This numbering is the one everywhere: evidence spans, reports, the
+API, and the report flags parley.js puts on a post (which mirrors it; a browser test
+compares the two); people are shown `paragraph_number(index)`, counting from 1.
+
+Offsets in `Link` and in evidence spans count characters of a paragraph's `text`, which
+is the block's text content (entities decoded, tags removed, nothing added: a `<br>`
+contributes no character, as in the DOM's textContent; the renderer always follows it
+with a newline). A moderator UI highlights evidence in the markup itself: `text_runs`
+says where each piece of a paragraph's text sits in it.
 
 Leaf blocks are `p`, `h1`-`h6`, `pre`, `li`, `th` and `td` (plus a few HTML blocks the
 renderer never emits, such as `dd`). A leaf-capable block that holds other blocks (an
@@ -49,6 +53,8 @@ __all__ = (
     "link_domain",
     "normalize_domain",
     "paragraph_fingerprint",
+    "paragraph_number",
+    "reportable_paragraphs",
     "text_runs",
 )
 
@@ -483,6 +489,17 @@ def content_from_html(body_html: str) -> PostContent:
     splitter = _walk(reduced)
     paragraphs, layout = _read(reduced, splitter, first_index=0)
     return PostContent(paragraphs=tuple(paragraphs), layout=layout)
+
+
+def paragraph_number(index: int) -> int:
+    """The number a person is shown for paragraph `index`: the member reporting it and
+    the moderator reading the report both count from 1."""
+    return index + 1
+
+
+def reportable_paragraphs(body_html: str) -> list[Paragraph]:
+    """The paragraphs of a post a member may report one of: those with any text."""
+    return [p for p in content_from_html(body_html).paragraphs if p.text.strip()]
 
 
 @dataclass(frozen=True, slots=True)

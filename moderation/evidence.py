@@ -20,7 +20,7 @@ from typing import Literal
 
 from django.utils.safestring import SafeString, mark_safe
 
-from moderation.content import TextRun, text_runs
+from moderation.content import TextRun, paragraph_number, text_runs
 
 __all__ = ("FiredRule", "Mark", "PostEvidence", "highlight", "post_evidence")
 
@@ -192,7 +192,8 @@ def post_evidence(
             start=0,
             end=None,
             anchor=f"reported-{paragraph}",
-            title=f"{count} report{'s' if count != 1 else ''} of this paragraph",
+            title=f"{count} report{'s' if count != 1 else ''} of paragraph "
+            f"{paragraph_number(paragraph)}",
             kind="reported",
         )
         for paragraph, count in sorted((reports_by_paragraph or {}).items())

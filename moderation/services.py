@@ -21,6 +21,7 @@ from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Post, PostRevision, PostState
 from moderation import alerts, tryouts
+from moderation.content import reportable_paragraphs
 from moderation.log import log_record
 from moderation.models import Appeal, QueueAlert, Report, ReviewItem, Rule
 from moderation.rules import InvalidRuleParams, get_kind
@@ -146,7 +147,9 @@ def report_file(
         raise ValidationFailed.for_field(
             "message", "Say what is wrong when the reason is “other”.", code="required"
         )
-    if paragraph is not None and not (0 <= paragraph < 10_000):
+    if paragraph is not None and paragraph not in {
+        p.index for p in reportable_paragraphs(post.body_html)
+    }:
         raise ValidationFailed.for_field("paragraph", "No such paragraph.", code="invalid")
     hour_ago = timezone.now() - dt.timedelta(hours=1)
     if (

@@ -178,8 +178,7 @@ SANCTION_APPEAL_DECIDED = register(
         outcomes={
             "lifted": "Your appeal was granted: a moderator lifted the restriction on your "
             "account{because}",
-            "upheld": "Your appeal was turned down: the restriction on your account "
-            "stays{because}",
+            "upheld": "Your appeal was turned down: the restriction on your account stays{because}",
         },
     )
 )

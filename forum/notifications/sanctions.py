@@ -61,7 +61,7 @@ def sanction_notify(*, sanction_id: int) -> bool:
 
 
 def sanction_summary(sanction: Sanction) -> str:
-    """"suspended until 12 Dec 2026, 14:00 UTC, for: <the moderator's reason>"."""
+    """ "suspended until 12 Dec 2026, 14:00 UTC, for: <the moderator's reason>"."""
     until = (
         f"until {timezone.localtime(sanction.ends_at):%-d %b %Y, %H:%M %Z}"
         if sanction.ends_at

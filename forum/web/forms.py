@@ -19,6 +19,7 @@ from forum.notifications.models import WatchLevel
 from forum.threads import search
 from forum.threads.models import Category
 from forum.web.mail import send_no_account_mail
+from moderation.content import paragraph_number
 from moderation.models import Report
 
 
@@ -293,7 +294,10 @@ class ReportForm(NoColonLabels, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["paragraph"].choices = [
             ("", "The whole post"),
-            *((index, f"Paragraph {index + 1}: {text}") for index, text in paragraphs),
+            *(
+                (index, f"Paragraph {paragraph_number(index)}: {text}")
+                for index, text in paragraphs
+            ),
         ]
 
 

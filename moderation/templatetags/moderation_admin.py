@@ -1,4 +1,5 @@
-"""The review queue's summary on the admin home page."""
+"""The review queue's summary on the admin home page, and paragraph numbers as people see
+them."""
 
 from django import template
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.utils.http import urlencode
 
 from forum.core import permissions
 from moderation import selectors
+from moderation.content import paragraph_number as _paragraph_number
 from moderation.models import ReviewItem
 
 register = template.Library()
@@ -37,3 +39,9 @@ def moderation_home(context, shown: int = 10) -> dict:
         "may_edit_rules": permissions.is_forum_moderator(user),
         "try_rule_url": reverse("admin:moderation_rule_try"),
     }
+
+
+@register.filter
+def paragraph_number(index: int) -> int:
+    """Paragraph `index` (from 0, as stored) as the member who reported it saw it."""
+    return _paragraph_number(index)

@@ -157,12 +157,13 @@ def test_the_evidence_is_marked_inside_the_post_one_mark_per_hit(
     last_mark.click()
     expect(target).to_be_in_viewport()
 
-    # The reported paragraph is marked whole, and the report links to it.
+    # The reported paragraph is marked whole, and the report links to it under the number
+    # the member saw (index 1 is the second paragraph, after the heading).
     reported = body.locator("#reported-1")
-    expect(reported).to_have_attribute("title", "1 report of this paragraph")
+    expect(reported).to_have_attribute("title", "1 report of paragraph 2")
     expect(body.locator("p").nth(0)).to_contain_text("Mulch the beds")
     assert body.locator("p").nth(0).locator("mark.parley-reported").count() >= 1
-    page.get_by_role("link", name="paragraph 1").click()
+    page.get_by_role("link", name="paragraph 2").click()
     expect(reported).to_be_in_viewport()
 
     # The decision stays at hand, and the post's links are as members get them.

@@ -253,7 +253,7 @@ def test_reported_paragraphs_are_marked_whole_around_their_hits():
     markup = str(evidence.markup)
     assert evidence.reported == {1}  # paragraph 9 is not in this revision
     assert '<p><mark class="parley-reported" id="reported-1"' in markup
-    assert 'title="2 reports of this paragraph"' in markup
+    assert 'title="2 reports of paragraph 2"' in markup
     reading = read(markup)
     assert reading.misnested == []
     assert reading.hits == {"reported-1": "Buy cheap pills here.", "evidence-1": "cheap pills"}

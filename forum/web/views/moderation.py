@@ -29,7 +29,7 @@ from moderation import actions as moderation_actions
 from moderation import alerts as moderation_alerts
 from moderation import selectors as moderation_selectors
 from moderation import services as moderation_services
-from moderation.content import content_from_html
+from moderation.content import reportable_paragraphs
 from moderation.models import Appeal
 
 PARAGRAPH_LABEL_LENGTH = 80
@@ -38,8 +38,8 @@ PARAGRAPH_LABEL_LENGTH = 80
 @member_required(draft_fields=("reason", "paragraph", "message"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def post_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report a post, or with ?paragraph=N one paragraph of it (numbered from 0, as the
-    moderation checks number them)."""
+    """Report a post, or with ?paragraph=N one paragraph of it (its index, from 0, as
+    moderation.content numbers them; shown to the member as `paragraph_number`)."""
     post = get_object_or_404(Post.objects.select_related("thread", "author"), pk=pk)
     try:
         permissions.check_can_report(request.user, post)
@@ -47,8 +47,7 @@ def post_report(request: HttpRequest, pk: int) -> HttpResponse:
         return refused(request, exc)
     paragraphs = [
         (paragraph.index, _shorten(paragraph.text))
-        for paragraph in content_from_html(post.body_html).paragraphs
-        if paragraph.text.strip()
+        for paragraph in reportable_paragraphs(post.body_html)
     ]
     status = 200
     if request.method == "POST":

@@ -7,7 +7,10 @@
 
   // --- paragraphs, numbered as moderation/content.py numbers them -------------------
   // Leaf blocks are paragraphs; a leaf holding other blocks counts only for its own
-  // text or links outside them. Keep in step with _LEAF_BLOCKS and _CONTAINER_BLOCKS.
+  // text or links outside them. Keep in step with _LEAF_BLOCKS and _CONTAINER_BLOCKS:
+  // a report's paragraph is the index this gives, and the moderator reads it from the
+  // server's numbering (tests/forum/web/test_paragraph_numbers.py compares the two).
+  // People see the index counted from 1, as content.paragraph_number shows it.
   var LEAF = ["P", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "LI", "TH", "TD", "DT", "DD",
     "CAPTION", "FIGCAPTION", "SUMMARY"];
   var CONTAINER = ["BLOCKQUOTE", "UL", "OL", "DL", "TABLE", "THEAD", "TBODY", "TFOOT", "TR",
