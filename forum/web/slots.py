@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from django.middleware.csrf import get_token
-from django.utils.html import format_html
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 CSRF_TOKEN = mark_safe("\x00csrf\x00")
@@ -52,9 +52,7 @@ def muted_authors(posts, muted_ids: frozenset[int]) -> dict[int, str]:
 
 
 def _muted_open(name: str) -> str:
-    return format_html(
-        '<details class="muted-post"><summary>Post by {}, whom you muted — show</summary>', name
-    )
+    return render_to_string("web/_muted_fold_open.html", {"name": name}).strip()
 
 
 def fill(
@@ -72,15 +70,15 @@ def fill(
     name}) the authors they muted, whose posts' content is folded in a <details> (the
     replies below stay open)."""
     place, form_html = reply_form or ("", "")
-    muted = muted or {}
+    folds = {author_id: _muted_open(name) for author_id, name in (muted or {}).items()}
     csrf = []
 
     def slot(match: re.Match) -> str:
         if match[5] is not None:
-            name = muted.get(int(match[6]))
-            if name is None:
+            fold = folds.get(int(match[6]))
+            if fold is None:
                 return ""
-            return _muted_open(name) if match[5] == "open" else "</details>"
+            return fold if match[5] == "open" else "</details>"
         if match[3] is not None:
             return _REACTED if (int(match[3]), match[4]) in reacted else _NOT_REACTED
         if match[2] is None:

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from forum.accounts.models import User
 from forum.core import fragments
 from forum.notifications.services import mute_set
 from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
@@ -177,3 +178,15 @@ def test_muting_changes_the_api_pages_etag(member, loud, discussion):
     response = api.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200
     assert any(post["author_muted"] for post in response.json()["results"])
+
+
+def test_a_muted_members_name_in_the_fold_is_escaped(member, discussion):
+    thread, _, _ = discussion
+    UserFactory(username="sly", display_name="<b>Sly</b>")
+    make_reply(thread=thread, author=User.objects.get(username="sly"), body="Sly words.")
+    mute_set(user=member, username="sly", muted=True)
+
+    html = _get(_reader(member), thread.get_absolute_url())
+
+    assert "Post by &lt;b&gt;Sly&lt;/b&gt; (@sly), whom you muted" in html
+    assert "<b>Sly</b> (@sly), whom" not in html
