@@ -198,14 +198,14 @@ def thread_watch_level(*, user, thread) -> str:
 
 def muted_among(*, user, author_ids) -> frozenset[int]:
     """Which of `author_ids` (ids, or a queryset of them) `user` muted: their posts are
-    shown folded to `user`. No query for a visitor or for no ids; else one, on the
-    (user, muted) unique index."""
-    if not isinstance(author_ids, QuerySet):
-        author_ids = {author_id for author_id in author_ids if author_id is not None}
-        if not author_ids:
-            return frozenset()
+    shown folded to `user`. No query for a visitor, nor for no ids but their own (nobody
+    mutes themselves); else one, on the (user, muted) unique index."""
     if not user.is_authenticated:
         return frozenset()
+    if not isinstance(author_ids, QuerySet):
+        author_ids = {author_id for author_id in author_ids if author_id not in (None, user.pk)}
+        if not author_ids:
+            return frozenset()
     return frozenset(
         UserMute.objects.filter(user=user, muted_id__in=author_ids).values_list(
             "muted_id", flat=True

@@ -113,6 +113,7 @@ def test_a_reply_writes_everything_the_slower_path_wrote(writer, client_for, cat
         "created_at": reply["created_at"],
         "edited_at": None,
         "reactions": {"insightful": 0, "agree": 0, "disagree": 0, "sources": 0},
+        "author_muted": False,
         "my_reactions": [],
         "body": BODY.format(quoted=thread.opening_post_id),
     }
