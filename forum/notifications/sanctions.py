@@ -48,8 +48,6 @@ def sanction_notify(*, sanction_id: int) -> bool:
         told = services.notify_direct(
             recipient_id=member.pk,
             kind="sanction_imposed",
-            post_id=None,
-            thread_id=None,
             event=f"sanction:{sanction.pk}",
             actor_id=sanction.created_by_id,
             reason=sanction_summary(sanction),
@@ -61,11 +59,12 @@ def sanction_notify(*, sanction_id: int) -> bool:
 
 
 def sanction_summary(sanction: Sanction) -> str:
-    """ "suspended until 12 Dec 2026, 14:00 UTC, for: <the moderator's reason>"."""
+    """What the sanction does to the account, until when, and why: "suspended until 12 Dec
+    2026, 14:00 UTC, for: <the moderator's reason>"."""
     until = (
         f"until {timezone.localtime(sanction.ends_at):%-d %b %Y, %H:%M %Z}"
         if sanction.ends_at
-        else "with no end date"
+        else "until a moderator lifts it"
     )
     return f"{sanction.state_word} {until}, for: {sanction.reason}"
 

@@ -58,8 +58,6 @@ def on_decision_recorded(event: events.DecisionRecorded) -> None:
         services.notify_direct(
             recipient_id=event.author_id,
             kind="sanction_appeal_decided",
-            post_id=None,
-            thread_id=None,
             event=f"decision:{event.entry_id}",
             actor_id=event.actor_id,
             outcome=APPEAL_OUTCOMES.get(event.action, ""),

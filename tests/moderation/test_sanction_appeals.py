@@ -14,6 +14,7 @@ from forum.accounts.models import CategoryModerator, Sanction
 from forum.core.errors import Conflict, NotFound, PermissionDenied
 from forum.notifications import email as notification_email
 from forum.notifications import sanctions as sanction_notices
+from forum.notifications import selectors as notification_selectors
 from forum.notifications.models import Notification
 from moderation import actions, selectors, services
 from moderation.models import Appeal, ModerationLogEntry
@@ -38,6 +39,12 @@ def test_a_silenced_member_is_told_why_until_when_and_how_to_appeal(member, mode
 
     notification = Notification.objects.get(recipient=member)
     assert notification.kind == "sanction_imposed"
+    assert notification_selectors.describe(notification) == (
+        f"A moderator restricted your account: silenced until "
+        f"{timezone.localtime(ends):%-d %b %Y, %H:%M %Z}, for: Insults in the chess thread. "
+        "You may appeal: the notice at the top of every page while it lasts, and the e-mail "
+        "we sent, say how"
+    )
     [message] = mail.outbox
     assert message.to == [member.email]
     assert message.subject == "Parley: your account is silenced"
@@ -53,6 +60,10 @@ def test_a_silenced_member_is_told_why_until_when_and_how_to_appeal(member, mode
 def test_a_sanction_without_an_end_says_until_a_moderator_lifts_it(member, moderator, publish):
     publish(actions.perform, "suspend", actor=moderator, target=member, reason="Spam ring")
 
+    [notification] = Notification.objects.filter(recipient=member)
+    assert "suspended until a moderator lifts it, for: Spam ring" in (
+        notification_selectors.describe(notification)
+    )
     [message] = mail.outbox
     assert message.subject == "Parley: your account is suspended"
     assert "Until: until a moderator lifts it" in message.body

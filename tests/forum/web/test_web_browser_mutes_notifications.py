@@ -10,6 +10,7 @@ from moderation import actions, pipeline
 from tests.browser import clean_slate, log_in  # noqa: F401
 from tests.conftest import ARTIFACTS
 from tests.factories import UserFactory, make_reply, make_thread
+from tests.moderation.conftest import watched_words_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -54,16 +55,7 @@ def test_mute_a_member_from_their_profile_and_their_post_folds(
 def test_a_held_then_approved_reply_is_one_notification_saying_so(
     live_server, page, category, moderator, console_errors
 ):
-    from tests.moderation.conftest import tried_rule_save
-
-    tried_rule_save(
-        actor=moderator,
-        name="Offers",
-        kind="watched_words",
-        params={"words": ["free seeds"]},
-        action="require_approval",
-        enabled=True,
-    )
+    watched_words_rule(moderator, ["free seeds"], action="require_approval", name="Offers")
     writer = UserFactory(username="writer")
     thread = make_thread(author=moderator, category=category, title="Seed swap")
     reply = make_reply(thread=thread, author=writer, body="I have **free seeds** for anyone.")
