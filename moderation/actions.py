@@ -277,11 +277,22 @@ register("suspend", "Suspend (cannot log in)", target="user", reason_required=Tr
 register("ban", "Ban", target="user", reason_required=True)(_sanction("ban"))
 
 
-def target_lookup(target_type: str, target_id: int):
-    """The object an action names, or NotFound."""
+def _seen_by(actor, obj) -> bool:
+    """Whether `actor` may see `obj`, a post, thread or member an action names."""
+    if isinstance(obj, Post):
+        return permissions.can_read_post(actor, obj)
+    if isinstance(obj, Thread):
+        return permissions.can_view_thread(actor, obj)
+    return True
+
+
+def target_lookup(target_type: str, target_id: int, *, actor):
+    """The object an action names, or NotFound when there is none that `actor` may see:
+    looked up before anything else in the request is checked, so that a refusal says
+    nothing of a post or thread out of their sight."""
     model = {"post": Post, "thread": Thread}.get(target_type, User)
     obj = model.objects.filter(pk=target_id).first()
-    if obj is None:
+    if obj is None or not _seen_by(actor, obj):
         raise NotFound(f"No such {target_type}.")
     return obj
 
@@ -301,9 +312,10 @@ def _object_id(value: object) -> int | None:
     return value if 1 <= value <= _LARGEST_ID else None
 
 
-def resolve_params(action: str, raw: Mapping[str, object]) -> dict:
+def resolve_params(action: str, raw: Mapping[str, object], *, actor) -> dict:
     """Turn an action's raw parameters (ids, text) into what its run function takes,
-    refusing names the action does not take."""
+    refusing names the action does not take. An object `actor` may not see is refused as
+    a missing one is."""
     _check_params(ACTIONS[action], raw)
     params = {}
     for name, value in raw.items():
@@ -313,7 +325,7 @@ def resolve_params(action: str, raw: Mapping[str, object]) -> dict:
             continue
         pk = _object_id(value)
         obj = model.objects.filter(pk=pk).first() if pk is not None else None
-        if obj is None:
+        if obj is None or not _seen_by(actor, obj):
             raise ValidationFailed.for_field(f"params.{name}", f"No such {name}.")
         params[name] = obj
     return params

@@ -177,3 +177,46 @@ def test_a_reaction_asked_for_as_json_on_an_unseen_post_is_the_missing_posts_ans
     assert hidden.status_code == missing.status_code == 404
     assert hidden.json() == missing.json()
     assert missing.json()["error"]["code"] == "not_found"
+
+
+# --- moderator actions -------------------------------------------------------------------
+
+
+def _act(client, *, action, target_id, params):
+    response = client.post(
+        "/api/v1/moderation/actions/",
+        {"action": action, "target_id": target_id, "params": params, "reason": "Tidying up"},
+        format="json",
+    )
+    return response.status_code, response.json()
+
+
+def test_a_moderator_action_on_a_thread_out_of_sight_is_refused_as_a_missing_one(world):
+    """Whatever the action's parameters, its target is looked up as the moderator may see
+    it first: a moderator of another category learns nothing of a thread taken down."""
+    client = _api(world["callers"]["other_category_moderator"])
+    taken_down = world["posts"]["in_hidden_thread"].thread_id
+
+    for params in ({"into": NEVER_USED}, {"into": "not an id"}, {}):
+        unseen = _act(client, action="merge", target_id=taken_down, params=params)
+        missing = _act(client, action="merge", target_id=NEVER_USED, params=params)
+
+        assert unseen == missing
+        assert missing[0] == 404
+
+
+def test_a_thread_out_of_sight_named_as_a_parameter_is_refused_as_a_missing_one(world):
+    """Merging a thread the moderator moderates into one they may not see (taken down in
+    another category) is refused as merging into no thread at all, not as "not your
+    category"."""
+    other = CategoryFactory(slug="other")
+    theirs = make_thread(category=other, body="Their own category's thread.")
+    client = _api(world["callers"]["other_category_moderator"])
+    taken_down = world["posts"]["in_hidden_thread"].thread_id
+
+    unseen = _act(client, action="merge", target_id=theirs.pk, params={"into": taken_down})
+    missing = _act(client, action="merge", target_id=theirs.pk, params={"into": NEVER_USED})
+
+    assert unseen == missing
+    assert missing[0] == 400
+    assert list(missing[1]["error"]["fields"]) == ["params.into"]
