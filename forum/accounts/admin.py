@@ -1,8 +1,9 @@
 """Members in the admin panel.
 
 Moderators look members up (trust level, role, the sanctions they are under); only
-administrators change accounts and category scopes. Role and trust level changes go
-through the accounts services, which check who may make them and have them recorded.
+administrators change accounts and category scopes. Role, category scope and trust level
+changes go through the accounts services, which check who may make them and have them
+recorded.
 The moderation app extends this screen with sanctions and everything a member posted
 (moderation.admin.members)."""
 
@@ -51,7 +52,9 @@ class SanctionInline(ViewOnly, admin.TabularInline):
 
 
 class CategoryModeratorInline(admin.TabularInline):
-    """The categories a moderator is limited to; none means the whole forum."""
+    """The categories a moderator is limited to; none means the whole forum. Saved
+    through accounts.services.moderator_set_scope (UserAdmin.save_formset), as a change
+    of role is."""
 
     model = CategoryModerator
     fk_name = "moderator"
@@ -184,6 +187,29 @@ class UserAdmin(DjangoUserAdmin):
         if obj is None or not permissions.holds_moderator_role(obj):
             inlines = [i for i in inlines if not isinstance(i, CategoryModeratorInline)]
         return inlines
+
+    def save_formset(self, request, form, formset, change):
+        """The moderated categories' rows are the moderator's scope, set as a whole by the
+        accounts service, which checks that the administrator may and records it."""
+        if formset.model is not CategoryModerator:
+            super().save_formset(request, form, formset, change)
+            return
+        wanted = {
+            row.cleaned_data["category"].pk
+            for row in formset.forms
+            if row.cleaned_data.get("category") and not row.cleaned_data.get("DELETE")
+        }
+        # Nothing written: the formset only works out what changed, for the admin's record.
+        formset.save(commit=False)
+        member = form.instance
+        if wanted == set(member.moderated_categories.values_list("category_id", flat=True)):
+            return
+        try:
+            account_services.moderator_set_scope(
+                actor=request.user, moderator=member, category_ids=wanted
+            )
+        except ForumError as exc:
+            messages.error(request, exc.message)
 
     def save_model(self, request, obj, form, change):
         """A member's standing (role, trust level) changes through the accounts services,

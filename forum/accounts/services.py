@@ -1,6 +1,6 @@
 """Writes to accounts: creating members, roles, trust levels, profiles and tokens.
 
-A change to a member's standing (role, trust level) goes through a service here,
+A change to a member's standing (role, category scope, trust level) goes through a service here,
 whoever makes it (the admin, a management command, the automatic promotion), and is
 handed to the recorders of forum.accounts.hooks in the same transaction."""
 
@@ -21,13 +21,15 @@ from forum.accounts import hooks
 from forum.accounts.models import (
     RESERVED_NAME_KEYS,
     ApiToken,
+    CategoryModerator,
     EmailFrequency,
     Sanction,
     User,
     display_name_key,
+    scope_memo_key,
     username_key,
 )
-from forum.core import permissions
+from forum.core import permissions, requestmemo
 from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
 
@@ -77,6 +79,38 @@ def user_set_role(*, actor: User, user: User, role: str) -> bool:
         user.save(update_fields=["role", "is_staff", "is_superuser"])
         hooks.member_changed(
             hooks.MemberChange(actor=actor, member=user, field="role", before=before, after=role)
+        )
+    return True
+
+
+def moderator_set_scope(*, actor: User, moderator: User, category_ids) -> bool:
+    """Limit `moderator` to the categories `category_ids` (none: the whole forum), as
+    `actor`. A scope is part of a moderator's role (taking the last category away makes
+    them a moderator of the whole forum), so it is an administrator's change, recorded
+    as a role change is. Returns False when the scope was that already."""
+    permissions.check_can_change_role(actor, moderator)
+    wanted = frozenset(category_ids)
+    with transaction.atomic():
+        # The member's row first, so that two changes of one scope take turns.
+        User.objects.select_for_update().filter(pk=moderator.pk).exists()
+        rows = CategoryModerator.objects.filter(moderator=moderator)
+        before = frozenset(rows.values_list("category_id", flat=True))
+        if before == wanted:
+            return False
+        rows.exclude(category_id__in=wanted).delete()
+        CategoryModerator.objects.bulk_create(
+            CategoryModerator(moderator=moderator, category_id=category_id)
+            for category_id in sorted(wanted - before)
+        )
+        requestmemo.forget(scope_memo_key(moderator.pk))
+        hooks.member_changed(
+            hooks.MemberChange(
+                actor=actor,
+                member=moderator,
+                field="moderation_scope",
+                before=sorted(before),
+                after=sorted(wanted),
+            )
         )
     return True
 

@@ -1,0 +1,189 @@
+"""Who moderates which categories is part of a moderator's role: taking a moderator's
+last category away makes them a moderator of the whole forum (sanctions, rules, every
+category's hidden posts), and giving one narrows them. So it is changed as a role is:
+by administrators only, never their own, through a service that has the moderation log
+record who changed what, whichever admin screen (the member's page or the category
+moderators' list, one row or a bulk action) it is made from."""
+
+import pytest
+from django.test import Client
+
+from forum.accounts import services as account_services
+from forum.accounts.models import CategoryModerator
+from forum.core import permissions
+from forum.core.errors import PermissionDenied
+from moderation.models import ModerationLogEntry
+from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def boss(db):
+    return UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def games(db):
+    return CategoryFactory(slug="games", name="Games")
+
+
+@pytest.fixture
+def music(db):
+    return CategoryFactory(slug="music", name="Music")
+
+
+@pytest.fixture
+def games_moderator(games):
+    moderator = ModeratorFactory(username="gamesmod")
+    CategoryModerator.objects.create(moderator=moderator, category=games)
+    return moderator
+
+
+def _scope_entries(moderator) -> list[tuple]:
+    entries = ModerationLogEntry.objects.filter(
+        target_type="user", target_id=moderator.pk, action="set_moderation_scope"
+    ).order_by("pk")
+    return [(e.actor_id, e.details["from"], e.details["to"]) for e in entries]
+
+
+def _admin(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def test_setting_a_moderators_categories_is_for_administrators_and_logged(
+    boss, games, music, games_moderator
+):
+    peer = ModeratorFactory(username="peer")
+
+    changed = account_services.moderator_set_scope(
+        actor=boss, moderator=games_moderator, category_ids=[games.pk, music.pk]
+    )
+    unchanged = account_services.moderator_set_scope(
+        actor=boss, moderator=games_moderator, category_ids=[music.pk, games.pk]
+    )
+    with pytest.raises(PermissionDenied):
+        account_services.moderator_set_scope(actor=peer, moderator=games_moderator, category_ids=[])
+    with pytest.raises(PermissionDenied):
+        account_services.moderator_set_scope(actor=boss, moderator=boss, category_ids=[games.pk])
+
+    assert (changed, unchanged) == (True, False)
+    assert _scope_entries(games_moderator) == [(boss.pk, [games.pk], sorted([games.pk, music.pk]))]
+    assert permissions.moderated_category_ids(games_moderator) == {games.pk, music.pk}
+
+
+def _member_form(member, **scope_rows) -> dict:
+    """What the administrator's member form posts back, with the rows of the moderated
+    categories' inline as given (`initial` rows already stored, `rows` sent)."""
+    data = {
+        "username": member.username,
+        "email": member.email,
+        "first_name": "",
+        "last_name": "",
+        "is_active": "on",
+        "date_joined_0": member.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": member.date_joined.strftime("%H:%M:%S"),
+        "display_name": member.display_name,
+        "bio": member.bio,
+        "role": member.role,
+        "trust_level": str(member.trust_level),
+        "sanctions-TOTAL_FORMS": "0",
+        "sanctions-INITIAL_FORMS": "0",
+    }
+    rows = scope_rows["rows"]
+    data["moderated_categories-TOTAL_FORMS"] = str(len(rows))
+    data["moderated_categories-INITIAL_FORMS"] = str(scope_rows["initial"])
+    for n, row in enumerate(rows):
+        for name, value in row.items():
+            data[f"moderated_categories-{n}-{name}"] = value
+    return data
+
+
+def test_taking_a_moderators_last_category_away_on_their_page_is_logged(
+    boss, games, games_moderator
+):
+    """Deleting the one inline row makes a category moderator a moderator of the whole
+    forum: a promotion, recorded as one."""
+    row = CategoryModerator.objects.get(moderator=games_moderator)
+    form = _member_form(
+        games_moderator,
+        initial=1,
+        rows=[
+            {"id": str(row.pk), "moderator": str(games_moderator.pk), "category": str(games.pk)}
+            | {"DELETE": "on"}
+        ],
+    )
+
+    response = _admin(boss).post(f"/admin/accounts/user/{games_moderator.pk}/change/", form)
+
+    assert response.status_code == 302
+    assert permissions.moderated_category_ids(games_moderator) is None
+    assert _scope_entries(games_moderator) == [(boss.pk, [games.pk], [])]
+
+
+def test_giving_a_moderator_a_category_on_their_page_is_logged(boss, games, music):
+    moderator = ModeratorFactory(username="wholeforum")
+    form = _member_form(
+        moderator,
+        initial=0,
+        rows=[{"moderator": str(moderator.pk), "category": str(music.pk)}],
+    )
+
+    response = _admin(boss).post(f"/admin/accounts/user/{moderator.pk}/change/", form)
+
+    assert response.status_code == 302
+    assert permissions.moderated_category_ids(moderator) == {music.pk}
+    assert _scope_entries(moderator) == [(boss.pk, [], [music.pk])]
+
+
+def test_the_category_moderators_list_changes_nothing_unrecorded(boss, games, games_moderator):
+    """The list of category moderators shows who moderates what; adding, editing and
+    deleting rows there (one, or in bulk) would change a role unrecorded, so it is
+    refused, and the member's page is where scopes change."""
+    row = CategoryModerator.objects.get(moderator=games_moderator)
+    client = _admin(boss)
+
+    listed = client.get("/admin/accounts/categorymoderator/")
+    added = client.post(
+        "/admin/accounts/categorymoderator/add/",
+        {"moderator": str(games_moderator.pk), "category": str(CategoryFactory().pk)},
+    )
+    edited = client.post(
+        f"/admin/accounts/categorymoderator/{row.pk}/change/",
+        {"moderator": str(games_moderator.pk), "category": str(CategoryFactory().pk)},
+    )
+    deleted = client.post(f"/admin/accounts/categorymoderator/{row.pk}/delete/", {"post": "yes"})
+    bulk = client.post(
+        "/admin/accounts/categorymoderator/",
+        {"action": "delete_selected", "_selected_action": [str(row.pk)], "post": "yes"},
+    )
+
+    assert listed.status_code == 200 and "gamesmod" in listed.text
+    assert (added.status_code, edited.status_code, deleted.status_code) == (403, 403, 403)
+    assert bulk.status_code in (200, 302)
+    assert list(CategoryModerator.objects.values_list("moderator_id", "category_id")) == [
+        (games_moderator.pk, games.pk)
+    ]
+    assert _scope_entries(games_moderator) == []
+
+
+def test_a_moderator_cannot_change_a_scope_on_any_admin_screen(games, games_moderator):
+    peer = ModeratorFactory(username="peer")
+    row = CategoryModerator.objects.get(moderator=games_moderator)
+    form = _member_form(
+        games_moderator,
+        initial=1,
+        rows=[
+            {"id": str(row.pk), "moderator": str(games_moderator.pk), "category": str(games.pk)}
+            | {"DELETE": "on"}
+        ],
+    )
+    client = _admin(peer)
+
+    on_page = client.post(f"/admin/accounts/user/{games_moderator.pk}/change/", form)
+    on_list = client.post(f"/admin/accounts/categorymoderator/{row.pk}/delete/", {"post": "yes"})
+
+    assert (on_page.status_code, on_list.status_code) == (403, 403)
+    assert CategoryModerator.objects.filter(pk=row.pk).exists()
