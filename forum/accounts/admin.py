@@ -80,7 +80,7 @@ class MemberChangeForm(UserChangeForm):
 
 
 # Fields the admin form shows but that only change through a service.
-STANDING_FIELDS = ("role", "trust_level", "trust_level_locked")
+STANDING_FIELDS = ("role", "trust_level", "trust_level_locked", "is_active")
 
 
 @admin.register(User)
@@ -212,7 +212,8 @@ class UserAdmin(DjangoUserAdmin):
             messages.error(request, exc.message)
 
     def save_model(self, request, obj, form, change):
-        """A member's standing (role, trust level) changes through the accounts services,
+        """A member's standing (role, trust level, active account) changes through the
+        accounts services,
         which check that the administrator may make the change and have it recorded;
         the rest of the form is saved as Django saves it."""
         if not change:
@@ -224,6 +225,10 @@ class UserAdmin(DjangoUserAdmin):
             setattr(obj, name, before[name])
         super().save_model(request, obj, form, change)
         try:
+            if wanted["is_active"] != before["is_active"]:
+                account_services.user_set_active(
+                    actor=request.user, user=obj, active=wanted["is_active"]
+                )
             if wanted["role"] != before["role"]:
                 account_services.user_set_role(actor=request.user, user=obj, role=wanted["role"])
             if (wanted["trust_level"], wanted["trust_level_locked"]) != (

@@ -1,8 +1,9 @@
 """Writes to accounts: creating members, roles, trust levels, profiles and tokens.
 
-A change to a member's standing (role, category scope, trust level) goes through a service here,
-whoever makes it (the admin, a management command, the automatic promotion), and is
-handed to the recorders of forum.accounts.hooks in the same transaction."""
+A change to a member's standing (role, category scope, trust level, an active account)
+goes through a service here, whoever makes it (the admin, a management command, the
+automatic promotion), and is handed to the recorders of forum.accounts.hooks in the same
+transaction."""
 
 import datetime as dt
 import hashlib
@@ -79,6 +80,25 @@ def user_set_role(*, actor: User, user: User, role: str) -> bool:
         user.save(update_fields=["role", "is_staff", "is_superuser"])
         hooks.member_changed(
             hooks.MemberChange(actor=actor, member=user, field="role", before=before, after=role)
+        )
+    return True
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> bool:
+    """Deactivate `user`'s account (or make it active again), as `actor`. A deactivated
+    account neither signs in nor appeals, so this is an administrator's decision about
+    someone else, recorded as a change of role is. Returns False when nothing changed."""
+    permissions.check_can_change_activation(actor, user)
+    before = user.is_active
+    if before == bool(active):
+        return False
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=bool(active))
+        user.is_active = bool(active)
+        hooks.member_changed(
+            hooks.MemberChange(
+                actor=actor, member=user, field="active", before=before, after=user.is_active
+            )
         )
     return True
 

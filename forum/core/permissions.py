@@ -657,13 +657,24 @@ def check_can_lift_sanction(actor, sanction) -> None:
     check_can_act_on_member(actor, sanction.user)
 
 
-def check_can_change_role(actor, member) -> None:
-    """Roles are given and taken by administrators, never to or from themselves."""
+def _administrators_only(actor, member, *, what: str) -> None:
     check_can_moderate(actor)
     if not is_admin(actor):
-        raise PermissionDenied("Only administrators change roles.", code="not_admin")
+        raise PermissionDenied(f"Only administrators change {what}s.", code="not_admin")
     if member.pk == actor.pk:
-        raise PermissionDenied("You cannot change your own role.", code="self_action")
+        raise PermissionDenied(f"You cannot change your own {what}.", code="self_action")
+
+
+def check_can_change_role(actor, member) -> None:
+    """Roles (category scopes included) are given and taken by administrators, never to
+    or from themselves."""
+    _administrators_only(actor, member, what="role")
+
+
+def check_can_change_activation(actor, member) -> None:
+    """An account is deactivated (which is stronger than a ban) and made active again by
+    administrators, never their own."""
+    _administrators_only(actor, member, what="account's activation")
 
 
 def check_can_set_trust_level(actor, member) -> None:

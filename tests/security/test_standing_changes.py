@@ -3,7 +3,8 @@ last category away makes them a moderator of the whole forum (sanctions, rules, 
 category's hidden posts), and giving one narrows them. So it is changed as a role is:
 by administrators only, never their own, through a service that has the moderation log
 record who changed what, whichever admin screen (the member's page or the category
-moderators' list, one row or a bulk action) it is made from."""
+moderators' list, one row or a bulk action) it is made from. Deactivating an account,
+stronger than a ban, is the same kind of decision."""
 
 import pytest
 from django.test import Client
@@ -187,3 +188,43 @@ def test_a_moderator_cannot_change_a_scope_on_any_admin_screen(games, games_mode
 
     assert (on_page.status_code, on_list.status_code) == (403, 403)
     assert CategoryModerator.objects.filter(pk=row.pk).exists()
+
+
+def _entries(member, action) -> list[tuple]:
+    entries = ModerationLogEntry.objects.filter(
+        target_type="user", target_id=member.pk, action=action
+    ).order_by("pk")
+    return [(e.actor_id, e.details["from"], e.details["to"]) for e in entries]
+
+
+def test_deactivating_an_account_on_its_page_is_an_administrators_logged_decision(boss):
+    """Deactivating an account is stronger than a ban, so it is recorded as a change of
+    standing is; and no administrator deactivates themselves by unticking a box."""
+    member = UserFactory(username="leaving")
+    client = _admin(boss)
+    form = _member_form(member, initial=0, rows=[])
+    del form["is_active"]
+
+    response = client.post(f"/admin/accounts/user/{member.pk}/change/", form)
+    own_form = _member_form(boss, initial=0, rows=[])
+    del own_form["is_active"]
+    own = client.post(f"/admin/accounts/user/{boss.pk}/change/", own_form, follow=True)
+
+    assert response.status_code == 302
+    member.refresh_from_db()
+    boss.refresh_from_db()
+    assert (member.is_active, boss.is_active) == (False, True)
+    assert _entries(member, "set_active") == [(boss.pk, True, False)]
+    assert _entries(boss, "set_active") == []
+    assert "You cannot change your own account&#x27;s activation." in own.text
+
+
+def test_deactivation_is_for_administrators_only(boss, games_moderator):
+    member = UserFactory(username="target")
+
+    with pytest.raises(PermissionDenied):
+        account_services.user_set_active(actor=games_moderator, user=member, active=False)
+    with pytest.raises(PermissionDenied):
+        account_services.user_set_active(actor=boss, user=boss, active=False)
+    assert account_services.user_set_active(actor=boss, user=member, active=False) is True
+    assert account_services.user_set_active(actor=boss, user=member, active=False) is False
