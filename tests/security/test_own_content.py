@@ -5,26 +5,14 @@ item page or the web UI, and no page offers them to. An item about their own pos
 not left claimed by them when they try."""
 
 import pytest
-from django.test import Client
 
 from forum.core.errors import PermissionDenied
 from moderation import actions
 from moderation.models import ReviewItem
 from moderation.services import appeal_file, review_item_open
-from tests.factories import ModeratorFactory, UserFactory, make_reply, make_thread
+from tests.factories import ModeratorFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def boss(db):
-    return UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
-
-
-def _admin(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def test_a_moderator_cannot_bring_back_their_own_removed_post_by_appealing_and_deciding(
@@ -79,12 +67,13 @@ def test_the_thread_page_does_not_offer_a_moderator_to_restore_their_own_post(cl
     assert 'value="restore">Restore' in other.split(restore)[1].split("</form>")[0]
 
 
-def test_the_review_item_of_a_moderators_own_post_offers_them_no_approval_nor_a_claim(boss):
-
+def test_the_review_item_of_a_moderators_own_post_offers_them_no_approval_nor_a_claim(
+    boss, signed_in
+):
     writer = ModeratorFactory(username="writer")
     post = make_reply(thread=make_thread(author=boss), author=writer, body="Held words.")
     item = review_item_open(post=post, reason=ReviewItem.Reason.RULE)
-    client = _admin(writer)
+    client = signed_in(writer)
 
     page = client.get(f"/admin/moderation/reviewitem/{item.pk}/change/")
     decided = client.post(f"/admin/moderation/reviewitem/{item.pk}/decide/", {"action": "approve"})
@@ -96,5 +85,5 @@ def test_the_review_item_of_a_moderators_own_post_offers_them_no_approval_nor_a_
     assert (item.state, item.claimed_by_id) == (ReviewItem.State.PENDING, None)
     assert (
         'value="approve"'
-        in _admin(boss).get(f"/admin/moderation/reviewitem/{item.pk}/change/").text
+        in signed_in(boss).get(f"/admin/moderation/reviewitem/{item.pk}/change/").text
     )

@@ -7,7 +7,6 @@ moderators' list, one row or a bulk action) it is made from. Deactivating an acc
 stronger than a ban, is the same kind of decision."""
 
 import pytest
-from django.test import Client
 
 from forum.accounts import services as account_services
 from forum.accounts.models import CategoryModerator
@@ -20,43 +19,37 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def boss(db):
-    return UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
+def scoped(db) -> tuple:
+    """A moderator limited to one category, "games", and that category."""
+    games = CategoryFactory(slug="games", name="Games")
+    row = CategoryModerator.objects.create(
+        moderator=ModeratorFactory(username="gamesmod"), category=games
+    )
+    return row.moderator, games
 
 
-@pytest.fixture
-def games(db):
-    return CategoryFactory(slug="games", name="Games")
-
-
-@pytest.fixture
-def music(db):
-    return CategoryFactory(slug="music", name="Music")
-
-
-@pytest.fixture
-def games_moderator(games):
-    moderator = ModeratorFactory(username="gamesmod")
-    CategoryModerator.objects.create(moderator=moderator, category=games)
-    return moderator
-
-
-def _scope_entries(moderator) -> list[tuple]:
+def _entries(member, action: str) -> list[tuple]:
+    """Who changed what about `member` with `action`, as the moderation log has it."""
     entries = ModerationLogEntry.objects.filter(
-        target_type="user", target_id=moderator.pk, action="set_moderation_scope"
+        target_type="user", target_id=member.pk, action=action
     ).order_by("pk")
     return [(e.actor_id, e.details["from"], e.details["to"]) for e in entries]
 
 
-def _admin(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
+def _scope_entries(moderator) -> list[tuple]:
+    return _entries(moderator, "set_moderation_scope")
 
 
-def test_setting_a_moderators_categories_is_for_administrators_and_logged(
-    boss, games, music, games_moderator
-):
+def _without_their_only_category(moderator, category) -> dict:
+    """The member form for `moderator` with the one category row they have deleted."""
+    row = CategoryModerator.objects.get(moderator=moderator)
+    deleted = {"id": str(row.pk), "moderator": str(moderator.pk), "category": str(category.pk)}
+    return _member_form(moderator, initial=1, rows=[deleted | {"DELETE": "on"}])
+
+
+def test_setting_a_moderators_categories_is_for_administrators_and_logged(boss, scoped):
+    games_moderator, games = scoped
+    music = CategoryFactory(slug="music", name="Music")
     peer = ModeratorFactory(username="peer")
 
     changed = account_services.moderator_set_scope(
@@ -102,29 +95,21 @@ def _member_form(member, **scope_rows) -> dict:
     return data
 
 
-def test_taking_a_moderators_last_category_away_on_their_page_is_logged(
-    boss, games, games_moderator
-):
+def test_taking_a_moderators_last_category_away_on_their_page_is_logged(boss, scoped, signed_in):
     """Deleting the one inline row makes a category moderator a moderator of the whole
     forum: a promotion, recorded as one."""
-    row = CategoryModerator.objects.get(moderator=games_moderator)
-    form = _member_form(
-        games_moderator,
-        initial=1,
-        rows=[
-            {"id": str(row.pk), "moderator": str(games_moderator.pk), "category": str(games.pk)}
-            | {"DELETE": "on"}
-        ],
-    )
+    games_moderator, games = scoped
+    form = _without_their_only_category(games_moderator, games)
 
-    response = _admin(boss).post(f"/admin/accounts/user/{games_moderator.pk}/change/", form)
+    response = signed_in(boss).post(f"/admin/accounts/user/{games_moderator.pk}/change/", form)
 
     assert response.status_code == 302
     assert permissions.moderated_category_ids(games_moderator) is None
     assert _scope_entries(games_moderator) == [(boss.pk, [games.pk], [])]
 
 
-def test_giving_a_moderator_a_category_on_their_page_is_logged(boss, games, music):
+def test_giving_a_moderator_a_category_on_their_page_is_logged(boss, signed_in):
+    music = CategoryFactory(slug="music", name="Music")
     moderator = ModeratorFactory(username="wholeforum")
     form = _member_form(
         moderator,
@@ -132,19 +117,20 @@ def test_giving_a_moderator_a_category_on_their_page_is_logged(boss, games, musi
         rows=[{"moderator": str(moderator.pk), "category": str(music.pk)}],
     )
 
-    response = _admin(boss).post(f"/admin/accounts/user/{moderator.pk}/change/", form)
+    response = signed_in(boss).post(f"/admin/accounts/user/{moderator.pk}/change/", form)
 
     assert response.status_code == 302
     assert permissions.moderated_category_ids(moderator) == {music.pk}
     assert _scope_entries(moderator) == [(boss.pk, [], [music.pk])]
 
 
-def test_the_category_moderators_list_changes_nothing_unrecorded(boss, games, games_moderator):
+def test_the_category_moderators_list_changes_nothing_unrecorded(boss, scoped, signed_in):
     """The list of category moderators shows who moderates what; adding, editing and
     deleting rows there (one, or in bulk) would change a role unrecorded, so it is
     refused, and the member's page is where scopes change."""
+    games_moderator, games = scoped
     row = CategoryModerator.objects.get(moderator=games_moderator)
-    client = _admin(boss)
+    client = signed_in(boss)
 
     listed = client.get("/admin/accounts/categorymoderator/")
     added = client.post(
@@ -170,18 +156,12 @@ def test_the_category_moderators_list_changes_nothing_unrecorded(boss, games, ga
     assert _scope_entries(games_moderator) == []
 
 
-def test_a_moderator_cannot_change_a_scope_on_any_admin_screen(games, games_moderator):
+def test_a_moderator_cannot_change_a_scope_on_any_admin_screen(scoped, signed_in):
+    games_moderator, games = scoped
     peer = ModeratorFactory(username="peer")
     row = CategoryModerator.objects.get(moderator=games_moderator)
-    form = _member_form(
-        games_moderator,
-        initial=1,
-        rows=[
-            {"id": str(row.pk), "moderator": str(games_moderator.pk), "category": str(games.pk)}
-            | {"DELETE": "on"}
-        ],
-    )
-    client = _admin(peer)
+    form = _without_their_only_category(games_moderator, games)
+    client = signed_in(peer)
 
     on_page = client.post(f"/admin/accounts/user/{games_moderator.pk}/change/", form)
     on_list = client.post(f"/admin/accounts/categorymoderator/{row.pk}/delete/", {"post": "yes"})
@@ -190,18 +170,11 @@ def test_a_moderator_cannot_change_a_scope_on_any_admin_screen(games, games_mode
     assert CategoryModerator.objects.filter(pk=row.pk).exists()
 
 
-def _entries(member, action) -> list[tuple]:
-    entries = ModerationLogEntry.objects.filter(
-        target_type="user", target_id=member.pk, action=action
-    ).order_by("pk")
-    return [(e.actor_id, e.details["from"], e.details["to"]) for e in entries]
-
-
-def test_deactivating_an_account_on_its_page_is_an_administrators_logged_decision(boss):
+def test_deactivating_an_account_on_its_page_is_an_administrators_logged_decision(boss, signed_in):
     """Deactivating an account is stronger than a ban, so it is recorded as a change of
     standing is; and no administrator deactivates themselves by unticking a box."""
     member = UserFactory(username="leaving")
-    client = _admin(boss)
+    client = signed_in(boss)
     form = _member_form(member, initial=0, rows=[])
     del form["is_active"]
 
@@ -219,7 +192,8 @@ def test_deactivating_an_account_on_its_page_is_an_administrators_logged_decisio
     assert "You cannot change your own account&#x27;s activation." in own.text
 
 
-def test_deactivation_is_for_administrators_only(boss, games_moderator):
+def test_deactivation_is_for_administrators_only(boss, scoped):
+    games_moderator, _ = scoped
     member = UserFactory(username="target")
 
     with pytest.raises(PermissionDenied):
