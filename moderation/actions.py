@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from forum.accounts.models import User
 from forum.core import permissions
-from forum.core.errors import NotFound, ValidationFailed
+from forum.core.errors import ForumError, NotFound, ValidationFailed
 from forum.core.text import clean_text
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState, Thread
@@ -28,6 +28,8 @@ class ModerationAction:
     target: str  # "post", "thread" or "user"
     reason_required: bool
     run: Callable[..., bool]  # (actor=, target=, reason=, **params) -> changed?
+    # Decides in the target's favour (approves or restores it): never its author's to do.
+    clears: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,11 @@ class ActionResult:
 ACTIONS: dict[str, ModerationAction] = {}
 
 
-def register(name: str, label: str, *, target: str, reason_required: bool = False):
+def register(
+    name: str, label: str, *, target: str, reason_required: bool = False, clears: bool = False
+):
     def decorator(run: Callable[..., bool]) -> Callable[..., bool]:
-        ACTIONS[name] = ModerationAction(name, label, target, reason_required, run)
+        ACTIONS[name] = ModerationAction(name, label, target, reason_required, run, clears)
         return run
 
     return decorator
@@ -50,6 +54,22 @@ def register(name: str, label: str, *, target: str, reason_required: bool = Fals
 
 def actions_for(target: str) -> list[ModerationAction]:
     return [action for action in ACTIONS.values() if action.target == target]
+
+
+def check_allowed(action: ModerationAction, *, actor, target) -> None:
+    """Raise unless `actor` may run `action` on `target` (forum.core.permissions)."""
+    if action.clears:
+        permissions.check_can_clear(actor, target)
+    else:
+        permissions.check_can_moderate_target(actor, target)
+
+
+def allowed(action: ModerationAction, *, actor, target) -> bool:
+    try:
+        check_allowed(action, actor=actor, target=target)
+    except ForumError:
+        return False
+    return True
 
 
 def perform(name: str, /, *, actor, target, reason: str = "", **params) -> ActionResult:
@@ -60,7 +80,7 @@ def perform(name: str, /, *, actor, target, reason: str = "", **params) -> Actio
     action = ACTIONS.get(name)
     if action is None:
         raise ValidationFailed.for_field("action", f"Unknown action “{name}”.")
-    permissions.check_can_moderate_target(actor, target)
+    check_allowed(action, actor=actor, target=target)
     reason = clean_text(reason, field="reason", min_length=0, max_length=500, multiline=False)
     if action.reason_required and not reason:
         raise ValidationFailed.for_field("reason", f"Say why ({action.label}).", code="required")
@@ -146,7 +166,8 @@ def review_item_decide(
 ) -> ReviewItem:
     """Approve (the post becomes visible, its reports are dismissed) or reject (the post
     is removed, its reports upheld), through the action registry so it is logged. The
-    moderator must hold the claim, or take it now."""
+    moderator must hold the claim, or take it now (not when they may not decide so)."""
+    check_allowed(ACTIONS["approve" if approve else "remove"], actor=moderator, target=item.post)
     item = services.review_item_claim(moderator=moderator, item=item)
     perform("approve" if approve else "remove", actor=moderator, target=item.post, reason=reason)
     item.refresh_from_db()
@@ -156,7 +177,7 @@ def review_item_decide(
 # --- posts --------------------------------------------------------------------------
 
 
-@register("approve", "Approve", target="post")
+@register("approve", "Approve", target="post", clears=True)
 def _approve(*, actor, target: Post, reason: str) -> bool:
     changed = services.post_make_visible(post=target)
     pending = ReviewItem.objects.filter(post=target, state=ReviewItem.State.PENDING).exists()
@@ -180,7 +201,7 @@ def _remove(*, actor, target: Post, reason: str) -> bool:
     return changed or pending
 
 
-@register("restore", "Restore", target="post")
+@register("restore", "Restore", target="post", clears=True)
 def _restore(*, actor, target: Post, reason: str) -> bool:
     if target.state not in (PostState.HIDDEN, PostState.REMOVED):
         return False
@@ -219,7 +240,7 @@ def _remove_thread(*, actor, target: Thread, reason: str) -> bool:
     return thread_services.thread_set_state(thread=target, state=PostState.REMOVED)
 
 
-@register("restore_thread", "Restore the thread", target="thread")
+@register("restore_thread", "Restore the thread", target="thread", clears=True)
 def _restore_thread(*, actor, target: Thread, reason: str) -> bool:
     """Brings the thread back to readers; a hidden or removed opening post stays as it is
     (restore it on its own)."""
@@ -277,11 +298,22 @@ register("suspend", "Suspend (cannot log in)", target="user", reason_required=Tr
 register("ban", "Ban", target="user", reason_required=True)(_sanction("ban"))
 
 
-def target_lookup(target_type: str, target_id: int):
-    """The object an action names, or NotFound."""
+def _seen_by(actor, obj) -> bool:
+    """Whether `actor` may see `obj`, a post, thread or member an action names."""
+    if isinstance(obj, Post):
+        return permissions.can_read_post(actor, obj)
+    if isinstance(obj, Thread):
+        return permissions.can_view_thread(actor, obj)
+    return True
+
+
+def target_lookup(target_type: str, target_id: int, *, actor):
+    """The object an action names, or NotFound when there is none that `actor` may see:
+    looked up before anything else in the request is checked, so that a refusal says
+    nothing of a post or thread out of their sight."""
     model = {"post": Post, "thread": Thread}.get(target_type, User)
     obj = model.objects.filter(pk=target_id).first()
-    if obj is None:
+    if obj is None or not _seen_by(actor, obj):
         raise NotFound(f"No such {target_type}.")
     return obj
 
@@ -301,9 +333,10 @@ def _object_id(value: object) -> int | None:
     return value if 1 <= value <= _LARGEST_ID else None
 
 
-def resolve_params(action: str, raw: Mapping[str, object]) -> dict:
+def resolve_params(action: str, raw: Mapping[str, object], *, actor) -> dict:
     """Turn an action's raw parameters (ids, text) into what its run function takes,
-    refusing names the action does not take."""
+    refusing names the action does not take. An object `actor` may not see is refused as
+    a missing one is."""
     _check_params(ACTIONS[action], raw)
     params = {}
     for name, value in raw.items():
@@ -313,7 +346,7 @@ def resolve_params(action: str, raw: Mapping[str, object]) -> dict:
             continue
         pk = _object_id(value)
         obj = model.objects.filter(pk=pk).first() if pk is not None else None
-        if obj is None:
+        if obj is None or not _seen_by(actor, obj):
             raise ValidationFailed.for_field(f"params.{name}", f"No such {name}.")
         params[name] = obj
     return params

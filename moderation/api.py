@@ -370,8 +370,8 @@ class ActionView(APIView):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         action = actions.ACTIONS[data["action"]]
-        target = actions.target_lookup(action.target, data["target_id"])
-        params = actions.resolve_params(data["action"], data["params"])
+        target = actions.target_lookup(action.target, data["target_id"], actor=request.user)
+        params = actions.resolve_params(data["action"], data["params"], actor=request.user)
         result = actions.perform(
             data["action"], actor=request.user, target=target, reason=data["reason"], **params
         )

@@ -1,8 +1,9 @@
 """Members in the admin panel.
 
 Moderators look members up (trust level, role, the sanctions they are under); only
-administrators change accounts and category scopes. Role and trust level changes go
-through the accounts services, which check who may make them and have them recorded.
+administrators change accounts and category scopes. Role, category scope and trust level
+changes go through the accounts services, which check who may make them and have them
+recorded.
 The moderation app extends this screen with sanctions and everything a member posted
 (moderation.admin.members)."""
 
@@ -51,7 +52,9 @@ class SanctionInline(ViewOnly, admin.TabularInline):
 
 
 class CategoryModeratorInline(admin.TabularInline):
-    """The categories a moderator is limited to; none means the whole forum."""
+    """The categories a moderator is limited to; none means the whole forum. Saved
+    through accounts.services.moderator_set_scope (UserAdmin.save_formset), as a change
+    of role is."""
 
     model = CategoryModerator
     fk_name = "moderator"
@@ -77,7 +80,7 @@ class MemberChangeForm(UserChangeForm):
 
 
 # Fields the admin form shows but that only change through a service.
-STANDING_FIELDS = ("role", "trust_level", "trust_level_locked")
+STANDING_FIELDS = ("role", "trust_level", "trust_level_locked", "is_active")
 
 
 @admin.register(User)
@@ -185,8 +188,32 @@ class UserAdmin(DjangoUserAdmin):
             inlines = [i for i in inlines if not isinstance(i, CategoryModeratorInline)]
         return inlines
 
+    def save_formset(self, request, form, formset, change):
+        """The moderated categories' rows are the moderator's scope, set as a whole by the
+        accounts service, which checks that the administrator may and records it."""
+        if formset.model is not CategoryModerator:
+            super().save_formset(request, form, formset, change)
+            return
+        wanted = {
+            row.cleaned_data["category"].pk
+            for row in formset.forms
+            if row.cleaned_data.get("category") and not row.cleaned_data.get("DELETE")
+        }
+        # Nothing written: the formset only works out what changed, for the admin's record.
+        formset.save(commit=False)
+        member = form.instance
+        if wanted == set(member.moderated_categories.values_list("category_id", flat=True)):
+            return
+        try:
+            account_services.moderator_set_scope(
+                actor=request.user, moderator=member, category_ids=wanted
+            )
+        except ForumError as exc:
+            messages.error(request, exc.message)
+
     def save_model(self, request, obj, form, change):
-        """A member's standing (role, trust level) changes through the accounts services,
+        """A member's standing (role, trust level, active account) changes through the
+        accounts services,
         which check that the administrator may make the change and have it recorded;
         the rest of the form is saved as Django saves it."""
         if not change:
@@ -198,6 +225,10 @@ class UserAdmin(DjangoUserAdmin):
             setattr(obj, name, before[name])
         super().save_model(request, obj, form, change)
         try:
+            if wanted["is_active"] != before["is_active"]:
+                account_services.user_set_active(
+                    actor=request.user, user=obj, active=wanted["is_active"]
+                )
             if wanted["role"] != before["role"]:
                 account_services.user_set_role(actor=request.user, user=obj, role=wanted["role"])
             if (wanted["trust_level"], wanted["trust_level_locked"]) != (

@@ -1,8 +1,9 @@
 """Writes to accounts: creating members, roles, trust levels, profiles and tokens.
 
-A change to a member's standing (role, trust level) goes through a service here,
-whoever makes it (the admin, a management command, the automatic promotion), and is
-handed to the recorders of forum.accounts.hooks in the same transaction."""
+A change to a member's standing (role, category scope, trust level, an active account)
+goes through a service here, whoever makes it (the admin, a management command, the
+automatic promotion), and is handed to the recorders of forum.accounts.hooks in the same
+transaction."""
 
 import datetime as dt
 import hashlib
@@ -21,13 +22,15 @@ from forum.accounts import hooks
 from forum.accounts.models import (
     RESERVED_NAME_KEYS,
     ApiToken,
+    CategoryModerator,
     EmailFrequency,
     Sanction,
     User,
     display_name_key,
+    scope_memo_key,
     username_key,
 )
-from forum.core import permissions
+from forum.core import permissions, requestmemo
 from forum.core.errors import NotFound, PermissionDenied, ValidationFailed
 from forum.core.text import clean_text
 
@@ -77,6 +80,57 @@ def user_set_role(*, actor: User, user: User, role: str) -> bool:
         user.save(update_fields=["role", "is_staff", "is_superuser"])
         hooks.member_changed(
             hooks.MemberChange(actor=actor, member=user, field="role", before=before, after=role)
+        )
+    return True
+
+
+def user_set_active(*, actor: User, user: User, active: bool) -> bool:
+    """Deactivate `user`'s account (or make it active again), as `actor`. A deactivated
+    account neither signs in nor appeals, so this is an administrator's decision about
+    someone else, recorded as a change of role is. Returns False when nothing changed."""
+    permissions.check_can_change_activation(actor, user)
+    before = user.is_active
+    if before == bool(active):
+        return False
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=bool(active))
+        user.is_active = bool(active)
+        hooks.member_changed(
+            hooks.MemberChange(
+                actor=actor, member=user, field="active", before=before, after=user.is_active
+            )
+        )
+    return True
+
+
+def moderator_set_scope(*, actor: User, moderator: User, category_ids) -> bool:
+    """Limit `moderator` to the categories `category_ids` (none: the whole forum), as
+    `actor`. A scope is part of a moderator's role (taking the last category away makes
+    them a moderator of the whole forum), so it is an administrator's change, recorded
+    as a role change is. Returns False when the scope was that already."""
+    permissions.check_can_change_role(actor, moderator)
+    wanted = frozenset(category_ids)
+    with transaction.atomic():
+        # The member's row first, so that two changes of one scope take turns.
+        User.objects.select_for_update().filter(pk=moderator.pk).exists()
+        rows = CategoryModerator.objects.filter(moderator=moderator)
+        before = frozenset(rows.values_list("category_id", flat=True))
+        if before == wanted:
+            return False
+        rows.exclude(category_id__in=wanted).delete()
+        CategoryModerator.objects.bulk_create(
+            CategoryModerator(moderator=moderator, category_id=category_id)
+            for category_id in sorted(wanted - before)
+        )
+        requestmemo.forget(scope_memo_key(moderator.pk))
+        hooks.member_changed(
+            hooks.MemberChange(
+                actor=actor,
+                member=moderator,
+                field="moderation_scope",
+                before=sorted(before),
+                after=sorted(wanted),
+            )
         )
     return True
 

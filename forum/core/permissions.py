@@ -17,8 +17,9 @@ objects it is given:
 
 The moderation hierarchy: a moderator under a sanction of any kind is a member until it
 ends; category moderators see and act on hidden content only in their categories; only
-moderators of the whole forum act on members and rules; nobody acts on themselves; only
-administrators act on moderators; a sanction may be lifted only by whoever may impose it.
+moderators of the whole forum act on members and rules; nobody acts on themselves (nor
+approves or restores what they wrote); only administrators act on moderators; a sanction
+may be lifted only by whoever may impose it.
 """
 
 from dataclasses import dataclass
@@ -603,6 +604,25 @@ def check_can_moderate_target(user, target) -> None:
         check_can_act_on_member(user, target)
 
 
+def _clearing_refusal(user, target) -> ForumError | None:
+    # What a moderator wrote is judged by another: they may take it down themselves, but
+    # not approve it, restore it or grant its appeal.
+    if user.is_authenticated and target.author_id == user.pk:
+        return PermissionDenied(
+            "Another moderator decides on what you wrote: you cannot approve or restore it.",
+            code="own_content",
+        )
+    return None
+
+
+def check_can_clear(user, target) -> None:
+    """Raise unless `user` may decide in favour of `target`, a post or a thread (approve
+    it, restore it, grant its appeal): a moderator of its category who did not write it.
+    Nobody acts on themselves."""
+    check_can_moderate_target(user, target)
+    _raise(_clearing_refusal(user, target))
+
+
 def members_acted_on_q(actor, *, prefix: str = "") -> Q:
     """The SQL side of `can_act_on_member`, for rows about members (`prefix` is the path
     to the member, such as "sanction__user__"): nothing unless `actor` moderates the whole
@@ -637,13 +657,24 @@ def check_can_lift_sanction(actor, sanction) -> None:
     check_can_act_on_member(actor, sanction.user)
 
 
-def check_can_change_role(actor, member) -> None:
-    """Roles are given and taken by administrators, never to or from themselves."""
+def _administrators_only(actor, member, *, what: str) -> None:
     check_can_moderate(actor)
     if not is_admin(actor):
-        raise PermissionDenied("Only administrators change roles.", code="not_admin")
+        raise PermissionDenied(f"Only administrators change {what}s.", code="not_admin")
     if member.pk == actor.pk:
-        raise PermissionDenied("You cannot change your own role.", code="self_action")
+        raise PermissionDenied(f"You cannot change your own {what}.", code="self_action")
+
+
+def check_can_change_role(actor, member) -> None:
+    """Roles (category scopes included) are given and taken by administrators, never to
+    or from themselves."""
+    _administrators_only(actor, member, what="role")
+
+
+def check_can_change_activation(actor, member) -> None:
+    """An account is deactivated (which is stronger than a ban) and made active again by
+    administrators, never their own."""
+    _administrators_only(actor, member, what="account's activation")
 
 
 def check_can_set_trust_level(actor, member) -> None:
@@ -730,6 +761,7 @@ class PostCapabilities:
     appeal: bool = False
     history: bool = False
     moderate: bool = False
+    clear: bool = False  # approve or restore it (see check_can_clear)
 
 
 NO_POST_CAPABILITIES = PostCapabilities()
@@ -754,6 +786,7 @@ def post_capabilities(user, post) -> PostCapabilities:
         appeal=_appeal_refusal(user, post) is None,
         history=_history_refusal(user, post, f) is None,
         moderate=f.moderates,
+        clear=f.moderates and _clearing_refusal(user, post) is None,
     )
 
 
@@ -764,6 +797,7 @@ class ThreadCapabilities:
     reply: bool = False
     watch: bool = False
     moderate: bool = False
+    clear: bool = False  # restore the whole thread (see check_can_clear)
     upload_images: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
@@ -772,10 +806,12 @@ class ThreadCapabilities:
 
 def thread_capabilities(user, thread) -> ThreadCapabilities:
     refusal = _reply_refusal(user, thread)
+    moderate = moderates_thread(user, thread)
     return ThreadCapabilities(
         reply=refusal is None,
         watch=user.is_authenticated and can_view_thread(user, thread),
-        moderate=moderates_thread(user, thread),
+        moderate=moderate,
+        clear=moderate and _clearing_refusal(user, thread) is None,
         upload_images=refusal is None and can_upload_image(user),
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )

@@ -66,6 +66,8 @@ class ActionFilter(admin.SimpleListFilter):
             ("remove_thread", "remove_thread"),
             ("restore_thread", "restore_thread"),
             ("set_trust_level", "set_trust_level"),
+            ("set_moderation_scope", "set_moderation_scope"),
+            ("set_active", "set_active"),
         ]
 
     def queryset(self, request, queryset):

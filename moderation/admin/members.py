@@ -2,7 +2,7 @@
 (forum.accounts.admin) with sanctions to impose and lift, everything the member posted
 that the moderator may read, and the decisions about them. Sanctions go through the
 action registry, so forum.core.permissions' hierarchy applies and each is logged.
-Who moderates which categories is for administrators."""
+Who moderates which categories is for administrators, on the member's page."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from forum.accounts.admin import UserAdmin
 from forum.accounts.models import CategoryModerator, Sanction, User
 from forum.core import permissions
-from forum.core.admin import AdministratorsOnly
+from forum.core.admin import AdministratorsOnly, ViewOnly
 from forum.core.errors import ForumError
 from forum.threads.models import PostState
 from moderation import actions, selectors, services
@@ -145,8 +145,10 @@ class MemberAdmin(UserAdmin):
 
 
 @admin.register(CategoryModerator)
-class CategoryModeratorAdmin(AdministratorsOnly, admin.ModelAdmin):
-    """Who moderates which categories: administrators only."""
+class CategoryModeratorAdmin(ViewOnly, AdministratorsOnly, admin.ModelAdmin):
+    """Who moderates which categories, for administrators to look up. A scope is part of
+    a moderator's role, so it changes on the member's page, where the change is checked
+    and logged (forum.accounts.services.moderator_set_scope), never row by row here."""
 
     list_display = ("moderator", "category", "created_at")
     list_filter = ("category",)

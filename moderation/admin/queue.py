@@ -36,6 +36,15 @@ class QueueActionForm(helpers.ActionForm):
     )
 
 
+def _check_before_claiming(moderator, item: ReviewItem, action_name: str) -> None:
+    """Refuse an action on the item's post that `moderator` may not take before they claim
+    the item, so that it is not left claimed, out of other moderators' reach, by someone
+    who may not decide it so (its author, approving it)."""
+    action = actions.ACTIONS.get(action_name)
+    if action is not None and action.target == "post":
+        actions.check_allowed(action, actor=moderator, target=item.post)
+
+
 def _bulk(request, queryset, action_name: str, reason: str) -> int:
     """Claim each selected item and run `action_name` through the registry on its post,
     each one logged on its own. Items another moderator is reviewing, or that the
@@ -43,6 +52,7 @@ def _bulk(request, queryset, action_name: str, reason: str) -> int:
     done, failed = 0, 0
     for item in queryset.select_related("post__thread"):
         try:
+            _check_before_claiming(request.user, item, action_name)
             if item.state == ReviewItem.State.PENDING:
                 services.review_item_claim(moderator=request.user, item=item)
             actions.perform(action_name, actor=request.user, target=item.post, reason=reason)
@@ -301,6 +311,7 @@ class ReviewItemAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.Mod
         name = request.POST.get("action", "")
         reason = request.POST.get("reason", "")
         try:
+            _check_before_claiming(request.user, item, name)
             if item.state == ReviewItem.State.PENDING:
                 services.review_item_claim(moderator=request.user, item=item)
             if name in ("silence", "suspend", "ban"):
@@ -356,6 +367,7 @@ def _item_context(item: ReviewItem, user) -> dict:
             a
             for a in actions.actions_for("post")
             if a.name in ("approve", "hide", "remove", "restore")
+            and actions.allowed(a, actor=user, target=post)
         ],
         "user_actions": actions.actions_for("user")
         if permissions.can_act_on_member(user, author)

@@ -1173,7 +1173,9 @@ WEB_CASES = [
         "react to a hidden post from the page",
         "post",
         "/p/{hidden}/react/",
-        web_signed_in(404),
+        # Signed out or not, as for a post never made: sending to the log-in page would
+        # tell that it exists.
+        web_public(404),
         {"kind": "insightful", "do": "add"},
     ),
     Case("react by GET", "get", "/p/{reply}/react/", web_public(405)),

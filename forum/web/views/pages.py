@@ -29,9 +29,13 @@ from forum.threads.models import Post
 
 
 def refused(request: HttpRequest, exc: ForumError) -> HttpResponse:
-    """A page saying why a request was refused, with the error's status."""
+    """A page saying why a request was refused, with the error's status. Something the
+    reader may not see is answered as any missing page is, so that the answer is the
+    same whether it is hidden or was never there."""
     if isinstance(exc, NotAuthenticated):
         return redirect_to_login(request.get_full_path())
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message) from exc
     return render(request, "web/refused.html", {"message": exc.message}, status=exc.status)
 
 

@@ -3,13 +3,13 @@ comes back to the post (or, asked by reactions.js for JSON, answers the post's c
 and a small page lists who reacted."""
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from forum.core.errors import ForumError, NotFound, ValidationFailed
 from forum.threads import selectors
 from forum.threads import services as thread_services
-from forum.threads.models import Post, ReactionKind
+from forum.threads.models import ReactionKind
 from forum.web.views.pages import post_location, refused
 from forum.web.views.reading import ListPage
 
@@ -25,9 +25,11 @@ def _wants_json(request: HttpRequest) -> bool:
 @require_POST
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     """Give (`do=add`) or take back (`do=remove`) the reaction `kind` on the post."""
-    post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
     change = _CHANGES.get(request.POST.get("do", ""))
     try:
+        # Looked up as the reader may see it before anything they sent is checked: a post
+        # they may not read is refused as a missing one is, whatever else is wrong.
+        post = selectors.post_get(user=request.user, pk=pk)
         if change is None:
             raise ValidationFailed.for_field("do", "Choose add or remove.", code="invalid_choice")
         change(user=request.user, post=post, kind=request.POST.get("kind", ""))
