@@ -153,8 +153,10 @@ class UserAdmin(DjangoUserAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return permissions.is_admin(request.user)
 
+    # Also asked for each account a bulk deletion would remove, so one's own account in
+    # the selection refuses the whole action.
     def has_delete_permission(self, request, obj=None) -> bool:
-        return permissions.is_admin(request.user)
+        return permissions.can_delete_account(request.user, obj)
 
     # Who is under a sanction is for the moderators who may impose one.
     def get_list_display(self, request):

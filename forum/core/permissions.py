@@ -677,6 +677,15 @@ def check_can_change_activation(actor, member) -> None:
     _administrators_only(actor, member, what="account's activation")
 
 
+def can_delete_account(actor, member=None) -> bool:
+    """Accounts are deleted by administrators, never their own (an account that wrote
+    anything is kept by its posts, and is deactivated instead). Without `member`: whether
+    `actor` deletes accounts at all."""
+    if not is_admin(actor):
+        return False
+    return member is None or member.pk != actor.pk
+
+
 def check_can_set_trust_level(actor, member) -> None:
     check_can_act_on_member(actor, member)
 

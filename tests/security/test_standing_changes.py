@@ -202,3 +202,30 @@ def test_deactivation_is_for_administrators_only(boss, scoped):
         account_services.user_set_active(actor=boss, user=boss, active=False)
     assert account_services.user_set_active(actor=boss, user=member, active=False) is True
     assert account_services.user_set_active(actor=boss, user=member, active=False) is False
+
+
+def test_an_administrator_deletes_other_accounts_but_never_their_own(boss, signed_in):
+    """The admin's delete page and its bulk action ask the same rule: one's own account
+    in a selection refuses the whole deletion, and a moderator deletes no account."""
+    idle = UserFactory(username="idle")
+    also_idle = UserFactory(username="alsoidle")
+    admin_client = signed_in(boss)
+
+    own_page = admin_client.get(f"/admin/accounts/user/{boss.pk}/delete/")
+    bulk_with_own = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [boss.pk, idle.pk], "post": "yes"},
+    )
+    after_refusal = set(type(boss).objects.values_list("username", flat=True))
+    moderators_page = signed_in(ModeratorFactory()).get(f"/admin/accounts/user/{idle.pk}/delete/")
+    others = admin_client.post(
+        "/admin/accounts/user/",
+        {"action": "delete_selected", "_selected_action": [idle.pk, also_idle.pk], "post": "yes"},
+    )
+
+    assert own_page.status_code == 403
+    assert bulk_with_own.status_code == 403 and {"boss", "idle"} <= after_refusal
+    assert moderators_page.status_code == 403
+    assert others.status_code == 302
+    remaining = set(type(boss).objects.values_list("username", flat=True))
+    assert "boss" in remaining and not {"idle", "alsoidle"} & remaining
