@@ -1,7 +1,8 @@
 """Slots in HTML shared between readers, where each reader's own parts go: the reply form
 (under the post replied to, or at the end of the page), the CSRF token of the forms a
-shared part holds (a moderator's tools, the reaction buttons), and whether each reaction
-button is one the reader gave (pressed, and taking it back) or not. A slot is a
+shared part holds (a moderator's tools, the reaction buttons), whether each reaction
+button is one the reader gave (pressed, and taking it back) or not, and the "new since
+your last visit" marker before the first post new to the reader. A slot is a
 NUL-delimited marker: no text a member writes can hold a NUL (forms refuse it, the HTML
 sanitiser replaces it, and PostgreSQL stores none), so no post can fake or break one."""
 
@@ -11,9 +12,12 @@ from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
 CSRF_TOKEN = mark_safe("\x00csrf\x00")
-_SLOT = re.compile("\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+))\x00")
+_SLOT = re.compile(
+    "\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+)|unread:([0-9]+))\x00"
+)
 _REACTED = ' name="do" value="remove" aria-pressed="true"'
 _NOT_REACTED = ' name="do" value="add" aria-pressed="false"'
+UNREAD_MARKER = '<p class="unread-marker" id="unread">New since your last visit</p>'
 
 
 def reply_form_slot(place) -> SafeString:
@@ -28,21 +32,31 @@ def reaction_slot(post_id, kind: str) -> SafeString:
     return mark_safe(f"\x00reacted:{int(post_id)}:{kind}\x00")  # noqa: S308
 
 
+def unread_slot(post_id) -> SafeString:
+    """The slot before post `post_id`: filled with the unread marker for the reader to
+    whom it is the first new post on the page (see `fill`)."""
+    return mark_safe(f"\x00unread:{int(post_id)}\x00")  # noqa: S308
+
+
 def fill(
     html: str,
     *,
     request,
     reply_form: tuple[str, str] | None = None,
     reacted: frozenset[tuple[int, str]] = frozenset(),
+    unread_before: int | None = None,
 ) -> SafeString:
     """`html` with its slots filled for the reader of `request`: `reply_form` is the place
     and the HTML of their reply form, and every other reply form slot is emptied;
     `reacted` holds the (post id, kind) of each reaction they gave, whose buttons are
-    pressed and take it back, every other button giving one."""
+    pressed and take it back, every other button giving one; the unread marker goes
+    before post `unread_before`, and nowhere else."""
     place, form_html = reply_form or ("", "")
     csrf = []
 
     def slot(match: re.Match) -> str:
+        if match[5] is not None:
+            return UNREAD_MARKER if int(match[5]) == unread_before else ""
         if match[3] is not None:
             return _REACTED if (int(match[3]), match[4]) in reacted else _NOT_REACTED
         if match[2] is None:
