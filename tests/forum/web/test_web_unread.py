@@ -55,7 +55,7 @@ def test_lists_say_what_is_new_since_the_last_visit(client, member, other_member
         assert f'href="/t/{read.pk}/{read.slug}/unread/"' in row
         assert ">2 new</a>" in row
         if url == "/":
-            assert '<span class="badge unread-badge">new</span>' in _row(html, unopened)
+            assert '<span class="unread-badge">new</span>' in _row(html, unopened)
             assert "unread" not in _row(html, caught_up)
             assert "new</" not in _row(html, caught_up)
 
