@@ -10,7 +10,17 @@ thread page's own rule), so a count never tells of a post they could not open.""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from forum.core import permissions
@@ -44,17 +54,23 @@ def _mark(user) -> Subquery:
     )
 
 
+def _new_since_mark(user) -> QuerySet[Post]:
+    """The posts new to `user` in the thread of the outer query (its `pk`), after its
+    `mark` annotation (from the start when it is NULL)."""
+    return Post.objects.filter(
+        permissions.new_posts_q(user),
+        thread_id=OuterRef("pk"),
+        position__gt=Coalesce(OuterRef("mark"), 0),
+    )
+
+
 def read_states(*, user, threads: Sequence[Thread]) -> dict[int, ReadState]:
     """Each of `threads` (which `user` may see) by id, with what is new in it to `user`:
     one query for the whole list, whatever its length; none for an anonymous reader."""
     if not user.is_authenticated or not threads:
         return {}
     new_posts = (
-        Post.objects.filter(
-            permissions.new_posts_q(user),
-            thread_id=OuterRef("pk"),
-            position__gt=Coalesce(OuterRef("mark"), 0),
-        )
+        _new_since_mark(user)
         .order_by()
         .values("thread_id")
         .annotate(count=Count("pk"))
@@ -131,11 +147,7 @@ def page_reading(*, user, thread: Thread, shown: Sequence) -> PageReading:
     if not user.is_authenticated or not shown:
         return NOTHING_READ
     unshown_new = (
-        Post.objects.filter(
-            permissions.new_posts_q(user),
-            thread_id=OuterRef("pk"),
-            position__gt=Coalesce(OuterRef("mark"), 0),
-        )
+        _new_since_mark(user)
         .exclude(pk__in=[view.post.pk for view in shown])
         .order_by("position")
         .values("position")[:1]

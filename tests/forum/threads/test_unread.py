@@ -164,9 +164,7 @@ def _page(user, thread, **kwargs):
     return selectors.thread_posts_page(user=user, thread=thread, **kwargs)
 
 
-def test_a_page_puts_the_marker_before_the_first_new_post_in_reading_order(
-    member, other_member
-):
+def test_a_page_puts_the_marker_before_the_first_new_post_in_reading_order(member, other_member):
     thread = make_thread(author=other_member)
     early = make_reply(thread=thread, author=other_member)
     later = make_reply(thread=thread, author=other_member)

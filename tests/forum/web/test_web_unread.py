@@ -112,9 +112,7 @@ def test_opening_the_new_posts_lands_on_the_marker_before_the_first_of_them(
     assert page.index(f'id="post-{first_new.pk}"') > marker_at
 
 
-def test_the_marker_goes_to_a_later_page_when_the_new_posts_are_there(
-    client, member, other_member
-):
+def test_the_marker_goes_to_a_later_page_when_the_new_posts_are_there(client, member, other_member):
     thread = make_thread(author=other_member)
     replies = [make_reply(thread=thread, author=other_member) for _ in range(POSTS_PAGE_SIZE)]
     services.thread_read_mark(user=member, thread=thread, position=replies[-1].position)

@@ -36,7 +36,7 @@ def discussion(category):
 def test_a_reply_shows_up_live_with_the_notification_count_and_show_lands_on_it(
     live_server, page, live_every_second, discussion, console_errors
 ):
-    thread, bob, alice, question = discussion
+    thread, bob, _, question = discussion
     log_in(page, live_server, "alice")
     page.goto(live_server.url + thread.get_absolute_url())
     live = page.locator(".live-updates")
@@ -122,7 +122,8 @@ def test_a_hidden_tab_does_not_ask(live_server, page, live_every_second, discuss
 
     page.evaluate(
         """() => {
-            Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+            Object.defineProperty(
+                document, "visibilityState", {value: "hidden", configurable: true});
             document.dispatchEvent(new Event("visibilitychange"));
         }"""
     )
