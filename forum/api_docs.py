@@ -179,8 +179,16 @@ OPERATIONS: dict[str, dict] = {
         "(pinned threads are not put first here: filter or sort as you need). Filters "
         "combine. A signed-in caller also finds their own threads still under review; "
         "moderators find every state in their categories with `state`. Anonymous answers "
-        "are cached for a minute at most.",
-        "response": {"200": _page([_THREAD], next_path="/threads/?cursor=WyIxZjM0IiwiMjAy")},
+        "are cached for a minute at most. For a signed-in caller each thread carries "
+        "what is new in it: `last_read_post_id`, the post they marked it read up to, and "
+        "`unread`, how many posts they may read came after it (their own aside); both "
+        "are `null` for a thread they never marked read, and for anonymous callers.",
+        "response": {
+            "200": _page(
+                [{**_THREAD, "unread": 2, "last_read_post_id": 3}],
+                next_path="/threads/?cursor=WyIxZjM0IiwiMjAy",
+            )
+        },
     },
     "v1_threads_create": {
         "description": "Starts a thread with its opening post, written in Markdown. The "
@@ -225,6 +233,17 @@ OPERATIONS: dict[str, dict] = {
         "the deprecated name of `parent_id`.",
         "request": {"body": "Which **source** says so?", "parent_id": 1},
         "response": {"201": _POST_DETAIL},
+    },
+    "v1_threads_read_create": {
+        "description": "Marks the thread read by you up to the post `post_id` (the last "
+        "one your member has read): the posts written before it stop counting as "
+        "`unread` in thread lists. The mark only moves forward; naming an earlier post "
+        "changes nothing. Reading posts through the API marks nothing by itself: mark "
+        "what your member has read. A thread you cannot see is a `404`; a post that is "
+        "not in the thread, or that you cannot read, a `400 bad_post`. Answers the mark "
+        "and how many posts came after it.",
+        "request": {"post_id": 4},
+        "response": {"200": {"thread_id": 1, "last_read_post_id": 4, "unread": 0}},
     },
     "v1_threads_watch_update": {
         "description": "How closely you follow the thread: `watching` (a notification for "

@@ -7,6 +7,7 @@ from forum.notifications import mutes_api
 from forum.threads import api as threads_api
 from forum.threads import reactions_api
 from forum.threads.images import api as images_api
+from forum.threads.unread import api as unread_api
 from forum.webhooks import api as webhooks_api
 from moderation import api as moderation_api
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
     path("threads/<int:pk>/", threads_api.ThreadDetailView.as_view(), name="thread-detail"),
     path("threads/<int:pk>/posts/", threads_api.ThreadPostsView.as_view(), name="thread-posts"),
+    path("threads/<int:pk>/read/", unread_api.ThreadReadView.as_view(), name="thread-read"),
     path(
         "threads/<int:pk>/watch/", notifications_api.ThreadWatchView.as_view(), name="thread-watch"
     ),

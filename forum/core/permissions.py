@@ -194,6 +194,22 @@ def check_can_view_thread(user, thread) -> None:
         raise NotFound("No such thread.")
 
 
+def check_can_track_reading(user, thread) -> None:
+    """A member keeps track of what is new to them (how far they read, new replies as
+    they come) in any thread they may see, sanctioned or not: reading is not posting. A
+    thread they may not see is a 404."""
+    if not user.is_authenticated:
+        raise NotAuthenticated("Sign in to keep track of what you have read.")
+    check_can_view_thread(user, thread)
+
+
+def new_posts_q(user) -> Q:
+    """Filter on Post for the posts that may be new to `user`: those they may read in full
+    (`visible_posts_q`, the thread page's rule, so that a count of them reveals nothing
+    hidden), not deleted, and not their own."""
+    return visible_posts_q(user) & Q(deleted_at__isnull=True) & ~Q(author_id=user.pk)
+
+
 def _history_refusal(user, post, f: _PostFacts) -> ForumError | None:
     # A post's history is as public as the post: whoever may read it may see who changed
     # what and when (and a moderator's reason), as a reader can judge an edited post only

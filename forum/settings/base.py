@@ -378,6 +378,9 @@ PARLEY = {
     # How often a moderator's page asks for the count of open work in the queue, while
     # it is the visible tab.
     "QUEUE_POLL_SECONDS": env_int("QUEUE_POLL_SECONDS", 20),
+    # How often a member's open thread page asks whether new replies came (while the
+    # tab is visible): mostly a 304, see forum.web.views.unread.thread_updates.
+    "LIVE_UPDATE_SECONDS": env_int("LIVE_UPDATE_SECONDS", 10, minimum=1),
     # Images in posts: the largest upload, the most pixels it may decode to (a small file
     # can unpack to gigabytes), how many one post may show, who may upload them and how
     # many a member may upload an hour.

@@ -46,6 +46,7 @@ from forum.core.pagination import (
 from forum.core.schema import page_parameters
 from forum.threads import hooks, search, selectors, services
 from forum.threads.models import Category, Post, PostRevision, PostState, Thread
+from forum.threads.unread import selectors as unread_selectors
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -78,6 +79,35 @@ class ThreadSerializer(serializers.ModelSerializer):
             "last_activity_at",
             "created_at",
         )
+
+
+class ThreadListItemSerializer(ThreadSerializer):
+    """A thread in a list, with what is new in it to the caller (`read_states` in the
+    context, from forum.threads.unread.selectors)."""
+
+    unread = serializers.SerializerMethodField(
+        help_text="How many posts the caller may read came after `last_read_post_id`, "
+        "their own aside; `null` for a thread they never marked read (all of it is new) "
+        "and for anonymous callers."
+    )
+    last_read_post_id = serializers.SerializerMethodField(
+        help_text="The post the caller has read the thread up to; `null` if they never "
+        "marked it read (see POST /threads/{id}/read/)."
+    )
+
+    class Meta(ThreadSerializer.Meta):
+        fields = (*ThreadSerializer.Meta.fields, "unread", "last_read_post_id")
+
+    def _state(self, thread):
+        return self.context.get("read_states", {}).get(thread.pk)
+
+    def get_unread(self, thread) -> int | None:
+        state = self._state(thread)
+        return None if state is None else state.unread
+
+    def get_last_read_post_id(self, thread) -> int | None:
+        state = self._state(thread)
+        return None if state is None else state.last_read_post_id
 
 
 class ReactionCountsSerializer(serializers.Serializer):
@@ -286,12 +316,21 @@ class CategoryListView(generics.ListAPIView):
 
 
 class ThreadListCreateView(pagecache.CachedForAnonymousMixin, generics.ListAPIView):
-    serializer_class = ThreadSerializer
+    serializer_class = ThreadListItemSerializer
     pagination_class = ThreadPagination
     page_cache_kind = "api:threads"
 
     def page_cache_depends_on(self) -> str:
         return pagecache.LISTS
+
+    def get_serializer(self, *args, **kwargs):
+        """A page of threads with what is new in each to the caller: one query."""
+        if args and kwargs.get("many"):
+            threads = list(args[0])
+            states = unread_selectors.read_states(user=self.request.user, threads=threads)
+            kwargs["context"] = {**self.get_serializer_context(), "read_states": states}
+            args = (threads, *args[1:])
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self):
         query = _query(ThreadListQuerySerializer, self.request)

@@ -14,6 +14,7 @@ __all__ = [
     "Reaction",
     "ReactionKind",
     "Thread",
+    "ThreadRead",
 ]
 
 
@@ -301,3 +302,24 @@ class Reaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind} post {self.post_id}"
+
+
+class ThreadRead(models.Model):
+    """How far `user` has read `thread`: every post up to `last_read_position` (a post's
+    place in the order posts were written, see Post.position) was shown to them, or is
+    their own. A member with no row never opened the thread. The mark only moves
+    forward (forum.threads.unread.services)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")
+    last_read_position = models.PositiveIntegerField()
+    read_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Also the index behind "how far has this member read these threads".
+            models.UniqueConstraint(fields=["user", "thread"], name="thread_read_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read thread {self.thread_id} to {self.last_read_position}"

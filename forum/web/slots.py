@@ -1,8 +1,9 @@
 """Slots in HTML shared between readers, where each reader's own parts go: the reply form
 (under the post replied to, or at the end of the page), the CSRF token of the forms a
-shared part holds (a moderator's tools, the reaction buttons), and whether each reaction
-button is one the reader gave (pressed, and taking it back) or not, and around each post's
-content, whether the reader muted its author (then it is folded, a click away). A slot is a
+shared part holds (a moderator's tools, the reaction buttons), whether each reaction
+button is one the reader gave (pressed, and taking it back) or not, around each post's
+content whether the reader muted its author (then it is folded, a click away), and the
+"new since your last visit" marker before the first post new to the reader. A slot is a
 NUL-delimited marker: no text a member writes can hold a NUL (forms refuse it, the HTML
 sanitiser replaces it, and PostgreSQL stores none), so no post can fake or break one."""
 
@@ -15,10 +16,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 CSRF_TOKEN = mark_safe("\x00csrf\x00")
 _SLOT = re.compile(
-    "\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+)|muted-(open|close):([0-9]+))\x00"
+    "\x00(csrf|reply-form:([0-9a-z]+)|reacted:([0-9]+):([a-z]+)|muted-(open|close):([0-9]+)"
+    "|unread:([0-9]+))\x00"
 )
 _REACTED = ' name="do" value="remove" aria-pressed="true"'
 _NOT_REACTED = ' name="do" value="add" aria-pressed="false"'
+UNREAD_MARKER = '<p class="unread-marker" id="unread">New since your last visit</p>'
 
 
 def reply_form_slot(place) -> SafeString:
@@ -55,6 +58,12 @@ def _muted_open(name: str) -> str:
     return render_to_string("web/_muted_fold_open.html", {"name": name}).strip()
 
 
+def unread_slot(post_id) -> SafeString:
+    """The slot before post `post_id`: filled with the unread marker for the reader to
+    whom it is the first new post on the page (see `fill`)."""
+    return mark_safe(f"\x00unread:{int(post_id)}\x00")  # noqa: S308
+
+
 def fill(
     html: str,
     *,
@@ -62,13 +71,15 @@ def fill(
     reply_form: tuple[str, str] | None = None,
     reacted: frozenset[tuple[int, str]] = frozenset(),
     muted: Mapping[int, str] | None = None,
+    unread_before: int | None = None,
 ) -> SafeString:
     """`html` with its slots filled for the reader of `request`: `reply_form` is the place
     and the HTML of their reply form, and every other reply form slot is emptied;
     `reacted` holds the (post id, kind) of each reaction they gave, whose buttons are
     pressed and take it back, every other button giving one; `muted` names ({author id:
     name}) the authors they muted, whose posts' content is folded in a <details> (the
-    replies below stay open)."""
+    replies below stay open); the unread marker goes before post `unread_before`, and
+    nowhere else."""
     place, form_html = reply_form or ("", "")
     folds = {author_id: _muted_open(name) for author_id, name in (muted or {}).items()}
     csrf = []
@@ -79,6 +90,8 @@ def fill(
             if fold is None:
                 return ""
             return fold if match[5] == "open" else "</details>"
+        if match[7] is not None:
+            return UNREAD_MARKER if int(match[7]) == unread_before else ""
         if match[3] is not None:
             return _REACTED if (int(match[3]), match[4]) in reacted else _NOT_REACTED
         if match[2] is None:

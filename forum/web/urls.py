@@ -7,6 +7,7 @@ from forum.web.views import (
     reactions,
     reading,
     searching,
+    unread,
     writing,
 )
 
@@ -22,6 +23,8 @@ urlpatterns = [
     # Below the thread's own URL, so that no slug can shadow them.
     path("t/<int:pk>/<slug:slug>/watch/", notifications.thread_watch, name="thread-watch"),
     path("t/<int:pk>/<slug:slug>/moderate/", moderation.thread_moderate, name="thread-moderate"),
+    path("t/<int:pk>/<slug:slug>/unread/", unread.thread_unread, name="thread-unread"),
+    path("t/<int:pk>/<slug:slug>/updates/", unread.thread_updates, name="thread-updates"),
     path("p/<int:pk>/", reading.post_permalink, name="post"),
     path("p/<int:pk>/thread/", reading.post_branch, name="post-branch"),
     path("p/<int:pk>/edit/", writing.post_edit, name="post-edit"),

@@ -67,6 +67,12 @@ def reply_form_slot(place):
 
 
 @register.filter
+def unread_slot(post_id):
+    """Where the "new since your last visit" marker may go: before post `post_id`."""
+    return slots.unread_slot(post_id)
+
+
+@register.filter
 def reaction_slot(post_id, kind: str):
     """Where the state of the reader's `kind` reaction button on post `post_id` goes."""
     return slots.reaction_slot(post_id, kind)

@@ -89,8 +89,9 @@ def _content_etag(request: HttpRequest, content: bytes) -> str:
 POSTS_SHOWN_BEFORE_TARGET = 3
 
 
-def post_location(post: Post) -> str:
-    """The URL of the page that shows `post`, at its anchor: the thread page, or for a
+def post_location(post: Post, *, anchor: str = "") -> str:
+    """The URL of the page that shows `post`, at its anchor (or at `anchor`, another
+    place on that page): the thread page, or for a
     reply deeper than it goes, the branch page its "continue" links lead to. A post
     beyond a first page gets a page starting a few posts before it, so it is on the page
     whatever the thread's length. (Two indexed queries on (thread, path), one more for a
@@ -114,7 +115,7 @@ def post_location(post: Post) -> str:
             ]
         )
         url += f"?{urlencode({'after': paths[-1]})}"
-    return f"{url}#post-{post.pk}"
+    return f"{url}#{anchor or f'post-{post.pk}'}"
 
 
 def thread_or_404(request: HttpRequest, pk: int):

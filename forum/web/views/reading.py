@@ -37,6 +37,7 @@ from forum.web.views.pages import (
     private_page,
     thread_or_404,
 )
+from forum.web.views.unread import live_updates, read_page, with_read_states
 from moderation import selectors as moderation_selectors
 
 THREADS_PER_PAGE = 30
@@ -69,6 +70,7 @@ class ListPage:
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> HttpResponse:
         page = ListPage(selectors.thread_list(user=request.user), request.GET.get("page"))
+        page.object_list = with_read_states(request.user, page.object_list)
         return render(
             request,
             "web/home.html",
@@ -91,6 +93,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = ListPage(
             selectors.thread_list(user=request.user, category=category), request.GET.get("page")
         )
+        page.object_list = with_read_states(request.user, page.object_list)
         context = {
             "category": category,
             "page": page,
@@ -279,7 +282,9 @@ def _thread_context(
         reply_form=_reply_form_place(request, posts, reply_to, after, context),
         reacted=_reactions_given(user, posts),
         muted=_muted_authors(user, posts),
+        unread_before=read_page(request, thread, posts),
     )
+    context["live"] = live_updates(request, thread)
     _add_watch_form(context, user, thread, thread_caps)
     return context
 
@@ -332,7 +337,9 @@ def _ranked_thread_context(request: HttpRequest, thread, *, sort: str) -> dict:
             reacted=_reactions_given(user, posts),
             muted=_muted_authors(user, posts),
         ),
+        "live": live_updates(request, thread),
     }
+    read_page(request, thread, posts)
     _add_watch_form(context, user, thread, thread_caps)
     return context
 
@@ -458,13 +465,16 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
         request=request,
         reacted=_reactions_given(user, [root_view, *posts]),
         muted=_muted_authors(user, [root_view, *posts]),
+        unread_before=read_page(request, root.thread, [root_view, *posts]),
     )
     return response
 
 
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
-    threads = selectors.thread_list(user=request.user).filter(author=member)[:20]
+    threads = with_read_states(
+        request.user, selectors.thread_list(user=request.user).filter(author=member)[:20]
+    )
     viewer = request.user
     context = {"member": member, "threads": threads}
     if viewer.is_authenticated and viewer.pk != member.pk:

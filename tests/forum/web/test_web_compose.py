@@ -12,11 +12,14 @@ pytestmark = pytest.mark.django_db
 
 OUR_SCRIPT = '<script src="/static/web/parley.js" defer></script>'
 # A moderator's header also loads the script that keeps its count of open work current,
-# and a thread's pages the one that sends reactions in place.
+# a thread's pages the one that sends reactions in place and, for a member, the one that
+# shows new replies live; both polls share the poller.
 OUR_SCRIPTS = (
     OUR_SCRIPT,
+    '<script src="/static/web/poller.js" defer></script>',
     '<script src="/static/web/open-work.js" defer></script>',
     '<script src="/static/web/reactions.js" defer></script>',
+    '<script src="/static/web/live.js" defer></script>',
 )
 
 
