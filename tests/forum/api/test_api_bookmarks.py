@@ -72,9 +72,7 @@ def test_the_list_is_the_callers_own_newest_first_and_paginated(
     assert second["next"] is None
 
 
-def test_what_the_caller_may_no_longer_read_is_listed_without_its_words(
-    api, member, thread, reply
-):
+def test_what_the_caller_may_no_longer_read_is_listed_without_its_words(api, member, thread, reply):
     api.force_authenticate(member)
     api.put(f"/api/v1/posts/{reply.pk}/bookmark/", {"note": "mine"}, format="json")
     post_set_state(post=reply, state=PostState.HIDDEN)

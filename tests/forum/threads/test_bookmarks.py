@@ -71,7 +71,8 @@ def test_a_bookmark_shows_the_rendered_text_never_the_markdown(member, thread, r
 
 
 def test_notes_are_one_line_of_limited_length(member, reply):
-    for note, code in (("x" * 301, "too_long"), ("two\nlines", "control_character"), (3, "invalid")):
+    refusals = (("x" * 301, "too_long"), ("two\nlines", "control_character"), (3, "invalid"))
+    for note, code in refusals:
         with pytest.raises(ValidationFailed) as refused:
             bookmarks.bookmark_save(user=member, post=reply, note=note)
         assert refused.value.code == code
