@@ -91,6 +91,15 @@ def bookmark_list(*, user) -> QuerySet[Bookmark]:
     )
 
 
+def bookmark_get(*, user, pk: int) -> Bookmark:
+    """One of `user`'s own bookmarks, with what it names loaded: anyone else's, or none,
+    is NotFound."""
+    bookmark = bookmark_list(user=user).filter(pk=pk).first() if user.is_authenticated else None
+    if bookmark is None:
+        raise NotFound("No such bookmark.")
+    return bookmark
+
+
 @dataclass(frozen=True)
 class BookmarkEntry:
     """One bookmark as its owner is shown it: with the thread's title, an excerpt of the

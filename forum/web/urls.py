@@ -2,6 +2,7 @@ from django.urls import path
 
 from forum.web.views import (
     accounts,
+    bookmarks,
     moderation,
     notifications,
     reactions,
@@ -22,6 +23,8 @@ urlpatterns = [
     # Below the thread's own URL, so that no slug can shadow them.
     path("t/<int:pk>/<slug:slug>/watch/", notifications.thread_watch, name="thread-watch"),
     path("t/<int:pk>/<slug:slug>/moderate/", moderation.thread_moderate, name="thread-moderate"),
+    path("t/<int:pk>/<slug:slug>/bookmark/", bookmarks.thread_bookmark, name="thread-bookmark"),
+    path("t/<int:pk>/<slug:slug>/bookmarks/", bookmarks.thread_bookmarks, name="thread-bookmarks"),
     path("p/<int:pk>/", reading.post_permalink, name="post"),
     path("p/<int:pk>/thread/", reading.post_branch, name="post-branch"),
     path("p/<int:pk>/edit/", writing.post_edit, name="post-edit"),
@@ -29,12 +32,15 @@ urlpatterns = [
     path("p/<int:pk>/history/", reading.post_history, name="post-history"),
     path("p/<int:pk>/react/", reactions.post_react, name="post-react"),
     path("p/<int:pk>/reactions/", reactions.post_reactions, name="post-reactions"),
+    path("p/<int:pk>/bookmark/", bookmarks.post_bookmark, name="post-bookmark"),
     path("p/<int:pk>/report/", moderation.post_report, name="post-report"),
     path("p/<int:pk>/moderate/", moderation.post_moderate, name="post-moderate"),
     path("p/<int:pk>/appeal/", moderation.post_appeal, name="post-appeal"),
     path("standing/appeal/<str:token>/", moderation.sanction_appeal, name="sanction-appeal"),
     path("moderation/open-work/", moderation.open_work, name="open-work"),
     path("u/<str:username>/", reading.profile, name="profile"),
+    path("bookmarks/", bookmarks.bookmark_list, name="bookmarks"),
+    path("bookmarks/<int:pk>/", bookmarks.bookmark_change, name="bookmark-change"),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications-read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),

@@ -17,6 +17,7 @@ OUR_SCRIPTS = (
     OUR_SCRIPT,
     '<script src="/static/web/open-work.js" defer></script>',
     '<script src="/static/web/reactions.js" defer></script>',
+    '<script src="/static/web/bookmarks.js" defer></script>',
 )
 
 

@@ -189,9 +189,10 @@ def test_long_form_pages_have_no_inline_script_or_style(client, member):
     client.force_login(member)
     for url in (thread.get_absolute_url(), f"/p/{chain[7].pk}/thread/"):
         html = client.get(url).text
-        assert html.count("<script") == 2  # our own files, below
+        assert html.count("<script") == 3  # our own files, below
         assert '<script src="/static/web/parley.js" defer></script>' in html
         assert '<script src="/static/web/reactions.js" defer></script>' in html
+        assert '<script src="/static/web/bookmarks.js" defer></script>' in html
         assert not re.search(r"\s(on[a-z]+|style)\s*=", html), url
 
 
