@@ -5,19 +5,15 @@ import pytest
 
 from forum.threads.models import Bookmark, PostState
 from forum.threads.services import post_set_state, thread_set_state
-from tests.factories import UserFactory, make_reply, make_thread
+from tests.discussions import make_discussion
+from tests.factories import UserFactory, make_thread
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def thread(other_member, category):
-    return make_thread(author=other_member, category=category, title="Troop movements")
-
-
-@pytest.fixture
-def reply(thread, other_member):
-    return make_reply(thread=thread, author=other_member, body="The **March** imagery")
+def reply(other_member, category):
+    return make_discussion(author=other_member, category=category)
 
 
 def test_put_creates_then_changes_the_note(api, member, reply):
@@ -35,11 +31,12 @@ def test_put_creates_then_changes_the_note(api, member, reply):
         "updated_at": changed.json()["updated_at"],
     }
     assert created.json()["title"] == "Troop movements"
-    assert created.json()["excerpt"] == "The March imagery"
+    assert created.json()["excerpt"] == "The March imagery says so."
     assert Bookmark.objects.get().note == "checked"
 
 
-def test_a_thread_is_bookmarked_and_removed(api, member, thread):
+def test_a_thread_is_bookmarked_and_removed(api, member, reply):
+    thread = reply.thread
     api.force_authenticate(member)
     url = f"/api/v1/threads/{thread.pk}/bookmark/"
 
@@ -56,14 +53,12 @@ def test_a_thread_is_bookmarked_and_removed(api, member, thread):
     assert not Bookmark.objects.exists()
 
 
-def test_the_list_is_the_callers_own_newest_first_and_paginated(
-    api, member, other_member, thread, reply
-):
+def test_the_list_is_the_callers_own_newest_first_and_paginated(api, member, other_member, reply):
     api.force_authenticate(other_member)
     api.put(f"/api/v1/posts/{reply.pk}/bookmark/", {"note": "not yours"}, format="json")
     api.force_authenticate(member)
     api.put(f"/api/v1/posts/{reply.pk}/bookmark/", {"note": "first"}, format="json")
-    api.put(f"/api/v1/threads/{thread.pk}/bookmark/", {"note": "second"}, format="json")
+    api.put(f"/api/v1/threads/{reply.thread_id}/bookmark/", {"note": "second"}, format="json")
 
     first = api.get("/api/v1/bookmarks/?page_size=1").json()
     second = api.get(first["next"]).json()
@@ -72,7 +67,7 @@ def test_the_list_is_the_callers_own_newest_first_and_paginated(
     assert second["next"] is None
 
 
-def test_what_the_caller_may_no_longer_read_is_listed_without_its_words(api, member, thread, reply):
+def test_what_the_caller_may_no_longer_read_is_listed_without_its_words(api, member, reply):
     api.force_authenticate(member)
     api.put(f"/api/v1/posts/{reply.pk}/bookmark/", {"note": "mine"}, format="json")
     post_set_state(post=reply, state=PostState.HIDDEN)
@@ -88,7 +83,7 @@ def test_what_the_caller_may_no_longer_read_is_listed_without_its_words(api, mem
     assert api.get("/api/v1/bookmarks/").json()["results"] == []
 
 
-def test_hidden_and_missing_are_the_same_404(api, member, thread, reply):
+def test_hidden_and_missing_are_the_same_404(api, member, reply):
     api.force_authenticate(member)
     post_set_state(post=reply, state=PostState.REMOVED)
     taken_down = make_thread(author=UserFactory(username="third"), title="Taken down")

@@ -7,19 +7,20 @@ import pytest
 from forum.threads import bookmarks
 from forum.threads.models import Bookmark, PostState
 from forum.threads.services import post_set_state, thread_set_state
-from tests.factories import UserFactory, make_reply, make_thread
+from tests.discussions import make_discussion
+from tests.factories import UserFactory, make_reply
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def thread(other_member, category):
-    return make_thread(author=other_member, category=category, title="Troop movements")
+def reply(other_member, category):
+    return make_discussion(author=other_member, category=category)
 
 
 @pytest.fixture
-def reply(thread, other_member):
-    return make_reply(thread=thread, author=other_member, body="The **March** imagery says so.")
+def thread(reply):
+    return reply.thread
 
 
 def test_bookmarking_without_javascript_comes_back_to_the_post(client, member, reply):

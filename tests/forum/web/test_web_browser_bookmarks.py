@@ -108,7 +108,7 @@ def test_a_member_bookmarks_without_javascript_and_manages_the_list(
 
 
 def test_a_profile_shows_a_members_activity(live_server, page, discussion, console_errors):
-    thread, reply = discussion
+    _, reply = discussion
     alice = UserFactory(username="alice")
     reaction_add(user=alice, post=reply, kind="insightful")
     make_thread(author=reply.author, title="A second analysis", body="More *maps*.")
