@@ -91,6 +91,10 @@ _SAVED = {200: BookmarkSerializer, 201: BookmarkSerializer}
 
 
 class PostBookmarkView(APIView):
+    # Signing in comes first, so that an anonymous caller learns nothing of which ids
+    # exist.
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(summary="Bookmark a post", request=BookmarkNoteSerializer, responses=_SAVED)
     def put(self, request: Request, pk: int) -> Response:
         return _save(request, post=bookmarks.bookmark_target_post(pk=pk))
@@ -101,6 +105,8 @@ class PostBookmarkView(APIView):
 
 
 class ThreadBookmarkView(APIView):
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(summary="Bookmark a thread", request=BookmarkNoteSerializer, responses=_SAVED)
     def put(self, request: Request, pk: int) -> Response:
         return _save(request, thread=bookmarks.bookmark_target_thread(pk=pk))

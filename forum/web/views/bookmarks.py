@@ -81,6 +81,7 @@ def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpRespons
     return _back(request, lambda: default_back(target))
 
 
+@login_required
 @require_POST
 def post_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
     return _bookmark_change(
@@ -90,6 +91,7 @@ def post_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
 @require_POST
 def thread_bookmark(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     return _bookmark_change(
@@ -114,6 +116,7 @@ def bookmark_change(request: HttpRequest, pk: int) -> HttpResponse:
     return _bookmark_change(request, find=find, default_back=lambda _: reverse("web:bookmarks"))
 
 
+@login_required
 @require_GET
 def thread_bookmarks(request: HttpRequest, pk: int, slug: str) -> JsonResponse:
     """The reader's bookmarks of the thread and its posts, for bookmarks.js to mark the
