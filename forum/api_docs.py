@@ -13,7 +13,10 @@ TAGS = [
     {"name": "posts", "description": "One post: read, edit, delete, history, report, appeal."},
     {"name": "images", "description": "Images uploaded to show in posts."},
     {"name": "search", "description": "Full-text search over what the caller may read."},
-    {"name": "members", "description": "Your account, tokens and mutes; members' profiles."},
+    {
+        "name": "members",
+        "description": "Your account, tokens, mutes and bookmarks; members' profiles.",
+    },
     {"name": "notifications", "description": "Your notifications and their unread count."},
     {"name": "webhooks", "description": "Signed HTTP callbacks for forum events."},
     {
@@ -26,6 +29,7 @@ _TAG_OF_SEGMENT = {
     "categories": "threads",
     "me": "members",
     "users": "members",
+    "bookmarks": "members",
     "sanctions": "members",
 }
 
@@ -77,6 +81,37 @@ _REACTIONS = {
     "post_id": 4,
     "reactions": {"insightful": 1, "agree": 2, "disagree": 0, "sources": 1},
     "my_reactions": ["insightful"],
+}
+_BOOKMARK = {
+    "id": 7,
+    "kind": "post",
+    "target_id": 4,
+    "note": "Check this against the March imagery",
+    "available": True,
+    "title": _THREAD["title"],
+    "excerpt": "Which source says so?",
+    "url": "/p/4/",
+    "created_at": _T,
+    "updated_at": _T,
+}
+_BOOKMARK_GONE = {
+    **_BOOKMARK,
+    "id": 6,
+    "target_id": 3,
+    "note": "",
+    "available": False,
+    "title": "",
+    "excerpt": "",
+    "url": "",
+}
+_THREAD_BOOKMARK = {
+    **_BOOKMARK,
+    "id": 8,
+    "kind": "thread",
+    "target_id": 1,
+    "note": "Come back when the imagery is updated",
+    "excerpt": "Satellite images show DPRK troops in Russia's Kursk region.",
+    "url": "/t/1/satellite-images-of-dprk-troops-in-russia/",
 }
 _TOKEN = {
     "id": 3,
@@ -442,10 +477,70 @@ OPERATIONS: dict[str, dict] = {
                 "display_name": "Ana Lyst",
                 "bio": "Open-source intelligence, mostly maps.",
                 "joined": _T,
-                "trust_level": 2,
+                "role": "member",
                 "post_count": 3,
+                "thread_count": 1,
+                "reply_count": 2,
+                "reactions_received": {"insightful": 4, "agree": 2, "disagree": 0, "sources": 1},
+                "trust_level": 2,
             }
         },
+    },
+    "v1_users_posts_list": {
+        "description": "The member's threads (their opening posts, `kind=threads`) and "
+        "replies (`kind=replies`), or both, the newest first, each with its thread and an "
+        "excerpt of its rendered text. Only what the caller may read: their pending, "
+        "hidden and removed posts are listed to the member themselves and to moderators "
+        "of the category, never to others, nor is anything in a thread the caller may "
+        "not see.",
+        "response": {
+            "200": _page(
+                [
+                    {
+                        "id": 4,
+                        "thread": {"id": 1, "title": _THREAD["title"], "slug": _THREAD["slug"]},
+                        "is_opening_post": False,
+                        "excerpt": "Which source says so?",
+                        "state": "visible",
+                        "created_at": _T,
+                        "reactions": _POST["reactions"],
+                    }
+                ]
+            )
+        },
+    },
+    "v1_bookmarks_list": {
+        "description": "Your bookmarks of posts and threads, the newest first, each with "
+        "your note, the thread's title, an excerpt of the post and its link. A bookmark "
+        "of something you may no longer read (hidden, removed, deleted, or in a thread "
+        "taken down) stays listed with `available: false`, your note and nothing of what "
+        "it named; it comes back whole if the content does.",
+        "response": {"200": _page([_BOOKMARK, _BOOKMARK_GONE])},
+    },
+    "v1_posts_bookmark_update": {
+        "description": "Saves the post to your bookmarks with an optional note (plain "
+        "text, one line, up to 300 characters): `201` when new, `200` when you had "
+        "bookmarked it already (the note is replaced). Any member who may read the post "
+        "may bookmark it, a silenced one too; a post you may not read is a `404`.",
+        "request": {"note": _BOOKMARK["note"]},
+        "response": {"201": _BOOKMARK, "200": _BOOKMARK},
+    },
+    "v1_posts_bookmark_destroy": {
+        "description": "Takes the post out of your bookmarks; one you had not bookmarked "
+        "changes nothing. Works whatever became of the post; without a bookmark of it, a "
+        "post you may not read is a `404`.",
+    },
+    "v1_threads_bookmark_update": {
+        "description": "Saves the whole thread to your bookmarks with an optional note: "
+        "`201` when new, `200` when you had bookmarked it already (the note is "
+        "replaced). A thread you may not see is a `404`.",
+        "request": {"note": "Come back when the imagery is updated"},
+        "response": {"201": _THREAD_BOOKMARK, "200": _THREAD_BOOKMARK},
+    },
+    "v1_threads_bookmark_destroy": {
+        "description": "Takes the thread out of your bookmarks; one you had not "
+        "bookmarked changes nothing. Without a bookmark of it, a thread you may not see "
+        "is a `404`.",
     },
     "v1_me_retrieve": {
         "description": "Your own account, with your e-mail and settings.",

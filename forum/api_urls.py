@@ -5,7 +5,7 @@ from forum.core.api import endpoint_not_found
 from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
-from forum.threads import reactions_api
+from forum.threads import bookmarks_api, profiles_api, reactions_api
 from forum.threads.images import api as images_api
 from forum.threads.unread import api as unread_api
 from forum.webhooks import api as webhooks_api
@@ -19,7 +19,11 @@ urlpatterns = [
     path("me/tokens/<int:pk>/", accounts_api.TokenDetailView.as_view(), name="token-detail"),
     path("me/mutes/", mutes_api.MuteListView.as_view(), name="mute-list"),
     path("me/mutes/<str:username>/", mutes_api.MuteDetailView.as_view(), name="mute-detail"),
-    path("users/<str:username>/", threads_api.ProfileView.as_view(), name="profile"),
+    path("bookmarks/", bookmarks_api.BookmarkListView.as_view(), name="bookmark-list"),
+    path("users/<str:username>/", profiles_api.ProfileView.as_view(), name="profile"),
+    path(
+        "users/<str:username>/posts/", profiles_api.MemberPostsView.as_view(), name="member-posts"
+    ),
     path("search/", threads_api.SearchView.as_view(), name="search"),
     path("categories/", threads_api.CategoryListView.as_view(), name="category-list"),
     path("threads/", threads_api.ThreadListCreateView.as_view(), name="thread-list"),
@@ -28,6 +32,11 @@ urlpatterns = [
     path("threads/<int:pk>/read/", unread_api.ThreadReadView.as_view(), name="thread-read"),
     path(
         "threads/<int:pk>/watch/", notifications_api.ThreadWatchView.as_view(), name="thread-watch"
+    ),
+    path(
+        "threads/<int:pk>/bookmark/",
+        bookmarks_api.ThreadBookmarkView.as_view(),
+        name="thread-bookmark",
     ),
     path("notifications/", notifications_api.NotificationListView.as_view(), name="notifications"),
     path(
@@ -55,6 +64,9 @@ urlpatterns = [
         "posts/<int:pk>/reactions/<str:kind>/",
         reactions_api.PostReactionView.as_view(),
         name="post-reaction",
+    ),
+    path(
+        "posts/<int:pk>/bookmark/", bookmarks_api.PostBookmarkView.as_view(), name="post-bookmark"
     ),
     path("posts/<int:pk>/diff/", threads_api.PostDiffView.as_view(), name="post-diff"),
     path("posts/<int:pk>/reports/", moderation_api.PostReportView.as_view(), name="post-report"),

@@ -282,6 +282,34 @@ def can_view_forum_records(user) -> bool:
     return is_forum_moderator(user)
 
 
+def can_see_trust_level(user, member) -> bool:
+    """A member's trust level is a moderator's working fact (who is pre-moderated, who
+    may post links or images), not a rank to show off or to game: moderators see it."""
+    return is_moderator(user)
+
+
+def _bookmark_refusal(user, *, readable: bool, what: str) -> ForumError | None:
+    # Saving something to read again is private: a sanctioned member may still do it.
+    if not user.is_authenticated:
+        return NotAuthenticated(f"Sign in to bookmark {what}s.")
+    if not readable:
+        return NotFound(f"No such {what}.")
+    return None
+
+
+def can_bookmark(user, post) -> bool:
+    """Whether `user` may save `post` (its `thread` loaded): any member who may read it."""
+    return _bookmark_refusal(user, readable=can_read_post(user, post), what="post") is None
+
+
+def check_can_bookmark(user, post) -> None:
+    _raise(_bookmark_refusal(user, readable=can_read_post(user, post), what="post"))
+
+
+def check_can_bookmark_thread(user, thread) -> None:
+    _raise(_bookmark_refusal(user, readable=can_view_thread(user, thread), what="thread"))
+
+
 # --- writing ------------------------------------------------------------------------
 
 
@@ -787,6 +815,7 @@ class PostCapabilities:
     history: bool = False
     moderate: bool = False
     clear: bool = False  # approve or restore it (see check_can_clear)
+    bookmark: bool = False
 
 
 NO_POST_CAPABILITIES = PostCapabilities()
@@ -812,6 +841,7 @@ def post_capabilities(user, post) -> PostCapabilities:
         history=_history_refusal(user, post, f) is None,
         moderate=f.moderates,
         clear=f.moderates and _clearing_refusal(user, post) is None,
+        bookmark=_bookmark_refusal(user, readable=True, what="post") is None,
     )
 
 
@@ -824,6 +854,7 @@ class ThreadCapabilities:
     moderate: bool = False
     clear: bool = False  # restore the whole thread (see check_can_clear)
     upload_images: bool = False
+    bookmark: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
     reply_refusal: str = ""
@@ -838,6 +869,8 @@ def thread_capabilities(user, thread) -> ThreadCapabilities:
         moderate=moderate,
         clear=moderate and _clearing_refusal(user, thread) is None,
         upload_images=refusal is None and can_upload_image(user),
+        bookmark=_bookmark_refusal(user, readable=can_view_thread(user, thread), what="thread")
+        is None,
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )
 

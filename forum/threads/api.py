@@ -16,13 +16,11 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from forum.accounts.models import User
 from forum.core import fragments, pagecache, permissions
 from forum.core.api import (
     PageLinksSerializer,
@@ -894,29 +892,3 @@ class SearchView(APIView):
                 ).data,
             )
         )
-
-
-class ProfileSerializer(serializers.ModelSerializer):
-    joined = serializers.DateTimeField(source="date_joined")
-    post_count = serializers.IntegerField(
-        help_text="Posts anyone may read: visible, not deleted, in visible threads."
-    )
-
-    class Meta:
-        model = User
-        fields = ("username", "display_name", "bio", "joined", "trust_level", "post_count")
-
-
-class ProfileView(APIView):
-    """A member's public profile: never their e-mail, and a post count of what anyone
-    may read."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(summary="A member's public profile", responses=ProfileSerializer)
-    def get(self, request: Request, username: str) -> Response:
-        member = User.objects.filter(username=username, is_active=True).first()
-        if member is None:
-            raise NotFound("No such member.")
-        member.post_count = selectors.public_post_count(author=member)
-        return Response(ProfileSerializer(member).data)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from forum.core.states import PostState
 
 __all__ = [
+    "Bookmark",
     "Category",
     "Image",
     "Post",
@@ -323,3 +324,52 @@ class ThreadRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read thread {self.thread_id} to {self.last_read_position}"
+
+
+class Bookmark(models.Model):
+    """That `user` saved a post or a whole thread to come back to, with a note of their
+    own. One per member and post, or per member and thread: saving again changes the note.
+    A post's bookmark names only the post (a moderator may move it to another thread);
+    a thread's names only the thread."""
+
+    NOTE_MAX_LENGTH = 300
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks"
+    )
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(post__isnull=False, thread__isnull=True)
+                | models.Q(post__isnull=True, thread__isnull=False),
+                name="bookmark_post_or_thread",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "post"],
+                condition=models.Q(post__isnull=False),
+                name="bookmark_once_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=models.Q(thread__isnull=False),
+                name="bookmark_once_per_thread",
+            ),
+        ]
+        indexes = [
+            # A member's bookmarks, the newest first.
+            models.Index(fields=["user", "-created_at", "-id"], name="bookmark_newest"),
+        ]
+
+    def __str__(self) -> str:
+        target = f"post {self.post_id}" if self.post_id else f"thread {self.thread_id}"
+        return f"{self.user_id} saved {target}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from django.utils.text import Truncator
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -533,6 +534,17 @@ def quotable_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return " ".join("".join(parser.parts).split())
+
+
+EXCERPT_LENGTH = 240
+
+
+def text_excerpt(html: str, *, length: int = EXCERPT_LENGTH) -> str:
+    """The opening words of a post's rendered `html` as plain text (never its Markdown),
+    at most `length` characters, an ellipsis marking a cut: what a list shows of a
+    post (a member's replies, their bookmarks). Quotes of other posts are left out, as
+    the words are not the post's own."""
+    return Truncator(quotable_text(html)).chars(length)
 
 
 # ------------------------------------------------- headings, images, tables, fences

@@ -100,11 +100,6 @@ def _public_posts() -> QuerySet[Post]:
     )
 
 
-def public_post_count(*, author) -> int:
-    """How many of `author`'s posts anyone may read. One indexed count."""
-    return _public_posts().filter(author=author).count()
-
-
 def quoted_posts(post_ids: Sequence[int]) -> dict[int, QuotedPost]:
     """The posts among `post_ids` that anyone may read, each with its author and the text
     a quote of it is checked against. One query."""

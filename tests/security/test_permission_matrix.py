@@ -34,6 +34,7 @@ from rest_framework.test import APIClient
 from forum.accounts.models import CategoryModerator, Sanction
 from forum.accounts.services import token_create
 from forum.notifications.models import Notification
+from forum.threads.bookmarks import bookmark_save
 from forum.threads.models import Image, PostState
 from forum.threads.services import (
     post_delete,
@@ -171,6 +172,28 @@ def _profile_counts_public_posts_only(body, w) -> bool:
     assert "email" not in body
     assert body["post_count"] == 6
     return True
+
+
+def _trust_level_shown(body, w) -> bool:
+    return "trust_level" in body
+
+
+def _member_posts_have(*names):
+    def shows(body, w) -> bool:
+        return bool(_ids(body) & {w[name].pk for name in names})
+
+    return shows
+
+
+def _threads_opened(*names):
+    """Whether the threads `names` are among those listed by their opening posts; with
+    no names, whether the visible thread is."""
+
+    def shows(body, w) -> bool:
+        threads = {row["thread"]["id"] for row in body["results"]}
+        return bool(threads & {w[name].pk for name in names or ("thread",)})
+
+    return shows
 
 
 def _parent_named_not_shown(body, w) -> bool:
@@ -326,6 +349,7 @@ def _build_world() -> dict:
         alt="a chart",
         uploaded_by=author,
     )
+    member_bookmark, _ = bookmark_save(user=users["member"], post=reply, note="For later")
     for model in (thread, pending_thread, hidden_thread, op_thread, locked, other_thread):
         model.refresh_from_db()
     return {
@@ -363,6 +387,7 @@ def _build_world() -> dict:
         "webhook": webhook,
         "image": image,
         "generalmod_user": users["catmod_in"],
+        "member_bookmark": member_bookmark,
     }
 
 
@@ -526,9 +551,39 @@ API_CASES = [
         "get",
         f"{A}/users/author/",
         api_read(),
-        checks=((_profile_counts_public_posts_only, frozenset(ROLES)),),
+        checks=(
+            (_profile_counts_public_posts_only, frozenset(ROLES)),
+            (_trust_level_shown, MODERATORS),
+        ),
     ),
     Case("profile of nobody", "get", f"{A}/users/nobody/", by_role(404, suspended=401)),
+    # A member's posts: what the caller may read of them, as everywhere.
+    Case(
+        "a member's replies",
+        "get",
+        f"{A}/users/author/posts/?kind=replies&page_size=100",
+        api_read(),
+        checks=(
+            (_member_posts_have("reply", "visible_secret"), frozenset(ROLES) - {"suspended"}),
+            (_member_posts_have("pending", "hidden", "removed"), PRIVILEGED),
+            (_member_posts_have("deleted"), MODERATING),
+            (_member_posts_have("other_hidden"), PRIVILEGED_OTHER),
+        ),
+    ),
+    Case(
+        "a member's threads",
+        "get",
+        f"{A}/users/author/posts/?kind=threads&page_size=100",
+        api_read(),
+        checks=(
+            (_member_posts_have("reply", "locked_reply"), frozenset()),
+            (_threads_opened(), frozenset(ROLES) - {"suspended"}),
+            (_member_posts_have("op_hidden"), PRIVILEGED),
+            (_threads_opened("pending_thread", "hidden_thread"), PRIVILEGED),
+            (_threads_opened("other_hidden_thread"), PRIVILEGED_OTHER),
+        ),
+    ),
+    Case("posts of nobody", "get", f"{A}/users/nobody/posts/", by_role(404, suspended=401)),
     Case("visible post", "get", f"{A}/posts/{{reply}}/", api_read()),
     Case(
         "reply to a hidden post",
@@ -709,6 +764,53 @@ API_CASES = [
         f"{A}/posts/{{in_hidden_thread}}/reports/",
         only(PRIVILEGED, 201, 404, anonymous=401, suspended=401),
         {"reason": "spam"},
+    ),
+    # Bookmarks: private, so a silenced member may too; only what the caller may read.
+    Case("bookmarks", "get", f"{A}/bookmarks/", api_signed_in(200)),
+    Case(
+        "bookmark a visible post",
+        "put",
+        f"{A}/posts/{{reply}}/bookmark/",
+        api_signed_in(201, member=200),
+        {"note": "For later"},
+    ),
+    Case(
+        "bookmark a hidden post",
+        "put",
+        f"{A}/posts/{{hidden}}/bookmark/",
+        only(PRIVILEGED, 201, 404, anonymous=401, suspended=401),
+        {"note": ""},
+    ),
+    Case(
+        "bookmark a post in a hidden thread",
+        "put",
+        f"{A}/posts/{{in_hidden_thread}}/bookmark/",
+        only(PRIVILEGED, 201, 404, anonymous=401, suspended=401),
+    ),
+    Case(
+        "take a post out of bookmarks",
+        "delete",
+        f"{A}/posts/{{reply}}/bookmark/",
+        api_signed_in(204),
+    ),
+    Case(
+        "take a hidden post out of bookmarks",
+        "delete",
+        f"{A}/posts/{{hidden}}/bookmark/",
+        only(PRIVILEGED, 204, 404, anonymous=401, suspended=401),
+    ),
+    Case("bookmark a thread", "put", f"{A}/threads/{{thread}}/bookmark/", api_signed_in(201)),
+    Case(
+        "bookmark a hidden thread",
+        "put",
+        f"{A}/threads/{{hidden_thread}}/bookmark/",
+        only(PRIVILEGED, 201, 404, anonymous=401, suspended=401),
+    ),
+    Case(
+        "take a thread out of bookmarks",
+        "delete",
+        f"{A}/threads/{{thread}}/bookmark/",
+        api_signed_in(204),
     ),
     # Reactions: on what anyone may read, by whoever may post, never on one's own post.
     Case("who reacted", "get", f"{A}/posts/{{reply}}/reactions/?kind=agree", api_read()),
@@ -987,6 +1089,7 @@ WEB_CASES = [
             (_page_has('class="mod-tools"'), MODERATING),
             (_page_has('id="standing-notice"'), frozenset({"silenced", "sanctioned_mod"})),
             (_page_has('class="reaction-form"'), POSTERS),
+            (_page_has('data-bookmark="post:{reply}"'), SIGNED_IN),
         ),
     ),
     Case(
@@ -1086,7 +1189,68 @@ WEB_CASES = [
         web_signed_in(302),
         {"level": "watching"},
     ),
-    Case("profile page", "get", "/u/author/", web_public()),
+    Case(
+        "profile page",
+        "get",
+        "/u/author/?show=replies",
+        web_public(),
+        checks=(
+            (_page_shows("reply"), frozenset(ROLES)),
+            (_page_shows("hidden", "pending", "removed"), PRIVILEGED),
+            (_page_shows("other_hidden"), PRIVILEGED_OTHER),
+            (_page_has("trust level"), MODERATORS),
+        ),
+    ),
+    Case("bookmarks page", "get", "/bookmarks/", web_signed_in()),
+    Case(
+        "bookmark from the page",
+        "post",
+        "/p/{reply}/bookmark/",
+        web_signed_in(302),
+        {"note": "For later"},
+    ),
+    Case("bookmark by GET", "get", "/p/{reply}/bookmark/", web_signed_in(405)),
+    Case(
+        "bookmark a hidden post from the page",
+        "post",
+        "/p/{hidden}/bookmark/",
+        only(PRIVILEGED, 302, 404, anonymous=LOGIN, suspended=LOGIN),
+        {"note": ""},
+    ),
+    Case(
+        "bookmark a thread from the page",
+        "post",
+        "/t/{thread}/{slug}/bookmark/",
+        web_signed_in(302),
+        {"note": ""},
+    ),
+    Case(
+        "bookmark a hidden thread from the page",
+        "post",
+        "/t/{hidden_thread}/{hidden_slug}/bookmark/",
+        only(PRIVILEGED, 302, 404, anonymous=LOGIN, suspended=LOGIN),
+        {"note": ""},
+    ),
+    Case(
+        "the reader's bookmarks in a thread",
+        "get",
+        "/t/{thread}/{slug}/bookmarks/",
+        web_signed_in(),
+    ),
+    Case(
+        "the reader's bookmarks in a hidden thread",
+        "get",
+        "/t/{hidden_thread}/{hidden_slug}/bookmarks/",
+        only(PRIVILEGED, 200, 404, anonymous=LOGIN, suspended=LOGIN),
+    ),
+    # Only the member's own bookmark is theirs to change; anyone else's does not exist.
+    Case(
+        "change a bookmark",
+        "post",
+        "/bookmarks/{member_bookmark}/",
+        by_role(404, member=302, anonymous=LOGIN, suspended=LOGIN),
+        {"note": "Read it", "do": "save"},
+    ),
     Case("visible post link", "get", "/p/{reply}/", web_public(302)),
     Case("hidden post link", "get", "/p/{hidden}/", only(PRIVILEGED, 302, 404)),
     Case(

@@ -20,7 +20,7 @@ FIND_DANGER = """() => {
     const tag = el.tagName.toLowerCase();
     // The forum's own script files, from its own origin, are the only scripts allowed.
     const ourFiles = ['/static/web/parley.js', '/static/web/reactions.js',
-                      '/static/web/open-work.js'];
+                      '/static/web/bookmarks.js', '/static/web/open-work.js'];
     const ours = tag === 'script' && ourFiles.includes(el.getAttribute('src'))
       && !el.textContent && !el.closest('main');
     if (['script', 'iframe', 'object', 'embed', 'style', 'base', 'frame'].includes(tag) && !ours) {

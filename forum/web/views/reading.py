@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.utils.functional import lazy
 from django.views.decorators.http import require_http_methods
 
-from forum.accounts.models import User
 from forum.core import fragments, pagecache, permissions
 from forum.core.errors import (
     ForumError,
@@ -19,9 +18,10 @@ from forum.core.errors import (
 )
 from forum.notifications import selectors as notification_selectors
 from forum.notifications import services as notification_services
-from forum.threads import selectors
+from forum.threads import activity, selectors
 from forum.threads import services as thread_services
-from forum.threads.models import Category, Post, PostState
+from forum.threads.activity import ActivityKind
+from forum.threads.models import Category, Post, PostState, ReactionKind
 from forum.web import forms, slots
 from forum.web import images as composer_images
 from forum.web.drafts import (
@@ -470,13 +470,42 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+PROFILE_POSTS_PER_PAGE = 20
+PROFILE_TABS = {ActivityKind.THREADS: "Threads", ActivityKind.REPLIES: "Replies"}
+
+
 def profile(request: HttpRequest, username: str) -> HttpResponse:
-    member = get_object_or_404(User, username=username, is_active=True)
-    threads = with_read_states(
-        request.user, selectors.thread_list(user=request.user).filter(author=member)[:20]
-    )
+    """A member's profile: who they are, what anyone may count of their activity, and
+    their threads or replies (`?show=`), a page at a time, as the viewer may read them."""
+    try:
+        member = activity.member_get(username=username)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     viewer = request.user
-    context = {"member": member, "threads": threads}
+    shown = request.GET.get("show")
+    if shown not in PROFILE_TABS:
+        shown = ActivityKind.THREADS
+    page = ListPage(
+        activity.member_posts(viewer=viewer, member=member, kind=shown),
+        request.GET.get("page"),
+        per_page=PROFILE_POSTS_PER_PAGE,
+    )
+    page.object_list = activity.activity_entries(page.object_list)
+    if shown == ActivityKind.THREADS:
+        with_read_states(viewer, [entry.thread for entry in page.object_list])
+    totals = activity.member_activity_totals(member=member)
+    context = {
+        "member": member,
+        "totals": totals,
+        "reactions_received": [
+            (label, totals.reactions_received[kind]) for kind, label in ReactionKind.choices
+        ],
+        "shows_trust_level": permissions.can_see_trust_level(viewer, member),
+        "tabs": PROFILE_TABS,
+        "shown": shown,
+        "shown_label": PROFILE_TABS[shown],
+        "page": page,
+    }
     if viewer.is_authenticated and viewer.pk != member.pk:
         context["can_mute"] = True
         context["is_muted"] = member.username in notification_services.mutes_of(user=viewer)

@@ -20,6 +20,7 @@ OUR_SCRIPTS = (
     '<script src="/static/web/open-work.js" defer></script>',
     '<script src="/static/web/reactions.js" defer></script>',
     '<script src="/static/web/live.js" defer></script>',
+    '<script src="/static/web/bookmarks.js" defer></script>',
 )
 
 

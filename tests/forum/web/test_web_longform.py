@@ -193,6 +193,7 @@ def test_long_form_pages_have_no_inline_script_or_style(client, member):
         assert scripts and all(tag.startswith('<script src="/static/web/') for tag in scripts)
         assert '<script src="/static/web/parley.js" defer></script>' in html
         assert '<script src="/static/web/reactions.js" defer></script>' in html
+        assert '<script src="/static/web/bookmarks.js" defer></script>' in html
         assert not re.search(r"\s(on[a-z]+|style)\s*=", html), url
 
 

@@ -328,3 +328,62 @@
     start();
   }
 })();
+
+/* Forms that change a page in place (reactions.js, bookmarks.js). Each such form works on
+   its own (it posts, and the page comes back); with `Parley.sendInPlace` it is sent with
+   fetch asking for JSON, and the answer is applied to the page. Anything but a clean
+   answer (signed out, refused, offline) falls back to sending the form the plain way, so
+   the page says why. */
+window.Parley = window.Parley || {};
+(function (Parley) {
+  "use strict";
+
+  function send(form, button) {
+    var body = new FormData(form);
+    body.append(button.name, button.value);
+    button.disabled = true;
+    return fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        if (!response.ok) throw new Error("refused: " + response.status);
+        return response.json();
+      })
+      .finally(function () {
+        button.disabled = false;
+      });
+  }
+
+  function submitPlainly(form, button) {
+    // submit() fires no submit event, and sends no button: the button's value goes in a
+    // field of its own.
+    var field = document.createElement("input");
+    field.type = "hidden";
+    field.name = button.name;
+    field.value = button.value;
+    form.appendChild(field);
+    form.submit();
+  }
+
+  // Every form of class `formClass` is sent with fetch as the button pressed would send
+  // it, and `apply(form, answer)` shows the JSON answer on the page.
+  Parley.sendInPlace = function (formClass, apply) {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      if (!form.classList || !form.classList.contains(formClass)) return;
+      var button = event.submitter || form.querySelector("button[name]");
+      if (!button || !button.name) return;
+      event.preventDefault();
+      send(form, button)
+        .then(function (answer) {
+          apply(form, answer);
+        })
+        .catch(function () {
+          submitPlainly(form, button);
+        });
+    });
+  };
+})(window.Parley);

@@ -1,0 +1,127 @@
+"""Bookmarks on the web: a form under each post and on each thread saves it with a note
+or takes it out and comes back (or, asked by bookmarks.js for JSON, answers the
+bookmark's state), and the bookmarks page lists the member's own, the newest first,
+where each note is changed and each bookmark removed.
+
+A thread page's posts are HTML shared between readers, so their forms never say whether
+the reader bookmarked a post: bookmarks.js asks `thread_bookmarks` once per page and
+marks them, and without JavaScript the bookmarks page is where the state shows."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from forum.core.errors import ForumError, NotFound
+from forum.threads import bookmarks
+from forum.web.views.pages import post_location, private_page, refused, thread_or_404
+from forum.web.views.reading import ListPage
+
+BOOKMARKS_PER_PAGE = 20
+
+
+@login_required
+@private_page
+@require_GET
+def bookmark_list(request: HttpRequest) -> HttpResponse:
+    page = ListPage(
+        bookmarks.bookmark_list(user=request.user),
+        request.GET.get("page"),
+        per_page=BOOKMARKS_PER_PAGE,
+    )
+    page.object_list = [
+        bookmarks.bookmark_entry(user=request.user, bookmark=bookmark)
+        for bookmark in page.object_list
+    ]
+    return render(request, "web/bookmarks.html", {"page": page})
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request: HttpRequest, default) -> HttpResponse:
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect(default())
+
+
+def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpResponse:
+    """Save (`do=save`, the default, with `note`) or remove (`do=remove`) the reader's
+    bookmark of what `find` looks up (its kind, "post" or "thread", and the object), then
+    come back to `next` or to `default_back(target)`."""
+    removing = request.POST.get("do") == "remove"
+    note = ""
+    try:
+        kind, target = find()
+        if removing:
+            bookmarks.bookmark_remove(user=request.user, **{kind: target})
+        else:
+            bookmark, _ = bookmarks.bookmark_save(
+                user=request.user, note=request.POST.get("note", ""), **{kind: target}
+            )
+            note = bookmark.note
+    except ForumError as exc:
+        if _wants_json(request):
+            return JsonResponse(exc.as_body(), status=exc.status)
+        if isinstance(exc, NotFound):
+            raise Http404(exc.message) from exc
+        return refused(request, exc)
+    if _wants_json(request):
+        return JsonResponse({"bookmarked": not removing, "note": note})
+    messages.success(
+        request, "Removed from your bookmarks." if removing else "Saved to your bookmarks."
+    )
+    return _back(request, lambda: default_back(target))
+
+
+@login_required
+@require_POST
+def post_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bookmark_change(
+        request,
+        find=lambda: ("post", bookmarks.bookmark_target_post(pk=pk)),
+        default_back=post_location,
+    )
+
+
+@login_required
+@require_POST
+def thread_bookmark(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    return _bookmark_change(
+        request,
+        find=lambda: ("thread", bookmarks.bookmark_target_thread(pk=pk)),
+        default_back=lambda thread: thread.get_absolute_url(),
+    )
+
+
+@login_required
+@require_POST
+def bookmark_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the note of, or remove, one of the member's bookmarks from their list, even
+    of something they may no longer read (then only removing it)."""
+
+    def find():
+        bookmark = bookmarks.bookmark_get(user=request.user, pk=pk)
+        if bookmark.post_id is not None:
+            return "post", bookmark.post
+        return "thread", bookmark.thread
+
+    return _bookmark_change(request, find=find, default_back=lambda _: reverse("web:bookmarks"))
+
+
+@login_required
+@require_GET
+def thread_bookmarks(request: HttpRequest, pk: int, slug: str) -> JsonResponse:
+    """The reader's bookmarks of the thread and its posts, for bookmarks.js to mark the
+    page's buttons: `{"thread": note or null, "posts": {"<post id>": note}}`."""
+    thread = thread_or_404(request, pk)
+    response = JsonResponse(bookmarks.bookmarks_in_thread(user=request.user, thread=thread))
+    response["Cache-Control"] = "private, no-store"
+    return response
