@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 FOLDED = re.compile(
     r'<details class="muted-post"><summary>Post by (?P<name>[^<]+), whom you muted — show'
-    r"</summary>(?P<content>.*?)</details>",
+    r"</summary>(?P<content>(?:<details.*?</details>|.)*?)</details>",
     re.S,
 )
 
