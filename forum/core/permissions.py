@@ -359,6 +359,28 @@ def check_can_publish_profile(user) -> None:
     )
 
 
+def _draft_refusal(user, thread=None) -> ForumError | None:
+    # A sanction stops a member posting, not writing: a silenced member may keep drafts
+    # for when it ends. A draft for a thread is for a thread they can still see.
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to keep drafts.")
+    if not user.is_active:
+        return PermissionDenied("This account is deactivated.", code="account_inactive")
+    if thread is not None and not can_view_thread(user, thread):
+        return NotFound("No such thread.")
+    return None
+
+
+def can_keep_draft(user, thread=None) -> bool:
+    return _draft_refusal(user, thread) is None
+
+
+def check_can_keep_draft(user, thread=None) -> None:
+    """Raise unless `user` may keep a draft of a reply in `thread`, or without one, of a
+    new thread. Drafts are their owner's alone; nobody else may read them."""
+    _raise(_draft_refusal(user, thread))
+
+
 def _reply_refusal(user, thread) -> ForumError | None:
     refusal = _posting_refusal(user)
     if refusal is not None:
@@ -765,6 +787,8 @@ class ThreadCapabilities:
     watch: bool = False
     moderate: bool = False
     upload_images: bool = False
+    # Whether the reply form saves what is typed as a draft on the server.
+    keep_draft: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
     reply_refusal: str = ""
@@ -777,6 +801,7 @@ def thread_capabilities(user, thread) -> ThreadCapabilities:
         watch=user.is_authenticated and can_view_thread(user, thread),
         moderate=moderates_thread(user, thread),
         upload_images=refusal is None and can_upload_image(user),
+        keep_draft=refusal is None and can_keep_draft(user, thread),
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )
 

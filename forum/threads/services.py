@@ -53,6 +53,7 @@ from forum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.threads import hooks, selectors
+from forum.threads.drafts.services import draft_discard
 from forum.threads.images import selectors as image_selectors
 from forum.threads.models import (
     Category,
@@ -299,6 +300,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
         thread.opening_post = post
         thread.save(update_fields=["opening_post"])
         hooks.took_part(user=author, thread=thread)
+        draft_discard(user=author)
         if state == PostState.VISIBLE:
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
@@ -390,6 +392,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         _after_commit_reply(post_id=post.pk, revision_id=revision.pk, publish=visible)
         _threads_changed(thread.pk)
         hooks.took_part(user=author, thread=thread)
+        draft_discard(user=author, thread=thread)
     return post
 
 
