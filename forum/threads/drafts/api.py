@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 
 from forum.core.api import StrictSerializer, TextField, WholeNumberField
 from forum.core.errors import NotFound, ValidationFailed
-from forum.core.schema import ErrorSerializer
 from forum.core.pagination import cursor_pagination
+from forum.core.schema import ErrorSerializer
 from forum.threads import selectors as thread_selectors
 from forum.threads.drafts import selectors, services
 from forum.threads.models import Category, Post

@@ -12,11 +12,13 @@ pytestmark = pytest.mark.django_db
 
 OUR_SCRIPT = '<script src="/static/web/parley.js" defer></script>'
 # A moderator's header also loads the script that keeps its count of open work current,
-# and a thread's pages the one that sends reactions in place.
+# a thread's pages the one that sends reactions in place, and the pages with a composer
+# the one that saves drafts and grows the editor.
 OUR_SCRIPTS = (
     OUR_SCRIPT,
     '<script src="/static/web/open-work.js" defer></script>',
     '<script src="/static/web/reactions.js" defer></script>',
+    '<script src="/static/web/composer.js" defer></script>',
 )
 
 

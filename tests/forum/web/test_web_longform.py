@@ -189,9 +189,13 @@ def test_long_form_pages_have_no_inline_script_or_style(client, member):
     client.force_login(member)
     for url in (thread.get_absolute_url(), f"/p/{chain[7].pk}/thread/"):
         html = client.get(url).text
-        assert html.count("<script") == 2  # our own files, below
+        # Our own files, below; the thread page's reply form brings the composer's.
+        composer = '<script src="/static/web/composer.js" defer></script>'
+        has_reply_form = 'id="reply-form"' in html
+        assert html.count("<script") == 2 + has_reply_form
         assert '<script src="/static/web/parley.js" defer></script>' in html
         assert '<script src="/static/web/reactions.js" defer></script>' in html
+        assert (composer in html) == has_reply_form
         assert not re.search(r"\s(on[a-z]+|style)\s*=", html), url
 
 
