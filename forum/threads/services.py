@@ -719,6 +719,27 @@ def thread_refresh_counters(*, thread_id: int) -> None:
     _threads_changed(thread_id)
 
 
+def post_rerender(*, post: Post) -> bool:
+    """Render `post`'s current text again with today's renderer (after it learned new
+    syntax, such as footnotes) and store the result on the post and its current revision;
+    whether anything changed. Its text, state and history are left as they are. A body
+    today's renderer refuses keeps its stored rendering."""
+    try:
+        rendered = body_render(post.body_source)
+    except ValidationFailed:
+        return False
+    fields = {"body_html": rendered.html, **_rendered_fields(rendered, source=post.body_source)}
+    if all(getattr(post, name) == value for name, value in fields.items()):
+        return False
+    with transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(**fields)
+        PostRevision.objects.filter(pk=post.current_revision_id).update(body_html=rendered.html)
+        thread_touch(thread_id=post.thread_id)
+    for name, value in fields.items():
+        setattr(post, name, value)
+    return True
+
+
 def thread_touch(*, thread_id: int) -> None:
     """Mark that something in the thread changed, so cached renderings and ETags of it
     stop matching."""
