@@ -30,11 +30,10 @@ class DraftSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The post replied to, when the reply answers one.",
     )
-    category = serializers.SlugRelatedField(
-        slug_field="slug",
-        read_only=True,
+    category = serializers.CharField(
+        source="category.slug",
         allow_null=True,
-        help_text="A new thread's category, when one was chosen.",
+        help_text="A new thread's category (its slug), when one was chosen.",
     )
     title = serializers.CharField(help_text="A new thread's title; empty for a reply.")
     body = serializers.CharField(help_text="The Markdown written so far.")
