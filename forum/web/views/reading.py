@@ -134,7 +134,8 @@ REPLY_DRAFT_FIELDS = ("body",)
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     """The thread, its replies in reading order, and a reply form: under the opening post,
     or under the post named by ?reply_to= (with &quote=1, the form starts with that post
-    quoted). POST sends the reply."""
+    quoted), filled from the member's draft. POST sends the reply; with "preview", it
+    shows the reply rendered under the form instead and keeps it as the draft."""
     # Anonymous readers of an unchanged thread get the page stored for them: no query.
     cached = pagecache.CachedPage(request, kind="web:thread", depends_on=pagecache.thread_token(pk))
     if cached.response is not None:

@@ -65,8 +65,9 @@ def body_preview(form, field: str = "body") -> str:
 @member_required(draft_fields=("category", "title", "body"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_new(request: HttpRequest) -> HttpResponse:
-    """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
-    rendered below the form without saving anything. A member who may not post (a
+    """Start a thread; ?category=<slug> picks the category, unless the member's draft of
+    a new thread fills the form. "Preview" shows the body rendered below the form and
+    keeps what was typed as that draft; nothing is posted. A member who may not post (a
     sanction) is told so, and until when, instead of being shown a form; a form sent
     anyway comes back with the refusal and what was typed."""
     if request.method != "POST":
@@ -200,7 +201,7 @@ def draft_keep(user, thread: Thread | None, form, *, parent: Post | None = None)
     """Keep what `form` holds as `user`'s draft (of a reply in `thread`, or of a new
     thread), as its Preview button does for a member without JavaScript; None when it
     cannot be kept (empty, too long: the form says so when it is sent)."""
-    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    data = form.cleaned_data  # the form was validated: the fields that passed
     if "body" not in data:
         return None
     try:
