@@ -111,3 +111,42 @@ def test_a_reply_with_footnotes_is_previewed_then_posted(live_server, page, thre
     assert page.evaluate("location.hash").startswith("#fnref-")
     page.screenshot(path=str(ARTIFACTS / "web-reply-footnotes-posted.png"), full_page=True)
     assert console_errors == []
+
+
+def test_a_new_thread_draft_is_kept_as_it_is_typed_and_can_be_discarded(
+    live_server, page, thread, console_errors
+):
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/new/")
+    page.get_by_label("Category").select_option(thread.category.slug)
+    page.get_by_label("Title").fill("Rail traffic at Tumangang")
+    body = page.locator("textarea[name=body]")
+    body.press_sequentially("## 1. Sources", delay=15)
+    # The title alone may have been saved first; the body follows within seconds.
+    with page.expect_response(
+        lambda r: (
+            r.url.endswith("/api/v1/drafts/new-thread/")
+            and r.request.method == "PUT"
+            and "## 1. Sources" in (r.request.post_data or "")
+        ),
+        timeout=15000,
+    ) as saved:
+        body.blur()
+    assert saved.value.status == 200
+    status = page.locator("[data-draft-status]")
+    page.wait_for_function(
+        "el => /^Draft saved \\d/.test(el.textContent)", arg=status.element_handle()
+    )
+    page.screenshot(path=str(ARTIFACTS / "web-new-thread-draft.png"), full_page=True)
+
+    page.reload()
+    assert page.get_by_label("Title").input_value() == "Rail traffic at Tumangang"
+    assert page.locator("textarea[name=body]").input_value() == "## 1. Sources"
+    assert page.get_by_label("Category").input_value() == thread.category.slug
+
+    page.get_by_role("button", name="Discard draft").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Title").input_value() == ""
+    assert page.locator("textarea[name=body]").input_value() == ""
+    assert page.get_by_role("button", name="Discard draft").is_hidden()
+    assert console_errors == []
