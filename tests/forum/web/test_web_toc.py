@@ -49,14 +49,15 @@ def test_the_table_keeps_the_nesting_and_says_whose_numbers_show():
     assert not table_of_contents([[1, "One", "h-1"], [1, "Two", "h-2"]])
 
 
+def _toc_of(client, thread) -> str:
+    page = client.get(thread.get_absolute_url()).text
+    start = page.index('<nav class="toc"')
+    return page[start : page.index("</nav>", start)]
+
+
 @pytest.mark.django_db
 def test_a_thread_with_numbered_headings_gets_an_unnumbered_list(client, member):
-    thread = make_thread(author=member, body=NUMBERED)
-
-    page = client.get(thread.get_absolute_url()).text
-    toc = page[
-        page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))
-    ]
+    toc = _toc_of(client, make_thread(author=member, body=NUMBERED))
 
     assert "<ol" not in toc
     assert re.sub(r"\s+", "", toc).count('<ulclass="toc-own-numbers">') == 3
@@ -65,11 +66,6 @@ def test_a_thread_with_numbered_headings_gets_an_unnumbered_list(client, member)
 
 @pytest.mark.django_db
 def test_a_thread_with_plain_headings_gets_a_numbered_list(client, member):
-    thread = make_thread(author=member, body=PLAIN)
-
-    page = client.get(thread.get_absolute_url()).text
-    toc = page[
-        page.index('<nav class="toc"') : page.index("</nav>", page.index('<nav class="toc"'))
-    ]
+    toc = _toc_of(client, make_thread(author=member, body=PLAIN))
 
     assert "<ol>" in toc and "toc-own-numbers" not in toc
