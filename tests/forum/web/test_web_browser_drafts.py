@@ -37,7 +37,16 @@ def test_a_reply_typed_on_one_device_waits_on_another(
     box = page.locator("#reply-form textarea[name=body]")
     status = page.locator("#reply-form [data-draft-status]")
     box.click()
-    box.press_sequentially("Begun on the laptop: the brigades", delay=15)
+    # No blur, no button: the pause after the last keystroke is what saves it.
+    with page.expect_response(
+        lambda r: (
+            r.request.method == "PUT"
+            and "Begun on the laptop: the brigades" in (r.request.post_data or "")
+        ),
+        timeout=15000,
+    ) as saved:
+        box.press_sequentially("Begun on the laptop: the brigades", delay=15)
+    assert saved.value.status == 200
 
     page.wait_for_function(
         "el => /^Draft saved \\d/.test(el.textContent)", arg=status.element_handle()
@@ -59,11 +68,12 @@ def test_a_reply_typed_on_one_device_waits_on_another(
     restored.click()
     restored.press("Control+End")
     restored.press_sequentially(" moved at night", delay=15)
-    phone.wait_for_function(
-        "el => /^Draft saved \\d/.test(el.textContent) && !el.classList.contains('not-saved')",
-        arg=phone.locator("#reply-form [data-draft-status]").element_handle(),
-    )
-    phone.wait_for_timeout(100)
+    with phone.expect_response(
+        lambda r: r.request.method == "PUT" and "moved at night" in (r.request.post_data or ""),
+        timeout=15000,
+    ) as phone_saved:
+        restored.blur()
+    assert phone_saved.value.status == 200
     box.press("Control+End")
     box.press_sequentially(" (laptop)", delay=15)
     box.blur()
