@@ -12,6 +12,7 @@ TAGS = [
     {"name": "threads", "description": "Categories, threads and their posts in reading order."},
     {"name": "posts", "description": "One post: read, edit, delete, history, report, appeal."},
     {"name": "images", "description": "Images uploaded to show in posts."},
+    {"name": "drafts", "description": "What you are writing, kept for you alone until posted."},
     {"name": "search", "description": "Full-text search over what the caller may read."},
     {
         "name": "members",
@@ -186,6 +187,24 @@ _IMAGE = {
     "alt": "rainfall 2024",
     "markdown": "![rainfall 2024](/media/images/3f/"
     "3f5a0c2e9b7d41a8c6e0f2b4d9a7c1e5f8b3a6d0c2e4f7a9b1d3c5e7f9a2b4c6.png)",
+}
+_DRAFT = {
+    "kind": "reply",
+    "thread_id": 1,
+    "parent_id": 4,
+    "category": None,
+    "title": "",
+    "body": "The imagery is from October; the source[^1] says so.\n\n[^1]: Planet Labs.",
+    "updated_at": _T,
+}
+_NEW_THREAD_DRAFT = {
+    "kind": "thread",
+    "thread_id": None,
+    "parent_id": None,
+    "category": "analysis",
+    "title": "Rail traffic at Tumangang",
+    "body": "## 1. Sources\n\nTwo sets of imagery",
+    "updated_at": _T,
 }
 _ACTION_RESULT = {"action": "hide", "changed": True, "message": "Hide: done."}
 
@@ -595,6 +614,52 @@ OPERATIONS: dict[str, dict] = {
     },
     "v1_me_tokens_destroy": {
         "description": "Revokes one of your tokens at once; requests with it are `401`s.",
+    },
+    "v1_drafts_list": {
+        "description": "Your drafts, the latest saved first: replies (one per thread) and "
+        "the one new thread. A reply's draft for a thread you can no longer see is left "
+        "out. Nobody else can read your drafts.",
+        "response": {"200": _page([_DRAFT, _NEW_THREAD_DRAFT])},
+    },
+    "v1_drafts_thread_retrieve": {
+        "description": "Your draft of a reply in the thread, with the post it answers "
+        "(`parent_id`, null for the thread itself); a `404` when none is kept.",
+        "response": {"200": _DRAFT},
+    },
+    "v1_drafts_thread_update": {
+        "description": "Keeps what you have written of a reply in the thread, replacing "
+        "the copy kept before; saving the same text again changes nothing. The body may "
+        "be as long as a post (`too_long` past it) and may not be empty (`empty_draft`: "
+        "DELETE the draft instead). Send back the `updated_at` you last got, and a copy "
+        "saved since from another device is not overwritten: the answer is a `409` "
+        "`draft_changed`, and a GET shows the newer copy. Posting the reply deletes the "
+        "draft. A silenced member may keep drafts, though not post them.",
+        "request": {"body": _DRAFT["body"], "parent_id": 4, "updated_at": _T},
+        "response": {"200": _DRAFT},
+    },
+    "v1_drafts_thread_destroy": {
+        "description": "Discards your draft of a reply in the thread; discarding none "
+        "changes nothing.",
+    },
+    "v1_drafts_new_thread_retrieve": {
+        "description": "Your draft of a new thread: its category (if chosen), title and "
+        "body; a `404` when none is kept. There is one, whichever category it is for.",
+        "response": {"200": _NEW_THREAD_DRAFT},
+    },
+    "v1_drafts_new_thread_update": {
+        "description": "Keeps what you have written of a new thread, as the reply's draft "
+        "is kept: a title or a body is needed, each within a post's limits, `category` is "
+        "a category's slug (`bad_category` for none), and `updated_at` guards against "
+        "overwriting a newer copy (`409` `draft_changed`). Starting the thread deletes it.",
+        "request": {
+            "title": _NEW_THREAD_DRAFT["title"],
+            "body": _NEW_THREAD_DRAFT["body"],
+            "category": "analysis",
+        },
+        "response": {"200": _NEW_THREAD_DRAFT},
+    },
+    "v1_drafts_new_thread_destroy": {
+        "description": "Discards your draft of a new thread; discarding none changes nothing.",
     },
     "v1_me_mutes_list": {
         "description": "Members you muted, latest first: nothing they cause reaches you, "

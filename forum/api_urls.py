@@ -6,6 +6,7 @@ from forum.notifications import api as notifications_api
 from forum.notifications import mutes_api
 from forum.threads import api as threads_api
 from forum.threads import bookmarks_api, profiles_api, reactions_api
+from forum.threads.drafts import api as drafts_api
 from forum.threads.images import api as images_api
 from forum.threads.unread import api as unread_api
 from forum.webhooks import api as webhooks_api
@@ -46,6 +47,13 @@ urlpatterns = [
     ),
     path(
         "notifications/read/", notifications_api.MarkReadView.as_view(), name="notifications-read"
+    ),
+    path("drafts/", drafts_api.DraftListView.as_view(), name="draft-list"),
+    path("drafts/new-thread/", drafts_api.NewThreadDraftView.as_view(), name="draft-new-thread"),
+    path(
+        "drafts/thread/<int:thread_id>/",
+        drafts_api.ThreadDraftView.as_view(),
+        name="draft-thread",
     ),
     path("images/", images_api.ImageUploadView.as_view(), name="image-upload"),
     path("images/<int:pk>/", images_api.ImageDetailView.as_view(), name="image-detail"),

@@ -404,6 +404,28 @@ def check_can_publish_profile(user) -> None:
     )
 
 
+def _draft_refusal(user, thread=None) -> ForumError | None:
+    # A sanction stops a member posting, not writing: a silenced member may keep drafts
+    # for when it ends. A draft for a thread is for a thread they can still see.
+    if not user.is_authenticated:
+        return NotAuthenticated("Sign in to keep drafts.")
+    if not user.is_active:
+        return PermissionDenied("This account is deactivated.", code="account_inactive")
+    if thread is not None and not can_view_thread(user, thread):
+        return NotFound("No such thread.")
+    return None
+
+
+def can_keep_draft(user, thread=None) -> bool:
+    return _draft_refusal(user, thread) is None
+
+
+def check_can_keep_draft(user, thread=None) -> None:
+    """Raise unless `user` may keep a draft of a reply in `thread`, or without one, of a
+    new thread. Drafts are their owner's alone; nobody else may read them."""
+    _raise(_draft_refusal(user, thread))
+
+
 def _reply_refusal(user, thread) -> ForumError | None:
     refusal = _posting_refusal(user)
     if refusal is not None:
@@ -855,6 +877,8 @@ class ThreadCapabilities:
     clear: bool = False  # restore the whole thread (see check_can_clear)
     upload_images: bool = False
     bookmark: bool = False
+    # Whether the reply form saves what is typed as a draft on the server.
+    keep_draft: bool = False
     # Why a signed-in member may not reply (a sanction, a lock), for the page to say
     # instead of offering a form the service would refuse.
     reply_refusal: str = ""
@@ -871,6 +895,7 @@ def thread_capabilities(user, thread) -> ThreadCapabilities:
         upload_images=refusal is None and can_upload_image(user),
         bookmark=_bookmark_refusal(user, readable=can_view_thread(user, thread), what="thread")
         is None,
+        keep_draft=refusal is None and can_keep_draft(user, thread),
         reply_refusal=refusal.message if refusal is not None and user.is_authenticated else "",
     )
 

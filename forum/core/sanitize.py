@@ -39,7 +39,7 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
     {
         "p", "br", "hr", *_HEADINGS, "blockquote", "ul", "ol", "li",
         "strong", "em", "del", "s", "code", "pre", "a",
-        "table", "thead", "tbody", "tr", "th", "td", "sup", "sub",
+        "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "section",
     }
 )  # fmt: skip
 
@@ -49,8 +49,12 @@ ALLOWED_TAGS: frozenset[str] = frozenset(
 # attribute at all: table alignment arrives as a class instead.
 ALLOWED_ATTRIBUTES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "a": frozenset({"href", "title", "class"}),
-        "ol": frozenset({"start"}),
+        "a": frozenset({"href", "title", "class", "id"}),
+        "ol": frozenset({"start", "class"}),
+        "li": frozenset({"id", "class"}),
+        "sup": frozenset({"class"}),
+        "hr": frozenset({"class"}),
+        "section": frozenset({"class"}),
         "blockquote": frozenset({"class", "data-post"}),
         "p": frozenset({"class"}),
         "th": frozenset({"class"}),
@@ -83,7 +87,14 @@ _ALIGN_CLASSES = frozenset({"align-left", "align-center", "align-right"})
 # (a fake "button", an overlay covering the page).
 _ALLOWED_CLASSES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "a": frozenset({"mention"}),
+        # Footnotes, as markdown-it's footnote plugin writes them: a raised reference
+        # in the text, and a closing section of notes, each with a link back.
+        "a": frozenset({"mention", "footnote-backref"}),
+        "sup": frozenset({"footnote-ref"}),
+        "hr": frozenset({"footnotes-sep"}),
+        "section": frozenset({"footnotes"}),
+        "ol": frozenset({"footnotes-list"}),
+        "li": frozenset({"footnote-item"}),
         "blockquote": frozenset({"quote"}),
         "p": frozenset({"quote-attribution"}),
         "th": _ALIGN_CLASSES,
@@ -94,10 +105,17 @@ _ALLOWED_CLASSES: Mapping[str, frozenset[str]] = MappingProxyType(
 # Heading ids carry the "h-" prefix so a post cannot name an element "location" or
 # "cookie" and shadow a DOM global through named access on window/document.
 _HEADING_ID = re.compile(r"h-[a-z0-9-]{1,100}")
+# Footnote ids likewise: "fn-" or "fnref-", the post's own eight hex digits (so that two
+# posts on a page never share one), the note's number and, for a note referred to more
+# than once, which reference. The writer's label for a note never reaches an id.
+_FOOTNOTE_ID = re.compile(r"fn-[0-9a-f]{8}-[0-9]{1,5}")
+_FOOTNOTE_REF_ID = re.compile(r"fnref-[0-9a-f]{8}-[0-9]{1,5}(?::[0-9]{1,5})?")
 _VALUE_PATTERNS: Mapping[tuple[str, str], re.Pattern[str]] = MappingProxyType(
     {
         ("ol", "start"): re.compile(r"[0-9]{1,9}"),
         ("blockquote", "data-post"): re.compile(r"[0-9]{1,18}"),
+        ("li", "id"): _FOOTNOTE_ID,
+        ("a", "id"): _FOOTNOTE_REF_ID,
         **{(heading, "id"): _HEADING_ID for heading in _HEADINGS},
     }
 )

@@ -8,6 +8,7 @@ from forum.core.states import PostState
 __all__ = [
     "Bookmark",
     "Category",
+    "Draft",
     "Image",
     "Post",
     "PostRevision",
@@ -373,3 +374,51 @@ class Bookmark(models.Model):
     def __str__(self) -> str:
         target = f"post {self.post_id}" if self.post_id else f"thread {self.thread_id}"
         return f"{self.user_id} saved {target}"
+
+
+class Draft(models.Model):
+    """What a member is writing and has not posted yet, kept so that they can carry on
+    from another device: one reply draft per member and thread (with the post it answers,
+    when the form had one), and one draft of a new thread per member (with the category
+    chosen, if any). Only its owner ever reads it; publishing deletes it."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        THREAD = "thread", "New thread"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, null=True, blank=True)
+    parent_post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=models.Q(kind="reply"),
+                name="draft_one_reply_per_thread",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(kind="thread"),
+                name="draft_one_new_thread",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="reply", thread__isnull=False)
+                | models.Q(kind="thread", thread__isnull=True),
+                name="draft_kind_matches_thread",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-updated_at", "-id"], name="draft_latest_of_member"),
+        ]
+
+    def __str__(self) -> str:
+        where = f"thread {self.thread_id}" if self.thread_id else "a new thread"
+        return f"{self.user_id}'s draft for {where}"

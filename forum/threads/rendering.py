@@ -1,13 +1,14 @@
 """Markdown to safe HTML for posts, done once when a post is written or edited.
 
-The dialect is CommonMark plus tables, ~~strikethrough~~ and bare URLs turned into
-links. Raw HTML in the source is shown as text, never passed through. On top of
-markdown-it-py this module adds @mentions, ``[quote="user, post:N"]`` blocks (attributed
-only when the quoted post bears them out), heading anchors for a table of contents,
-Markdown images shown as plain links (or, for the forum's own uploaded images, as images
-with their stored dimensions), and table alignment as classes. Everything it
-emits then goes through ``forum.core.sanitize.sanitize_html`` (bleach, then nh3): the
-renderer is not the security boundary.
+The dialect is CommonMark plus tables, ~~strikethrough~~, footnotes (``[^1]`` with
+``[^1]: the note``, or inline ``^[the note]``) and bare URLs turned into links. Raw HTML
+in the source is shown as text, never passed through. On top of markdown-it-py this
+module adds @mentions, ``[quote="user, post:N"]`` blocks (attributed only when the
+quoted post bears them out), heading anchors for a table of contents, footnote ids of
+the post's own, Markdown images shown as plain links (or, for the forum's own uploaded
+images, as images with their stored dimensions), and table alignment as classes.
+Everything it emits then goes through ``forum.core.sanitize.sanitize_html`` (bleach,
+then nh3): the renderer is not the security boundary.
 
 Pure Python, no Django, so it can be tested and benchmarked without settings: the
 quoted posts come from a lookup the caller passes in.
@@ -15,6 +16,7 @@ quoted posts come from a lookup the caller passes in.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +32,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.footnote import footnote_plugin
 
 from forum.core.sanitize import ALLOWED_PROTOCOLS, sanitize_html
 
@@ -42,6 +45,7 @@ __all__ = (
     "QuotedPost",
     "RenderedPost",
     "RenderedTooLarge",
+    "footnote_prefix",
     "quotable_text",
     "render_markdown",
 )
@@ -495,7 +499,7 @@ def _render_quote_attribution(
 _BLOCK_TAGS = frozenset(
     {
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li",
-        "pre", "table", "thead", "tbody", "tr", "th", "td",
+        "pre", "table", "thead", "tbody", "tr", "th", "td", "section",
     }
 )  # fmt: skip
 
@@ -669,6 +673,27 @@ def _finishing_rule(state: StateCore) -> None:
             token.info = ""
 
 
+# ------------------------------------------------------------------------ footnotes
+
+# markdown-it's env key for the prefix the footnote plugin would put in its ids.
+_FOOTNOTE_PREFIX_KEY = "docId"
+
+
+def footnote_prefix(source: str) -> str:
+    """The prefix that makes one post's footnote ids its own on a page of many posts:
+    derived from the source, so the same text always renders to the same markup."""
+    return hashlib.blake2b(source.encode("utf-8", "replace"), digest_size=4).hexdigest()
+
+
+def _footnote_anchor_name(
+    self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+) -> str:
+    # The plugin's ids are "fn1", "fnref1": every post's first footnote would share them.
+    # Ours are "fn-<prefix>-1" and "fnref-<prefix>-1" (the sanitiser allows exactly
+    # these), and never carry the label the writer chose.
+    return f"-{env[_FOOTNOTE_PREFIX_KEY]}-{tokens[idx].meta['id'] + 1}"
+
+
 # ------------------------------------------------------------------------- assembly
 
 
@@ -689,6 +714,8 @@ def _build_markdown_it() -> MarkdownIt:
     md.core.ruler.before("text_join", "parley_mentions", _mentions_rule)
     md.core.ruler.after("text_join", "parley_finish", _finishing_rule)
     md.core.ruler.after("parley_finish", "parley_attribution", _attribution_rule)
+    md.use(footnote_plugin)
+    md.add_render_rule("footnote_anchor_name", _footnote_anchor_name)
     md.add_render_rule("parley_quote_attribution", _render_quote_attribution)
     md.add_render_rule("parley_image", _render_own_image)
     return md
@@ -710,6 +737,7 @@ def render_markdown(
     own_images: ImagesLookup | None = None,
     image_src: re.Pattern[str] | None = None,
     max_rendered_length: int = MAX_RENDERED_LENGTH,
+    footnote_id_prefix: str | None = None,
 ) -> RenderedPost:
     """Render a post's Markdown `source` to sanitised HTML plus what it refers to.
 
@@ -720,8 +748,9 @@ def render_markdown(
     is). Images whose URL matches `image_src` in full are looked up with `own_images`
     (once, for all of them), and those it answers for are shown as images with their
     stored size; the sanitiser allows <img> for that pattern alone, and every other
-    image stays a link. Raises RenderedTooLarge when the markup would pass
-    `max_rendered_length` characters.
+    image stays a link. Footnote ids start with `footnote_id_prefix` (eight hex digits;
+    by default footnote_prefix(source)), so that each post's are unique on a page.
+    Raises RenderedTooLarge when the markup would pass `max_rendered_length` characters.
     """
     context = _RenderContext(
         mention_url=mention_url,
@@ -731,7 +760,9 @@ def render_markdown(
         image_src=image_src,
     )
     # mdurl percent-encodes link targets through UTF-8, which a lone surrogate breaks.
-    html = _MD.render(_SURROGATES.sub("\ufffd", source), {_ENV_KEY: context})
+    source = _SURROGATES.sub("\ufffd", source)
+    prefix = footnote_id_prefix or footnote_prefix(source)
+    html = _MD.render(source, {_ENV_KEY: context, _FOOTNOTE_PREFIX_KEY: prefix})
     if len(html) > max_rendered_length:
         raise RenderedTooLarge(
             f"renders to {len(html):,} characters of markup; the limit is {max_rendered_length:,}"

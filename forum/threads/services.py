@@ -53,6 +53,7 @@ from forum.core.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from forum.core.tasks import send, sent_together
 from forum.core.text import clean_text
 from forum.threads import hooks, selectors
+from forum.threads.drafts.services import draft_discard
 from forum.threads.images import selectors as image_selectors
 from forum.threads.models import (
     Category,
@@ -299,6 +300,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
         thread.opening_post = post
         thread.save(update_fields=["opening_post"])
         hooks.took_part(user=author, thread=thread)
+        draft_discard(user=author)
         if state == PostState.VISIBLE:
             _count_author_post(author.pk, +1, when=now)
             _after_commit_publish(post.pk)
@@ -390,6 +392,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         _after_commit_reply(post_id=post.pk, revision_id=revision.pk, publish=visible)
         _threads_changed(thread.pk)
         hooks.took_part(user=author, thread=thread)
+        draft_discard(user=author, thread=thread)
     return post
 
 
@@ -714,6 +717,27 @@ def thread_refresh_counters(*, thread_id: int) -> None:
         version=F("version") + 1,
     )
     _threads_changed(thread_id)
+
+
+def post_rerender(*, post: Post) -> bool:
+    """Render `post`'s current text again with today's renderer (after it learned new
+    syntax, such as footnotes) and store the result on the post and its current revision;
+    whether anything changed. Its text, state and history are left as they are. A body
+    today's renderer refuses keeps its stored rendering."""
+    try:
+        rendered = body_render(post.body_source)
+    except ValidationFailed:
+        return False
+    fields = {"body_html": rendered.html, **_rendered_fields(rendered, source=post.body_source)}
+    if all(getattr(post, name) == value for name, value in fields.items()):
+        return False
+    with transaction.atomic():
+        Post.objects.filter(pk=post.pk).update(**fields)
+        PostRevision.objects.filter(pk=post.current_revision_id).update(body_html=rendered.html)
+        thread_touch(thread_id=post.thread_id)
+    for name, value in fields.items():
+        setattr(post, name, value)
+    return True
 
 
 def thread_touch(*, thread_id: int) -> None:

@@ -2,6 +2,7 @@
 as a nested table of contents, and a page of posts in reading order as a nested tree.
 Both are single passes over lists in memory; neither touches the database."""
 
+import re
 from dataclasses import dataclass, field
 
 from forum.threads.selectors import PostView
@@ -17,13 +18,36 @@ class TocEntry:
     children: list["TocEntry"] = field(default_factory=list)
 
 
-def table_of_contents(headings: list) -> list[TocEntry]:
+@dataclass
+class TableOfContents:
+    """A post's headings, nested. `own_numbers`: the headings number themselves ("1.
+    Intro", "2.3 Method", "IV. Results"), so the list must not number them again."""
+
+    entries: list[TocEntry]
+    own_numbers: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.entries)
+
+
+# A heading's own number: "1", "1.", "2.3", "2.3.", "1)", "IV." or "B." before its words.
+_OWN_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]+)*[.)]?|[IVXLC]+[.)]|[A-Z][.)])\s")
+
+
+def headings_number_themselves(headings: list) -> bool:
+    """Whether most of `headings` begin with a number of their own: a list numbering
+    them too would read "1. 1. Intro"."""
+    numbered = sum(1 for _, text, _ in headings if _OWN_NUMBER.match(text))
+    return numbered * 2 > len(headings)
+
+
+def table_of_contents(headings: list) -> TableOfContents:
     """`headings` ([[level, text, anchor], ...] in document order, as Post.headings
     stores them) nested by level; empty when there are fewer than TOC_MIN_HEADINGS.
     A heading sits under the nearest earlier heading of a higher rank, so skipped
     levels (an h2 followed by an h4) nest one step, not two."""
     if len(headings) < TOC_MIN_HEADINGS:
-        return []
+        return TableOfContents(entries=[])
     roots: list[TocEntry] = []
     open_entries: list[TocEntry] = []
     for level, text, anchor in headings:
@@ -32,7 +56,7 @@ def table_of_contents(headings: list) -> list[TocEntry]:
             open_entries.pop()
         (open_entries[-1].children if open_entries else roots).append(entry)
         open_entries.append(entry)
-    return roots
+    return TableOfContents(entries=roots, own_numbers=headings_number_themselves(headings))
 
 
 @dataclass

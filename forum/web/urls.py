@@ -17,6 +17,7 @@ app_name = "web"
 urlpatterns = [
     path("", reading.home, name="home"),
     path("new/", writing.thread_new, name="thread-new"),
+    path("drafts/discard/", writing.draft_discard, name="draft-discard"),
     path("search/", searching.search_results, name="search"),
     path("c/<slug:slug>/", reading.category_detail, name="category"),
     path("t/<int:pk>/", reading.thread_detail, name="thread-short"),

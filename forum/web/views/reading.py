@@ -21,7 +21,8 @@ from forum.notifications import services as notification_services
 from forum.threads import activity, selectors
 from forum.threads import services as thread_services
 from forum.threads.activity import ActivityKind
-from forum.threads.models import Category, Post, PostState, ReactionKind
+from forum.threads.drafts import selectors as draft_selectors
+from forum.threads.models import Category, Draft, Post, PostState, ReactionKind
 from forum.web import forms, slots
 from forum.web import images as composer_images
 from forum.web.drafts import (
@@ -38,6 +39,7 @@ from forum.web.views.pages import (
     thread_or_404,
 )
 from forum.web.views.unread import live_updates, read_page, with_read_states
+from forum.web.views.writing import body_preview, draft_keep
 from moderation import selectors as moderation_selectors
 
 THREADS_PER_PAGE = 30
@@ -152,7 +154,8 @@ REPLY_DRAFT_FIELDS = ("body",)
 def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     """The thread, its replies in reading order, and a reply form: under the opening post,
     or under the post named by ?reply_to= (with &quote=1, the form starts with that post
-    quoted). POST sends the reply."""
+    quoted), filled from the member's draft. POST sends the reply; with "preview", it
+    shows the reply rendered under the form instead and keeps it as the draft."""
     # Anonymous readers of an unchanged thread get the page stored for them: no query.
     cached = pagecache.CachedPage(request, kind="web:thread", depends_on=pagecache.thread_token(pk))
     if cached.response is not None:
@@ -168,16 +171,26 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     except ValidationFailed as exc:
         reply_to_error = exc.fields["parent"][0]
         status = 400
-    upload_error = ""
+    upload_error, preview_html = "", ""
     if request.method == "POST" and not request.user.is_authenticated:
         return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
+    draft = (
+        draft_selectors.draft_get(user=request.user, thread=thread)
+        if permissions.can_keep_draft(request.user, thread)
+        else None
+    )
     if composer_images.wants_upload(request):
         form, upload_error, status = composer_images.upload_into_form(
             request, forms.ReplyForm, ("body",)
         )
     elif request.method == "POST":
         form = forms.ReplyForm(request.POST)
-        if form.is_valid() and not reply_to_error:
+        if "preview" in request.POST:
+            preview_html = body_preview(form) if form.is_valid() else ""
+            if preview_html and not reply_to_error:
+                draft = draft_keep(request.user, thread, form, parent=reply_to) or draft
+            status = 400 if form.errors else status
+        elif form.is_valid() and not reply_to_error:
             try:
                 post = thread_services.post_create(
                     author=request.user,
@@ -195,7 +208,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         else:
             status = 400
     else:
-        form = forms.ReplyForm(initial=_reply_initial(request, reply_to))
+        form = forms.ReplyForm(initial=_reply_initial(request, reply_to, draft))
 
     def build() -> HttpResponse:
         context = _thread_context(
@@ -205,27 +218,31 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
             reply_to=reply_to,
             reply_to_error=reply_to_error,
             upload_error=upload_error,
+            preview_html=preview_html,
+            draft=draft,
         )
         return form_page(request, "web/thread.html", context, form=form, status=status)
 
     return cached.store(build)
 
 
-def _reply_initial(request: HttpRequest, reply_to: Post | None) -> dict:
-    """What the reply form starts with: a draft kept across a lost session, or with
-    ?quote=1 the whole post being replied to, quoted (only a visible post: a moderator's
-    reply must not carry a hidden post's text into the open)."""
-    draft = draft_take(request) if request.user.is_authenticated else None
-    if draft:
-        return draft
+def _reply_initial(request: HttpRequest, reply_to: Post | None, draft: Draft | None) -> dict:
+    """What the reply form starts with: what the session keeper holds (typed last, before
+    a session ended), else the member's draft; with ?quote=1, the whole post being
+    replied to, quoted, after it (only a visible post: a moderator's reply must not carry
+    a hidden post's text into the open)."""
+    kept = draft_take(request) if request.user.is_authenticated else None
+    if kept:
+        return kept
+    body = draft.body if draft is not None else ""
     if (
         request.GET.get("quote")
         and reply_to is not None
         and reply_to.state == PostState.VISIBLE
         and reply_to.deleted_at is None
     ):
-        return {"body": quote_whole_post(reply_to)}
-    return {}
+        body = f"{body.rstrip()}\n\n{quote_whole_post(reply_to)}".lstrip("\n")
+    return {"body": body} if body else {}
 
 
 def _thread_context(
@@ -236,6 +253,8 @@ def _thread_context(
     reply_to: Post | None,
     reply_to_error: str = "",
     upload_error: str = "",
+    preview_html: str = "",
+    draft: Draft | None = None,
 ) -> dict:
     """What thread.html shows `request.user`. The posts come as HTML shared by every
     reader shown the same posts with the same capabilities (`_posts_html`); the rest
@@ -263,6 +282,8 @@ def _thread_context(
         "reply_to": reply_to,
         "reply_to_error": reply_to_error,
         "upload_error": upload_error,
+        "preview_html": preview_html,
+        "draft": draft,
         "sort": "tree",
         "sorts": THREAD_SORTS,
     }

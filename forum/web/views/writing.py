@@ -1,5 +1,12 @@
-"""Writing: starting a thread and editing a post, with a preview, and keeping what was
-typed when a form's CSRF token went stale."""
+"""Writing: starting a thread and editing a post, with a preview; drafts kept on the
+server (restored into the forms, saved by their Preview button and by drafts.js, and
+discarded on request); and keeping what was typed when a form's CSRF token went stale.
+
+Two keepers, one for each case. A signed-in member's draft is kept on the server
+(forum.threads.drafts), for them alone, on any device: that is the normal path. The
+session keeper (forum.web.drafts) is for what a form could not deliver: sent after the
+session ended, or with a stale CSRF token. What it kept was typed last, so it is given
+back first, and the next save puts it on the server."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,11 +17,15 @@ from django.views.decorators.http import require_http_methods
 from forum.core import permissions
 from forum.core.errors import (
     ForumError,
+    NotFound,
     ValidationFailed,
 )
 from forum.core.text import clean_text
+from forum.threads import selectors as thread_selectors
 from forum.threads import services as thread_services
-from forum.threads.models import Post, PostState
+from forum.threads.drafts import selectors as draft_selectors
+from forum.threads.drafts import services as draft_services
+from forum.threads.models import Draft, Post, PostState, Thread
 from forum.web import forms
 from forum.web import images as composer_images
 from forum.web.drafts import (
@@ -30,7 +41,7 @@ from forum.web.views.pages import (
 from moderation import actions as moderation_actions
 
 
-def _preview(form, field: str = "body") -> str:
+def body_preview(form, field: str = "body") -> str:
     """The sanitised HTML `form`'s body would be stored as, or "" with the reason added
     to the form. Validates as the services do, so a preview never costs more than a
     post would."""
@@ -54,8 +65,9 @@ def _preview(form, field: str = "body") -> str:
 @member_required(draft_fields=("category", "title", "body"))
 @require_http_methods(["GET", "HEAD", "POST"])
 def thread_new(request: HttpRequest) -> HttpResponse:
-    """Start a thread; ?category=<slug> picks the category. "Preview" shows the body
-    rendered below the form without saving anything. A member who may not post (a
+    """Start a thread; ?category=<slug> picks the category, unless the member's draft of
+    a new thread fills the form. "Preview" shows the body rendered below the form and
+    keeps what was typed as that draft; nothing is posted. A member who may not post (a
     sanction) is told so, and until when, instead of being shown a form; a form sent
     anyway comes back with the refusal and what was typed."""
     if request.method != "POST":
@@ -65,6 +77,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
             return refused(request, exc)
     preview_html, upload_error = "", ""
     status = 200
+    draft = draft_selectors.draft_get(user=request.user)
     if composer_images.wants_upload(request):
         form, upload_error, status = composer_images.upload_into_form(
             request, forms.ThreadForm, ("category", "title", "body")
@@ -73,7 +86,8 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         form = forms.ThreadForm(request.POST)
         valid = form.is_valid()
         if "preview" in request.POST:
-            preview_html = _preview(form)
+            preview_html = body_preview(form)
+            draft = draft_keep(request.user, None, form)
         elif valid:
             try:
                 thread = thread_services.thread_create(author=request.user, **form.cleaned_data)
@@ -87,10 +101,10 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         if form.errors and status == 200:
             status = 400
     else:
-        initial = draft_take(request) or {"category": request.GET.get("category", "")}
-        form = forms.ThreadForm(initial=initial)
+        form = forms.ThreadForm(initial=_thread_initial(request, draft))
     context = {
         "form": form,
+        "draft": draft,
         "preview_html": preview_html,
         "upload_error": upload_error,
         "can_upload_images": permissions.can_upload_image(request.user),
@@ -121,7 +135,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.EditForm(request.POST, **form_options)
         valid = form.is_valid()
         if "preview" in request.POST:
-            preview_html = _preview(form)
+            preview_html = body_preview(form)
         elif valid:
             try:
                 if as_moderator:
@@ -166,6 +180,62 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _thread_initial(request: HttpRequest, draft: Draft | None) -> dict:
+    """What the new-thread form starts with: what the session keeper holds (typed last),
+    else the member's draft, else the category named by ?category=."""
+    kept = draft_take(request)
+    if kept:
+        return kept
+    if draft is not None:
+        return {
+            "category": draft.category.slug if draft.category else "",
+            "title": draft.title,
+            "body": draft.body,
+        }
+    return {"category": request.GET.get("category", "")}
+
+
+def draft_keep(user, thread: Thread | None, form, *, parent: Post | None = None) -> Draft | None:
+    """Keep what `form` holds as `user`'s draft (of a reply in `thread`, or of a new
+    thread), as its Preview button does for a member without JavaScript; None when it
+    cannot be kept (empty, too long: the form says so when it is sent)."""
+    data = form.cleaned_data  # the form was validated: the fields that passed
+    if "body" not in data:
+        return None
+    try:
+        return draft_services.draft_save(
+            user=user,
+            thread=thread,
+            body=data["body"],
+            title=data.get("title") or "",
+            category=data.get("category"),
+            parent=parent,
+        )
+    except ForumError:
+        return None
+
+
+@member_required()
+@require_http_methods(["POST"])
+def draft_discard(request: HttpRequest) -> HttpResponse:
+    """Discard the member's draft of a reply in the thread named by `thread`, or without
+    one, of a new thread, and go back to its form, empty."""
+    raw = request.POST.get("thread", "")
+    if not raw:
+        draft_services.draft_discard(user=request.user)
+        messages.info(request, "Your draft is discarded.")
+        return redirect("web:thread-new")
+    try:
+        if not (raw.isdigit() and len(raw) <= 18):
+            raise NotFound("No such thread.")
+        thread = thread_selectors.thread_get(user=request.user, pk=int(raw))
+    except NotFound as exc:
+        return refused(request, exc)
+    draft_services.draft_discard(user=request.user, thread=thread)
+    messages.info(request, "Your draft is discarded.")
+    return redirect(thread.get_absolute_url() + "#reply-form")
 
 
 # Text fields worth keeping from any of the forum's forms; never a password.

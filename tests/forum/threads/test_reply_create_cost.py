@@ -26,11 +26,12 @@ BODY = '[quote="author, post:{quoted}"]\nOpening.\n[/quote]\n\nA reply to @autho
 # (to check the quote before attributing it), and in one statement the author's recent
 # posts and checks (for the default rules' flood and identical-post limits, which block:
 # read as the batch check reads them); then the transaction: the thread (with the
-# author's count and the revision id on PostgreSQL), the post, the revision, the watch.
+# author's count and the revision id on PostgreSQL), the post, the revision, the watch,
+# and the author's draft of a reply in the thread, deleted now that it is posted.
 # The test's own transaction makes the reply's a savepoint: SAVEPOINT and RELEASE, as
 # BEGIN and COMMIT in production. Elsewhere the author's count and the post's revision
 # pointer are two more.
-STATEMENTS = 11 if connection.vendor == "postgresql" else 13
+STATEMENTS = 12 if connection.vendor == "postgresql" else 14
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 OUR_SCRIPT = '<script src="/static/web/parley.js" defer></script>'
 # A moderator's header also loads the script that keeps its count of open work current,
 # a thread's pages the one that sends reactions in place and, for a member, the one that
-# shows new replies live; both polls share the poller.
+# shows new replies live (both polls share the poller), and the pages with a composer
+# the one that saves drafts and grows the editor.
 OUR_SCRIPTS = (
     OUR_SCRIPT,
     '<script src="/static/web/poller.js" defer></script>',
@@ -21,6 +22,7 @@ OUR_SCRIPTS = (
     '<script src="/static/web/reactions.js" defer></script>',
     '<script src="/static/web/live.js" defer></script>',
     '<script src="/static/web/bookmarks.js" defer></script>',
+    '<script src="/static/web/composer.js" defer></script>',
 )
 
 

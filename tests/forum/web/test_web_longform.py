@@ -194,6 +194,8 @@ def test_long_form_pages_have_no_inline_script_or_style(client, member):
         assert '<script src="/static/web/parley.js" defer></script>' in html
         assert '<script src="/static/web/reactions.js" defer></script>' in html
         assert '<script src="/static/web/bookmarks.js" defer></script>' in html
+        composer = '<script src="/static/web/composer.js" defer></script>'
+        assert (composer in html) == ('id="reply-form"' in html)
         assert not re.search(r"\s(on[a-z]+|style)\s*=", html), url
 
 

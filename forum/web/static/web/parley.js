@@ -97,6 +97,8 @@
     if (!field) return;
     var before = field.value.replace(/\s+$/, "");
     field.value = before ? before + "\n\n" + markup : markup;
+    // As typing would: the composer saves the draft and grows the box.
+    field.dispatchEvent(new Event("input", { bubbles: true }));
     field.focus();
     field.setSelectionRange(field.value.length, field.value.length);
     form.scrollIntoView({ block: "center" });
