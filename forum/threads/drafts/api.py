@@ -15,7 +15,7 @@ from forum.core.pagination import cursor_pagination
 from forum.core.schema import ErrorSerializer
 from forum.threads import selectors as thread_selectors
 from forum.threads.drafts import selectors, services
-from forum.threads.models import Category, Post
+from forum.threads.models import Category
 
 
 class DraftSerializer(serializers.Serializer):
@@ -91,15 +91,6 @@ def _category(slug: str | None) -> Category | None:
     return category
 
 
-def _parent(thread, parent_id: int | None) -> Post | None:
-    if thread is None or parent_id is None:
-        return None
-    try:
-        return thread_selectors.post_for_reply(thread=thread, pk=parent_id)
-    except ValidationFailed as exc:
-        raise exc.with_field_named("parent", "parent_id") from exc
-
-
 class _DraftView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -124,7 +115,7 @@ class _DraftView(APIView):
             body=data["body"],
             title=data.get("title", ""),
             category=_category(data.get("category")) if thread is None else None,
-            parent=_parent(thread, data.get("parent_id")),
+            parent_id=data.get("parent_id"),
             seen_updated_at=data.get("updated_at"),
         )
         return Response(DraftSerializer(draft).data)

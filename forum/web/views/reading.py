@@ -126,19 +126,8 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
     raw = request.GET.get("reply_to", "")
     if not raw:
         return None
-    parent = None
-    if raw.isdigit() and len(raw) <= 18:
-        parent = (
-            Post.objects.select_related("author")
-            .filter(pk=int(raw), thread=thread, deleted_at__isnull=True)
-            .first()
-        )
-    if parent is not None:
-        parent.thread = thread
-    if parent is None or not permissions.can_view_post(request.user, parent):
-        raise ValidationFailed.for_field(
-            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
-        )
+    pk = int(raw) if raw.isdigit() and len(raw) <= 18 else 0  # no post has the id 0
+    parent = selectors.reply_target(user=request.user, thread=thread, pk=pk)
     if permissions.can_reply(request.user, thread) and not permissions.can_reply_to_post(
         request.user, parent
     ):

@@ -211,7 +211,7 @@ def draft_keep(user, thread: Thread | None, form, *, parent: Post | None = None)
             body=data["body"],
             title=data.get("title") or "",
             category=data.get("category"),
-            parent=parent,
+            parent_id=parent.pk if parent is not None else None,
         )
     except ForumError:
         return None

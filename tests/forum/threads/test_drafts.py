@@ -19,7 +19,7 @@ from forum.core.errors import (
 )
 from forum.threads import services as thread_services
 from forum.threads.drafts import selectors, services
-from forum.threads.models import Draft, PostState, Thread
+from forum.threads.models import Draft, Post, PostState, Thread
 from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -113,12 +113,32 @@ def test_a_reply_draft_keeps_the_post_it_answers_if_it_is_in_the_thread(member, 
     reply = make_reply(thread=thread, author=other_member)
     elsewhere = make_reply(thread=make_thread(author=other_member), author=other_member)
 
-    draft = services.draft_save(user=member, thread=thread, body="Yes, but", parent=reply)
+    draft = services.draft_save(user=member, thread=thread, body="Yes, but", parent_id=reply.pk)
     with pytest.raises(ValidationFailed) as refused:
-        services.draft_save(user=member, thread=thread, body="Yes, but", parent=elsewhere)
+        services.draft_save(user=member, thread=thread, body="Yes, but", parent_id=elsewhere.pk)
 
     assert draft.parent_post_id == reply.pk
     assert refused.value.code == "bad_parent"
+    assert list(refused.value.fields) == ["parent_id"]
+
+
+def test_a_post_the_member_may_not_see_is_refused_before_the_text_is_looked_at(
+    member, other_member
+):
+    """An empty draft answering a pending post is refused for its parent, as one
+    answering no post at all is: which fails first must not tell the two apart."""
+    thread = make_thread(author=other_member)
+    pending = make_reply(thread=thread, author=other_member)
+    Post.objects.filter(pk=pending.pk).update(state=PostState.PENDING)
+
+    refusals = []
+    for parent_id in (pending.pk, 987654321):
+        with pytest.raises(ValidationFailed) as refused:
+            services.draft_save(user=member, thread=thread, body="", parent_id=parent_id)
+        refusals.append((refused.value.code, refused.value.message, refused.value.fields))
+
+    assert refusals[0] == refusals[1]
+    assert refusals[0][0] == "bad_parent"
 
 
 def test_no_draft_for_a_thread_the_member_cannot_see_nor_for_a_visitor(member, other_member):

@@ -55,7 +55,7 @@ def test_a_draft_is_shown_to_its_owner_only(member, other_member):
 def test_a_draft_answering_another_post_says_where_it_was_going(member, other_member):
     thread = make_thread(author=other_member)
     reply = make_reply(thread=thread, author=other_member)
-    services.draft_save(user=member, thread=thread, body="To the reply", parent=reply)
+    services.draft_save(user=member, thread=thread, body="To the reply", parent_id=reply.pk)
 
     elsewhere = _device(member).get(thread.get_absolute_url())
     there = _device(member).get(f"{thread.get_absolute_url()}?reply_to={reply.pk}")
