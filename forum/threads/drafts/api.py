@@ -78,7 +78,9 @@ class DraftInputSerializer(StrictSerializer):
         allow_null=True,
         help_text="The `updated_at` of the copy this one was written from. When the "
         "stored draft was saved after it (from another device), the answer is a 409 "
-        "`draft_changed` and nothing is overwritten. Leave it out to save regardless.",
+        "`draft_changed` and nothing is overwritten; when it is gone (posted or discarded "
+        "elsewhere), a 409 `draft_gone` and it stays gone. Leave it out to save "
+        "regardless, or to start a draft.",
     )
 
 

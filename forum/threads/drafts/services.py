@@ -42,7 +42,8 @@ def draft_save(
 
     With `seen_updated_at` (when the caller's copy was last saved), a draft saved since
     from elsewhere is a Conflict (`draft_changed`) instead of being overwritten by an
-    older copy."""
+    older copy, and a draft gone since (posted or discarded elsewhere) is a Conflict
+    (`draft_gone`) instead of coming back: only a save without it starts a draft."""
     permissions.check_can_keep_draft(user, thread)
     parent = _parent(user, thread, parent_id)
     body = clean_text(
@@ -75,6 +76,8 @@ def draft_save(
     }
     with transaction.atomic():
         draft = Draft.objects.select_for_update().filter(user=user, **draft_key(thread)).first()
+        if draft is None and seen_updated_at is not None:
+            raise Conflict("This draft was posted or discarded elsewhere.", code="draft_gone")
         if draft is None:
             try:
                 with transaction.atomic():

@@ -108,6 +108,29 @@ def test_an_older_copy_does_not_overwrite_a_newer_one(member):
     assert phone.updated_at >= laptop.updated_at
 
 
+def test_a_copy_of_a_draft_posted_elsewhere_does_not_bring_it_back(member, other_member):
+    """The phone has the form open from the draft; the laptop posts the reply. The
+    phone's next save names the copy it was written from, which is gone: refused, and no
+    draft comes back with the published text."""
+    thread = make_thread(author=other_member)
+    phone = services.draft_save(user=member, thread=thread, body="Nearly done")
+    thread_services.post_create(author=member, thread=thread, body="Nearly done, and sent")
+
+    with pytest.raises(Conflict) as refused:
+        services.draft_save(
+            user=member,
+            thread=thread,
+            body="Nearly done, and sent",
+            seen_updated_at=phone.updated_at,
+        )
+
+    assert refused.value.code == "draft_gone"
+    assert refused.value.status == 409
+    assert selectors.draft_get(user=member, thread=thread) is None
+    # Only a save that names no copy starts a draft.
+    assert services.draft_save(user=member, thread=thread, body="A new thought").pk
+
+
 def test_a_reply_draft_keeps_the_post_it_answers_if_it_is_in_the_thread(member, other_member):
     thread = make_thread(author=other_member)
     reply = make_reply(thread=thread, author=other_member)
