@@ -85,14 +85,17 @@ def draft_save(
             except IntegrityError:
                 # Another device saved the first draft at the same moment.
                 draft = Draft.objects.select_for_update().get(user=user, **draft_key(thread))
+        # A copy that says what is kept already overwrites nothing, however old: the
+        # composer's save on leaving the field and the Preview it left it for carry the
+        # same text and the same updated_at.
+        if all(getattr(draft, name) == value for name, value in fields.items()):
+            return draft
         if seen_updated_at is not None and draft.updated_at > seen_updated_at:
             raise Conflict(
                 "This draft was saved from somewhere else since your copy was; load it "
                 "again before saving over it.",
                 code="draft_changed",
             )
-        if all(getattr(draft, name) == value for name, value in fields.items()):
-            return draft
         for name, value in fields.items():
             setattr(draft, name, value)
         draft.updated_at = timezone.now()

@@ -39,7 +39,7 @@ from forum.web.views.pages import (
     thread_or_404,
 )
 from forum.web.views.unread import live_updates, read_page, with_read_states
-from forum.web.views.writing import body_preview, draft_keep
+from forum.web.views.writing import preview_keeping_draft
 from moderation import selectors as moderation_selectors
 
 THREADS_PER_PAGE = 30
@@ -175,9 +175,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     elif request.method == "POST":
         form = forms.ReplyForm(request.POST)
         if "preview" in request.POST:
-            preview_html = body_preview(form) if form.is_valid() else ""
-            if preview_html and not reply_to_error:
-                draft = draft_keep(request.user, thread, form, parent=reply_to) or draft
+            preview_html, draft = preview_keeping_draft(
+                request, form, thread=thread, draft=draft, parent=reply_to, keep=not reply_to_error
+            )
             status = 400 if form.errors else status
         elif form.is_valid() and not reply_to_error:
             try:

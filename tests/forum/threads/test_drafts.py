@@ -108,6 +108,23 @@ def test_an_older_copy_does_not_overwrite_a_newer_one(member):
     assert phone.updated_at >= laptop.updated_at
 
 
+def test_an_older_copy_saying_what_is_kept_already_is_no_conflict(member):
+    """The composer saves as the member leaves the box for Preview, and Preview saves
+    the same text with the updated_at the page had before: nothing is overwritten."""
+    thread = make_thread(author=member)
+    page_copy = services.draft_save(user=member, thread=thread, body="Begun")
+    on_leaving = services.draft_save(
+        user=member, thread=thread, body="Begun, then", seen_updated_at=page_copy.updated_at
+    )
+
+    on_preview = services.draft_save(
+        user=member, thread=thread, body="Begun, then", seen_updated_at=page_copy.updated_at
+    )
+
+    assert on_preview.pk == on_leaving.pk
+    assert on_preview.updated_at == on_leaving.updated_at
+
+
 def test_a_copy_of_a_draft_posted_elsewhere_does_not_bring_it_back(member, other_member):
     """The phone has the form open from the draft; the laptop posts the reply. The
     phone's next save names the copy it was written from, which is gone: refused, and no
