@@ -29,6 +29,19 @@ def thread(category):
     return make_thread(author=writer, category=category, title="Rail traffic, read closely")
 
 
+def _add_and_leave(page, box, text: str):
+    """Type `text` at the end of `box` and leave it: the answer to the save carrying it."""
+    box.click()
+    box.press("Control+End")
+    box.press_sequentially(text, delay=15)
+    with page.expect_response(
+        lambda r: r.request.method == "PUT" and text in (r.request.post_data or ""),
+        timeout=15000,
+    ) as saved:
+        box.blur()
+    return saved.value
+
+
 def test_a_reply_typed_on_one_device_waits_on_another(
     live_server, page, new_context, thread, console_errors
 ):
@@ -65,15 +78,7 @@ def test_a_reply_typed_on_one_device_waits_on_another(
     phone.screenshot(path=str(ARTIFACTS / "web-draft-restored-other-device.png"), full_page=True)
 
     # The phone carries on; the laptop's copy is now the older one and is not saved over.
-    restored.click()
-    restored.press("Control+End")
-    restored.press_sequentially(" moved at night", delay=15)
-    with phone.expect_response(
-        lambda r: r.request.method == "PUT" and "moved at night" in (r.request.post_data or ""),
-        timeout=15000,
-    ) as phone_saved:
-        restored.blur()
-    assert phone_saved.value.status == 200
+    assert _add_and_leave(phone, restored, " moved at night").status == 200
     box.press("Control+End")
     box.press_sequentially(" (laptop)", delay=15)
     box.blur()
@@ -180,15 +185,7 @@ def test_a_draft_posted_on_one_device_is_not_brought_back_by_another(
 
     box = page.locator("#reply-form textarea[name=body]")
     status = page.locator("#reply-form [data-draft-status]")
-    box.click()
-    box.press("Control+End")
-    box.press_sequentially(", and sent", delay=15)
-    with page.expect_response(
-        lambda r: r.request.method == "PUT" and "and sent" in (r.request.post_data or ""),
-        timeout=15000,
-    ) as refused:
-        box.blur()
-    assert refused.value.status == 409
+    assert _add_and_leave(page, box, ", and sent").status == 409
     page.wait_for_function(
         "el => el.textContent.startsWith('Not saved:')", arg=status.element_handle(), timeout=15000
     )
