@@ -194,9 +194,12 @@ def test_a_draft_posted_on_one_device_is_not_brought_back_by_another(
     page.screenshot(path=str(ARTIFACTS / "web-draft-posted-elsewhere.png"), full_page=True)
 
     # Saving stopped: more typing sends nothing, and no draft comes back.
+    sent = []
+    page.on("request", lambda r: sent.append(r.method) if "/drafts/" in r.url else None)
     box.press_sequentially(" again", delay=15)
     box.blur()
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(6000)  # past the quiet time and the interval between saves
+    assert sent == []
     assert selectors.draft_get(user=alice, thread=thread) is None
     assert [error for error in console_errors if "409 (Conflict)" not in error] == []
 
