@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
@@ -241,11 +242,13 @@ def preview_keeping_draft(
 
 def _seen_updated_at(request: HttpRequest) -> dt.datetime | None:
     """When the draft the form was written from was saved, as the form says; None for a
-    form written from no draft (or one that says nothing that reads as a time)."""
+    form written from no draft (or one that says nothing that reads as a moment: a time
+    without its offset names none)."""
     try:
-        return parse_datetime(request.POST.get("draft_updated_at", ""))
+        seen = parse_datetime(request.POST.get("draft_updated_at", ""))
     except ValueError:
         return None
+    return seen if seen is not None and timezone.is_aware(seen) else None
 
 
 @member_required()

@@ -254,3 +254,22 @@ def test_preview_of_a_reply_whose_draft_was_posted_elsewhere_does_not_bring_it_b
     assert page.status_code == 200
     assert "posted or discarded elsewhere" in page.text
     assert selectors.draft_get(user=member, thread=thread) is None
+
+
+@pytest.mark.parametrize("seen", ["2026-01-01T10:00:00", "2026-13-45T99:00:00+00:00", "soon"])
+def test_a_preview_saying_nothing_that_reads_as_a_moment_saves_regardless(member, category, seen):
+    services.draft_save(user=member, body="Kept before", title="Rail")
+
+    page = _device(member).post(
+        "/new/",
+        {
+            "category": category.slug,
+            "title": "Rail",
+            "body": "Now",
+            "preview": "1",
+            "draft_updated_at": seen,
+        },
+    )
+
+    assert page.status_code == 200
+    assert selectors.draft_get(user=member).body == "Now"
