@@ -632,8 +632,11 @@ OPERATIONS: dict[str, dict] = {
         "be as long as a post (`too_long` past it) and may not be empty (`empty_draft`: "
         "DELETE the draft instead). Send back the `updated_at` you last got, and a copy "
         "saved since from another device is not overwritten: the answer is a `409` "
-        "`draft_changed`, and a GET shows the newer copy. Posting the reply deletes the "
-        "draft. A silenced member may keep drafts, though not post them.",
+        "`draft_changed`, and a GET shows the newer copy; a copy posted or discarded "
+        "since is not brought back: a `409` `draft_gone`. Only a save without "
+        "`updated_at` starts a draft. A `parent_id` that is no post of the thread you "
+        "may see is a `400` `bad_parent`, whatever else the body gets wrong. Posting the "
+        "reply deletes the draft. A silenced member may keep drafts, though not post them.",
         "request": {"body": _DRAFT["body"], "parent_id": 4, "updated_at": _T},
         "response": {"200": _DRAFT},
     },
@@ -650,7 +653,8 @@ OPERATIONS: dict[str, dict] = {
         "description": "Keeps what you have written of a new thread, as the reply's draft "
         "is kept: a title or a body is needed, each within a post's limits, `category` is "
         "a category's slug (`bad_category` for none), and `updated_at` guards against "
-        "overwriting a newer copy (`409` `draft_changed`). Starting the thread deletes it.",
+        "overwriting a newer copy (`409` `draft_changed`) and bringing back one posted or "
+        "discarded elsewhere (`409` `draft_gone`). Starting the thread deletes it.",
         "request": {
             "title": _NEW_THREAD_DRAFT["title"],
             "body": _NEW_THREAD_DRAFT["body"],

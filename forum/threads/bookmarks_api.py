@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forum.core import permissions
 from forum.core.api import StrictSerializer, TextField
 from forum.core.pagination import cursor_pagination
 from forum.threads import bookmarks
@@ -97,7 +98,11 @@ class PostBookmarkView(APIView):
 
     @extend_schema(summary="Bookmark a post", request=BookmarkNoteSerializer, responses=_SAVED)
     def put(self, request: Request, pk: int) -> Response:
-        return _save(request, post=bookmarks.bookmark_target_post(pk=pk))
+        post = bookmarks.bookmark_target_post(pk=pk)
+        # Before the note is looked at, so that a post the caller may not read is
+        # answered as one never made, whatever the body gets wrong.
+        permissions.check_can_bookmark(request.user, post)
+        return _save(request, post=post)
 
     @extend_schema(summary="Take a post out of your bookmarks", request=None, responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
@@ -109,7 +114,9 @@ class ThreadBookmarkView(APIView):
 
     @extend_schema(summary="Bookmark a thread", request=BookmarkNoteSerializer, responses=_SAVED)
     def put(self, request: Request, pk: int) -> Response:
-        return _save(request, thread=bookmarks.bookmark_target_thread(pk=pk))
+        thread = bookmarks.bookmark_target_thread(pk=pk)
+        permissions.check_can_bookmark_thread(request.user, thread)
+        return _save(request, thread=thread)
 
     @extend_schema(
         summary="Take a thread out of your bookmarks", request=None, responses={204: None}

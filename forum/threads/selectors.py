@@ -148,6 +148,25 @@ def post_for_reply(*, thread: Thread, pk: int) -> Post:
     return post
 
 
+def reply_target(*, user, thread: Thread, pk: int) -> Post:
+    """The post of `thread` (its `thread` and `author` loaded) that a reply by `user`
+    answers, if they may see it. A missing id, a post of another thread, a deleted one or
+    one hidden from `user` are all refused in the same words (ValidationFailed, field
+    "parent"), so a refusal reveals nothing of what exists."""
+    post = (
+        Post.objects.select_related("author")
+        .filter(pk=pk, thread=thread, deleted_at__isnull=True)
+        .first()
+    )
+    if post is not None:
+        post.thread = thread
+    if post is None or not permissions.can_view_post(user, post):
+        raise ValidationFailed.for_field(
+            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
+        )
+    return post
+
+
 @dataclass(frozen=True)
 class PostView:
     """A post as one reader sees it: `post` when they may read it, or a placeholder that

@@ -58,6 +58,25 @@ API_CALLS = [
     ("post", "/api/v1/posts/{}/reports/", {"reason": "spam"}),
     ("get", "/api/v1/posts/{}/appeal/", None),
     ("post", "/api/v1/posts/{}/appeal/", {"message": "Please look again."}),
+    ("put", "/api/v1/posts/{}/bookmark/", {"note": "Read again."}),
+    ("put", "/api/v1/posts/{}/bookmark/", {"note": 12}),
+    ("put", "/api/v1/posts/{}/bookmark/", {"note": "x" * 1000}),
+    ("put", "/api/v1/posts/{}/bookmark/", {"nonsense": True}),
+    ("delete", "/api/v1/posts/{}/bookmark/", None),
+]
+# The same, for a thread's id: taken down, or never made.
+THREAD_API_CALLS = [
+    ("get", "/api/v1/threads/{}/", None),
+    ("put", "/api/v1/threads/{}/bookmark/", {"note": "Read again."}),
+    ("put", "/api/v1/threads/{}/bookmark/", {"note": 12}),
+    ("put", "/api/v1/threads/{}/bookmark/", {"note": "x" * 1000}),
+    ("put", "/api/v1/threads/{}/bookmark/", {"nonsense": True}),
+    ("delete", "/api/v1/threads/{}/bookmark/", None),
+    ("get", "/api/v1/drafts/thread/{}/", None),
+    ("put", "/api/v1/drafts/thread/{}/", {"body": "Half a thought."}),
+    ("put", "/api/v1/drafts/thread/{}/", {"body": ""}),
+    ("put", "/api/v1/drafts/thread/{}/", {"body": "x", "nonsense": True}),
+    ("delete", "/api/v1/drafts/thread/{}/", None),
 ]
 
 CALLERS = ("anonymous", "member", "silenced", "other_category_moderator")
@@ -91,7 +110,7 @@ def world(db):
         "silenced": silenced,
         "other_category_moderator": other_mod,
     }
-    return {"posts": posts, "callers": callers}
+    return {"posts": posts, "callers": callers, "thread": thread, "taken_down": taken_down}
 
 
 def _web(user) -> Client:
@@ -160,6 +179,43 @@ def test_api_answers_a_post_the_caller_may_not_see_as_one_never_made(world, call
     client = _api(world["callers"][caller])
 
     differences = _compare(client, API_CALLS, _unseen(world, reads=False), json=True)
+
+    assert differences == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_api_answers_a_thread_the_caller_may_not_see_as_one_never_made(world, caller):
+    client = _api(world["callers"][caller])
+
+    differences = _compare(
+        client, THREAD_API_CALLS, [("taken_down", world["taken_down"])], json=True
+    )
+
+    assert differences == []
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_draft_answering_a_post_the_caller_may_not_see_is_refused_as_one_never_made(
+    world, caller
+):
+    """A reply's draft names the post it answers: whatever else the draft gets wrong
+    (no text, a field it does not know), a post the caller may not see there is answered
+    as one never made."""
+    client = _api(world["callers"][caller])
+    path = f"/api/v1/drafts/thread/{world['thread'].pk}/"
+    unseen = [
+        (name, post)
+        for name, post in _unseen(world, reads=False)
+        if post.thread_id == world["thread"].pk
+    ]
+
+    differences = []
+    for body in ("Half a thought.", "", "x" * 200_000):
+        missing = _answer(client, "put", path, {"body": body, "parent_id": NEVER_USED}, json=True)
+        for name, post in unseen:
+            answer = _answer(client, "put", path, {"body": body, "parent_id": post.pk}, json=True)
+            if answer != missing or SECRET in answer[2]:
+                differences.append(f"{name}, body {body[:10]!r}: {answer} but {missing}")
 
     assert differences == []
 

@@ -15,7 +15,7 @@ from forum.core.pagination import cursor_pagination
 from forum.core.schema import ErrorSerializer
 from forum.threads import selectors as thread_selectors
 from forum.threads.drafts import selectors, services
-from forum.threads.models import Category, Post
+from forum.threads.models import Category
 
 
 class DraftSerializer(serializers.Serializer):
@@ -78,7 +78,9 @@ class DraftInputSerializer(StrictSerializer):
         allow_null=True,
         help_text="The `updated_at` of the copy this one was written from. When the "
         "stored draft was saved after it (from another device), the answer is a 409 "
-        "`draft_changed` and nothing is overwritten. Leave it out to save regardless.",
+        "`draft_changed` and nothing is overwritten; when it is gone (posted or discarded "
+        "elsewhere), a 409 `draft_gone` and it stays gone. Leave it out to save "
+        "regardless, or to start a draft.",
     )
 
 
@@ -89,15 +91,6 @@ def _category(slug: str | None) -> Category | None:
     if category is None:
         raise ValidationFailed.for_field("category", "No such category.", code="bad_category")
     return category
-
-
-def _parent(thread, parent_id: int | None) -> Post | None:
-    if thread is None or parent_id is None:
-        return None
-    try:
-        return thread_selectors.post_for_reply(thread=thread, pk=parent_id)
-    except ValidationFailed as exc:
-        raise exc.with_field_named("parent", "parent_id") from exc
 
 
 class _DraftView(APIView):
@@ -124,7 +117,7 @@ class _DraftView(APIView):
             body=data["body"],
             title=data.get("title", ""),
             category=_category(data.get("category")) if thread is None else None,
-            parent=_parent(thread, data.get("parent_id")),
+            parent_id=data.get("parent_id"),
             seen_updated_at=data.get("updated_at"),
         )
         return Response(DraftSerializer(draft).data)

@@ -9,15 +9,21 @@ marks them, and without JavaScript the bookmarks page is where the state shows."
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from forum.core.errors import ForumError, NotFound
+from forum.core.errors import ForumError
 from forum.threads import bookmarks
-from forum.web.views.pages import post_location, private_page, refused, thread_or_404
+from forum.web.views.pages import (
+    post_location,
+    private_page,
+    refused_as_asked,
+    thread_or_404,
+    wants_json,
+)
 from forum.web.views.reading import ListPage
 
 BOOKMARKS_PER_PAGE = 20
@@ -37,10 +43,6 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
         for bookmark in page.object_list
     ]
     return render(request, "web/bookmarks.html", {"page": page})
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _back(request: HttpRequest, default) -> HttpResponse:
@@ -68,12 +70,8 @@ def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpRespons
             )
             note = bookmark.note
     except ForumError as exc:
-        if _wants_json(request):
-            return JsonResponse(exc.as_body(), status=exc.status)
-        if isinstance(exc, NotFound):
-            raise Http404(exc.message) from exc
-        return refused(request, exc)
-    if _wants_json(request):
+        return refused_as_asked(request, exc)
+    if wants_json(request):
         return JsonResponse({"bookmarked": not removing, "note": note})
     messages.success(
         request, "Removed from your bookmarks." if removing else "Saved to your bookmarks."

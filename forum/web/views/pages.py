@@ -6,7 +6,7 @@ import hashlib
 import re
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import (
@@ -123,3 +123,17 @@ def thread_or_404(request: HttpRequest, pk: int):
         return selectors.thread_get(user=request.user, pk=pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """Whether a form was sent by the page's script, asking for JSON in answer."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def refused_as_asked(request: HttpRequest, exc: ForumError) -> HttpResponse:
+    """The refusal of a form: the API's error body with its status when the page's
+    script asked for JSON, else the refusal page (see `refused`), so that either way
+    something the sender may not see is answered as a missing one is."""
+    if wants_json(request):
+        return JsonResponse(exc.as_body(), status=exc.status)
+    return refused(request, exc)

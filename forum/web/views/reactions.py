@@ -10,16 +10,12 @@ from forum.core.errors import ForumError, NotFound, ValidationFailed
 from forum.threads import selectors
 from forum.threads import services as thread_services
 from forum.threads.models import ReactionKind
-from forum.web.views.pages import post_location, refused
+from forum.web.views.pages import post_location, refused_as_asked, wants_json
 from forum.web.views.reading import ListPage
 
 REACTIONS_PER_PAGE = 50
 
 _CHANGES = {"add": thread_services.reaction_add, "remove": thread_services.reaction_remove}
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @require_POST
@@ -34,10 +30,8 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationFailed.for_field("do", "Choose add or remove.", code="invalid_choice")
         change(user=request.user, post=post, kind=request.POST.get("kind", ""))
     except ForumError as exc:
-        if _wants_json(request):
-            return JsonResponse(exc.as_body(), status=exc.status)
-        return refused(request, exc)
-    if _wants_json(request):
+        return refused_as_asked(request, exc)
+    if wants_json(request):
         return JsonResponse(selectors.reaction_summary(user=request.user, post=post))
     return redirect(post_location(post))
 

@@ -39,7 +39,7 @@ from forum.web.views.pages import (
     thread_or_404,
 )
 from forum.web.views.unread import live_updates, read_page, with_read_states
-from forum.web.views.writing import body_preview, draft_keep
+from forum.web.views.writing import preview_keeping_draft
 from moderation import selectors as moderation_selectors
 
 THREADS_PER_PAGE = 30
@@ -126,19 +126,8 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
     raw = request.GET.get("reply_to", "")
     if not raw:
         return None
-    parent = None
-    if raw.isdigit() and len(raw) <= 18:
-        parent = (
-            Post.objects.select_related("author")
-            .filter(pk=int(raw), thread=thread, deleted_at__isnull=True)
-            .first()
-        )
-    if parent is not None:
-        parent.thread = thread
-    if parent is None or not permissions.can_view_post(request.user, parent):
-        raise ValidationFailed.for_field(
-            "parent", "The post you are replying to is not in this thread.", code="bad_parent"
-        )
+    pk = int(raw) if raw.isdigit() and len(raw) <= 18 else 0  # no post has the id 0
+    parent = selectors.reply_target(user=request.user, thread=thread, pk=pk)
     if permissions.can_reply(request.user, thread) and not permissions.can_reply_to_post(
         request.user, parent
     ):
@@ -186,9 +175,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     elif request.method == "POST":
         form = forms.ReplyForm(request.POST)
         if "preview" in request.POST:
-            preview_html = body_preview(form) if form.is_valid() else ""
-            if preview_html and not reply_to_error:
-                draft = draft_keep(request.user, thread, form, parent=reply_to) or draft
+            preview_html, draft = preview_keeping_draft(
+                request, form, thread=thread, draft=draft, parent=reply_to, keep=not reply_to_error
+            )
             status = 400 if form.errors else status
         elif form.is_valid() and not reply_to_error:
             try:

@@ -8,14 +8,19 @@ session keeper (forum.web.drafts) is for what a form could not deliver: sent aft
 session ended, or with a stale CSRF token. What it kept was typed last, so it is given
 back first, and the next save puts it on the server."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods
 
 from forum.core import permissions
 from forum.core.errors import (
+    Conflict,
     ForumError,
     NotFound,
     ValidationFailed,
@@ -84,11 +89,9 @@ def thread_new(request: HttpRequest) -> HttpResponse:
         )
     elif request.method == "POST":
         form = forms.ThreadForm(request.POST)
-        valid = form.is_valid()
         if "preview" in request.POST:
-            preview_html = body_preview(form)
-            draft = draft_keep(request.user, None, form)
-        elif valid:
+            preview_html, draft = preview_keeping_draft(request, form, thread=None, draft=draft)
+        elif form.is_valid():
             try:
                 thread = thread_services.thread_create(author=request.user, **form.cleaned_data)
             except ForumError as exc:
@@ -197,24 +200,55 @@ def _thread_initial(request: HttpRequest, draft: Draft | None) -> dict:
     return {"category": request.GET.get("category", "")}
 
 
-def draft_keep(user, thread: Thread | None, form, *, parent: Post | None = None) -> Draft | None:
-    """Keep what `form` holds as `user`'s draft (of a reply in `thread`, or of a new
-    thread), as its Preview button does for a member without JavaScript; None when it
-    cannot be kept (empty, too long: the form says so when it is sent)."""
-    data = form.cleaned_data  # the form was validated: the fields that passed
-    if "body" not in data:
-        return None
+def preview_keeping_draft(
+    request: HttpRequest,
+    form,
+    *,
+    thread: Thread | None,
+    draft: Draft | None,
+    parent: Post | None = None,
+    keep: bool = True,
+) -> tuple[str, Draft | None]:
+    """What the Preview button of a reply in `thread` (answering `parent`) or, without a
+    thread, of a new thread does for a member without JavaScript: the body rendered (see
+    body_preview), and what `form` holds kept as their draft when it renders and `keep`
+    says so. Returns the preview's HTML and the draft now kept: the one saved, or `draft`
+    (kept before) when this copy was not kept. A copy written from a draft since saved,
+    posted or discarded elsewhere (the form's draft_updated_at says which it was written
+    from) is not kept, and the member is told why."""
+    form.is_valid()
+    preview_html = body_preview(form)
+    if not (preview_html and keep):
+        return preview_html, draft
+    data = form.cleaned_data  # the fields that passed
     try:
-        return draft_services.draft_save(
-            user=user,
+        kept = draft_services.draft_save(
+            user=request.user,
             thread=thread,
             body=data["body"],
             title=data.get("title") or "",
             category=data.get("category"),
-            parent=parent,
+            parent_id=parent.pk if parent is not None else None,
+            seen_updated_at=_seen_updated_at(request),
         )
+    except Conflict as exc:
+        messages.warning(request, f"Your draft is not kept: {exc.message}")
+        return preview_html, draft
     except ForumError:
+        # Not a draft that may be kept (a title too long): the form says so when sent.
+        return preview_html, draft
+    return preview_html, kept
+
+
+def _seen_updated_at(request: HttpRequest) -> dt.datetime | None:
+    """When the draft the form was written from was saved, as the form says; None for a
+    form written from no draft (or one that says nothing that reads as a moment: a time
+    without its offset names none)."""
+    try:
+        seen = parse_datetime(request.POST.get("draft_updated_at", ""))
+    except ValueError:
         return None
+    return seen if seen is not None and timezone.is_aware(seen) else None
 
 
 @member_required()

@@ -19,7 +19,7 @@ from forum.core.errors import (
 )
 from forum.threads import services as thread_services
 from forum.threads.drafts import selectors, services
-from forum.threads.models import Draft, PostState, Thread
+from forum.threads.models import Draft, Post, PostState, Thread
 from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -108,17 +108,77 @@ def test_an_older_copy_does_not_overwrite_a_newer_one(member):
     assert phone.updated_at >= laptop.updated_at
 
 
+def test_an_older_copy_saying_what_is_kept_already_is_no_conflict(member):
+    """The composer saves as the member leaves the box for Preview, and Preview saves
+    the same text with the updated_at the page had before: nothing is overwritten."""
+    thread = make_thread(author=member)
+    page_copy = services.draft_save(user=member, thread=thread, body="Begun")
+    on_leaving = services.draft_save(
+        user=member, thread=thread, body="Begun, then", seen_updated_at=page_copy.updated_at
+    )
+
+    on_preview = services.draft_save(
+        user=member, thread=thread, body="Begun, then", seen_updated_at=page_copy.updated_at
+    )
+
+    assert on_preview.pk == on_leaving.pk
+    assert on_preview.updated_at == on_leaving.updated_at
+
+
+def test_a_copy_of_a_draft_posted_elsewhere_does_not_bring_it_back(member, other_member):
+    """The phone has the form open from the draft; the laptop posts the reply. The
+    phone's next save names the copy it was written from, which is gone: refused, and no
+    draft comes back with the published text."""
+    thread = make_thread(author=other_member)
+    phone = services.draft_save(user=member, thread=thread, body="Nearly done")
+    thread_services.post_create(author=member, thread=thread, body="Nearly done, and sent")
+
+    with pytest.raises(Conflict) as refused:
+        services.draft_save(
+            user=member,
+            thread=thread,
+            body="Nearly done, and sent",
+            seen_updated_at=phone.updated_at,
+        )
+
+    assert refused.value.code == "draft_gone"
+    assert refused.value.status == 409
+    assert selectors.draft_get(user=member, thread=thread) is None
+    # Only a save that names no copy starts a draft.
+    assert services.draft_save(user=member, thread=thread, body="A new thought").pk
+
+
 def test_a_reply_draft_keeps_the_post_it_answers_if_it_is_in_the_thread(member, other_member):
     thread = make_thread(author=other_member)
     reply = make_reply(thread=thread, author=other_member)
     elsewhere = make_reply(thread=make_thread(author=other_member), author=other_member)
 
-    draft = services.draft_save(user=member, thread=thread, body="Yes, but", parent=reply)
+    draft = services.draft_save(user=member, thread=thread, body="Yes, but", parent_id=reply.pk)
     with pytest.raises(ValidationFailed) as refused:
-        services.draft_save(user=member, thread=thread, body="Yes, but", parent=elsewhere)
+        services.draft_save(user=member, thread=thread, body="Yes, but", parent_id=elsewhere.pk)
 
     assert draft.parent_post_id == reply.pk
     assert refused.value.code == "bad_parent"
+    assert list(refused.value.fields) == ["parent_id"]
+
+
+def test_a_post_the_member_may_not_see_is_refused_before_the_text_is_looked_at(
+    member, other_member
+):
+    """An empty draft answering a pending post is refused for its parent, as one
+    answering no post at all is: which fails first must not tell the two apart."""
+    thread = make_thread(author=other_member)
+    pending = make_reply(thread=thread, author=other_member)
+    Post.objects.filter(pk=pending.pk).update(state=PostState.PENDING)
+
+    refusals = []
+    for parent_id in (pending.pk, 987654321):
+        with pytest.raises(ValidationFailed) as refused:
+            services.draft_save(user=member, thread=thread, body="", parent_id=parent_id)
+        refusals.append((refused.value.code, refused.value.message, refused.value.fields))
+
+    assert refusals[0] == refusals[1]
+    assert refusals[0][0] == "bad_parent"
 
 
 def test_no_draft_for_a_thread_the_member_cannot_see_nor_for_a_visitor(member, other_member):

@@ -102,6 +102,23 @@ def test_a_newer_draft_from_another_device_is_not_overwritten(api, member):
     assert phone["updated_at"] >= laptop["updated_at"]
 
 
+def test_a_copy_of_a_draft_posted_elsewhere_is_a_409_and_stays_gone(api, member, other_member):
+    thread = make_thread(author=other_member)
+    url = f"/api/v1/drafts/thread/{thread.pk}/"
+    copy = api.put(url, {"body": "Nearly done"}, format="json").json()
+    posted = api.post(f"/api/v1/threads/{thread.pk}/posts/", {"body": "Done"}, format="json")
+
+    late = api.put(url, {"body": "Done", "updated_at": copy["updated_at"]}, format="json")
+
+    assert posted.status_code == 201
+    assert late.status_code == 409
+    assert late.json()["error"] == {
+        "code": "draft_gone",
+        "message": "This draft was posted or discarded elsewhere.",
+    }
+    assert api.get(url).status_code == 404
+
+
 def test_nobody_reads_or_discards_anothers_draft(api, member, other_member):
     thread = make_thread(author=member)
     api.put(f"/api/v1/drafts/thread/{thread.pk}/", {"body": "Private"}, format="json")

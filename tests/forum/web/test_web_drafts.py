@@ -55,7 +55,7 @@ def test_a_draft_is_shown_to_its_owner_only(member, other_member):
 def test_a_draft_answering_another_post_says_where_it_was_going(member, other_member):
     thread = make_thread(author=other_member)
     reply = make_reply(thread=thread, author=other_member)
-    services.draft_save(user=member, thread=thread, body="To the reply", parent=reply)
+    services.draft_save(user=member, thread=thread, body="To the reply", parent_id=reply.pk)
 
     elsewhere = _device(member).get(thread.get_absolute_url())
     there = _device(member).get(f"{thread.get_absolute_url()}?reply_to={reply.pk}")
@@ -200,3 +200,76 @@ def test_a_silenced_member_is_told_why_and_that_the_draft_is_kept(member, other_
 
     assert 'id="reply-form"' not in page.text
     assert "silenced" in page.text and "Your draft of a reply is kept" in page.text
+
+
+def _new_thread_preview(client, category, body, *, seen: str) -> str:
+    fields = {"category": category.slug, "title": "Rail traffic", "body": body, "preview": "1"}
+    return client.post("/new/", {**fields, "draft_updated_at": seen}).text
+
+
+def test_preview_of_a_new_thread_keeps_it_over_the_draft_it_was_written_from(member, category):
+    client = _device(member)
+    first = client.get("/new/")
+    assert 'name="draft_updated_at" value=""' in first.text
+
+    begun = _new_thread_preview(client, category, "Begun", seen="")
+    seen = selectors.draft_get(user=member).updated_at.isoformat()
+    assert f'name="draft_updated_at" value="{seen}"' in begun
+
+    _new_thread_preview(client, category, "Begun, and more", seen=seen)
+
+    assert selectors.draft_get(user=member).body == "Begun, and more"
+
+
+def test_preview_of_an_older_copy_does_not_overwrite_a_newer_draft_nor_hide_it(member, category):
+    """The laptop's page was loaded from a draft the phone has saved over since: its
+    Preview shows the text but keeps the phone's draft, says why, and still offers to
+    discard the draft that is kept."""
+    laptop_copy = services.draft_save(user=member, body="From the laptop", title="Rail")
+    services.draft_save(user=member, body="From the phone", title="Rail")
+
+    page = _new_thread_preview(
+        _device(member), category, "Laptop, old copy", seen=laptop_copy.updated_at.isoformat()
+    )
+
+    assert selectors.draft_get(user=member).body == "From the phone"
+    assert 'class="preview"' in page
+    assert "Your draft is not kept" in html_lib.unescape(page)
+    assert "data-draft-discard>" in page  # the Discard draft button, not hidden
+
+
+def test_preview_of_a_reply_whose_draft_was_posted_elsewhere_does_not_bring_it_back(
+    member, other_member
+):
+    thread = make_thread(author=other_member)
+    copy = services.draft_save(user=member, thread=thread, body="Nearly done")
+    client = _device(member)
+    client.post(thread.get_absolute_url(), {"body": "Nearly done, and sent"})
+
+    page = client.post(
+        thread.get_absolute_url(),
+        {"body": "Nearly done", "preview": "1", "draft_updated_at": copy.updated_at.isoformat()},
+    )
+
+    assert page.status_code == 200
+    assert "posted or discarded elsewhere" in page.text
+    assert selectors.draft_get(user=member, thread=thread) is None
+
+
+@pytest.mark.parametrize("seen", ["2026-01-01T10:00:00", "2026-13-45T99:00:00+00:00", "soon"])
+def test_a_preview_saying_nothing_that_reads_as_a_moment_saves_regardless(member, category, seen):
+    services.draft_save(user=member, body="Kept before", title="Rail")
+
+    page = _device(member).post(
+        "/new/",
+        {
+            "category": category.slug,
+            "title": "Rail",
+            "body": "Now",
+            "preview": "1",
+            "draft_updated_at": seen,
+        },
+    )
+
+    assert page.status_code == 200
+    assert selectors.draft_get(user=member).body == "Now"

@@ -5,8 +5,9 @@
      the last keystroke, when the field loses focus and when the tab is hidden, never
      more often than every 5 seconds, and says so next to the editor: "Saving…",
      "Draft saved 12:03" or "Not saved: <reason>". Each save sends the updated_at of the
-     copy it started from, so a newer draft saved on another device is not overwritten:
-     the status says to reload instead. Emptying the box discards the draft.
+     copy it started from, so a newer draft saved on another device is not overwritten,
+     and a draft posted or discarded on another device does not come back: the status
+     says so and saving stops. Emptying the box discards the draft.
    - the body's box grows with its text where the browser cannot size it by CSS.
    Loaded from our own origin under a strict CSP: no inline code. */
 (function () {
@@ -24,6 +25,8 @@
     this.form = form;
     this.url = form.getAttribute("data-draft-url");
     this.updatedAt = form.getAttribute("data-draft-updated-at") || null;
+    // Sent with Preview, so that the server keeps the copy on the same terms.
+    this.seen = form.querySelector("input[name=draft_updated_at]");
     this.status = form.querySelector("[data-draft-status]");
     this.discard = form.querySelector("[data-draft-discard]");
     this.body = form.querySelector("textarea[name=body]");
@@ -51,6 +54,11 @@
     if (!this.status) return;
     this.status.textContent = text;
     this.status.classList.toggle("not-saved", !!failed);
+  };
+
+  Autosave.prototype.startedFrom = function (updatedAt) {
+    this.updatedAt = updatedAt;
+    if (this.seen) this.seen.value = updatedAt || "";
   };
 
   Autosave.prototype.schedule = function (delay) {
@@ -109,6 +117,10 @@
             if (error && error.code === "draft_changed") {
               self.stopped = true;
               reason = "a newer draft was saved on another device; reload the page to see it.";
+            } else if (error && error.code === "draft_gone") {
+              self.stopped = true;
+              if (self.discard) self.discard.hidden = true;
+              reason = "posted or discarded elsewhere";
             } else if (response.status === 401 || response.status === 403) {
               reason = "you are not logged in; log in again in another tab.";
             }
@@ -120,12 +132,12 @@
       .then(function (answer) {
         self.saved = current;
         if (answer.discarded) {
-          self.updatedAt = null;
+          self.startedFrom(null);
           self.say("");
           if (self.discard) self.discard.hidden = true;
           return;
         }
-        self.updatedAt = answer.updated_at;
+        self.startedFrom(answer.updated_at);
         self.say("Draft saved " + timeOf(answer.updated_at));
         if (self.discard) self.discard.hidden = false;
       })
