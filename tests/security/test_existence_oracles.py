@@ -77,6 +77,10 @@ THREAD_API_CALLS = [
     ("put", "/api/v1/drafts/thread/{}/", {"body": ""}),
     ("put", "/api/v1/drafts/thread/{}/", {"body": "x", "nonsense": True}),
     ("delete", "/api/v1/drafts/thread/{}/", None),
+    ("get", "/api/v1/threads/{}/posts/", None),
+    ("post", "/api/v1/threads/{}/posts/", {"body": ""}),
+    ("put", "/api/v1/threads/{}/watch/", {"level": "sideways"}),
+    ("post", "/api/v1/threads/{}/read/", {"post_id": "first"}),
 ]
 
 CALLERS = ("anonymous", "member", "silenced", "other_category_moderator")
@@ -136,8 +140,10 @@ def _answer(client, method, path, data, *, json: bool):
     else:
         response = call(path, data)
     body = response.content.decode()
-    # A page's CSRF token is new for every response.
+    # A page's CSRF token is new for every response, and so is a silenced member's
+    # signed link to appeal.
     body = re.sub(r'value="[A-Za-z0-9]{64}"', 'value=""', body)
+    body = re.sub(r"/standing/appeal/[^/]+/", "/standing/appeal/…/", body)
     return response.status_code, response.get("Location", ""), body
 
 
@@ -194,28 +200,57 @@ def test_api_answers_a_thread_the_caller_may_not_see_as_one_never_made(world, ca
     assert differences == []
 
 
+# Requests that name a post of a readable thread in their body: (method, path, the body
+# for a post id, JSON or a form). Whatever else the body gets wrong, a post the caller may
+# not see there is answered as one never made.
+NAMING_A_POST = [
+    ("put", "/api/v1/drafts/thread/{}/", lambda pk, text: {"body": text, "parent_id": pk}, True),
+    ("post", "/api/v1/threads/{}/posts/", lambda pk, text: {"body": text, "parent_id": pk}, True),
+    ("post", "/api/v1/threads/{}/read/", lambda pk, text: {"post_id": pk}, True),
+    ("get", "/t/{}/-/?reply_to=", None, False),
+    ("post", "/t/{}/-/?reply_to=", lambda pk, text: {"body": text}, False),
+]
+
+
+def _naming(client, method, path, body, pk, text, *, json: bool):
+    """The answer to a request naming post `pk`: in its address (`path` ends with "=")
+    or in its body."""
+    target = f"{path}{pk}" if path.endswith("=") else path
+    data = None if body is None else body(pk, text)
+    return _answer(client, method, target, data, json=json)
+
+
 @pytest.mark.parametrize("caller", CALLERS)
-def test_a_draft_answering_a_post_the_caller_may_not_see_is_refused_as_one_never_made(
-    world, caller
-):
-    """A reply's draft names the post it answers: whatever else the draft gets wrong
-    (no text, a field it does not know), a post the caller may not see there is answered
-    as one never made."""
-    client = _api(world["callers"][caller])
-    path = f"/api/v1/drafts/thread/{world['thread'].pk}/"
+def test_a_request_naming_a_post_the_caller_may_not_see_is_refused_as_one_never_made(world, caller):
+    """A reply, its draft and a read mark name a post of the thread: with or without
+    text, too much of it, a post the caller may not see there is answered as one never
+    made."""
+    user = world["callers"][caller]
+    thread = world["thread"]
     unseen = [
-        (name, post)
-        for name, post in _unseen(world, reads=False)
-        if post.thread_id == world["thread"].pk
+        (name, post) for name, post in _unseen(world, reads=False) if post.thread_id == thread.pk
     ]
 
     differences = []
-    for body in ("Half a thought.", "", "x" * 200_000):
-        missing = _answer(client, "put", path, {"body": body, "parent_id": NEVER_USED}, json=True)
-        for name, post in unseen:
-            answer = _answer(client, "put", path, {"body": body, "parent_id": post.pk}, json=True)
-            if answer != missing or SECRET in answer[2]:
-                differences.append(f"{name}, body {body[:10]!r}: {answer} but {missing}")
+    for method, path, body, json in NAMING_A_POST:
+        client = _api(user) if json else _web(user)
+        path = path.format(thread.pk).replace("/-/", f"/{thread.slug}/")
+        for text in ("Half a thought.", "", "x" * 200_000):
+            missing = _naming(client, method, path, body, NEVER_USED, text, json=json)
+            for name, post in unseen:
+                answer = _naming(client, method, path, body, post.pk, text, json=json)
+                # The page's own address (a link to log in and come back) names the id.
+                echoed = re.compile(rf"(%3D|=){post.pk}\b")
+                answer = (
+                    answer[0],
+                    echoed.sub(rf"\g<1>{NEVER_USED}", answer[1]),
+                    echoed.sub(rf"\g<1>{NEVER_USED}", answer[2]),
+                )
+                if answer != missing or SECRET in answer[2]:
+                    differences.append(
+                        f"{method.upper()} {path} {name}, text {text[:10]!r}: "
+                        f"{answer[0]} {answer[2][:160]!r} but {missing[0]} {missing[2][:160]!r}"
+                    )
 
     assert differences == []
 
