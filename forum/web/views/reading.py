@@ -16,6 +16,7 @@ from forum.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from forum.core.text import whole_number
 from forum.notifications import selectors as notification_selectors
 from forum.notifications import services as notification_services
 from forum.threads import activity, selectors
@@ -64,8 +65,7 @@ class ListPage:
     @staticmethod
     def page_number(number) -> int:
         """The page asked for by `number` (?page=), or 1 for anything that is not one."""
-        raw = str(number or "1")
-        return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+        return whole_number(number, max_digits=6) or 1
 
 
 @private_page
@@ -127,10 +127,10 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
     if not raw:
         return None
     parent = None
-    if raw.isdigit() and len(raw) <= 18:
+    if (parent_id := whole_number(raw)) is not None:
         parent = (
             Post.objects.select_related("author")
-            .filter(pk=int(raw), thread=thread, deleted_at__isnull=True)
+            .filter(pk=parent_id, thread=thread, deleted_at__isnull=True)
             .first()
         )
     if parent is not None:
