@@ -46,6 +46,7 @@ __all__ = (
     "RenderedPost",
     "RenderedTooLarge",
     "footnote_prefix",
+    "footnote_prefix_in",
     "quotable_text",
     "render_markdown",
 )
@@ -679,10 +680,22 @@ def _finishing_rule(state: StateCore) -> None:
 _FOOTNOTE_PREFIX_KEY = "docId"
 
 
+_STORED_FOOTNOTE_PREFIX = re.compile(r'id="fn-([0-9a-f]{8})-[0-9]')
+
+
 def footnote_prefix(source: str) -> str:
-    """The prefix that makes one post's footnote ids its own on a page of many posts:
-    derived from the source, so the same text always renders to the same markup."""
+    """A footnote id prefix derived from the source, for a render that belongs to no
+    post (a preview, a test): the same text always renders to the same markup. Two posts
+    with the same text would share it, so a post's prefix is its own (see
+    forum.threads.services.body_render)."""
     return hashlib.blake2b(source.encode("utf-8", "replace"), digest_size=4).hexdigest()
+
+
+def footnote_prefix_in(html: str) -> str | None:
+    """The footnote id prefix a rendered post's `html` uses, or None when it has no
+    footnotes, so that a new rendering of the post can keep its ids."""
+    found = _STORED_FOOTNOTE_PREFIX.search(html)
+    return found[1] if found else None
 
 
 def _footnote_anchor_name(
