@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from django.utils.text import Truncator
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -49,6 +48,7 @@ __all__ = (
     "footnote_prefix_in",
     "quotable_text",
     "render_markdown",
+    "text_excerpt",
 )
 
 MAX_MENTIONS = 50
@@ -547,9 +547,12 @@ EXCERPT_LENGTH = 240
 def text_excerpt(html: str, *, length: int = EXCERPT_LENGTH) -> str:
     """The opening words of a post's rendered `html` as plain text (never its Markdown),
     at most `length` characters, an ellipsis marking a cut: what a list shows of a
-    post (a member's replies, their bookmarks). Quotes of other posts are left out, as
-    the words are not the post's own."""
-    return Truncator(quotable_text(html)).chars(length)
+    post (a member's replies, their bookmarks, a notification). Quotes of other posts
+    are left out, as the words are not the post's own."""
+    text = quotable_text(html)
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rstrip() + "…"
 
 
 # ------------------------------------------------- headings, images, tables, fences

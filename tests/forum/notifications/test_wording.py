@@ -10,6 +10,7 @@ from forum.notifications import selectors
 from forum.notifications.models import Notification
 from forum.notifications.services import notifications_mark_read
 from forum.threads.models import PostState
+from forum.threads.rendering import text_excerpt
 from moderation import actions, pipeline
 from moderation import services as moderation_services
 from tests.factories import UserFactory, make_reply, make_thread
@@ -265,3 +266,20 @@ def test_following_a_notification_whose_post_the_reader_cannot_see_leads_to_the_
     response = client.get(f"/notifications/{notification.pk}/")
 
     assert response.status_code == 302 and response["Location"] == "/notifications/"
+
+
+def test_a_notifications_excerpt_is_what_the_post_says_not_what_it_quotes(
+    publish, member, other_member, thread
+):
+    """The same excerpt as a list of posts shows, only shorter: what the reply says."""
+    quoted = thread.opening_post
+    quoted.refresh_from_db()
+    body = f'[quote="member, post:{quoted.pk}"]\nOpening words.\n[/quote]\n\n' + "Mine. " * 40
+    publish(make_reply, thread=thread, author=other_member, body=body)
+
+    [notification] = selectors.inbox(user=member)
+    excerpt = selectors.excerpt(notification, user=member)
+
+    assert excerpt.startswith("Mine. Mine.") and "Opening" not in excerpt
+    assert excerpt == text_excerpt(notification.post.body_html, length=selectors.EXCERPT_CHARS)
+    assert len(excerpt) == selectors.EXCERPT_CHARS and excerpt.endswith("…")
