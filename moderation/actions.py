@@ -13,7 +13,7 @@ from django.utils import timezone
 from forum.accounts.models import User
 from forum.core import permissions
 from forum.core.errors import ForumError, NotFound, ValidationFailed
-from forum.core.text import clean_text
+from forum.core.text import clean_text, whole_number
 from forum.threads import services as thread_services
 from forum.threads.models import Category, Post, PostState, Thread
 from moderation import services
@@ -326,8 +326,8 @@ _LARGEST_ID = 2**63 - 1
 def _object_id(value: object) -> int | None:
     """The id in `value` (a JSON integer or a string of digits, as a form sends), or None
     when it cannot be the id of any row."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        value = whole_number(value, max_digits=len(str(_LARGEST_ID)))
     if isinstance(value, bool) or not isinstance(value, int):
         return None
     return value if 1 <= value <= _LARGEST_ID else None

@@ -276,13 +276,15 @@ class Sanction(models.Model):
 
 class CategoryModerator(models.Model):
     """Scopes a moderator to one category. A moderator with no rows here moderates the
-    whole forum; with rows, only those categories. Administrators are never scoped."""
+    whole forum; with rows, only those categories. Administrators are never scoped. A
+    category with moderators cannot be deleted: losing their last row would widen their
+    scope to the whole forum unrecorded, so it changes through `moderator_set_scope`."""
 
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderated_categories"
     )
     category = models.ForeignKey(
-        "threads.Category", on_delete=models.CASCADE, related_name="moderator_scopes"
+        "threads.Category", on_delete=models.PROTECT, related_name="moderator_scopes"
     )
     created_at = models.DateTimeField(default=timezone.now)
 

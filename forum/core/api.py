@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from forum.core.errors import ForumError, RateLimited
+from forum.core.text import whole_number
 from forum.core.unavailable import api_body, is_database_unavailable, retry_after
 
 
@@ -97,10 +98,9 @@ class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         request = (parser_context or {}).get("request")
-        if limit is not None and request is not None:
-            declared = request.META.get("CONTENT_LENGTH") or "0"
-            if declared.isdigit() and int(declared) > limit:
-                raise _payload_too_large()
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if limit is not None and (whole_number(declared) or 0) > limit:
+            raise _payload_too_large()
         raw = stream.read(limit + 1 if limit is not None else -1) if stream is not None else b""
         if limit is not None and len(raw) > limit:
             raise _payload_too_large()

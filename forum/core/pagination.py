@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from forum.core.errors import ValidationFailed
+from forum.core.text import whole_number
 
 _BIGINT = 2**63
 # Room for the longest position a list holds: a post 64 replies deep has a 448-character path.
@@ -86,11 +87,12 @@ def requested_page_size(request, *, default: int, maximum: int) -> int:
     raw = request.query_params.get(PAGE_SIZE_PARAM)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= maximum):
+    size = whole_number(raw)
+    if size is None or not 1 <= size <= maximum:
         raise ValidationFailed.for_field(
             PAGE_SIZE_PARAM, f"Must be a whole number from 1 to {maximum}."
         )
-    return int(raw)
+    return size
 
 
 def page_link(request, cursor: str | None) -> str | None:

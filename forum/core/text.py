@@ -64,3 +64,12 @@ def clean_text(
             code="too_long",
         )
     return value
+
+
+def whole_number(raw: object, *, max_digits: int = 18) -> int | None:
+    """`raw` read as a whole number (0 or more) when it is one written in ASCII digits, at
+    most `max_digits` of them, else None. `str.isdigit` alone is not enough: it takes
+    "²" and "①", which `int` refuses, and "٣", which `int` reads as 3."""
+    if not isinstance(raw, str) or not 0 < len(raw) <= max_digits:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() else None

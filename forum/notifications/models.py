@@ -88,6 +88,10 @@ class Notification(models.Model):
     # database too: the fan-out writes its rows in SQL that names neither.
     outcome = models.CharField(max_length=16, blank=True, default="", db_default="")
     reason = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # For one that newer events replace (a post's moderation outcomes): where its event
+    # stands in their order (the deciding log entry's id), so that an older event
+    # delivered late, as a retried one may be, never replaces it.
+    sequence = models.PositiveBigIntegerField(null=True, blank=True)
     count = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

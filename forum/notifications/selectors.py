@@ -1,12 +1,9 @@
 """Reads for notifications: who hears of a post, and a member's inbox."""
 
 from collections.abc import Iterator
-from html import unescape
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Lower
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
 from forum.accounts.models import User
 from forum.core import permissions
@@ -19,6 +16,7 @@ from forum.notifications.models import (
     WatchLevel,
 )
 from forum.threads.models import Post, PostState
+from forum.threads.rendering import text_excerpt
 
 
 def fanout_recipients(*, post: Post) -> dict[int, str]:
@@ -164,8 +162,7 @@ def excerpt(notification: Notification, *, user) -> str:
     `user` (its recipient) if it leads them to it; otherwise nothing."""
     if not leads_to_post(notification, user=user):
         return ""
-    text = " ".join(strip_tags(notification.post.body_html).split())
-    return Truncator(unescape(text)).chars(EXCERPT_CHARS)
+    return text_excerpt(notification.post.body_html, length=EXCERPT_CHARS)
 
 
 def hears_of_reaction(*, recipient_id: int, actor_id: int, thread_id: int) -> bool:

@@ -4,6 +4,7 @@ notifications of moderation outcomes, marking read."""
 import itertools
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from forum.notifications import selectors
@@ -185,6 +186,7 @@ def notify_direct(
     outcome: str = "",
     reason: str = "",
     replaces: str = "",
+    sequence: int | None = None,
     emailed: bool = False,
 ) -> bool:
     """Tell one member about `event` on a post or a thread (a moderation outcome), or on
@@ -194,8 +196,11 @@ def notify_direct(
     (None: an automatic check), `outcome` and `reason` what happened and why. With
     `replaces` (a key naming what it is about, such as one post's decisions), an unread
     notification under that key is replaced by this one: a post held and then approved
-    is one notification saying it was approved. `emailed` for one the caller mails
-    itself, so no digest repeats it."""
+    is one notification saying it was approved. With `sequence` (where the event stands
+    among those under `replaces`, such as the deciding log entry's id), only a newer
+    event replaces one, and one older than a notification already given (read or not)
+    is dropped: "held" delivered late never replaces "approved". `emailed` for one the
+    caller mails itself, so no digest repeats it. Returns whether the member was told."""
     now = timezone.now()
     subject = post_id or thread_id
     key = (f"{event}:{subject}" if subject else event)[:64]
@@ -206,6 +211,7 @@ def notify_direct(
         "post_id": post_id,
         "outcome": outcome,
         "reason": reason[:500],
+        "sequence": sequence,
         "updated_at": now,
         "emailed_at": now if emailed else None,
     }
@@ -216,9 +222,14 @@ def notify_direct(
         if not created:
             return False
         collapse_key = replaces[:64] or key
-        replaced = Notification.objects.filter(
-            recipient_id=recipient_id, collapse_key=collapse_key, read_at__isnull=True
-        ).update(**fields)
+        told = Notification.objects.filter(recipient_id=recipient_id, collapse_key=collapse_key)
+        unread = told.filter(read_at__isnull=True)
+        if sequence is not None:
+            if told.filter(sequence__gte=sequence).exists():
+                return False
+            # Checked again as the row is written, should a newer event land meanwhile.
+            unread = unread.filter(Q(sequence__isnull=True) | Q(sequence__lt=sequence))
+        replaced = unread.update(**fields)
         if not replaced:
             Notification.objects.create(
                 recipient_id=recipient_id, collapse_key=collapse_key, created_at=now, **fields

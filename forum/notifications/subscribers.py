@@ -75,6 +75,7 @@ def on_decision_recorded(event: events.DecisionRecorded) -> None:
         outcome=DECISION_OUTCOMES.get(event.action, ""),
         reason=event.told_reason,
         replaces=f"decisions:{event.target_type}:{event.target_id}",
+        sequence=event.entry_id,
     )
 
 

@@ -9,6 +9,13 @@ class CategoryAdmin(AdministratorsOnly, admin.ModelAdmin):
     list_display = ("name", "slug", "position", "moderation_mode")
     prepopulated_fields = {"slug": ("name",)}
 
+    def get_deleted_objects(self, objs, request):
+        """A category's threads and moderator scopes protect it; the delete page lists
+        them, rather than a permission to delete them nobody has (they move, or change
+        scope, through their own logged services)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set() if protected else perms_needed, protected
+
 
 @admin.register(Thread)
 class ThreadAdmin(ViewOnly, AdministratorsOnly, admin.ModelAdmin):

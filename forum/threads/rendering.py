@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from django.utils.text import Truncator
 from linkify_it import LinkifyIt
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
@@ -46,8 +45,10 @@ __all__ = (
     "RenderedPost",
     "RenderedTooLarge",
     "footnote_prefix",
+    "footnote_prefix_in",
     "quotable_text",
     "render_markdown",
+    "text_excerpt",
 )
 
 MAX_MENTIONS = 50
@@ -546,9 +547,12 @@ EXCERPT_LENGTH = 240
 def text_excerpt(html: str, *, length: int = EXCERPT_LENGTH) -> str:
     """The opening words of a post's rendered `html` as plain text (never its Markdown),
     at most `length` characters, an ellipsis marking a cut: what a list shows of a
-    post (a member's replies, their bookmarks). Quotes of other posts are left out, as
-    the words are not the post's own."""
-    return Truncator(quotable_text(html)).chars(length)
+    post (a member's replies, their bookmarks, a notification). Quotes of other posts
+    are left out, as the words are not the post's own."""
+    text = quotable_text(html)
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rstrip() + "…"
 
 
 # ------------------------------------------------- headings, images, tables, fences
@@ -679,10 +683,22 @@ def _finishing_rule(state: StateCore) -> None:
 _FOOTNOTE_PREFIX_KEY = "docId"
 
 
+_STORED_FOOTNOTE_PREFIX = re.compile(r'id="fn-([0-9a-f]{8})-[0-9]')
+
+
 def footnote_prefix(source: str) -> str:
-    """The prefix that makes one post's footnote ids its own on a page of many posts:
-    derived from the source, so the same text always renders to the same markup."""
+    """A footnote id prefix derived from the source, for a render that belongs to no
+    post (a preview, a test): the same text always renders to the same markup. Two posts
+    with the same text would share it, so a post's prefix is its own (see
+    forum.threads.services.body_render)."""
     return hashlib.blake2b(source.encode("utf-8", "replace"), digest_size=4).hexdigest()
+
+
+def footnote_prefix_in(html: str) -> str | None:
+    """The footnote id prefix a rendered post's `html` uses, or None when it has no
+    footnotes, so that a new rendering of the post can keep its ids."""
+    found = _STORED_FOOTNOTE_PREFIX.search(html)
+    return found[1] if found else None
 
 
 def _footnote_anchor_name(

@@ -39,6 +39,7 @@ SHARE waits for FOR UPDATE only.
 """
 
 import logging
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -64,7 +65,12 @@ from forum.threads.models import (
     ReactionKind,
     Thread,
 )
-from forum.threads.rendering import RenderedPost, RenderedTooLarge, render_markdown
+from forum.threads.rendering import (
+    RenderedPost,
+    RenderedTooLarge,
+    footnote_prefix_in,
+    render_markdown,
+)
 from forum.threads.tasks import fan_out_post
 
 logger = logging.getLogger(__name__)
@@ -92,16 +98,21 @@ def _clean_body(body: object) -> str:
     )
 
 
-def body_render(body: str) -> RenderedPost:
+def body_render(body: str, *, post: Post | None = None) -> RenderedPost:
     """Render a post's cleaned `body`, its quotes checked against the posts they name
     and its images against the forum's own (a query each); a body too complex to
-    display, or showing more images than a post may, is a ValidationFailed on `body`."""
+    display, or showing more images than a post may, is a ValidationFailed on `body`.
+    Its footnote ids are the post's own: those `post` (being edited or rendered again)
+    has, else new random ones, so two posts with the same text on a page never share
+    them and an edit leaves unchanged paragraphs unchanged."""
+    footnote_id_prefix = (post and footnote_prefix_in(post.body_html)) or secrets.token_hex(4)
     try:
         rendered = render_markdown(
             body,
             quoted_posts=selectors.quoted_posts,
             own_images=image_selectors.own_images,
             image_src=image_selectors.image_src_pattern(),
+            footnote_id_prefix=footnote_id_prefix,
         )
     except RenderedTooLarge as exc:
         raise ValidationFailed.for_field(
@@ -492,7 +503,7 @@ def post_edit(
     reason = clean_text(reason, field="reason", min_length=0, max_length=300, multiline=False)
     if body == post.body_source and new_title is None:
         return post.current_revision
-    rendered = body_render(body)
+    rendered = body_render(body, post=post)
     hooks.check_edit(
         author=editor,
         category=thread.category,
@@ -725,7 +736,7 @@ def post_rerender(*, post: Post) -> bool:
     whether anything changed. Its text, state and history are left as they are. A body
     today's renderer refuses keeps its stored rendering."""
     try:
-        rendered = body_render(post.body_source)
+        rendered = body_render(post.body_source, post=post)
     except ValidationFailed:
         return False
     fields = {"body_html": rendered.html, **_rendered_fields(rendered, source=post.body_source)}

@@ -5,6 +5,7 @@ sanctions) in the admin panel: read-only, and limited to what the moderator may 
 from django.contrib import admin
 
 from forum.accounts.models import Sanction, User
+from forum.core.text import whole_number
 from moderation import actions, selectors
 from moderation.admin.base import (
     ForumRecordsAccess,
@@ -30,9 +31,8 @@ class ActorFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "automatic":
             return queryset.filter(actor__isnull=True)
-        value = str(self.value() or "")
-        if value.isdigit():
-            return queryset.filter(actor_id=int(value))
+        if (actor_id := whole_number(str(self.value() or ""))) is not None:
+            return queryset.filter(actor_id=actor_id)
         return queryset
 
 

@@ -18,6 +18,7 @@ from forum.accounts.models import CategoryModerator, Sanction, User
 from forum.core import permissions
 from forum.core.admin import AdministratorsOnly, ViewOnly
 from forum.core.errors import ForumError
+from forum.core.text import whole_number
 from forum.threads.models import PostState
 from moderation import actions, selectors, services
 
@@ -41,7 +42,8 @@ class MemberAdmin(UserAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        member = User.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        member_id = whole_number(str(object_id))
+        member = User.objects.filter(pk=member_id).first() if member_id is not None else None
         extra = {}
         if member is not None and permissions.is_moderator(request.user):
             may_act = permissions.can_act_on_member(request.user, member)

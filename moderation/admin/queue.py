@@ -20,6 +20,7 @@ from django.utils.timesince import timesince
 from forum.core import permissions
 from forum.core.admin import ViewOnly
 from forum.core.errors import ForumError
+from forum.core.text import whole_number
 from forum.threads.models import Category
 from moderation import actions, evidence, selectors, services
 from moderation.admin import dashboard
@@ -133,10 +134,10 @@ class RuleFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        value = str(self.value() or "")  # facet counts pass the lookup's value as given
-        if value.isdigit():
+        # Facet counts pass the lookup's value as given.
+        if (rule_id := whole_number(str(self.value() or ""))) is not None:
             # A subquery, not a join, so the reporter counts are not multiplied.
-            fired = Verdict.objects.filter(rule_id=int(value)).values("post_id")
+            fired = Verdict.objects.filter(rule_id=rule_id).values("post_id")
             return queryset.filter(post_id__in=fired)
         return queryset
 
@@ -152,9 +153,8 @@ class CategoryFilter(admin.SimpleListFilter):
         return [(str(pk), name) for pk, name in categories.values_list("pk", "name")]
 
     def queryset(self, request, queryset):
-        value = str(self.value() or "")
-        if value.isdigit():
-            return queryset.filter(post__thread__category_id=int(value))
+        if (category_id := whole_number(str(self.value() or ""))) is not None:
+            return queryset.filter(post__thread__category_id=category_id)
         return queryset
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 
 from forum.core.errors import ValidationFailed
+from forum.core.text import whole_number
 from forum.threads.models import Category
 from moderation import services
 from moderation.backtest import DEFAULT_TRYOUT_POSTS, MAX_TRYOUT_POSTS
@@ -166,7 +167,8 @@ def _(param: LevelLimits, value: str) -> dict[str, Any]:
             limits[level.strip()] = None
         else:
             # Anything else goes to the declaration's check, which says what is wrong.
-            limits[level.strip()] = int(limit) if limit.isdigit() else limit
+            number = whole_number(limit)
+            limits[level.strip()] = limit if number is None else number
     return limits
 
 

@@ -18,6 +18,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from forum.core.text import whole_number
 from moderation.content import normalize_domain
 
 __all__ = (
@@ -189,8 +190,8 @@ class ParamReader:
 def _trust_level(raw: object) -> int | None:
     if isinstance(raw, int) and not isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw.strip())
+    if isinstance(raw, str):
+        return whole_number(raw.strip())
     return None
 
 

@@ -134,6 +134,8 @@ def test_a_rule_is_added_from_its_fields(mod_client, moderator):
         ("near_duplicate", "threshold", "2", '"threshold" must be a number from 0.05 to 1.0'),
         ("links", "deny_domains", "spam.example\nnot a domain!", "is not a domain name"),
         ("flood", "per_minute", "7: 2", "is not a trust level (0-4)"),
+        ("flood", "per_minute", "²: 2", "is not a trust level (0-4)"),
+        ("flood", "per_minute", "0: ①", "must be a whole number of at least 0"),
         ("flood", "per_hour", "lots", "Write one “level: count” per line"),
         ("watched_words", "patterns", "(a+)+$", "exponential time"),
     ],

@@ -3,14 +3,16 @@ registry, the admin panel, the moderator API and the web UI's quick actions."""
 
 import pytest
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from forum.accounts.models import CategoryModerator
+from forum.accounts import services as accounts_services
+from forum.accounts.models import CategoryModerator, User
 from forum.core import permissions
 from forum.core.errors import PermissionDenied
-from forum.threads.models import PostState
+from forum.threads.models import Category, PostState
 from moderation import actions, selectors, services
 from moderation.models import ModerationLogEntry, ReviewItem
 from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
@@ -227,3 +229,37 @@ def test_a_category_moderators_dashboard_counts_their_categories_only(
     client.force_login(games_mod)
     page = client.get("/admin/moderation/reviewitem/dashboard/").content.decode()
     assert "Figures for the categories you moderate: Games." in page
+
+
+def test_a_category_with_moderators_cannot_be_deleted_until_their_scope_changes(
+    games, politics, games_mod
+):
+    """Deleting a scoped moderator's only category would leave them no scope rows, which
+    means the whole forum: the admin refuses, naming the scope, until an administrator
+    changes it through the logged service."""
+    boss = UserFactory(username="boss", role="admin", is_staff=True, is_superuser=True)
+    admin_client = Client()
+    admin_client.force_login(boss)
+    delete_page = f"/admin/threads/category/{games.pk}/delete/"
+
+    shown = admin_client.get(delete_page)
+    assert shown.status_code == 200
+    assert "protected related objects" in shown.text
+    assert "gamesmod moderates Games" in shown.text
+    refused = admin_client.post(delete_page, {"post": "yes"})
+    assert refused.status_code == 200
+    with pytest.raises(ProtectedError):
+        games.delete()
+    assert permissions.moderated_category_ids(_fresh(games_mod)) == frozenset({games.pk})
+
+    accounts_services.moderator_set_scope(
+        actor=boss, moderator=games_mod, category_ids=[politics.pk]
+    )
+    deleted = admin_client.post(delete_page, {"post": "yes"})
+    assert deleted.status_code == 302
+    assert not Category.objects.filter(pk=games.pk).exists()
+    assert permissions.moderated_category_ids(_fresh(games_mod)) == frozenset({politics.pk})
+
+
+def _fresh(user) -> User:
+    return User.objects.get(pk=user.pk)

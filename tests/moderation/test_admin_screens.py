@@ -624,3 +624,17 @@ def test_the_queue_shows_the_authors_username_beside_a_display_name(boss, member
 
     assert f"Jane Doe (@{member.username})" in listed.text
     assert f"The author: Jane Doe (@{member.username})" in shown.text
+
+
+@pytest.mark.parametrize("raw", ["²", "①", "٣", "1" * 40, "-1"])
+def test_filters_and_addresses_that_are_no_number_show_no_server_error(mod_client, raw):
+    """An id in the address is ASCII digits; anything else Unicode calls a digit is no id
+    (a filter then leaves the list whole, a change page is missing), never a 500."""
+    for path, query in (
+        ("/admin/moderation/moderationlogentry/", {"actor": raw}),
+        ("/admin/moderation/reviewitem/", {"rule": raw}),
+        ("/admin/moderation/reviewitem/", {"category": raw}),
+    ):
+        assert mod_client.get(path, query).status_code < 500, (path, query)
+    page = mod_client.get(f"/admin/accounts/user/{raw}/change/")
+    assert page.status_code < 500

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from forum.core import permissions
 from forum.core.api import PayloadTooLarge, StrictSerializer, TextField
 from forum.core.errors import NotFound
+from forum.core.text import whole_number
 from forum.threads.images import services
 from forum.threads.models import Image
 
@@ -28,8 +29,8 @@ class LimitedMultiPartParser(MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         limit = settings.PARLEY["IMAGE_MAX_BYTES"] + _MULTIPART_OVERHEAD
-        declared = request.META.get("CONTENT_LENGTH") or "0" if request is not None else "0"
-        if declared.isdigit() and int(declared) > limit:
+        declared = request.META.get("CONTENT_LENGTH") if request is not None else None
+        if (whole_number(declared) or 0) > limit:
             raise PayloadTooLarge(
                 f"The request body is larger than the limit of {limit} bytes for an image."
             )

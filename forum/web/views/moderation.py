@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from forum.core import permissions
 from forum.core.errors import ForumError, NotFound
+from forum.core.text import whole_number
 from forum.notifications.sanctions import sanction_for_appeal_token
 from forum.threads import selectors
 from forum.threads.models import Post
@@ -67,7 +68,7 @@ def post_report(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
     else:
         paragraph = request.GET.get("paragraph", "")
-        initial = {"paragraph": paragraph if paragraph.isdigit() else ""}
+        initial = {"paragraph": paragraph if whole_number(paragraph) is not None else ""}
         initial.update(draft_take(request) or {})
         form = forms.ReportForm(initial=initial, paragraphs=paragraphs)
     context = {"form": form, "post": post}

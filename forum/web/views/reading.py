@@ -16,6 +16,7 @@ from forum.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from forum.core.text import whole_number
 from forum.notifications import selectors as notification_selectors
 from forum.notifications import services as notification_services
 from forum.threads import activity, selectors
@@ -64,8 +65,7 @@ class ListPage:
     @staticmethod
     def page_number(number) -> int:
         """The page asked for by `number` (?page=), or 1 for anything that is not one."""
-        raw = str(number or "1")
-        return int(raw) if raw.isdigit() and 0 < len(raw) <= 6 and int(raw) > 0 else 1
+        return whole_number(number, max_digits=6) or 1
 
 
 @private_page
@@ -126,7 +126,7 @@ def _reply_target(request: HttpRequest, thread) -> Post | None:
     raw = request.GET.get("reply_to", "")
     if not raw:
         return None
-    pk = int(raw) if raw.isdigit() and len(raw) <= 18 else 0  # no post has the id 0
+    pk = whole_number(raw) or 0  # no post has the id 0
     parent = selectors.reply_target(user=request.user, thread=thread, pk=pk)
     if permissions.can_reply(request.user, thread) and not permissions.can_reply_to_post(
         request.user, parent

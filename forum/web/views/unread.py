@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from forum.core import pagecache, permissions
 from forum.core.errors import ForumError, ValidationFailed
+from forum.core.text import whole_number
 from forum.notifications import selectors as notification_selectors
 from forum.threads import selectors
 from forum.threads.unread import selectors as unread_selectors
@@ -89,11 +90,12 @@ def thread_updates(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
 
 
 def _position(raw: str) -> int:
-    if not (raw.isdigit() and len(raw) <= 10):
+    position = whole_number(raw, max_digits=10)
+    if position is None:
         raise ValidationFailed.for_field(
             "after", "A post's position in the thread (a whole number) is needed."
         )
-    return int(raw)
+    return position
 
 
 def live_updates(request: HttpRequest, thread) -> dict | None:

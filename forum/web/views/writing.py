@@ -25,7 +25,7 @@ from forum.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from forum.core.text import clean_text
+from forum.core.text import clean_text, whole_number
 from forum.threads import selectors as thread_selectors
 from forum.threads import services as thread_services
 from forum.threads.drafts import selectors as draft_selectors
@@ -262,9 +262,9 @@ def draft_discard(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Your draft is discarded.")
         return redirect("web:thread-new")
     try:
-        if not (raw.isdigit() and len(raw) <= 18):
+        if (thread_id := whole_number(raw)) is None:
             raise NotFound("No such thread.")
-        thread = thread_selectors.thread_get(user=request.user, pk=int(raw))
+        thread = thread_selectors.thread_get(user=request.user, pk=thread_id)
     except NotFound as exc:
         return refused(request, exc)
     draft_services.draft_discard(user=request.user, thread=thread)

@@ -6,12 +6,15 @@ held and then approved is one notification saying it was approved."""
 import pytest
 from rest_framework.test import APIClient
 
-from forum.notifications import selectors
-from forum.notifications.models import Notification
+from forum.core import events
+from forum.notifications import selectors, subscribers
+from forum.notifications.models import Delivery, Notification
 from forum.notifications.services import notifications_mark_read
 from forum.threads.models import PostState
+from forum.threads.rendering import text_excerpt
 from moderation import actions, pipeline
 from moderation import services as moderation_services
+from moderation.models import ModerationLogEntry
 from tests.factories import UserFactory, make_reply, make_thread
 from tests.moderation.conftest import watched_words_rule
 
@@ -265,3 +268,56 @@ def test_following_a_notification_whose_post_the_reader_cannot_see_leads_to_the_
     response = client.get(f"/notifications/{notification.pk}/")
 
     assert response.status_code == 302 and response["Location"] == "/notifications/"
+
+
+def test_a_notifications_excerpt_is_what_the_post_says_not_what_it_quotes(
+    publish, member, other_member, thread
+):
+    """The same excerpt as a list of posts shows, only shorter: what the reply says."""
+    quoted = thread.opening_post
+    quoted.refresh_from_db()
+    body = f'[quote="member, post:{quoted.pk}"]\nOpening words.\n[/quote]\n\n' + "Mine. " * 40
+    publish(make_reply, thread=thread, author=other_member, body=body)
+
+    [notification] = selectors.inbox(user=member)
+    excerpt = selectors.excerpt(notification, user=member)
+
+    assert excerpt.startswith("Mine. Mine.") and "Opening" not in excerpt
+    assert excerpt == text_excerpt(notification.post.body_html, length=selectors.EXCERPT_CHARS)
+    assert len(excerpt) == selectors.EXCERPT_CHARS and excerpt.endswith("…")
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_decision_delivered_late_never_replaces_a_newer_one(
+    publish, other_member, moderator, thread, watched_words, read_first
+):
+    """Decisions are durable events, retried until delivered, so a post's hold can
+    arrive after its approval: the member is still told it was approved, once."""
+    post = _checked(publish, make_reply(thread=thread, author=other_member, body="free money"))
+    publish(actions.perform, "approve", actor=moderator, target=post)
+    if read_first:
+        notifications_mark_read(user=other_member)
+    hold, approval = ModerationLogEntry.objects.filter(target_id=post.pk).order_by("pk")
+    assert (hold.action, approval.action) == ("hold", "approve")
+    # The hold's first delivery lost, as a worker that died before it committed loses it.
+    lost = Delivery.objects.filter(
+        recipient=other_member, event_key=f"decision:{hold.pk}:{post.pk}"
+    ).delete()
+    assert lost[0] == 1
+
+    late = events.DecisionRecorded(
+        entry_id=hold.pk,
+        action="hold",
+        actor_id=None,
+        target_type="post",
+        target_id=post.pk,
+        author_id=other_member.pk,
+        thread_id=thread.pk,
+        post_id=post.pk,
+        tells_author=True,
+        told_reason="wording",
+    )
+    subscribers.on_decision_recorded(late)
+
+    assert told(other_member) == [("approved", APPROVED)]
+    assert selectors.unread_count(user=other_member) == (0 if read_first else 1)

@@ -4,8 +4,13 @@ writes them, every post's ids are its own, and nothing in a note gets past it.""
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from forum.core.sanitize import bleach_clean, nh3_clean
+from forum.threads import services
+from forum.threads.models import Post
 from forum.threads.rendering import footnote_prefix, render_markdown
+from tests.factories import make_reply, make_thread
 
 SOURCE = """An estimate[^est] from two sources[^2], the first again[^est].
 
@@ -119,3 +124,44 @@ def test_each_sanitiser_alone_keeps_footnote_markup_and_drops_look_alikes():
         assert "button" not in stripped and "overlay" not in stripped
         assert 'id="s"' not in stripped
         assert "javascript:" not in stripped
+
+
+def _post_sections(page: str) -> dict[int, str]:
+    """Each post's own part of a thread page, by post id."""
+    starts = [(m.start(), int(m[1])) for m in re.finditer(r'<section id="post-(\d+)"', page)]
+    ends = [start for start, _ in starts[1:]] + [len(page)]
+    return {pk: page[start:end] for (start, pk), end in zip(starts, ends, strict=True)}
+
+
+@pytest.mark.django_db
+def test_two_posts_with_the_same_text_on_a_page_have_their_own_footnote_ids(client, member):
+    thread = make_thread(author=member, body="An opening without notes.")
+    first = make_reply(thread=thread, author=member, body=SOURCE)
+    second = make_reply(thread=thread, author=member, body=SOURCE)
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+
+    everything = _ids(page)
+    footnote_ids = [i for i in everything.ids if i.startswith(("fn-", "fnref-"))]
+    assert len(footnote_ids) == 2 * 5  # two notes and three references in each post
+    assert len(set(footnote_ids)) == len(footnote_ids)
+    sections = _post_sections(page)
+    for post in (first, second):
+        own = _ids(sections[post.pk])
+        assert set(own.ids) & set(footnote_ids)
+        # Every reference and every back-link leads into the same post.
+        assert {href for href in own.hrefs if href.startswith("fn")} <= set(own.ids)
+
+
+@pytest.mark.django_db
+def test_an_edit_and_a_new_rendering_keep_a_posts_footnote_ids(member):
+    post = make_reply(thread=make_thread(author=member), author=member, body=SOURCE)
+    ids = _ids(post.body_html).ids
+
+    services.post_edit(post=post, editor=member, body=SOURCE + "\nOne more line.")
+    post.refresh_from_db()
+    assert _ids(post.body_html).ids == ids
+    Post.objects.filter(pk=post.pk).update(body_html="<p>Rendered by an older renderer</p>")
+    post.refresh_from_db()
+    services.post_rerender(post=post)
+    assert len(_ids(post.body_html).ids) == len(ids)

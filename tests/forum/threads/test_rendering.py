@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from forum.core.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from forum.threads.rendering import (
+    EXCERPT_LENGTH,
     MAX_ATTRIBUTED_POSTS,
     MAX_ATTRIBUTED_QUOTES,
     MAX_MENTIONS,
@@ -19,6 +20,7 @@ from forum.threads.rendering import (
     RenderedPost,
     quotable_text,
     render_markdown,
+    text_excerpt,
 )
 
 REL = 'rel="nofollow ugc noopener noreferrer"'
@@ -748,3 +750,13 @@ def test_any_text_renders_to_stable_allow_listed_html(source):
     assert len(post.mentions) == len(set(post.mentions)) <= MAX_MENTIONS
     ids = [anchor for _, _, anchor in post.headings]
     assert len(ids) == len(set(ids))
+
+
+def test_an_excerpt_is_the_posts_own_words_cut_with_an_ellipsis():
+    html = render_markdown(
+        '[quote="other, post:1"]\nTheir words.\n[/quote]\n\nMy **own** words &amp; more.'
+    ).html
+
+    assert text_excerpt(html) == "My own words & more."
+    assert text_excerpt(html, length=12) == "My own word…"
+    assert len(text_excerpt("<p>" + "x" * 500 + "</p>")) == EXCERPT_LENGTH

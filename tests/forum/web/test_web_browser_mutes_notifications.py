@@ -34,7 +34,7 @@ def test_mute_a_member_from_their_profile_and_their_post_folds(
     page.goto(live_server.url + thread.get_absolute_url())
 
     fold = page.locator(f"#post-{noisy.pk} details.muted-post")
-    summary = fold.locator(":scope > summary")
+    summary = fold.locator(":scope > summary")  # not the bookmark form's, inside the fold
     expect(summary).to_have_text("Post by Loud Larry (@loud), whom you muted — show")
     expect(page.get_by_text("LOUD OPINIONS about turnips.")).to_be_hidden()
     expect(page.get_by_text("Calm.", exact=True)).to_be_visible()  # the reply stays

@@ -190,3 +190,29 @@ def test_a_muted_members_name_in_the_fold_is_escaped(member, discussion):
 
     assert "Post by &lt;b&gt;Sly&lt;/b&gt; (@sly), whom you muted" in html
     assert "<b>Sly</b> (@sly), whom" not in html
+
+
+def test_an_opening_posts_contents_and_reading_time_are_inside_the_fold(member, loud):
+    """A muted author's headings say what their post says: the table of contents and the
+    reading time are folded with it, and shown as before to everyone else."""
+    thread = make_thread(
+        author=loud,
+        title="A long essay",
+        body="# Loud heading\n\nText.\n\n## Louder subheading\n\nMore.\n\n# Loudest\n\nEnd.",
+    )
+    mute_set(user=member, username="loud", muted=True)
+
+    html = _get(_reader(member), thread.get_absolute_url())
+
+    folded = FOLDED.findall(html)
+    assert len(folded) == 1
+    _, content = folded[0]
+    assert 'class="toc"' in content and "min read" in content
+    outside = FOLDED.sub("", html)
+    assert "Loud heading" not in outside and "Louder subheading" not in outside
+    assert "min read" not in outside
+
+    other = _get(_reader(UserFactory()), thread.get_absolute_url())
+    assert "muted-post" not in other
+    assert other.count("Loud heading") == 2  # the contents and the post itself
+    assert 'class="toc"' in other and "min read" in other
