@@ -19,7 +19,7 @@ def draft_get(*, user, thread: Thread | None = None) -> Draft | None:
     if not user.is_authenticated:
         return None
     return (
-        Draft.objects.select_related("category", "parent_post")
+        Draft.objects.select_related("category")
         .filter(user=user, **draft_key(thread))
         .first()
     )

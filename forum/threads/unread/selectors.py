@@ -142,24 +142,29 @@ def page_reading(*, user, thread: Thread, shown: Sequence) -> PageReading:
     """The marker and the new mark for `user` shown the posts `shown` (PostViews in
     reading order) of `thread`. The mark moves over the posts shown, up to the first post
     new to them that the page does not show (on another page, or deeper than it goes),
-    so that what they have not been shown stays new. One query; none for an anonymous
-    reader."""
+    so that what they have not been shown stays new. One small query for a page read
+    again with nothing new on it, two otherwise; none for an anonymous reader."""
     if not user.is_authenticated or not shown:
         return NOTHING_READ
-    unshown_new = (
-        _new_since_mark(user)
+    read = [view.post for view in shown if view.can_read and view.post.deleted_at is None]
+    mark = (
+        ThreadRead.objects.filter(user_id=user.pk, thread_id=thread.pk)
+        .values_list("last_read_position", flat=True)
+        .first()
+    )
+    if mark is not None and all(post.position <= mark for post in read):
+        # A page read again: nothing on it is new, so neither a marker nor a move, and
+        # no need to look for what it leaves out.
+        return NOTHING_READ
+    first_unshown = (
+        Post.objects.filter(
+            permissions.new_posts_q(user), thread=thread, position__gt=mark or 0
+        )
         .exclude(pk__in=[view.post.pk for view in shown])
         .order_by("position")
-        .values("position")[:1]
+        .values_list("position", flat=True)
+        .first()
     )
-    mark, first_unshown = (
-        Thread.objects.filter(pk=thread.pk)
-        .annotate(mark=_mark(user))
-        .annotate(first_unshown=Subquery(unshown_new))
-        .values_list("mark", "first_unshown")
-        .get()
-    )
-    read = [view.post for view in shown if view.can_read and view.post.deleted_at is None]
     marker = None
     if mark is not None:
         marker = next(

@@ -226,10 +226,15 @@ def test_a_first_visit_marks_what_it_shows_with_no_marker(member, other_member):
     assert reading.read_up_to == reply.position
 
 
-def test_a_page_is_one_query(member):
+def test_a_page_costs_two_queries_and_one_read_again_costs_one(member):
     thread = make_thread(author=UserFactory())
     make_reply(thread=thread)
     shown = _page(member, thread)
-    with CaptureQueriesContext(connection) as queries:
+    with CaptureQueriesContext(connection) as first_time:
+        reading = unread.page_reading(user=member, thread=thread, shown=shown)
+    services.thread_read_mark(user=member, thread=thread, position=reading.read_up_to)
+    with CaptureQueriesContext(connection) as again:
         unread.page_reading(user=member, thread=thread, shown=shown)
-    assert len(queries) == 1
+
+    assert len(first_time) == 2
+    assert len(again) == 1
