@@ -18,11 +18,7 @@ def draft_get(*, user, thread: Thread | None = None) -> Draft | None:
     """`user`'s draft of a reply in `thread`, or without one, of a new thread."""
     if not user.is_authenticated:
         return None
-    return (
-        Draft.objects.select_related("category")
-        .filter(user=user, **draft_key(thread))
-        .first()
-    )
+    return Draft.objects.select_related("category").filter(user=user, **draft_key(thread)).first()
 
 
 def draft_list(*, user) -> QuerySet[Draft]:

@@ -157,9 +157,7 @@ def page_reading(*, user, thread: Thread, shown: Sequence) -> PageReading:
         # no need to look for what it leaves out.
         return NOTHING_READ
     first_unshown = (
-        Post.objects.filter(
-            permissions.new_posts_q(user), thread=thread, position__gt=mark or 0
-        )
+        Post.objects.filter(permissions.new_posts_q(user), thread=thread, position__gt=mark or 0)
         .exclude(pk__in=[view.post.pk for view in shown])
         .order_by("position")
         .values_list("position", flat=True)
