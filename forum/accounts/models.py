@@ -87,6 +87,10 @@ class User(AbstractUser):
         max_length=12, choices=EmailFrequency.choices, default=EmailFrequency.DAILY
     )
     last_posted_at = models.DateTimeField(null=True, blank=True)
+    # How many members this one muted (kept by forum.notifications' mute service): read
+    # with the member on every request, so that pages fold no one for those who mute
+    # nobody without asking which of a thread's authors they muted.
+    muting_count = models.PositiveIntegerField(default=0, editable=False)
     # username_key(username), kept by save(): sign-up refuses a name whose key is taken.
     username_key = models.CharField(
         max_length=USERNAME_KEY_MAX_LENGTH, db_index=True, editable=False, default=""

@@ -15,7 +15,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from forum.accounts import hooks
@@ -133,6 +133,12 @@ def moderator_set_scope(*, actor: User, moderator: User, category_ids) -> bool:
             )
         )
     return True
+
+
+def member_muting_changed(*, user, by: int) -> None:
+    """Count `by` (1 or -1) more members muted by `user`, in the caller's transaction."""
+    User.objects.filter(pk=user.pk).update(muting_count=F("muting_count") + by)
+    user.muting_count = max(0, (user.muting_count or 0) + by)
 
 
 def user_set_trust_level(

@@ -195,9 +195,10 @@ def thread_watch_level(*, user, thread) -> str:
 
 def muted_among(*, user, author_ids) -> frozenset[int]:
     """Which of `author_ids` (ids, or a queryset of them) `user` muted: their posts are
-    shown folded to `user`. No query for a visitor, nor for no ids but their own (nobody
-    mutes themselves); else one, on the (user, muted) unique index."""
-    if not user.is_authenticated:
+    shown folded to `user`. No query for a visitor, for a member who mutes nobody (their
+    `muting_count`, read with them), nor for no ids but their own (nobody mutes
+    themselves); else one, on the (user, muted) unique index."""
+    if not user.is_authenticated or not user.muting_count:
         return frozenset()
     if not isinstance(author_ids, QuerySet):
         author_ids = {author_id for author_id in author_ids if author_id not in (None, user.pk)}

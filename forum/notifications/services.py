@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from forum.accounts import services as account_services
 from forum.notifications import selectors
 from forum.notifications.kinds import KINDS
 from forum.notifications.models import (
@@ -249,10 +250,14 @@ def mute_set(*, user, username: str, muted: bool) -> bool:
         raise NotFound("No such member.")
     if other.pk == user.pk:
         raise ValidationFailed.for_field("username", "You cannot mute yourself.", code="self")
-    if muted:
-        _, created = UserMute.objects.get_or_create(user=user, muted=other)
-        return created
-    return bool(UserMute.objects.filter(user=user, muted=other).delete()[0])
+    with transaction.atomic():
+        if muted:
+            _, changed = UserMute.objects.get_or_create(user=user, muted=other)
+        else:
+            changed = bool(UserMute.objects.filter(user=user, muted=other).delete()[0])
+        if changed:
+            account_services.member_muting_changed(user=user, by=1 if muted else -1)
+    return changed
 
 
 def mutes_of(*, user) -> list[str]:

@@ -216,3 +216,51 @@ def test_an_opening_posts_contents_and_reading_time_are_inside_the_fold(member, 
     assert "muted-post" not in other
     assert other.count("Loud heading") == 2  # the contents and the post itself
     assert 'class="toc"' in other and "min read" in other
+
+
+def test_a_member_who_mutes_nobody_is_not_asked_whom_they_muted(member, loud, discussion):
+    """Whether a member muted anyone comes with them (`muting_count`), so reading a
+    thread's posts asks nothing more of those who mute nobody."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    thread, *_ = discussion
+    url = f"/api/v1/threads/{thread.pk}/posts/"
+
+    def queries_reading() -> list[str]:
+        client = APIClient()
+        client.force_authenticate(User.objects.get(pk=member.pk))
+        client.get(url)  # the shared posts, stored
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return [query["sql"] for query in queries]
+
+    muting_nobody = queries_reading()
+    assert mute_set(user=member, username="loud", muted=True) is True
+    assert mute_set(user=member, username="loud", muted=True) is False
+    muting_one = queries_reading()
+    counted = User.objects.get(pk=member.pk).muting_count
+    mute_set(user=member, username="loud", muted=False)
+
+    assert not any("usermute" in sql for sql in muting_nobody)
+    assert len(muting_one) == len(muting_nobody) + 1
+    assert counted == 1 and User.objects.get(pk=member.pk).muting_count == 0
+
+
+def test_the_migration_counts_the_mutes_members_already_hold(member, loud, other_member):
+    import importlib
+
+    from django.apps import apps
+
+    from forum.notifications.models import UserMute
+
+    migration = importlib.import_module("forum.notifications.migrations.0005_count_members_muted")
+    UserMute.objects.create(user=member, muted=loud)
+    UserMute.objects.create(user=member, muted=other_member)
+    UserMute.objects.create(user=other_member, muted=loud)
+
+    migration.count_members_muted(apps, None)
+
+    counts = dict(User.objects.values_list("username", "muting_count"))
+    assert counts[member.username] == 2 and counts[other_member.username] == 1
+    assert counts["loud"] == 0
