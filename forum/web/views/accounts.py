@@ -10,10 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
-from django.utils.http import (
-    url_has_allowed_host_and_scheme,
-    urlsafe_base64_decode,
-)
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forum.accounts import services as account_services
@@ -34,6 +31,7 @@ from forum.web.drafts import (
 )
 from forum.web.mail import send_signup_mail, signup_token_generator
 from forum.web.views.pages import (
+    back_to_next,
     form_page,
 )
 from moderation import selectors as moderation_selectors
@@ -262,12 +260,7 @@ def settings_mute(request: HttpRequest) -> HttpResponse:
             else:
                 note = "is no longer muted" if changed else "was not muted"
             messages.success(request, f"{username} {note}.")
-            back = request.POST.get("next", "")
-            if back and url_has_allowed_host_and_scheme(
-                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-            ):
-                return redirect(back)
-            return redirect(reverse("web:settings") + "#muted")
+            return back_to_next(request, lambda: reverse("web:settings") + "#muted")
     return _settings_page(request, status=400, mute_form=form)
 
 

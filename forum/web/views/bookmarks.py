@@ -10,14 +10,14 @@ marks them, and without JavaScript the bookmarks page is where the state shows."
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from forum.core.errors import ForumError
 from forum.threads import bookmarks
 from forum.web.views.pages import (
+    back_to_next,
     post_location,
     private_page,
     refused_as_asked,
@@ -45,15 +45,6 @@ def bookmark_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/bookmarks.html", {"page": page})
 
 
-def _back(request: HttpRequest, default) -> HttpResponse:
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(back)
-    return redirect(default())
-
-
 def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpResponse:
     """Save (`do=save`, the default, with `note`) or remove (`do=remove`) the reader's
     bookmark of what `find` looks up (its kind, "post" or "thread", and the object), then
@@ -76,7 +67,7 @@ def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpRespons
     messages.success(
         request, "Removed from your bookmarks." if removing else "Saved to your bookmarks."
     )
-    return _back(request, lambda: default_back(target))
+    return back_to_next(request, lambda: default_back(target))
 
 
 @login_required

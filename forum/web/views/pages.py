@@ -4,10 +4,11 @@ status, finding a thread the reader may see, and where a post is shown."""
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import (
     get_conditional_response,
@@ -16,6 +17,7 @@ from django.utils.cache import (
 )
 from django.utils.http import (
     quote_etag,
+    url_has_allowed_host_and_scheme,
     urlencode,
 )
 
@@ -137,3 +139,15 @@ def refused_as_asked(request: HttpRequest, exc: ForumError) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(exc.as_body(), status=exc.status)
     return refused(request, exc)
+
+
+def back_to_next(request: HttpRequest, default: Callable[[], str]) -> HttpResponse:
+    """A redirect to the form's `next` (the page it was sent from) when that is an
+    address on this site, else to what `default` answers (asked only then: finding a
+    post's page costs queries)."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect(default())
