@@ -18,7 +18,6 @@ from forum.core.errors import (
 )
 from forum.core.text import whole_number
 from forum.notifications import selectors as notification_selectors
-from forum.notifications import services as notification_services
 from forum.threads import activity, selectors
 from forum.threads import services as thread_services
 from forum.threads.activity import ActivityKind
@@ -518,7 +517,9 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     }
     if viewer.is_authenticated and viewer.pk != member.pk:
         context["can_mute"] = True
-        context["is_muted"] = member.username in notification_services.mutes_of(user=viewer)
+        context["is_muted"] = bool(
+            notification_selectors.muted_among(user=viewer, author_ids={member.pk})
+        )
     return render(request, "web/profile.html", context)
 
 
