@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from forum.accounts.models import User
@@ -183,6 +183,13 @@ def hears_of_reaction(*, recipient_id: int, actor_id: int, thread_id: int) -> bo
         .exclude(Exists(muting_actor))
         .exists()
     )
+
+
+def watch_level_of(user) -> Subquery:
+    """`user`'s watch level on the thread of the outer query (None: never set), to read
+    with the thread instead of asking `thread_watch_level`."""
+    watches = ThreadWatch.objects.filter(user_id=user.pk, thread=OuterRef("pk"))
+    return Subquery(watches.values("level")[:1])
 
 
 def thread_watch_level(*, user, thread) -> str:

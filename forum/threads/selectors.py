@@ -1,11 +1,11 @@
 """Reads of threads and posts, shaped for their callers: a page costs a fixed number of
 queries whatever the thread's size."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Exists, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, Expression, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils.functional import SimpleLazyObject, empty
 
 from forum.accounts.models import User
@@ -64,9 +64,14 @@ def thread_list(
     )
 
 
-def thread_get(*, user, pk: int) -> Thread:
-    """The thread with its category and author, or NotFound if `user` may not see it."""
-    thread = Thread.objects.select_related("category", "author").filter(pk=pk).first()
+def thread_get(*, user, pk: int, with_facts: Mapping[str, Expression] | None = None) -> Thread:
+    """The thread with its category and author, or NotFound if `user` may not see it.
+    `with_facts` are expressions over the thread read in the same query, each set on it
+    under its name (a reader's own facts about it, for one query instead of several)."""
+    threads = Thread.objects.select_related("category", "author")
+    if with_facts:
+        threads = threads.annotate(**with_facts)
+    thread = threads.filter(pk=pk).first()
     if thread is None or not permissions.can_view_thread(user, thread):
         raise NotFound("No such thread.")
     return thread

@@ -103,6 +103,13 @@ def read_state(*, user, thread: Thread) -> ReadState:
     return read_states(user=user, threads=[thread])[thread.pk]
 
 
+def read_mark_of(user) -> Subquery:
+    """`user`'s mark on the thread of the outer query (None where they never opened it),
+    to read with the thread: see `page_reading`'s `mark`."""
+    marks = ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))
+    return Subquery(marks.values("last_read_position")[:1], output_field=IntegerField())
+
+
 def first_unread_post(*, user, thread: Thread) -> Post | None:
     """The earliest written post of `thread` that is new to `user`, or None when nothing
     is, or when they never opened the thread (it is all new: it opens at its start).
@@ -137,21 +144,27 @@ class PageReading:
 
 NOTHING_READ = PageReading(marker_before=None, read_up_to=None)
 
+# `page_reading`'s mark when the caller did not read it with the thread.
+UNKNOWN = object()
 
-def page_reading(*, user, thread: Thread, shown: Sequence) -> PageReading:
+
+def page_reading(*, user, thread: Thread, shown: Sequence, mark=UNKNOWN) -> PageReading:
     """The marker and the new mark for `user` shown the posts `shown` (PostViews in
     reading order) of `thread`. The mark moves over the posts shown, up to the first post
     new to them that the page does not show (on another page, or deeper than it goes),
-    so that what they have not been shown stays new. One small query for a page read
-    again with nothing new on it, two otherwise; none for an anonymous reader."""
+    so that what they have not been shown stays new. `mark` is their mark as read with
+    the thread (`read_mark_of`; None: they never opened it), else it is asked for. No
+    query (or one for the mark) for a page read again with nothing new on it, one more
+    otherwise; none for an anonymous reader."""
     if not user.is_authenticated or not shown:
         return NOTHING_READ
     read = [view.post for view in shown if view.can_read and view.post.deleted_at is None]
-    mark = (
-        ThreadRead.objects.filter(user_id=user.pk, thread_id=thread.pk)
-        .values_list("last_read_position", flat=True)
-        .first()
-    )
+    if mark is UNKNOWN:
+        mark = (
+            ThreadRead.objects.filter(user_id=user.pk, thread_id=thread.pk)
+            .values_list("last_read_position", flat=True)
+            .first()
+        )
     if mark is not None and all(post.position <= mark for post in read):
         # A page read again: nothing on it is new, so neither a marker nor a move, and
         # no need to look for what it leaves out.

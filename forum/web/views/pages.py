@@ -5,6 +5,7 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -26,8 +27,12 @@ from forum.core.errors import (
     NotAuthenticated,
     NotFound,
 )
+from forum.notifications import selectors as notification_selectors
+from forum.notifications.models import WatchLevel
 from forum.threads import selectors
+from forum.threads.drafts import selectors as draft_selectors
 from forum.threads.models import Post
+from forum.threads.unread import selectors as unread_selectors
 
 
 def refused(request: HttpRequest, exc: ForumError) -> HttpResponse:
@@ -120,11 +125,47 @@ def post_location(post: Post, *, anchor: str = "") -> str:
     return f"{url}#{anchor or f'post-{post.pk}'}"
 
 
-def thread_or_404(request: HttpRequest, pk: int):
+def thread_or_404(request: HttpRequest, pk: int, *, with_facts=None):
     try:
-        return selectors.thread_get(user=request.user, pk=pk)
+        return selectors.thread_get(user=request.user, pk=pk, with_facts=with_facts)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+
+
+@dataclass(frozen=True)
+class ReaderFacts:
+    """A member's own facts about the thread they open, read with the thread: their read
+    mark (None: they never opened it), whether they keep a draft of a reply in it, and
+    their watch level."""
+
+    read_mark: int | None
+    has_draft: bool
+    watch_level: str
+
+
+def thread_for_reader(request: HttpRequest, pk: int):
+    """`thread_or_404`, with `thread.reader`: the ReaderFacts of a member (None for a
+    visitor), read in the thread's own query instead of one query each."""
+    user = request.user
+    if not user.is_authenticated:
+        thread = thread_or_404(request, pk)
+        thread.reader = None
+        return thread
+    thread = thread_or_404(
+        request,
+        pk,
+        with_facts={
+            "reader_mark": unread_selectors.read_mark_of(user),
+            "reader_draft_id": draft_selectors.reply_draft_id_of(user),
+            "reader_watch_level": notification_selectors.watch_level_of(user),
+        },
+    )
+    thread.reader = ReaderFacts(
+        read_mark=thread.reader_mark,
+        has_draft=thread.reader_draft_id is not None,
+        watch_level=thread.reader_watch_level or WatchLevel.NORMAL,
+    )
+    return thread
 
 
 def wants_json(request: HttpRequest) -> bool:

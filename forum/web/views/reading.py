@@ -36,7 +36,7 @@ from forum.web.views.pages import (
     form_page,
     post_location,
     private_page,
-    thread_or_404,
+    thread_for_reader,
 )
 from forum.web.views.unread import live_updates, read_page, with_read_states
 from forum.web.views.writing import preview_keeping_draft
@@ -148,7 +148,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
     cached = pagecache.CachedPage(request, kind="web:thread", depends_on=pagecache.thread_token(pk))
     if cached.response is not None:
         return cached.response
-    thread = thread_or_404(request, pk)
+    thread = thread_for_reader(request, pk)
     if slug != thread.slug and request.method != "POST":
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(thread.get_absolute_url() + query, permanent=not query)
@@ -164,7 +164,9 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
         return login_again_keeping(request, fields=REPLY_DRAFT_FIELDS)
     draft = (
         draft_selectors.draft_get(user=request.user, thread=thread)
-        if permissions.can_keep_draft(request.user, thread)
+        if thread.reader is not None
+        and thread.reader.has_draft
+        and permissions.can_keep_draft(request.user, thread)
         else None
     )
     if composer_images.wants_upload(request):
@@ -291,10 +293,10 @@ def _thread_context(
         reply_form=_reply_form_place(request, posts, reply_to, after, context),
         reacted=_reactions_given(user, posts),
         muted=_muted_authors(user, posts),
-        unread_before=read_page(request, thread, posts),
+        unread_before=read_page(request, thread, posts, reader=thread.reader),
     )
     context["live"] = live_updates(request, thread)
-    _add_watch_form(context, user, thread, thread_caps)
+    _add_watch_form(context, thread, thread_caps)
     return context
 
 
@@ -348,8 +350,8 @@ def _ranked_thread_context(request: HttpRequest, thread, *, sort: str) -> dict:
         ),
         "live": live_updates(request, thread),
     }
-    read_page(request, thread, posts)
-    _add_watch_form(context, user, thread, thread_caps)
+    read_page(request, thread, posts, reader=thread.reader)
+    _add_watch_form(context, thread, thread_caps)
     return context
 
 
@@ -369,10 +371,10 @@ def _muted_authors(user, posts) -> dict[int, str]:
     return slots.muted_authors(posts, muted_ids)
 
 
-def _add_watch_form(context: dict, user, thread, thread_caps) -> None:
+def _add_watch_form(context: dict, thread, thread_caps) -> None:
+    """The form setting the reader's watch level, at their level (read with the thread)."""
     if thread_caps.watch:
-        level = notification_selectors.thread_watch_level(user=user, thread=thread)
-        context["watch_form"] = forms.WatchForm(initial={"level": level})
+        context["watch_form"] = forms.WatchForm(initial={"level": thread.reader.watch_level})
 
 
 def _posts_html(thread, posts, *, view: str, after: str, has_more: bool, review_items) -> str:

@@ -18,15 +18,23 @@ from forum.notifications import selectors as notification_selectors
 from forum.threads import selectors
 from forum.threads.unread import selectors as unread_selectors
 from forum.threads.unread import services as unread_services
-from forum.web.views.pages import post_location, thread_or_404
+from forum.web.views.pages import ReaderFacts, post_location, thread_or_404
 
 
-def read_page(request: HttpRequest, thread, posts) -> int | None:
+def read_page(
+    request: HttpRequest, thread, posts, *, reader: ReaderFacts | None = None
+) -> int | None:
     """Move the reader's mark over the posts `posts` (PostViews in reading order) of
     `thread` they are being shown, and answer the post before which the "new since your
-    last visit" marker goes (None: nowhere). One query and at most one write for a
-    member; nothing for an anonymous reader."""
-    reading = unread_selectors.page_reading(user=request.user, thread=thread, shown=posts)
+    last visit" marker goes (None: nowhere). With the `reader`'s facts read with the
+    thread, their mark is known: at most one query (none for a page with nothing new on
+    it) and one write for a member; nothing for an anonymous reader."""
+    reading = unread_selectors.page_reading(
+        user=request.user,
+        thread=thread,
+        shown=posts,
+        mark=reader.read_mark if reader is not None else unread_selectors.UNKNOWN,
+    )
     if reading.read_up_to is not None:
         unread_services.thread_read_mark(
             user=request.user, thread=thread, position=reading.read_up_to

@@ -231,6 +231,33 @@ def test_reading_costs_a_member_one_query_and_one_write_at_most(client, member, 
     assert len(reads) == 1
 
 
+def test_a_member_reading_a_page_again_costs_four_queries(client, member, other_member):
+    """Their mark, their draft's id and their watch level come with the thread: a page
+    read again asks for the member, the thread, their reactions among its posts and
+    their unread notifications, and nothing else."""
+    from forum.notifications.models import ThreadWatch, WatchLevel
+
+    thread = _thread_of(3, author=other_member, title="Read again")
+    ThreadWatch.objects.create(user=member, thread=thread, level=WatchLevel.WATCHING)
+    client.force_login(member)
+    client.get(thread.get_absolute_url())
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(thread.get_absolute_url())
+
+    # Each query's own table is the last one named after FROM: subqueries come before it.
+    tables = [re.findall(r'FROM "(\w+)"', q["sql"])[-1] for q in queries]
+    assert tables == [
+        "accounts_user",
+        "threads_thread",
+        "threads_reaction",
+        "notifications_notification",
+    ]
+    # What came with the thread is what the page shows.
+    watch = re.search(r'<option value="watching"[^>]*>', page.content.decode())
+    assert watch is not None and "selected" in watch.group(0)
+
+
 # --- live updates -----------------------------------------------------------------------
 
 
