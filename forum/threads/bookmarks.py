@@ -193,6 +193,17 @@ def bookmark_target_post(*, pk: int) -> Post:
     return post
 
 
+def post_bookmark_get(*, user, pk: int) -> tuple[Post, Bookmark | None]:
+    """The post `pk` names (with its thread and author) and `user`'s bookmark of it (None:
+    they have none), for the page that saves it; refused as saving it would be (a post
+    they may not read is NotFound, as a missing one)."""
+    post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
+    if post is None:
+        raise NotFound("No such post.")
+    permissions.check_can_bookmark(user, post)
+    return post, Bookmark.objects.filter(user=user, post=post).first()
+
+
 def bookmark_target_thread(*, pk: int) -> Thread:
     """The thread `pk` names, for saving or removing a bookmark of it: NotFound when there
     is none."""

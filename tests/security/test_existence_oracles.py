@@ -40,6 +40,8 @@ WEB_ACTS = [
     ("post", "/p/{}/appeal/", {"message": "Please look again."}),
     ("get", "/p/{}/moderate/", None),
     ("post", "/p/{}/moderate/", {"action": "hide", "reason": "x"}),
+    ("get", "/p/{}/bookmark/", None),
+    ("post", "/p/{}/bookmark/", {"note": "x" * 1000}),
 ]
 # A hidden, removed or deleted post keeps its place in a readable thread as a
 # placeholder, so only these are missing from the reading pages as well.

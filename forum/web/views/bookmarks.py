@@ -1,21 +1,22 @@
-"""Bookmarks on the web: a form under each post and on each thread saves it with a note
-or takes it out and comes back (or, asked by bookmarks.js for JSON, answers the
+"""Bookmarks on the web: a post's bookmark page and each thread's form save it with a
+note or take it out and come back (or, asked by bookmarks.js for JSON, answer the
 bookmark's state), and the bookmarks page lists the member's own, the newest first,
 where each note is changed and each bookmark removed.
 
-A thread page's posts are HTML shared between readers, so their forms never say whether
-the reader bookmarked a post: bookmarks.js asks `thread_bookmarks` once per page and
-marks them, and without JavaScript the bookmarks page is where the state shows."""
+A thread page's posts are HTML shared between readers, so under each post is a link to
+its bookmark page, never the reader's form or state: bookmarks.js puts the form in
+place of each link, asks `thread_bookmarks` once per page and marks the saved ones."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from forum.core.errors import ForumError
 from forum.threads import bookmarks
+from forum.threads.rendering import text_excerpt
 from forum.web.views.pages import (
     back_to_next,
     post_location,
@@ -71,8 +72,23 @@ def _bookmark_change(request: HttpRequest, *, find, default_back) -> HttpRespons
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
+@private_page
 def post_bookmark(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the page saving the post to the reader's bookmarks, with their note (where a
+    post's "Bookmark" link leads without JavaScript); POST: save or remove it."""
+    if request.method != "POST":
+        try:
+            post, bookmark = bookmarks.post_bookmark_get(user=request.user, pk=pk)
+        except ForumError as exc:
+            return refused_as_asked(request, exc)
+        context = {
+            "post": post,
+            "bookmark": bookmark,
+            "post_url": post_location(post),
+            "excerpt": text_excerpt(post.body_html),
+        }
+        return render(request, "web/post_bookmark.html", context)
     return _bookmark_change(
         request,
         find=lambda: ("post", bookmarks.bookmark_target_post(pk=pk)),

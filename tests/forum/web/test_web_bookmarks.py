@@ -66,10 +66,50 @@ def test_the_thread_page_shares_its_posts_and_the_script_asks_for_the_readers_ma
     assert "private" in marks["Cache-Control"]
 
 
+def test_posts_carry_a_link_and_the_page_one_form_for_the_script_to_copy(
+    client, member, thread, reply
+):
+    for n in range(5):
+        make_reply(thread=thread, body=f"One more reply, number {n}.")
+    client.force_login(member)
+
+    page = client.get(thread.get_absolute_url()).text
+
+    assert page.count('class="bookmark-link"') == 7  # the opening post and six replies
+    assert f'href="/p/{reply.pk}/bookmark/">Bookmark</a>' in page
+    # The thread's own form, and the template of a post's.
+    assert page.count('class="bookmark-form') == 2
+    assert page.count('<template id="bookmark-post-form">') == 1
+
+
+def test_a_posts_bookmark_page_saves_it_without_javascript(client, member, reply):
+    client.force_login(member)
+
+    blank = client.get(f"/p/{reply.pk}/bookmark/")
+    client.post(f"/p/{reply.pk}/bookmark/", {"note": "check dates", "do": "save"})
+    saved = client.get(f"/p/{reply.pk}/bookmark/")
+
+    assert blank.status_code == 200 and saved.status_code == 200
+    assert "The March imagery says so." in blank.text and "**March**" not in blank.text
+    assert 'value="remove"' not in blank.text
+    assert 'value="check dates"' in saved.text and 'value="remove"' in saved.text
+    assert "private" in saved["Cache-Control"]
+
+
+def test_a_posts_bookmark_page_is_for_members_who_may_read_the_post(client, member, reply):
+    hidden = make_reply(thread=reply.thread, body="Hidden")
+    post_set_state(post=hidden, state=PostState.HIDDEN)
+
+    assert client.get(f"/p/{reply.pk}/bookmark/")["Location"].startswith("/accounts/login/")
+    client.force_login(member)
+    assert client.get(f"/p/{hidden.pk}/bookmark/").status_code == 404
+    assert client.get("/p/999999/bookmark/").status_code == 404
+
+
 def test_anonymous_readers_get_no_bookmark_forms_and_are_sent_to_sign_in(client, thread, reply):
     page = client.get(thread.get_absolute_url()).text
 
-    assert "bookmark-form" not in page
+    assert "bookmark-form" not in page and "bookmark-link" not in page
     assert client.post(f"/p/{reply.pk}/bookmark/", {"note": ""})["Location"].startswith(
         "/accounts/login/"
     )

@@ -77,11 +77,14 @@ def test_a_member_bookmarks_without_javascript_and_manages_the_list(
     errors = watch_console(page)
     log_in(page, live_server, "alice")
     page.goto(live_server.url + thread.get_absolute_url())
-    bookmark = _bookmark(page, reply)
 
-    bookmark.locator("summary").click()
-    bookmark.get_by_label("Note").fill("Three, not two")
-    bookmark.get_by_role("button", name="Save").click()
+    # Without the script, a post's "Bookmark" is a link to its bookmark page.
+    page.locator(f"#post-{reply.pk}").get_by_role("link", name="Bookmark").click()
+    page.wait_for_url(f"**/p/{reply.pk}/bookmark/")
+    assert page.get_by_text("The convoy is three brigades.").is_visible()
+    page.get_by_label("Note").fill("Three, not two")
+    page.screenshot(path=str(ARTIFACTS / "web-bookmark-post-page.png"), full_page=True)
+    page.get_by_role("button", name="Save").click()
 
     page.wait_for_url(f"**{thread.get_absolute_url()}#post-{reply.pk}")
     assert page.get_by_text("Saved to your bookmarks.").is_visible()

@@ -1,7 +1,9 @@
-/* Bookmarks without leaving the page. Each bookmark form works on its own (it posts, and
-   the page comes back with a message); the posts' HTML is shared between readers, so it
-   cannot say which of them this reader saved. This script asks once per page, marks the
-   saved ones (with their notes), and sends the forms with fetch (Parley.sendInPlace, in
+/* Bookmarks without leaving the page. The posts' HTML is shared between readers, so
+   under each post it carries a "Bookmark" link (to the post's bookmark page, which works
+   without JavaScript), never this reader's form or whether they saved it. This script
+   puts a copy of the page's one bookmark form (the <template> under the thread) in place
+   of each link, asks once per page which of the posts and the thread this reader saved,
+   marks them (with their notes), and sends the forms with fetch (Parley.sendInPlace, in
    parley.js), changing the mark in place. Loaded from our own origin under a strict CSP:
    no inline code. */
 (function () {
@@ -24,6 +26,22 @@
     });
   }
 
+  // Each post's link becomes the form, named for that post.
+  function formsInPlaceOfLinks() {
+    var template = document.getElementById("bookmark-post-form");
+    if (!template) return;
+    document.querySelectorAll("a.bookmark-link[data-bookmark]").forEach(function (link) {
+      var details = template.content.firstElementChild.cloneNode(true);
+      var id = "bookmark-note-" + link.dataset.bookmark.replace(":", "-");
+      details.dataset.bookmark = link.dataset.bookmark;
+      details.querySelector("form").action = link.href;
+      details.querySelector("label").htmlFor = id;
+      details.querySelector("input[name=note]").id = id;
+      link.replaceWith(details);
+    });
+  }
+
+  formsInPlaceOfLinks();
   var source = document.querySelector("[data-bookmarks-state]");
   if (source) {
     fetch(source.dataset.bookmarksState, {
