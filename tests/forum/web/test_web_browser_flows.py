@@ -131,7 +131,9 @@ def test_moderator_approves_a_pending_post_from_the_thread_page(
     page.screenshot(path=str(ARTIFACTS / "web-moderator-approve.png"), full_page=True)
 
 
-def test_login_throttle_and_kept_username_in_the_browser(live_server, page):
+def test_login_throttle_and_kept_username_in_the_browser(live_server, page, fresh_throttles):
+    # fresh_throttles counts failures in a day's window: the six log-ins take seconds,
+    # and one of them would otherwise fall past a 15-minute window's end now and then.
     UserFactory(username="victim")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("victim")
