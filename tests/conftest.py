@@ -7,6 +7,7 @@ loudly at the end. Under CI=true a missing service fails the run instead."""
 import os
 import shutil
 import socket
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -125,11 +126,17 @@ def console_errors(page):
     return watch_console(page)
 
 
+# Names this run of the suite in cache keys (see `_page_cache_per_test`).
+RUN_ID = uuid.uuid4().hex
+
+
 @pytest.fixture(autouse=True)
 def _page_cache_per_test(request, settings):
-    """Pages cached for anonymous readers are keyed per test: SQLite reuses the ids of
-    rolled-back rows, so one test's cached thread page could otherwise answer another's."""
-    settings.PAGE_CACHE_RELEASE = request.node.nodeid
+    """Pages and shared fragments are cached per test and per run: SQLite reuses the ids
+    of rolled-back rows, so one test's cached thread page could otherwise answer
+    another's; and a test database made afresh gives out the same ids again, while a real
+    Redis keeps the last run's pages and fragments for a minute."""
+    settings.PAGE_CACHE_RELEASE = f"{RUN_ID}:{request.node.nodeid}"
 
 
 @pytest.fixture(scope="session")

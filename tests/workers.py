@@ -132,11 +132,17 @@ def start_celery_worker(
     return process
 
 
-def task_results(log: Path, task: str) -> list[str]:
+def settled_task_results(log: Path, task: str) -> list[str] | None:
     """What each run of `task` returned, in order, as a worker logging at INFO wrote it
-    to `log`: the proof that it was that worker that ran them."""
-    pattern = rf"Task {re.escape(task)}\[[^\]]+\] succeeded in [\d.]+s: (.+)"
-    return re.findall(pattern, log.read_text())
+    to `log` (the proof that it was that worker that ran them); None until there is one
+    and every run the worker has received has logged its result. A run's writes commit a
+    moment before its result is logged: a test that has seen them polls this with
+    `wait_for`."""
+    text = log.read_text()
+    name = re.escape(task)
+    results = re.findall(rf"Task {name}\[[^\]]+\] succeeded in [\d.]+s: (.+)", text)
+    received = re.findall(rf"Task {name}\[[^\]]+\] received", text)
+    return results if results and len(results) == len(received) else None
 
 
 def kill_process_group(process: subprocess.Popen) -> None:

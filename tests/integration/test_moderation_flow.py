@@ -26,8 +26,13 @@ def test_held_post_notifies_watchers_only_after_approval(
     assert ContentCheck.objects.get(post=held).outcome == "queued"
     watchers = Notification.objects.filter(post=held).exclude(recipient=newcomer)
     assert not watchers.exists()
-    # The author alone hears that the post is held.
-    assert Notification.objects.get(post=held, recipient=newcomer).kind == "post_moderated"
+    # The author alone hears that the post is held. The worker tells them after the
+    # check has committed (the decision is a domain event), so the queue item can be
+    # seen a moment before their notification is written.
+    told_author = wait_for(
+        lambda: Notification.objects.filter(post=held, recipient=newcomer).first()
+    )
+    assert told_author.kind == "post_moderated"
 
     actions.review_item_decide(moderator=moderator, item=item, approve=True)
 

@@ -18,7 +18,7 @@ from forum.notifications.services import watch_set
 from moderation import actions
 from moderation import services as moderation_services
 from tests.factories import UserFactory, make_reply, make_thread
-from tests.workers import task_results, tasks_through_broker, wait_for
+from tests.workers import settled_task_results, tasks_through_broker, wait_for
 
 WRITTEN_BY_THE_WORKER = {"new_thread", "new_post", "reply", "mention", "quote"}
 WRITTEN_BY_THE_DECIDING_PROCESS = {
@@ -83,9 +83,10 @@ def test_fan_out_kinds_are_written_by_the_workers_delivery_tasks(
     assert {kind for _, kind in expected} == WRITTEN_BY_THE_WORKER
     # The worker's delivery tasks told exactly as many members as the notifications
     # count: none of them was written anywhere else.
-    delivered = task_results(tmp_path / "worker.log", "notifications.deliver_batch")
+    log = tmp_path / "worker.log"
+    delivered = wait_for(lambda: settled_task_results(log, "notifications.deliver_batch"))
     assert sum(int(result) for result in delivered) == sum(expected.values()) == 7
-    assert task_results(tmp_path / "worker.log", "threads.fan_out_post") == ["True"] * 3
+    assert wait_for(lambda: settled_task_results(log, "threads.fan_out_post")) == ["True"] * 3
 
 
 @pytest.mark.integration

@@ -21,9 +21,9 @@ from forum.threads.tasks import sweep_due_fan_outs
 from moderation.tasks import sweep_unchecked_revisions
 from tests.integration.fault_services import PrivateRedis
 from tests.workers import (
+    settled_task_results,
     start_celery_worker,
     stop_celery_worker,
-    task_results,
     tasks_sent_to,
     wait_for,
     worker_env,
@@ -139,5 +139,9 @@ def test_posts_made_while_redis_is_down_are_finished_by_the_worker_once_it_is_ba
         return not unchecked.exists() and not during.filter(fan_out_due_at__isnull=False).exists()
 
     wait_for(all_finished, timeout=90)
-    assert task_results(worker_log, "moderation.sweep_unchecked_revisions") == [str(REPLIES)]
-    assert task_results(worker_log, "threads.sweep_due_fan_outs") == [str(REPLIES)]
+    # Each sweep's result is logged a moment after its writes commit.
+    checked = wait_for(
+        lambda: settled_task_results(worker_log, "moderation.sweep_unchecked_revisions")
+    )
+    fanned_out = wait_for(lambda: settled_task_results(worker_log, "threads.sweep_due_fan_outs"))
+    assert checked == fanned_out == [str(REPLIES)]

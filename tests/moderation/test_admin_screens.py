@@ -197,9 +197,10 @@ def test_the_log_filters_by_actor_action_target_and_date(mod_client, moderator, 
     assert shown("?actor=automatic") == {"old-automatic"}
     assert shown("?action_name=remove") == {"second-reason"}
     assert shown(f"?target_type=post&target_id={second.pk}") == {"second-reason", "old-automatic"}
-    today = timezone.localdate()
-    day = f"?created_at__year={today.year}&created_at__month={today.month}"
-    day += f"&created_at__day={today.day}"
+    # The day the decisions were logged, not the day now: the two differ past midnight.
+    logged_on = timezone.localdate(ModerationLogEntry.objects.get(reason="first-reason").created_at)
+    day = f"?created_at__year={logged_on.year}&created_at__month={logged_on.month}"
+    day += f"&created_at__day={logged_on.day}"
     assert shown(day) == {
         "first-reason",
         "second-reason",

@@ -2,7 +2,7 @@
 characters the author wrote."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forum.core.lookalikes import fold_term, match_key, normalize_for_matching
@@ -72,6 +72,7 @@ def test_out_of_range_spans_are_refused():
         normalize_for_matching("abc").original_span(2, 9)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=60))
 def test_every_folded_range_maps_inside_the_original(text):
     normalized = normalize_for_matching(text)
@@ -82,6 +83,7 @@ def test_every_folded_range_maps_inside_the_original(text):
             assert 0 <= begin < finish <= len(text)
 
 
+@settings(deadline=None)
 @given(st.lists(st.text(max_size=30), max_size=5))
 def test_folding_paragraphs_apart_or_together_gives_the_same_words(paragraphs):
     together = normalize_for_matching("\n\n".join(paragraphs)).words

@@ -52,7 +52,9 @@ def test_the_forms_answer_json_for_the_script(client, member, thread):
 def test_the_thread_page_shares_its_posts_and_the_script_asks_for_the_readers_marks(
     client, member, thread, reply
 ):
-    bookmarks.bookmark_save(user=member, post=reply, note="mine")
+    # Words no random CSRF token on the page could spell.
+    note = "Kept for the grain report"
+    bookmarks.bookmark_save(user=member, post=reply, note=note)
     client.force_login(member)
 
     page = client.get(thread.get_absolute_url()).text
@@ -60,9 +62,9 @@ def test_the_thread_page_shares_its_posts_and_the_script_asks_for_the_readers_ma
 
     # Every reader's page has the same forms, empty: the state is asked for after load.
     assert f'data-bookmark="post:{reply.pk}"' in page
-    assert "mine" not in page and "is-bookmarked" not in page
+    assert note not in page and "is-bookmarked" not in page
     assert f'data-bookmarks-state="/t/{thread.pk}/{thread.slug}/bookmarks/"' in page
-    assert marks.json() == {"thread": None, "posts": {str(reply.pk): "mine"}}
+    assert marks.json() == {"thread": None, "posts": {str(reply.pk): note}}
     assert "private" in marks["Cache-Control"]
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from django.utils import dateformat, timezone
+from playwright.sync_api import expect
 
 from forum.accounts.models import CategoryModerator, User
 from forum.threads.models import Post, PostState, Thread
@@ -182,7 +183,7 @@ def test_silenced_member_keeps_their_profile_and_still_saves_other_settings(
     page.get_by_label("Watch threads I start or reply to").uncheck()
     page.get_by_role("button", name="Save settings").click()
 
-    assert page.get_by_text("Your settings are saved.").is_visible()
+    expect(page.get_by_text("Your settings are saved.")).to_be_visible()
     quiet.refresh_from_db()
     assert (quiet.email_frequency, quiet.auto_watch_threads) == ("weekly", False)
     assert (quiet.display_name, quiet.bio) == ("Quiet One", "I like tea.")
@@ -208,7 +209,7 @@ def test_locked_thread_closes_replies_and_edits_to_members_but_a_moderator_still
     log_in(page, live_server, "mod")
     page.goto(live_server.url + thread.get_absolute_url())
     page.get_by_role("button", name="Lock thread").click()
-    assert page.get_by_text("Lock: done.").is_visible()
+    expect(page.get_by_text("Lock: done.")).to_be_visible()
     assert Thread.objects.get(pk=thread.pk).is_locked
     assert page.get_by_role("button", name="Unlock thread").is_visible()
 
@@ -267,7 +268,7 @@ def test_hiding_the_opening_post_leaves_the_thread_and_its_replies_readable(
     tools = page.get_by_role("form", name=f"Moderate post {opening.pk}")
     tools.get_by_label("Reason").fill("Insults another member")
     tools.get_by_role("button", name="Hide").click()
-    assert page.get_by_text("Hide: done.").is_visible()
+    expect(page.get_by_text("Hide: done.")).to_be_visible()
     opening.refresh_from_db()
     thread.refresh_from_db()
     assert opening.state == PostState.HIDDEN
@@ -380,8 +381,8 @@ def test_author_of_a_removed_post_is_offered_an_appeal_until_they_delete_it(
 
     # The appeal form is one click away.
     post_section(page, removed).get_by_role("link", name="Appeal").click()
-    assert page.get_by_role("heading", name="Appeal the removal of your post").is_visible()
-    assert page.get_by_role("button", name="Send appeal").is_visible()
+    expect(page.get_by_role("heading", name="Appeal the removal of your post")).to_be_visible()
+    expect(page.get_by_role("button", name="Send appeal")).to_be_visible()
 
     # Having deleted it instead, the author is offered no appeal.
     post_delete(actor=writer, post=removed)
@@ -428,7 +429,7 @@ def test_category_moderator_has_tools_and_hidden_posts_only_in_their_category(
     page.get_by_role("form", name=f"Moderate post {games_hidden.pk}").get_by_role(
         "button", name="Restore"
     ).click()
-    assert page.get_by_text("Restore: done.").is_visible()
+    expect(page.get_by_text("Restore: done.")).to_be_visible()
     assert Post.objects.get(pk=games_hidden.pk).state == PostState.VISIBLE
 
     # Another category: a reader like any other.

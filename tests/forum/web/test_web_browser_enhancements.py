@@ -5,6 +5,7 @@ paragraphs, and a notification reaching another member through the real worker."
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from forum.notifications.models import Notification
 from forum.threads.models import Post
@@ -185,7 +186,7 @@ def test_report_one_paragraph_from_its_flag(live_server, page, category):
     assert page.get_by_label("Which part").input_value() == "1"
     page.get_by_label("Spam").check()
     page.get_by_role("button", name="Send report").click()
-    assert page.get_by_text("moderators will look at your report").is_visible()
+    expect(page.get_by_text("moderators will look at your report")).to_be_visible()
     report = Report.objects.get()
     assert (report.reason, report.paragraph) == ("spam", 1)
     assert errors == []
@@ -254,7 +255,7 @@ def test_pages_are_labelled_fit_a_phone_show_focus_and_print_plainly(
     page.goto(f"{live_server.url}/accounts/settings/")
     page.get_by_label("Token name").fill("phone script")
     page.get_by_role("button", name="Create token").click()
-    assert page.get_by_role("heading", name="Your new API token").is_visible()
+    expect(page.get_by_role("heading", name="Your new API token")).to_be_visible()
 
     page.set_viewport_size({"width": 360, "height": 740})
     for path in (

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from forum.threads.models import Post, PostState, Thread
 from moderation.models import Report
@@ -26,13 +27,13 @@ def test_sign_up_confirm_and_start_a_thread_that_waits_for_approval(
     page.get_by_label("Password", exact=True).fill("a long enough passphrase")
     page.get_by_label("Password again").fill("a long enough passphrase")
     page.get_by_role("button", name="Sign up").click()
-    assert page.get_by_role("heading", name="Check your e-mail").is_visible()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
     (message,) = mail.outbox
     link = urlsplit(re.search(r"https?://\S+/accounts/signup/confirm/\S+/", message.body)[0])
     page.goto(live_server.url + link.path)
     page.get_by_role("button", name="Confirm and log in").click()
-    assert page.get_by_text("Welcome to Parley, freshface.").is_visible()
+    expect(page.get_by_text("Welcome to Parley, freshface.")).to_be_visible()
 
     page.get_by_role("link", name="General").click()
     page.get_by_role("link", name="New thread in General").click()
@@ -100,7 +101,7 @@ def test_member_replies_three_deep_edits_with_preview_sees_the_diff_and_reports(
     page.get_by_label("Abuse or harassment").check()
     page.get_by_label("Which part").select_option(value="1")
     page.get_by_role("button", name="Send report").click()
-    assert page.get_by_text("moderators will look at your report").is_visible()
+    expect(page.get_by_text("moderators will look at your report")).to_be_visible()
     report = Report.objects.get()
     assert (report.reason, report.paragraph) == ("abuse", 1)
     assert console_errors == []
@@ -123,7 +124,7 @@ def test_moderator_approves_a_pending_post_from_the_thread_page(
     assert "Pending review" in tools.inner_text()
     tools.get_by_role("button", name="Approve").click()
 
-    assert page.get_by_text("Approve: done.").is_visible()
+    expect(page.get_by_text("Approve: done.")).to_be_visible()
     pending.refresh_from_db()
     assert pending.state == PostState.VISIBLE
     assert "Visible" in page.get_by_role("form", name=f"Moderate post {pending.pk}").inner_text()
@@ -131,7 +132,9 @@ def test_moderator_approves_a_pending_post_from_the_thread_page(
     page.screenshot(path=str(ARTIFACTS / "web-moderator-approve.png"), full_page=True)
 
 
-def test_login_throttle_and_kept_username_in_the_browser(live_server, page):
+def test_login_throttle_and_kept_username_in_the_browser(live_server, page, fresh_throttles):
+    # fresh_throttles counts failures in a day's window: the six log-ins take seconds,
+    # and one of them would otherwise fall past a 15-minute window's end now and then.
     UserFactory(username="victim")
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("victim")
@@ -144,7 +147,7 @@ def test_login_throttle_and_kept_username_in_the_browser(live_server, page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    assert page.get_by_text("Too many failed attempts").is_visible()
+    expect(page.get_by_text("Too many failed attempts")).to_be_visible()
     assert page.get_by_label("Username").input_value() == "victim"
     page.screenshot(path=str(ARTIFACTS / "web-login-throttled.png"), full_page=True)
 

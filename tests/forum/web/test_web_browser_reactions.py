@@ -3,6 +3,7 @@ JavaScript the counts change in place; without it the same buttons post a form a
 page comes back at the post with the new count."""
 
 import pytest
+from playwright.sync_api import expect
 
 from forum.threads.models import Post, Reaction
 from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
@@ -79,8 +80,8 @@ def test_a_member_reacts_without_javascript(live_server, new_context, discussion
     page.screenshot(path=str(ARTIFACTS / "web-reactions-no-javascript.png"), full_page=True)
 
     page.locator(f'#post-{reply.pk} a.reaction-who[href$="kind=agree"]').click()
-    assert page.get_by_role("heading", name="Who found it “Agree”").is_visible()
-    assert page.locator("ul.reactors").get_by_role("link", name="carol").is_visible()
+    expect(page.get_by_role("heading", name="Who found it “Agree”")).to_be_visible()
+    expect(page.locator("ul.reactors").get_by_role("link", name="carol")).to_be_visible()
     assert errors == []
 
 

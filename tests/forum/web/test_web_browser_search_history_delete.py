@@ -4,6 +4,7 @@ real browser (Playwright driving Debian's Chromium)."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from forum.threads import services
 from forum.threads.models import Post
@@ -52,7 +53,7 @@ def test_delete_your_own_post_after_confirming(live_server, page, category, cons
 
     page.goto(live_server.url + thread.get_absolute_url())
     page.locator(f"#post-{reply.pk}").get_by_role("button", name="Delete").click()
-    assert page.get_by_role("heading", name="Delete this post?").is_visible()
+    expect(page.get_by_role("heading", name="Delete this post?")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "web-delete-confirm.png"), full_page=True)
     page.get_by_role("button", name="Delete the post").click()
 
