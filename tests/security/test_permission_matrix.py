@@ -1272,7 +1272,13 @@ WEB_CASES = [
         web_signed_in(302),
         {"note": "For later"},
     ),
-    Case("bookmark by GET", "get", "/p/{reply}/bookmark/", web_signed_in(405)),
+    Case("a post's bookmark page", "get", "/p/{reply}/bookmark/", web_signed_in(200)),
+    Case(
+        "a hidden post's bookmark page",
+        "get",
+        "/p/{hidden}/bookmark/",
+        only(PRIVILEGED, 200, 404, anonymous=LOGIN, suspended=LOGIN),
+    ),
     Case(
         "bookmark a hidden post from the page",
         "post",
