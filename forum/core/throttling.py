@@ -1,5 +1,6 @@
 """Throttles, counting in fixed windows in the cache; a client is known by its account
-or by its address as `forum.core.client_address` finds it.
+or by its address as `forum.core.client_address` finds it (an IPv6 client by its /64
+network: `client_network`).
 
 API request rates: members per account at the `user` rate, everyone else per client
 address at the `anon` rate (`DEFAULT_THROTTLE_RATES`). One counter per client and
@@ -29,7 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-from forum.core.client_address import client_address
+from forum.core.client_address import client_network
 from forum.core.errors import RateLimited
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -63,7 +64,7 @@ class RequestRateThrottle(BaseThrottle):
         return _count(request, f"throttle:{scope}:{ident}:{window}", seconds) <= limit
 
     def get_ident(self, request) -> str:
-        return client_address(request)
+        return client_network(request)
 
     def wait(self) -> float:
         return self.retry_after
@@ -115,7 +116,7 @@ class LoginThrottle:
         """A password for `username`: counted per name and address, so that one
         address cannot lock a member out everywhere, and per address whatever the name,
         against one password tried on many accounts."""
-        address = client_address(request)
+        address = client_network(request)
         return cls(
             {
                 f"name\x00{username.casefold()}\x00{address}": LOGIN_FAILURE_LIMIT,
@@ -140,7 +141,7 @@ class LoginThrottle:
         but each invalid one costs a look-up and escapes the request rates, which count
         only requests that authenticated or sent no credentials)."""
         return cls(
-            {f"token\x00{client_address(request)}": LOGIN_FAILURE_LIMIT_PER_ADDRESS},
+            {f"token\x00{client_network(request)}": LOGIN_FAILURE_LIMIT_PER_ADDRESS},
             message="Too many invalid tokens from your address. {wait}.",
         )
 

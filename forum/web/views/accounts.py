@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
 from forum.core import permissions
-from forum.core.client_address import client_address
+from forum.core.client_address import client_network
 from forum.core.errors import (
     ForumError,
     NotFound,
@@ -144,7 +144,7 @@ SIGNUP_MAILS_PER_EMAIL = 3  # confirmation or "you have an account" mails per ad
 
 
 def _rate_key(request: HttpRequest, kind: str) -> str:
-    return forms.address_key(kind, client_address(request))
+    return forms.address_key(kind, client_network(request))
 
 
 def _over_rate(request: HttpRequest, form, *, kind: str, limit: int) -> bool:

@@ -44,6 +44,22 @@ def test_visitors_are_limited_per_address_and_members_per_account(monkeypatch):
     assert statuses == [200, 200, 200, 429]
 
 
+def test_a_visitor_changing_address_within_its_ipv6_64_is_still_counted_once(monkeypatch):
+    monkeypatch.setattr(RequestRateThrottle, "THROTTLE_RATES", {"anon": "2/day", "user": "3/day"})
+    # A fresh /64, so that counters left by earlier runs in a real Redis do not count.
+    site, subnet = random.randrange(65536), random.randrange(65535)
+    network = f"2001:db8:{site:x}:{subnet:x}"
+
+    statuses = [
+        APIClient(REMOTE_ADDR=f"{network}::{n + 1:x}").get("/api/v1/categories/").status_code
+        for n in range(3)
+    ]
+    elsewhere = APIClient(REMOTE_ADDR=f"2001:db8:{site:x}:{subnet + 1:x}::1")
+
+    assert statuses == [200, 200, 429]
+    assert elsewhere.get("/api/v1/categories/").status_code == 200
+
+
 @pytest.mark.integration
 def test_a_window_counter_in_redis_is_one_round_trip_and_expires_with_its_window():
     from forum.core import throttling
