@@ -240,6 +240,7 @@ def bulk_replies(*, thread, count: int, authors: list, rng: random.Random) -> No
                 author=authors[index % len(authors)],
                 parent_id=parent.pk,
                 position=position,
+                published_position=position,
                 depth=parent.depth + 1,
                 path=thread_services.child_path(parent.path, position),
                 body_source=source,
