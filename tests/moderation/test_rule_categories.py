@@ -7,24 +7,13 @@ import pytest
 from django.db.models import ProtectedError
 from django.test import Client
 
-from forum.accounts.models import CategoryModerator
 from forum.core.errors import PermissionDenied
 from forum.threads.models import Category
 from moderation import pipeline, services
 from moderation.models import ModerationLogEntry, Rule
-from tests.factories import CategoryFactory, ModeratorFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def games(db):
-    return CategoryFactory(slug="games", name="Games")
-
-
-@pytest.fixture
-def politics(db):
-    return CategoryFactory(slug="politics", name="Politics")
 
 
 @pytest.fixture
@@ -45,6 +34,20 @@ def limited_rule(moderator, categories, *, name="Games only", enabled=False) -> 
         enabled=enabled,
         categories=categories,
         override_reason="an emergency" if enabled else "",
+    )
+
+
+def rescoped(actor, rule: Rule, categories) -> Rule:
+    """`rule` saved by `actor` as it is, disabled, limited to `categories`."""
+    return services.rule_save(
+        actor=actor,
+        rule=rule,
+        name=rule.name,
+        kind=rule.kind,
+        params=rule.params,
+        action=rule.action,
+        enabled=False,
+        categories=categories,
     )
 
 
@@ -107,16 +110,7 @@ def test_once_the_rule_is_changed_through_its_service_the_category_goes(
     admin_client, moderator, games, politics
 ):
     rule = limited_rule(moderator, [games])
-    services.rule_save(
-        actor=moderator,
-        rule=rule,
-        name=rule.name,
-        kind=rule.kind,
-        params=rule.params,
-        action=rule.action,
-        enabled=False,
-        categories=[politics],
-    )
+    rescoped(moderator, rule, [politics])
 
     deleted = admin_client.post(f"/admin/threads/category/{games.pk}/delete/", {"post": "yes"})
 
@@ -129,16 +123,7 @@ def test_once_the_rule_is_changed_through_its_service_the_category_goes(
 
 def test_widening_a_rule_to_every_category_is_logged_with_its_categories(moderator, games):
     rule = limited_rule(moderator, [games])
-    services.rule_save(
-        actor=moderator,
-        rule=rule,
-        name=rule.name,
-        kind=rule.kind,
-        params=rule.params,
-        action=rule.action,
-        enabled=False,
-        categories=[],
-    )
+    rescoped(moderator, rule, [])
 
     entries = ModerationLogEntry.objects.filter(target_type="rule", target_id=rule.pk)
     created, edited = entries.get(action="rule_create"), entries.get(action="rule_edit")
@@ -148,12 +133,10 @@ def test_widening_a_rule_to_every_category_is_logged_with_its_categories(moderat
     assert categories_of(rule) == set()
 
 
-def test_a_category_moderator_cannot_widen_or_rescope_a_rule(moderator, games, politics):
+def test_a_category_moderator_cannot_widen_or_rescope_a_rule(moderator, games, politics, games_mod):
     """Rules are for moderators of the whole forum (forum.core.permissions): a moderator of
     Games may not empty a Games rule's categories, which would make it everyone's."""
     rule = limited_rule(moderator, [games])
-    games_mod = ModeratorFactory(username="gamesmod")
-    CategoryModerator.objects.create(moderator=games_mod, category=games)
     client = Client()
     client.force_login(games_mod)
 
@@ -170,16 +153,7 @@ def test_a_category_moderator_cannot_widen_or_rescope_a_rule(moderator, games, p
     assert widened.status_code == 403
     for categories in ([], [politics], [games, politics]):
         with pytest.raises(PermissionDenied):
-            services.rule_save(
-                actor=games_mod,
-                rule=rule,
-                name=rule.name,
-                kind=rule.kind,
-                params=rule.params,
-                action=rule.action,
-                enabled=False,
-                categories=categories,
-            )
+            rescoped(games_mod, rule, categories)
     assert categories_of(rule) == {games.pk}
     assert Rule.objects.get(pk=rule.pk).version == 1
 
