@@ -3,12 +3,12 @@ that they may read, where the first of them is, and how far a page they are show
 their mark.
 
 Posts are numbered in the order they became readable (Post.published_position: the order
-they were written in, but for a post held for approval or hidden, which takes the next
-number when it is shown), and a member's mark is such a number (ThreadRead): every post
-up to it was shown to them or is their own. A reply approved after a member read past
-where it was written is so new to them. Only
-posts the permission authority lets them read count as new (permissions.new_posts_q, the
-thread page's own rule), so a count never tells of a post they could not open."""
+they were written in, but a post held for approval or hidden takes the next number when
+it is shown), and a member's mark is such a number (ThreadRead): every post up to it was
+shown to them or is their own. A reply approved after a member read past where it was
+written is so new to them. Only posts the permission authority lets them read count as
+new (permissions.new_posts_q, the thread page's own rule), so a count never tells of a
+post they could not open."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -107,7 +107,7 @@ def read_state(*, user, thread: Thread) -> ReadState:
 
 
 def first_unread_post(*, user, thread: Thread) -> Post | None:
-    """The first post of `thread` to become readable that is new to `user`, or None when nothing
+    """The post of `thread` new to `user` that became readable first, or None when nothing
     is, or when they never opened the thread (it is all new: it opens at its start).
     One indexed query."""
     mark = ThreadRead.objects.filter(user_id=user.pk, thread=thread).values("last_read_position")
