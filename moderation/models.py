@@ -28,8 +28,10 @@ class Rule(models.Model):
     params = models.JSONField(default=dict, blank=True)
     action = models.CharField(max_length=16, choices=Action.choices, default=Action.FLAG)
     enabled = models.BooleanField(default=False)
-    # Empty means every category.
-    categories = models.ManyToManyField("threads.Category", blank=True, related_name="+")
+    # Empty means every category; see RuleCategory for why a named one stays.
+    categories = models.ManyToManyField(
+        "threads.Category", through="RuleCategory", blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -46,6 +48,27 @@ class Rule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (v{self.version})"
+
+
+class RuleCategory(models.Model):
+    """One of the categories a rule is limited to. A rule limited to none applies in every
+    category, so losing its last row would widen it to the whole forum without anyone
+    deciding it: a category that a rule names cannot be deleted (however the deletion is
+    asked for) until the rule is changed through `services.rule_save`, which logs it."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey("threads.Category", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        # The table and its unique pair are the ones Django made for the plain
+        # many-to-many field this replaced.
+        db_table = "moderation_rule_categories"
+        unique_together = [("rule", "category")]
+        verbose_name = "rule's category"
+        verbose_name_plural = "rules' categories"
+
+    def __str__(self) -> str:
+        return f"Rule “{self.rule.name}” is limited to {self.category}"
 
 
 class StoredJSONField(models.JSONField):

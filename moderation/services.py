@@ -468,7 +468,15 @@ def rule_save(
             rule.refresh_from_db()
             change = "rule_edit"
         rule.categories.set(categories)
-        details = {"kind": kind, "action": action, "enabled": enabled, "params": params}
+        # The categories too: emptying them widens the rule to the whole forum, and the
+        # log is where anyone looks for who did that.
+        details = {
+            "kind": kind,
+            "action": action,
+            "enabled": enabled,
+            "params": params,
+            "categories": sorted(getattr(category, "pk", category) for category in categories),
+        }
         log_record(actor=actor, action=change, target=rule, rule=rule, details=details)
         if overridden:
             log_record(

@@ -10,9 +10,9 @@ class CategoryAdmin(AdministratorsOnly, admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def get_deleted_objects(self, objs, request):
-        """A category's threads and moderator scopes protect it; the delete page lists
-        them, rather than a permission to delete them nobody has (they move, or change
-        scope, through their own logged services)."""
+        """A category's threads, moderator scopes and the rules limited to it protect it;
+        the delete page lists them, rather than a permission to delete them nobody has
+        (they move, or change scope, through their own logged services)."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, set() if protected else perms_needed, protected
 

@@ -64,7 +64,8 @@ class Thread(models.Model):
     is_pinned = models.BooleanField(default=False)
     is_locked = models.BooleanField(default=False)
     reply_count = models.PositiveIntegerField(default=0)
-    # The position handed to the newest post; allocated under a row lock on the thread.
+    # The position handed to the newest post, or to the post made visible last (see
+    # Post.published_position); allocated under a row lock on the thread.
     last_position = models.PositiveIntegerField(default=0)
     last_activity_at = models.DateTimeField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -121,6 +122,11 @@ class Post(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     position = models.PositiveIntegerField()
+    # The post's place in the order the thread's posts became readable to members, which
+    # read marks follow (ThreadRead): its position when it was visible as written, or the
+    # thread's next position, taken in the write that makes it visible (an approval, a
+    # restore). A post shown late is so new to readers who read past where it was written.
+    published_position = models.PositiveIntegerField()
     depth = models.PositiveIntegerField(default=0)
     path = models.CharField(max_length=SEGMENT_WIDTH * MAX_PATH_DEPTH)
     state = models.CharField(max_length=8, choices=PostState.choices, default=PostState.VISIBLE)
@@ -166,6 +172,10 @@ class Post(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["thread", "position"], name="post_unique_position"),
+            # Also the index behind "what came after this member's mark".
+            models.UniqueConstraint(
+                fields=["thread", "published_position"], name="post_unique_published_position"
+            ),
         ]
         indexes = [
             models.Index(fields=["thread", "path"], name="post_reading_order"),
@@ -308,9 +318,9 @@ class Reaction(models.Model):
 
 class ThreadRead(models.Model):
     """How far `user` has read `thread`: every post up to `last_read_position` (a post's
-    place in the order posts were written, see Post.position) was shown to them, or is
-    their own. A member with no row never opened the thread. The mark only moves
-    forward (forum.threads.unread.services)."""
+    place in the order posts became readable, see Post.published_position) was shown to
+    them, or is their own. A member with no row never opened the thread. The mark only
+    moves forward (forum.threads.unread.services)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="+")

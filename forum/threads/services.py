@@ -293,6 +293,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
             thread=thread,
             author=author,
             position=1,
+            published_position=1,
             depth=0,
             path=path_segment(1),
             state=state,
@@ -372,6 +373,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
             author=author,
             parent_id=parent_id,
             position=slot.position,
+            published_position=slot.position,
             depth=parent_depth + 1,
             path=child_path(parent_path, slot.position),
             state=state,
@@ -644,11 +646,12 @@ def post_set_state(*, post: Post, state: str, reason: str = "", with_thread: boo
         was_visible = locked.state == PostState.VISIBLE
         now_visible = state == PostState.VISIBLE
         publish = now_visible and locked.deleted_at is None
-        Post.objects.filter(pk=locked.pk).update(
-            state=state,
-            state_reason=reason,
-            **({"fan_out_due_at": now} if publish else {}),
-        )
+        published = {}
+        if publish:
+            # Read marks may have passed its place while it was out of sight: it takes
+            # the next place in the order readers follow, so it is new to them.
+            published = {"fan_out_due_at": now, "published_position": _take_position(thread.pk)}
+        Post.objects.filter(pk=locked.pk).update(state=state, state_reason=reason, **published)
         if was_visible != now_visible and locked.deleted_at is None:
             _count_author_post(locked.author_id, +1 if now_visible else -1)
         if locked.is_opening_post:
@@ -669,6 +672,20 @@ def post_set_state(*, post: Post, state: str, reason: str = "", with_thread: boo
         )
     post.refresh_from_db()
     return True
+
+
+_TAKE_POSITION = (
+    "UPDATE threads_thread SET last_position = last_position + 1 WHERE id = %s "
+    "RETURNING last_position"
+)
+
+
+def _take_position(thread_id: int) -> int:
+    """The thread's next position, for a post made visible (see Post.published_position).
+    Runs in the caller's transaction, which holds the thread's row."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_POSITION, [thread_id])
+        return cursor.fetchone()[0]
 
 
 def _thread_follow(thread: Thread, *, state: str, with_thread: bool) -> None:
@@ -817,12 +834,14 @@ def _rehome(posts: list[Post], *, thread: Thread, new_parent: Post | None) -> No
         position += 1
         parent = new_parent if index == 0 else placed[post.parent_id]
         post.thread = thread
-        post.position = position
+        post.position = post.published_position = position
         post.parent = parent
         post.depth = parent.depth + 1 if parent else 0
         post.path = child_path(parent.path, position) if parent else path_segment(position)
         placed[post.pk] = post
-    Post.objects.bulk_update(posts, ["thread", "position", "parent", "depth", "path"])
+    Post.objects.bulk_update(
+        posts, ["thread", "position", "published_position", "parent", "depth", "path"]
+    )
     Thread.objects.filter(pk=thread.pk).update(last_position=position)
 
 

@@ -272,6 +272,17 @@ class RuleParamsForm(forms.Form):
         )
 
 
+def categories_field() -> forms.Field:
+    """The categories a rule is limited to. Declared rather than drawn from the model:
+    the admin draws no field for a many-to-many relation with a model of its own
+    (moderation.models.RuleCategory)."""
+    return forms.ModelMultipleChoiceField(
+        queryset=Category.objects.all(),
+        required=False,
+        help_text="None selected means every category.",
+    )
+
+
 class RuleForm(RuleParamsForm, forms.ModelForm):
     """The rule change form. Saving asks the rule service's try-out policy first, so a
     refusal to enable an untried rule is shown next to "Enabled"."""
@@ -286,6 +297,7 @@ class RuleForm(RuleParamsForm, forms.ModelForm):
         help_text="Emergencies only: enables these parameters without a try-out. The "
         "reason goes to the moderation log.",
     )
+    categories = categories_field()
 
     class Meta:
         model = Rule
@@ -320,11 +332,7 @@ class RuleTryoutForm(RuleParamsForm):
 
     name = forms.CharField(max_length=100)
     action = forms.ChoiceField(choices=Rule.Action.choices, initial=Rule.Action.FLAG)
-    categories = forms.ModelMultipleChoiceField(
-        queryset=Category.objects.all(),
-        required=False,
-        help_text="None selected means every category.",
-    )
+    categories = categories_field()
     posts = forms.IntegerField(
         label="Try it on the most recent",
         min_value=1,

@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
+from forum.accounts.models import CategoryModerator
 from moderation import backtest, content, pipeline, services
-from tests.factories import make_reply
+from tests.factories import CategoryFactory, ModeratorFactory, make_reply
 
 # A watched-words rule as the admin's try-out form sends it: one field per parameter.
 RULE_FORM = {
@@ -69,3 +70,21 @@ def walks(monkeypatch) -> list[str]:
         content, "_walk", lambda markup, **kw: walked.append(markup) or real_walk(markup, **kw)
     )
     return walked
+
+
+@pytest.fixture
+def games(db):
+    return CategoryFactory(slug="games", name="Games")
+
+
+@pytest.fixture
+def politics(db):
+    return CategoryFactory(slug="politics", name="Politics")
+
+
+@pytest.fixture
+def games_mod(games):
+    """A moderator of Games only."""
+    mod = ModeratorFactory(username="gamesmod")
+    CategoryModerator.objects.create(moderator=mod, category=games)
+    return mod

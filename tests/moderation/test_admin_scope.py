@@ -15,26 +15,9 @@ from forum.core.errors import PermissionDenied
 from forum.threads.models import Category, PostState
 from moderation import actions, selectors, services
 from moderation.models import ModerationLogEntry, ReviewItem
-from tests.factories import CategoryFactory, ModeratorFactory, UserFactory, make_reply, make_thread
+from tests.factories import UserFactory, make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def games(db):
-    return CategoryFactory(slug="games", name="Games")
-
-
-@pytest.fixture
-def politics(db):
-    return CategoryFactory(slug="politics", name="Politics")
-
-
-@pytest.fixture
-def games_mod(games):
-    mod = ModeratorFactory(username="gamesmod")
-    CategoryModerator.objects.create(moderator=mod, category=games)
-    return mod
 
 
 def _queued(category, member, reason="rule"):

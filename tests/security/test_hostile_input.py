@@ -59,6 +59,7 @@ def _chain_of_replies(*, thread, author, length: int) -> Post:
                 author=author,
                 parent_id=parent_pk,
                 position=position,
+                published_position=position,
                 depth=n + 1,
                 path=path,
                 body_source=f"r{n}",

@@ -2,10 +2,13 @@
 that they may read, where the first of them is, and how far a page they are shown takes
 their mark.
 
-Posts are numbered in the order they were written (Post.position), and a member's mark is
-such a number (ThreadRead): every post up to it was shown to them or is their own. Only
-posts the permission authority lets them read count as new (permissions.new_posts_q, the
-thread page's own rule), so a count never tells of a post they could not open."""
+Posts are numbered in the order they became readable (Post.published_position: the order
+they were written in, but a post held for approval or hidden takes the next number when
+it is shown), and a member's mark is such a number (ThreadRead): every post up to it was
+shown to them or is their own. A reply approved after a member read past where it was
+written is so new to them. Only posts the permission authority lets them read count as
+new (permissions.new_posts_q, the thread page's own rule), so a count never tells of a
+post they could not open."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,7 +63,7 @@ def _new_since_mark(user) -> QuerySet[Post]:
     return Post.objects.filter(
         permissions.new_posts_q(user),
         thread_id=OuterRef("pk"),
-        position__gt=Coalesce(OuterRef("mark"), 0),
+        published_position__gt=Coalesce(OuterRef("mark"), 0),
     )
 
 
@@ -76,7 +79,7 @@ def read_states(*, user, threads: Sequence[Thread]) -> dict[int, ReadState]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    marked_post = Post.objects.filter(thread_id=OuterRef("pk"), position=OuterRef("mark"))
+    marked_post = Post.objects.filter(thread_id=OuterRef("pk"), published_position=OuterRef("mark"))
     rows = (
         Thread.objects.filter(pk__in=[thread.pk for thread in threads])
         .annotate(mark=_mark(user))
@@ -111,24 +114,27 @@ def read_mark_of(user) -> Subquery:
 
 
 def first_unread_post(*, user, thread: Thread) -> Post | None:
-    """The earliest written post of `thread` that is new to `user`, or None when nothing
+    """The post of `thread` new to `user` that became readable first, or None when nothing
     is, or when they never opened the thread (it is all new: it opens at its start).
     One indexed query."""
     mark = ThreadRead.objects.filter(user_id=user.pk, thread=thread).values("last_read_position")
     return (
         Post.objects.filter(
-            permissions.new_posts_q(user), thread=thread, position__gt=Subquery(mark[:1])
+            permissions.new_posts_q(user),
+            thread=thread,
+            published_position__gt=Subquery(mark[:1]),
         )
         .select_related("thread")
-        .order_by("position")
+        .order_by("published_position")
         .first()
     )
 
 
 def new_posts_count(*, user, thread: Thread, after_position: int) -> int:
-    """How many posts of `thread` written after `after_position` are new to `user`."""
+    """How many posts of `thread` that became readable after `after_position` (a mark, or
+    the thread's last position) are new to `user`."""
     return Post.objects.filter(
-        permissions.new_posts_q(user), thread=thread, position__gt=after_position
+        permissions.new_posts_q(user), thread=thread, published_position__gt=after_position
     ).count()
 
 
@@ -165,25 +171,35 @@ def page_reading(*, user, thread: Thread, shown: Sequence, mark=UNKNOWN) -> Page
             .values_list("last_read_position", flat=True)
             .first()
         )
-    if mark is not None and all(post.position <= mark for post in read):
+    if mark is not None and all(post.published_position <= mark for post in read):
         # A page read again: nothing on it is new, so neither a marker nor a move, and
         # no need to look for what it leaves out.
         return NOTHING_READ
     first_unshown = (
-        Post.objects.filter(permissions.new_posts_q(user), thread=thread, position__gt=mark or 0)
+        Post.objects.filter(
+            permissions.new_posts_q(user), thread=thread, published_position__gt=mark or 0
+        )
         .exclude(pk__in=[view.post.pk for view in shown])
-        .order_by("position")
-        .values_list("position", flat=True)
+        .order_by("published_position")
+        .values_list("published_position", flat=True)
         .first()
     )
     marker = None
     if mark is not None:
         marker = next(
-            (post.pk for post in read if post.position > mark and post.author_id != user.pk),
+            (
+                post.pk
+                for post in read
+                if post.published_position > mark and post.author_id != user.pk
+            ),
             None,
         )
     reach = max(
-        (post.position for post in read if first_unshown is None or post.position < first_unshown),
+        (
+            post.published_position
+            for post in read
+            if first_unshown is None or post.published_position < first_unshown
+        ),
         default=None,
     )
     if reach is None or (mark is not None and reach <= mark):

@@ -42,4 +42,4 @@ def thread_read_up_to(*, user, thread: Thread, post_id: int) -> bool:
         raise ValidationFailed.for_field(
             "post_id", "There is no such post in this thread.", code="bad_post"
         )
-    return thread_read_mark(user=user, thread=thread, position=post.position)
+    return thread_read_mark(user=user, thread=thread, position=post.published_position)

@@ -20,6 +20,7 @@ def bulk_replies(thread: Thread, count: int, *, author, state: str = PostState.V
             author=author,
             parent=opening,
             position=start + n,
+            published_position=start + n,
             depth=1,
             path=child_path(opening.path, start + n),
             state=state,

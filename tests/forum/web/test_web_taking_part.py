@@ -416,6 +416,7 @@ def _grow(thread, author, total: int) -> None:
                     author=author,
                     parent=parent,
                     position=position,
+                    published_position=position,
                     depth=parent.depth + 1,
                     path=child_path(parent.path, position),
                     body_source=f"Reply {position}",

@@ -9,10 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from forum.notifications.models import Notification
+from forum.threads import services as thread_services
 from forum.threads.models import Post, PostState, Thread, ThreadRead
 from forum.threads.selectors import POSTS_PAGE_SIZE
 from forum.threads.unread import services
 from forum.web.slots import UNREAD_MARKER
+from moderation import actions
 from tests.factories import make_reply, make_thread
 
 pytestmark = pytest.mark.django_db
@@ -344,3 +346,28 @@ def test_updates_refuse_hidden_threads_anonymous_readers_and_bad_positions(
         assert refused.status_code == 400
         assert refused.json()["error"]["fields"]["after"]
     assert client.post(f"/t/{thread.pk}/{thread.slug}/updates/").status_code == 405
+
+
+def test_a_reply_approved_after_the_reader_read_past_it_is_shown_as_new(
+    client, member, other_member, moderator
+):
+    """Held for approval while the reader read the thread to its end, then approved: the
+    list says "1 new", the unread link opens the page at the marker before it, and
+    reading that page leaves nothing new."""
+    thread = make_thread(author=other_member, title="Held reply")
+    held = make_reply(thread=thread, author=other_member, body="Held for a while.")
+    thread_services.post_set_state(post=held, state=PostState.PENDING, reason="held")
+    make_reply(thread=thread, author=other_member, body="Written after it.")
+    client.force_login(member)
+    client.get(thread.get_absolute_url())
+    assert "new</" not in _row(client.get("/").text, thread)
+
+    actions.perform("approve", actor=moderator, target=Post.objects.get(pk=held.pk))
+
+    assert ">1 new</a>" in _row(client.get("/").text, thread)
+    followed = client.get(f"/t/{thread.pk}/{thread.slug}/unread/")
+    assert followed["Location"] == f"{thread.get_absolute_url()}#unread"
+    page = client.get(followed["Location"].split("#")[0]).text
+    assert page.count(MARKER_ID) == 1
+    assert page.index(UNREAD_MARKER) < page.index(f'id="post-{held.pk}"')
+    assert "new</" not in _row(client.get("/").text, thread)
