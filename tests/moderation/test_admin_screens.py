@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -638,3 +639,19 @@ def test_filters_and_addresses_that_are_no_number_show_no_server_error(mod_clien
         assert mod_client.get(path, query).status_code < 500, (path, query)
     page = mod_client.get(f"/admin/accounts/user/{raw}/change/")
     assert page.status_code < 500
+
+
+@pytest.mark.parametrize("raw", ["abc", "²", "%00", "1" * 40])
+def test_every_admin_page_of_an_object_takes_an_id_that_is_none(boss, raw):
+    """Each registered model's change, history and delete pages, asked for an id that
+    names no row of it, answer as for a missing object (a redirect to the list or a
+    404), never a 500: screens that look the object up themselves do so as Django's own
+    get_object does."""
+    client = Client()
+    client.force_login(boss)
+
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{raw}"
+        for page in ("change", "history", "delete"):
+            response = client.get(f"{base}/{page}/")
+            assert response.status_code in (302, 403, 404), (model.__name__, page)
