@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
@@ -78,6 +78,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "web/signup.html", {"form": form}, status=status)
 
 
+@require_safe
 def signup_done(request: HttpRequest) -> HttpResponse:
     return render(request, "web/signup_done.html")
 
