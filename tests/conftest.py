@@ -5,6 +5,7 @@ point at them; otherwise the suite runs on SQLite with in-process tasks and says
 loudly at the end. Under CI=true a missing service fails the run instead."""
 
 import os
+import secrets
 import shutil
 import socket
 from pathlib import Path
@@ -125,11 +126,18 @@ def console_errors(page):
     return watch_console(page)
 
 
+# A real Redis keeps what one run cached for the next, whose database, made afresh, hands
+# out the same ids and versions again.
+_RUN = secrets.token_hex(4)
+
+
 @pytest.fixture(autouse=True)
 def _page_cache_per_test(request, settings):
-    """Pages cached for anonymous readers are keyed per test: SQLite reuses the ids of
-    rolled-back rows, so one test's cached thread page could otherwise answer another's."""
-    settings.PAGE_CACHE_RELEASE = request.node.nodeid
+    """Pages and shared fragments are cached under keys of this test in this run: SQLite
+    reuses the ids of rolled-back rows, so one test's cached thread page could otherwise
+    answer another's, and a run after a change to the templates or the renderer would be
+    answered what the run before it cached."""
+    settings.PAGE_CACHE_RELEASE = f"{_RUN}:{request.node.nodeid}"
 
 
 @pytest.fixture(scope="session")
