@@ -834,7 +834,8 @@ def _rehome(posts: list[Post], *, thread: Thread, new_parent: Post | None) -> No
 
 def thread_merge(*, source: Thread, target: Thread) -> None:
     """Move every post of `source` into `target`: the source's opening post becomes a
-    reply to the target's. The emptied source thread is soft-deleted."""
+    reply to the target's, rendered again as one. The emptied source thread is
+    soft-deleted."""
     if source.pk == target.pk:
         raise ValidationFailed.for_field("target", "A thread cannot be merged into itself.")
     with transaction.atomic():
@@ -854,6 +855,8 @@ def thread_merge(*, source: Thread, target: Thread) -> None:
         opening = Post.objects.get(pk=source.opening_post_id)
         posts = _subtree(opening)
         _rehome(posts, thread=locked, new_parent=Post.objects.get(pk=locked.opening_post_id))
+        # A reply now: its headings take a reply's ids, off the target's contents' anchors.
+        post_rerender(post=posts[0])
         Thread.objects.filter(pk=source.pk).update(
             is_deleted=True, opening_post=None, reply_count=0
         )

@@ -186,6 +186,19 @@ def test_replies_headings_share_no_id_with_the_opening_posts_or_each_other(clien
 
 
 @pytest.mark.django_db
+def test_an_opening_post_merged_into_another_thread_takes_a_replys_heading_ids(client, member):
+    target = make_thread(author=member, body=SECTIONS)
+    source = make_thread(author=member, body=SECTIONS)
+
+    services.thread_merge(source=source, target=target)
+
+    page = client.get(target.get_absolute_url()).content.decode()
+    heading_ids = [i for i in _ids(page).ids if i.startswith("h-")]
+    assert len(heading_ids) == 6 and len(set(heading_ids)) == 6
+    assert 'href="#h-method"' in page and 'id="h-method"' in page
+
+
+@pytest.mark.django_db
 def test_an_edit_and_a_new_rendering_keep_a_replys_heading_ids(member):
     post = make_reply(thread=make_thread(author=member), author=member, body=SECTIONS)
     anchors = [anchor for _, _, anchor in post.headings]
