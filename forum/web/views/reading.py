@@ -253,7 +253,7 @@ def _thread_context(
     sort = request.GET.get("sort", "tree")
     if sort in selectors.RANKED_ORDERS:
         return _ranked_thread_context(request, thread, sort=sort)
-    after = request.GET.get("after", "")
+    after = selectors.reading_place(request.GET.get("after"))
     rows = selectors.thread_posts_page(
         user=user,
         thread=thread,
@@ -452,7 +452,7 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     root_view = selectors.post_as_seen_by(user=user, post=root)
     if root_view is None or not permissions.can_view_thread(user, root.thread):
         raise Http404("No such post.")
-    after = request.GET.get("after", "")
+    after = selectors.reading_place(request.GET.get("after"))
     rows = selectors.branch_posts_page(
         user=user, post=root, after_path=after, limit=selectors.POSTS_PAGE_SIZE + 1
     )
