@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -682,3 +682,21 @@ def test_a_nul_in_any_admin_lists_filter_or_search_is_a_400(boss):
             response = client.get(changelist, {name: "open\x00"})
             assert response.status_code == 400, (model.__name__, name)
         assert client.get(changelist, {"q": "open"}).status_code in (200, 302), model.__name__
+
+
+@pytest.mark.parametrize("raw", ["abc", "²", "\x00"])
+def test_a_bulk_action_on_a_selection_that_names_no_row_is_a_400(boss, raw):
+    """Every screen's bulk actions get the rows they name by id; a selection that is no
+    id of the screen's model (a word, '²', a NUL) is refused as a bad request."""
+    client = Client()
+    client.force_login(boss)
+    request = RequestFactory().get("/admin/")
+    request.user = boss
+
+    for model, model_admin in admin.site._registry.items():
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for action in model_admin.get_actions(request):
+            response = client.post(
+                changelist, {"action": action, "_selected_action": [raw], "index": "0"}
+            )
+            assert response.status_code == 400, (model.__name__, action)
