@@ -158,13 +158,13 @@ class _RenderContext:
     quoted_posts: QuotedPostsLookup
     own_images: ImagesLookup | None = None
     image_src: re.Pattern[str] | None = None
+    heading_id_prefix: str = ""  # "" or the post's prefix and a hyphen
     images: list[str] = field(default_factory=list)
     # dicts as insertion-ordered sets
     mentions: dict[str, None] = field(default_factory=dict)
     quoted_post_ids: dict[int, None] = field(default_factory=dict)
     headings: list[Heading] = field(default_factory=list)
     used_slugs: set[str] = field(default_factory=set)
-    heading_id_prefix: str = ""
     next_slug_suffix: dict[str, int] = field(default_factory=dict)
     quote_scan_budget: int = _QUOTE_SCAN_BUDGET
 
