@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -19,9 +20,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
-    path("feeds/latest/", LatestThreadsFeed(), name="feed-latest"),
-    path("feeds/c/<slug:slug>/", CategoryThreadsFeed(), name="feed-category"),
-    path("feeds/t/<int:pk>/", ThreadPostsFeed(), name="feed-thread"),
+    # Feeds only read: GET and HEAD, a 405 for anything else, as the pages that only read.
+    path("feeds/latest/", require_safe(LatestThreadsFeed()), name="feed-latest"),
+    path("feeds/c/<slug:slug>/", require_safe(CategoryThreadsFeed()), name="feed-category"),
+    path("feeds/t/<int:pk>/", require_safe(ThreadPostsFeed()), name="feed-thread"),
     path("", include("forum.web.urls")),
 ]
 

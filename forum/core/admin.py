@@ -1,10 +1,13 @@
 """Admin pieces the apps' admin screens share, and the admin site itself (installed by
 forum.core.apps.ParleyAdminConfig). No model of this app has a screen."""
 
-from django.contrib.admin import AdminSite
+from functools import wraps
+
+from django.contrib.admin import AdminSite, ModelAdmin, helpers
 from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import PasswordChangeView
+from django.core.exceptions import BadRequest, ValidationError
 from django.urls import reverse
 
 from forum.core import permissions
@@ -33,6 +36,25 @@ class ParleySite(AdminSite):
     def has_permission(self, request) -> bool:
         return permissions.is_moderator(request.user)
 
+    def admin_view(self, view, cacheable=False):
+        """Django's, refusing as a bad request what no screen can read (they answered a
+        500): a NUL in the address's query, which no filter value or search holds and
+        PostgreSQL refuses in any string, and a bulk action's selection naming a row by
+        what is no id of the screen's model ("abc", "²")."""
+        guarded = super().admin_view(view, cacheable)
+        model_admin = getattr(view, "__self__", None)
+        model = model_admin.model if isinstance(model_admin, ModelAdmin) else None
+
+        @wraps(guarded)
+        def inner(request, *args, **kwargs):
+            if any("\x00" in part for pair in request.GET.lists() for part in (pair[0], *pair[1])):
+                raise BadRequest("A NUL character in the address.")
+            if model is not None and request.method == "POST":
+                _check_selection(model, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+            return guarded(request, *args, **kwargs)
+
+        return inner
+
     @login_not_required
     def login(self, request, extra_context=None):
         return answer_throttled(super().login(request, extra_context))
@@ -48,6 +70,15 @@ class ParleySite(AdminSite):
             template_name=self.password_change_template or "registration/password_change_form.html",
         )
         return answer_throttled(view(request))
+
+
+def _check_selection(model, selected: list[str]) -> None:
+    """Raise BadRequest unless each of `selected` is an id of `model`'s."""
+    for value in selected:
+        try:
+            model._meta.pk.to_python(value)
+        except ValidationError as exc:
+            raise BadRequest("A selected row is named by no id.") from exc
 
 
 class AdministratorsOnly:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers
@@ -54,6 +54,8 @@ def exception_handler(exc, context):
         exc = _payload_too_large()
     elif isinstance(exc, TooManyFieldsSent):
         exc = exceptions.ParseError("The request has too many fields.")
+    elif isinstance(exc, TooManyFilesSent):
+        exc = exceptions.ParseError("The request has too many files.")
     if isinstance(exc, ForumError):
         response = Response(exc.as_body(), status=exc.status)
         if isinstance(exc, RateLimited):

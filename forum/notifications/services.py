@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from forum.accounts import services as account_services
+from forum.accounts.selectors import active_member_named
 from forum.notifications import selectors
 from forum.notifications.kinds import KINDS
 from forum.notifications.models import (
@@ -241,11 +242,10 @@ def notify_direct(
 def mute_set(*, user, username: str, muted: bool) -> bool:
     """Mute or unmute the member called `username` for `user`. Returns False when
     nothing changed; an unknown member is NotFound, muting oneself a clear error."""
-    from forum.accounts.models import User
     from forum.core.errors import NotFound, ValidationFailed
     from forum.notifications.models import UserMute
 
-    other = User.objects.filter(username=username, is_active=True).first()
+    other = active_member_named(username)
     if other is None:
         raise NotFound("No such member.")
     if other.pk == user.pk:

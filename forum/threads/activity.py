@@ -11,6 +11,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
 from forum.accounts.models import User
+from forum.accounts.selectors import active_member_named
 from forum.core import permissions
 from forum.core.errors import NotFound
 from forum.threads.models import Post, ReactionKind
@@ -27,7 +28,7 @@ def member_get(*, username: str) -> User:
     """The member whose profile `username` names. A deactivated account has no profile
     (NotFound, as for a name nobody holds); a sanctioned member keeps theirs, as what
     they wrote stays readable."""
-    member = User.objects.filter(username=username, is_active=True).first()
+    member = active_member_named(username)
     if member is None:
         raise NotFound("No such member.")
     return member

@@ -45,7 +45,7 @@ __all__ = (
     "RenderedPost",
     "RenderedTooLarge",
     "footnote_prefix",
-    "footnote_prefix_in",
+    "id_prefix_in",
     "quotable_text",
     "render_markdown",
     "text_excerpt",
@@ -158,6 +158,7 @@ class _RenderContext:
     quoted_posts: QuotedPostsLookup
     own_images: ImagesLookup | None = None
     image_src: re.Pattern[str] | None = None
+    heading_id_prefix: str = ""  # "" or the post's prefix and a hyphen
     images: list[str] = field(default_factory=list)
     # dicts as insertion-ordered sets
     mentions: dict[str, None] = field(default_factory=dict)
@@ -578,7 +579,7 @@ def _slugify(text: str) -> str:
 
 def _anchor_heading(heading_open: Token, inline: Token, context: _RenderContext) -> None:
     text = _plain_text(inline.children or [])
-    anchor = f"h-{context.unique_slug(_slugify(text))}"
+    anchor = f"h-{context.heading_id_prefix}{context.unique_slug(_slugify(text))}"
     heading_open.attrSet("id", anchor)
     context.headings.append((int(heading_open.tag[1]), text, anchor))
 
@@ -684,6 +685,7 @@ _FOOTNOTE_PREFIX_KEY = "docId"
 
 
 _STORED_FOOTNOTE_PREFIX = re.compile(r'id="fn-([0-9a-f]{8})-[0-9]')
+_STORED_HEADING_PREFIX = re.compile(r'<h[1-6] id="h-([0-9a-f]{8})-')
 
 
 def footnote_prefix(source: str) -> str:
@@ -694,10 +696,11 @@ def footnote_prefix(source: str) -> str:
     return hashlib.blake2b(source.encode("utf-8", "replace"), digest_size=4).hexdigest()
 
 
-def footnote_prefix_in(html: str) -> str | None:
-    """The footnote id prefix a rendered post's `html` uses, or None when it has no
-    footnotes, so that a new rendering of the post can keep its ids."""
-    found = _STORED_FOOTNOTE_PREFIX.search(html)
+def id_prefix_in(html: str) -> str | None:
+    """The id prefix a rendered post's `html` uses in its footnote ids or, failing
+    those, its heading ids; None when it has neither, so that a new rendering of the post
+    can keep its ids."""
+    found = _STORED_FOOTNOTE_PREFIX.search(html) or _STORED_HEADING_PREFIX.search(html)
     return found[1] if found else None
 
 
@@ -754,6 +757,7 @@ def render_markdown(
     image_src: re.Pattern[str] | None = None,
     max_rendered_length: int = MAX_RENDERED_LENGTH,
     footnote_id_prefix: str | None = None,
+    heading_id_prefix: str | None = None,
 ) -> RenderedPost:
     """Render a post's Markdown `source` to sanitised HTML plus what it refers to.
 
@@ -766,6 +770,8 @@ def render_markdown(
     stored size; the sanitiser allows <img> for that pattern alone, and every other
     image stays a link. Footnote ids start with `footnote_id_prefix` (eight hex digits;
     by default footnote_prefix(source)), so that each post's are unique on a page.
+    Heading ids are "h-" and the heading's slug, with `heading_id_prefix` between them
+    when one is given (a reply's, so that its headings take no opening post's anchors).
     Raises RenderedTooLarge when the markup would pass `max_rendered_length` characters.
     """
     context = _RenderContext(
@@ -774,6 +780,7 @@ def render_markdown(
         quoted_posts=quoted_posts,
         own_images=own_images,
         image_src=image_src,
+        heading_id_prefix=f"{heading_id_prefix}-" if heading_id_prefix else "",
     )
     # mdurl percent-encodes link targets through UTF-8, which a lone surrogate breaks.
     source = _SURROGATES.sub("\ufffd", source)

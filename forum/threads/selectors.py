@@ -1,6 +1,7 @@
 """Reads of threads and posts, shaped for their callers: a page costs a fixed number of
 queries whatever the thread's size."""
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,16 @@ POSTS_PAGE_SIZE = 50
 # How many levels of replies one page shows below its root (the opening post, or the
 # post a branch page starts from); deeper replies continue on a branch page.
 BRANCH_DEPTH = 8
+# A post's place in reading order (Post.path): fixed-width base-36 segments, one a level.
+_READING_PLACE = re.compile(rf"(?:[0-9a-z]{{{Post.SEGMENT_WIDTH}}}){{1,{Post.MAX_PATH_DEPTH}}}")
+
+
+def reading_place(raw: object) -> str:
+    """`raw` (an address's ?after=) as a post's place in reading order, or "" (the start)
+    when it names none. Only a place is compared with posts' paths and names a page
+    shared between readers: a NUL reached PostgreSQL, which refuses it (a 500), and any
+    other string made a shared page of its own."""
+    return raw if isinstance(raw, str) and _READING_PLACE.fullmatch(raw) else ""
 
 
 def category_list() -> QuerySet[Category]:

@@ -68,7 +68,7 @@ from forum.threads.models import (
 from forum.threads.rendering import (
     RenderedPost,
     RenderedTooLarge,
-    footnote_prefix_in,
+    id_prefix_in,
     render_markdown,
 )
 from forum.threads.tasks import fan_out_post
@@ -98,21 +98,27 @@ def _clean_body(body: object) -> str:
     )
 
 
-def body_render(body: str, *, post: Post | None = None) -> RenderedPost:
-    """Render a post's cleaned `body`, its quotes checked against the posts they name
-    and its images against the forum's own (a query each); a body too complex to
-    display, or showing more images than a post may, is a ValidationFailed on `body`.
-    Its footnote ids are the post's own: those `post` (being edited or rendered again)
-    has, else new random ones, so two posts with the same text on a page never share
-    them and an edit leaves unchanged paragraphs unchanged."""
-    footnote_id_prefix = (post and footnote_prefix_in(post.body_html)) or secrets.token_hex(4)
+def body_render(body: str, *, post: Post | None = None, opening: bool = False) -> RenderedPost:
+    """Render the cleaned `body` of a reply, of a new thread's opening post (`opening`),
+    or of `post` (being edited or rendered again), its quotes checked against the posts
+    they name and its images against the forum's own (a query each); a body too complex
+    to display, or showing more images than a post may, is a ValidationFailed on `body`.
+    Its footnote ids are the post's own: those `post` has, else new random ones, so two
+    posts with the same text on a page never share them and an edit leaves unchanged
+    paragraphs unchanged. A reply's heading ids carry the same prefix, so that no reply
+    takes an anchor of the opening post's table of contents or of another reply; an
+    opening post's stay plain ("h-method"), as links to its sections read."""
+    id_prefix = (post and id_prefix_in(post.body_html)) or secrets.token_hex(4)
+    if post is not None:
+        opening = post.position == 1
     try:
         rendered = render_markdown(
             body,
             quoted_posts=selectors.quoted_posts,
             own_images=image_selectors.own_images,
             image_src=image_selectors.image_src_pattern(),
-            footnote_id_prefix=footnote_id_prefix,
+            footnote_id_prefix=id_prefix,
+            heading_id_prefix=None if opening else id_prefix,
         )
     except RenderedTooLarge as exc:
         raise ValidationFailed.for_field(
@@ -271,7 +277,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     permissions.check_can_post(author)
     title = _clean_title(title)
     body = _clean_body(body)
-    rendered = body_render(body)
+    rendered = body_render(body, opening=True)
     state, reason = hooks.new_post_state(
         author=author, category=category, html=rendered.html, images=rendered.images
     )
@@ -847,7 +853,8 @@ def _rehome(posts: list[Post], *, thread: Thread, new_parent: Post | None) -> No
 
 def thread_merge(*, source: Thread, target: Thread) -> None:
     """Move every post of `source` into `target`: the source's opening post becomes a
-    reply to the target's. The emptied source thread is soft-deleted."""
+    reply to the target's, rendered again as one. The emptied source thread is
+    soft-deleted."""
     if source.pk == target.pk:
         raise ValidationFailed.for_field("target", "A thread cannot be merged into itself.")
     with transaction.atomic():
@@ -867,6 +874,8 @@ def thread_merge(*, source: Thread, target: Thread) -> None:
         opening = Post.objects.get(pk=source.opening_post_id)
         posts = _subtree(opening)
         _rehome(posts, thread=locked, new_parent=Post.objects.get(pk=locked.opening_post_id))
+        # A reply now: its headings take a reply's ids, off the target's contents' anchors.
+        post_rerender(post=posts[0])
         Thread.objects.filter(pk=source.pk).update(
             is_deleted=True, opening_post=None, reply_count=0
         )

@@ -8,6 +8,7 @@ from collections import Counter
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -293,7 +294,8 @@ class ReviewItemAdmin(LaidOutForModerators, ModeratorAccess, ViewOnly, admin.Mod
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        item = self.get_queryset(request).filter(pk=object_id).first() if object_id else None
+        # As Django's own change view finds it: an id that is no number is no item.
+        item = self.get_object(request, unquote(object_id)) if object_id else None
         extra = _item_context(item, request.user) if item else {}
         extra["changelist_filters"] = request.GET.get("_changelist_filters", "")
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})

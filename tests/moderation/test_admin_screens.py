@@ -6,8 +6,9 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib import admin
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -639,3 +640,64 @@ def test_filters_and_addresses_that_are_no_number_show_no_server_error(mod_clien
         assert mod_client.get(path, query).status_code < 500, (path, query)
     page = mod_client.get(f"/admin/accounts/user/{raw}/change/")
     assert page.status_code < 500
+
+
+@pytest.mark.parametrize("raw", ["abc", "²", "%00", "1" * 40])
+def test_every_admin_page_of_an_object_takes_an_id_that_is_none(boss, raw):
+    """Each registered model's change, history and delete pages, asked for an id that
+    names no row of it, answer as for a missing object (a redirect to the list or a
+    404), never a 500: screens that look the object up themselves do so as Django's own
+    get_object does."""
+    client = Client()
+    client.force_login(boss)
+
+    for model in admin.site._registry:
+        base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{raw}"
+        for page in ("change", "history", "delete"):
+            response = client.get(f"{base}/{page}/")
+            assert response.status_code in (302, 403, 404), (model.__name__, page)
+
+
+def _filter_parameters(model_admin) -> list[str]:
+    """The query parameters `model_admin`'s list filters read."""
+    names = []
+    for entry in model_admin.list_filter:
+        if isinstance(entry, str):
+            names += [entry, f"{entry}__exact"]
+        elif isinstance(entry, tuple):
+            names.append(entry[0])
+        else:
+            names.append(entry.parameter_name)
+    return names
+
+
+def test_a_nul_in_any_admin_lists_filter_or_search_is_a_400(boss):
+    """No filter value or search holds a NUL (PostgreSQL refuses one in any string), so
+    an address with one is refused as a bad request, not carried into a query."""
+    client = Client()
+    client.force_login(boss)
+
+    for model, model_admin in admin.site._registry.items():
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for name in ("q", *_filter_parameters(model_admin)):
+            response = client.get(changelist, {name: "open\x00"})
+            assert response.status_code == 400, (model.__name__, name)
+        assert client.get(changelist, {"q": "open"}).status_code in (200, 302), model.__name__
+
+
+@pytest.mark.parametrize("raw", ["abc", "²", "\x00"])
+def test_a_bulk_action_on_a_selection_that_names_no_row_is_a_400(boss, raw):
+    """Every screen's bulk actions get the rows they name by id; a selection that is no
+    id of the screen's model (a word, '²', a NUL) is refused as a bad request."""
+    client = Client()
+    client.force_login(boss)
+    request = RequestFactory().get("/admin/")
+    request.user = boss
+
+    for model, model_admin in admin.site._registry.items():
+        changelist = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for action in model_admin.get_actions(request):
+            response = client.post(
+                changelist, {"action": action, "_selected_action": [raw], "index": "0"}
+            )
+            assert response.status_code == 400, (model.__name__, action)

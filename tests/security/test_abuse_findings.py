@@ -163,7 +163,7 @@ def test_the_password_change_stops_guessing_the_current_password():
     change = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
     for n in range(LOGIN_FAILURE_LIMIT):
         wrong = thief.post("/accounts/password/", {"old_password": f"guess{n}", **change})
-        assert wrong.status_code == 200 and "incorrectly" in wrong.text
+        assert wrong.status_code == 400 and "incorrectly" in wrong.text
 
     right = thief.post("/accounts/password/", {"old_password": PASSWORD, **change})
 

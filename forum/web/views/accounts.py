@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forum.accounts import services as account_services
 from forum.accounts.models import ApiToken, User
@@ -78,6 +78,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "web/signup.html", {"form": form}, status=status)
 
 
+@require_safe
 def signup_done(request: HttpRequest) -> HttpResponse:
     return render(request, "web/signup_done.html")
 
@@ -108,11 +109,9 @@ def signup_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     return render(request, "web/signup_confirm.html", {"member": user})
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    authentication_form = forms.ThrottledAuthenticationForm
-    redirect_authenticated_user = True
-    next_page = "web:home"
+class RefusedFormIs400:
+    """For Django's account views: a form sent back with its errors is a 400, as every
+    refused form of the web UI is (they answered 200), and a 429 when it was throttled."""
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -120,12 +119,18 @@ class LoginView(auth_views.LoginView):
         return answer_throttled(response)
 
 
+class LoginView(RefusedFormIs400, auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = forms.ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+    next_page = "web:home"
+
+
 logout = auth_views.LogoutView.as_view(next_page="web:home")
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    def form_invalid(self, form):
-        return answer_throttled(super().form_invalid(form))
+class PasswordChangeView(RefusedFormIs400, auth_views.PasswordChangeView):
+    pass
 
 
 password_change = login_required(
@@ -157,7 +162,7 @@ def _over_rate(request: HttpRequest, form, *, kind: str, limit: int) -> bool:
     return True
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(RefusedFormIs400, auth_views.PasswordResetView):
     def form_valid(self, form):
         if _over_rate(self.request, form, kind="reset-address", limit=RESETS_PER_ADDRESS):
             response = self.form_invalid(form)
@@ -178,7 +183,13 @@ password_reset = PasswordResetView.as_view(
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
     template_name="web/password_reset_done.html"
 )
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+
+
+class PasswordResetConfirmView(RefusedFormIs400, auth_views.PasswordResetConfirmView):
+    pass
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view(
     template_name="web/password_reset_confirm.html",
     form_class=forms.SetPasswordForm,
     success_url=reverse_lazy("web:password-reset-complete"),

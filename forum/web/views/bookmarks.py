@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forum.core.errors import ForumError
 from forum.threads import bookmarks
@@ -32,7 +32,7 @@ BOOKMARKS_PER_PAGE = 20
 
 @login_required
 @private_page
-@require_GET
+@require_safe
 def bookmark_list(request: HttpRequest) -> HttpResponse:
     page = ListPage(
         bookmarks.bookmark_list(user=request.user),
@@ -122,7 +122,7 @@ def bookmark_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def thread_bookmarks(request: HttpRequest, pk: int, slug: str) -> JsonResponse:
     """The reader's bookmarks of the thread and its posts, for bookmarks.js to mark the
     page's buttons: `{"thread": note or null, "posts": {"<post id>": note}}`."""

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from forum.core import permissions
 from forum.core.errors import ForumError, NotFound
@@ -218,7 +218,7 @@ def sanction_appeal(request: HttpRequest, token: str) -> HttpResponse:
     return form_page(request, "web/sanction_appeal.html", context, form=form, status=status)
 
 
-@require_GET
+@require_safe
 def open_work(request: HttpRequest) -> JsonResponse:
     """How much work waits for the moderator asking, as `{"open": n}`: what their page's
     header asks for every QUEUE_POLL_SECONDS while it is the visible tab. One or two

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from forum.notifications import selectors as notification_selectors
 from forum.notifications import services as notification_services
@@ -19,6 +19,7 @@ from forum.web.views.pages import (
 
 
 @login_required
+@require_safe
 def notifications(request: HttpRequest) -> HttpResponse:
     page = Paginator(notification_selectors.inbox(user=request.user), 30).get_page(
         request.GET.get("page")
@@ -35,6 +36,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow a notification: mark it read and go to its post (or to the inbox when it
     has none, or its post can no longer be seen). Another member's notification, or

@@ -4,7 +4,7 @@ and a small page lists who reacted."""
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from forum.core.errors import ForumError, NotFound, ValidationFailed
 from forum.threads import selectors
@@ -36,7 +36,7 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(post_location(post))
 
 
-@require_GET
+@require_safe
 def post_reactions(request: HttpRequest, pk: int) -> HttpResponse:
     """Who gave the post its reactions (of `?kind=`, or of every kind), the latest first."""
     try:

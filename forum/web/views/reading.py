@@ -8,7 +8,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.functional import lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from forum.core import fragments, pagecache, permissions
 from forum.core.errors import (
@@ -67,6 +67,7 @@ class ListPage:
         return whole_number(number, max_digits=6) or 1
 
 
+@require_safe
 @private_page
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> HttpResponse:
@@ -87,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @private_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
@@ -253,7 +255,7 @@ def _thread_context(
     sort = request.GET.get("sort", "tree")
     if sort in selectors.RANKED_ORDERS:
         return _ranked_thread_context(request, thread, sort=sort)
-    after = request.GET.get("after", "")
+    after = selectors.reading_place(request.GET.get("after"))
     rows = selectors.thread_posts_page(
         user=user,
         thread=thread,
@@ -433,6 +435,7 @@ def _reply_form_place(request, posts, reply_to: Post | None, after: str, context
     return place, render_to_string("web/_reply_form.html", form_context)
 
 
+@require_safe
 def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
     if not permissions.can_read_post(request.user, post):
@@ -440,6 +443,7 @@ def post_permalink(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(post_location(post))
 
 
+@require_safe
 @private_page
 def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     """A post and the replies below it, for branches deeper than the thread page goes."""
@@ -450,7 +454,7 @@ def post_branch(request: HttpRequest, pk: int) -> HttpResponse:
     root_view = selectors.post_as_seen_by(user=user, post=root)
     if root_view is None or not permissions.can_view_thread(user, root.thread):
         raise Http404("No such post.")
-    after = request.GET.get("after", "")
+    after = selectors.reading_place(request.GET.get("after"))
     rows = selectors.branch_posts_page(
         user=user, post=root, after_path=after, limit=selectors.POSTS_PAGE_SIZE + 1
     )
@@ -485,6 +489,7 @@ PROFILE_POSTS_PER_PAGE = 20
 PROFILE_TABS = {ActivityKind.THREADS: "Threads", ActivityKind.REPLIES: "Replies"}
 
 
+@require_safe
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     """A member's profile: who they are, what anyone may count of their activity, and
     their threads or replies (`?show=`), a page at a time, as the viewer may read them."""
@@ -525,6 +530,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     return render(request, "web/profile.html", context)
 
 
+@require_safe
 def post_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every revision of a post, newest first, each against the one before it paragraph
     by paragraph: who changed what, when, and why. As public as the post itself (the

@@ -3,7 +3,7 @@ what a reader may find are forum.threads.search's; pages follow the API's cursor
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_safe
 from rest_framework.request import Request
 
 from forum.core.errors import ForumError
@@ -14,7 +14,7 @@ from forum.web import forms
 from forum.web.views.pages import refused
 
 
-@require_http_methods(["GET", "HEAD"])
+@require_safe
 def search_results(request: HttpRequest) -> HttpResponse:
     """`/search/?q=…` with the filters of forms.SearchForm: the best matches the reader
     may read, a page at a time, each linking to its post. Without words, the form alone."""

@@ -52,6 +52,7 @@ def with_read_states(user, threads) -> list:
     return threads
 
 
+@require_safe
 def thread_unread(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """Open the thread at the first post new to the reader, where the page shows the
     "new since your last visit" marker; at its start when nothing is new, when they never

@@ -46,22 +46,22 @@ from forum.web.views.pages import (
 from moderation import actions as moderation_actions
 
 
-def body_preview(form, field: str = "body") -> str:
-    """The sanitised HTML `form`'s body would be stored as, or "" with the reason added
-    to the form. Validates as the services do, so a preview never costs more than a
-    post would."""
-    body = form.cleaned_data.get(field)
+def body_preview(form, *, post: Post | None = None, opening: bool = False) -> str:
+    """The sanitised HTML `form`'s body would be stored as (a reply's, a new thread's
+    with `opening`, or `post`'s, as body_render says), or "" with the reason added to the
+    form. Validates as the services do, so a preview never costs more than a post would."""
+    body = form.cleaned_data.get("body")
     if body is None:
         return ""
     try:
         body = clean_text(
             body,
-            field=field,
+            field="body",
             min_length=1,
             max_length=settings.PARLEY["BODY_MAX_LENGTH"],
             multiline=True,
         )
-        return thread_services.body_render(body).html
+        return thread_services.body_render(body, post=post, opening=opening).html
     except ValidationFailed as exc:
         forms.add_forum_error(form, exc)
     return ""
@@ -138,7 +138,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.EditForm(request.POST, **form_options)
         valid = form.is_valid()
         if "preview" in request.POST:
-            preview_html = body_preview(form)
+            preview_html = body_preview(form, post=post)
         elif valid:
             try:
                 if as_moderator:
@@ -217,7 +217,7 @@ def preview_keeping_draft(
     posted or discarded elsewhere (the form's draft_updated_at says which it was written
     from) is not kept, and the member is told why."""
     form.is_valid()
-    preview_html = body_preview(form)
+    preview_html = body_preview(form, opening=thread is None)
     if not (preview_html and keep):
         return preview_html, draft
     data = form.cleaned_data  # the fields that passed

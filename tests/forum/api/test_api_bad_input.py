@@ -5,6 +5,7 @@ Unicode edge cases."""
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from forum.accounts.models import ApiToken
@@ -160,6 +161,26 @@ def test_the_default_limit_admits_a_longest_body_and_refuses_more(api, member, t
 
     assert _error(refused, 413)["code"] == "too_large"
     assert admitted.status_code == 201, admitted.content[:300]
+
+
+@pytest.mark.parametrize(
+    ("limit", "part"),
+    [
+        ("DATA_UPLOAD_MAX_NUMBER_FILES", lambda n: SimpleUploadedFile(f"{n}.png", b"x")),
+        ("DATA_UPLOAD_MAX_NUMBER_FIELDS", lambda n: "x"),
+    ],
+)
+def test_a_multipart_body_past_a_count_limit_is_a_400_in_the_error_body(api, member, limit, part):
+    """Django refuses to read more files or fields than its limits; the API says so in
+    its one error body (it answered an HTML page)."""
+    api.force_authenticate(member)
+
+    with override_settings(**{limit: 3}):
+        response = api.post(
+            "/api/v1/images/", {f"part{n}": part(n) for n in range(4)}, format="multipart"
+        )
+
+    assert _error(response, 400)["code"] == "parse_error"
 
 
 def test_a_form_encoded_body_is_a_415(api, member):

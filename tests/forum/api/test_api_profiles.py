@@ -76,6 +76,26 @@ def test_inactive_and_unknown_members_are_404s(api):
         assert response.json()["error"]["code"] == "not_found"
 
 
+# No username holds these: a NUL (which PostgreSQL refuses in any string), a space, an
+# emoji. A name in the address is looked up only when it could be someone's.
+NAMES_NOBODY_HOLDS = ("%00", "member%00", "mem%20ber", "%F0%9F%98%80")
+
+
+@pytest.mark.parametrize("name", NAMES_NOBODY_HOLDS)
+def test_a_name_no_username_could_be_is_an_unknown_member(api, member, other_member, name):
+    api.force_authenticate(other_member)
+
+    for method, path in (
+        ("get", f"/api/v1/users/{name}/"),
+        ("get", f"/api/v1/users/{name}/posts/"),
+        ("put", f"/api/v1/me/mutes/{name}/"),
+        ("delete", f"/api/v1/me/mutes/{name}/"),
+    ):
+        response = getattr(api, method)(path)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["error"] == {"code": "not_found", "message": "No such member."}
+
+
 def test_updating_your_own_profile(api, member):
     api.force_authenticate(member)
 

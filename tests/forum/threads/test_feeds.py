@@ -89,6 +89,15 @@ def test_thread_feed_has_visible_posts_newest_first_and_no_hidden_text(client):
     assert len(entries) == 3
 
 
+def test_a_feed_answers_get_and_head_alike_and_refuses_other_methods(client):
+    thread = make_thread(title="Methods")
+
+    for url in ("/feeds/latest/", f"/feeds/c/{thread.category.slug}/", f"/feeds/t/{thread.pk}/"):
+        assert client.head(url).status_code == client.get(url).status_code == 200, url
+        for method in ("post", "put", "delete"):
+            assert getattr(client, method)(url).status_code == 405, (url, method)
+
+
 def test_unknown_feeds_are_not_found(client):
     assert client.get("/feeds/t/999999/").status_code == 404
     assert client.get("/feeds/c/no-such-category/").status_code == 404

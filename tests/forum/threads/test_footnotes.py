@@ -153,6 +153,63 @@ def test_two_posts_with_the_same_text_on_a_page_have_their_own_footnote_ids(clie
         assert {href for href in own.hrefs if href.startswith("fn")} <= set(own.ids)
 
 
+SECTIONS = "# Introduction\n\nWhy.\n\n## Method\n\nHow.\n\n## Results\n\nWhat."
+
+
+@pytest.mark.django_db
+def test_replies_headings_share_no_id_with_the_opening_posts_or_each_other(client, member):
+    """The opening post's headings keep their plain anchors, which its table of contents
+    links to; each reply's carry the reply's own prefix, so that a reply (or its preview
+    under the reply form) with the same headings takes none of them over."""
+    thread = make_thread(author=member, body=SECTIONS)
+    first = make_reply(thread=thread, author=member, body=SECTIONS)
+    second = make_reply(thread=thread, author=member, body=SECTIONS)
+    client.force_login(member)
+
+    page = client.get(thread.get_absolute_url()).content.decode()
+    preview = client.post(
+        thread.get_absolute_url(), {"body": SECTIONS, "preview": "1"}
+    ).content.decode()
+
+    for html in (page, preview):
+        heading_ids = [i for i in _ids(html).ids if i.startswith("h-")]
+        assert len(set(heading_ids)) == len(heading_ids)
+    opening = Post.objects.get(pk=thread.opening_post_id)
+    plain = ["h-introduction", "h-method", "h-results"]
+    assert [anchor for _, _, anchor in opening.headings] == plain
+    assert 'href="#h-method"' in page  # the table of contents
+    sections = _post_sections(page)
+    for reply in (first, second):
+        anchors = [anchor for _, _, anchor in reply.headings]
+        assert set(anchors) <= set(_ids(sections[reply.pk]).ids)
+        assert all(re.fullmatch(r"h-[0-9a-f]{8}-(introduction|method|results)", a) for a in anchors)
+
+
+@pytest.mark.django_db
+def test_an_opening_post_merged_into_another_thread_takes_a_replys_heading_ids(client, member):
+    target = make_thread(author=member, body=SECTIONS)
+    source = make_thread(author=member, body=SECTIONS)
+
+    services.thread_merge(source=source, target=target)
+
+    page = client.get(target.get_absolute_url()).content.decode()
+    heading_ids = [i for i in _ids(page).ids if i.startswith("h-")]
+    assert len(heading_ids) == 6 and len(set(heading_ids)) == 6
+    assert 'href="#h-method"' in page and 'id="h-method"' in page
+
+
+@pytest.mark.django_db
+def test_an_edit_and_a_new_rendering_keep_a_replys_heading_ids(member):
+    post = make_reply(thread=make_thread(author=member), author=member, body=SECTIONS)
+    anchors = [anchor for _, _, anchor in post.headings]
+
+    services.post_edit(post=post, editor=member, body=SECTIONS + "\n\nOne more line.")
+    post.refresh_from_db()
+    assert [anchor for _, _, anchor in post.headings] == anchors
+    services.post_rerender(post=post)
+    assert [anchor for _, _, anchor in post.headings] == anchors
+
+
 @pytest.mark.django_db
 def test_an_edit_and_a_new_rendering_keep_a_posts_footnote_ids(member):
     post = make_reply(thread=make_thread(author=member), author=member, body=SOURCE)

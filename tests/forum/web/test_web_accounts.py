@@ -4,8 +4,11 @@ out, password change and reset, settings."""
 import re
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from forum.accounts.models import EmailFrequency, User
 from tests.factories import UserFactory
@@ -139,6 +142,22 @@ def test_unconfirmed_accounts_cannot_log_in(client):
 
     assert response.status_code == 400
     assert not response.context["user"].is_authenticated
+
+
+def test_a_password_form_sent_back_with_errors_is_a_400_as_every_refused_form(client):
+    member = UserFactory(username="forgetful", email="forgetful@example.test")
+    mismatched = {"new_password1": "one new passphrase", "new_password2": "another one"}
+
+    assert client.post("/accounts/password/reset/", {"email": "no address"}).status_code == 400
+    uidb64 = urlsafe_base64_encode(force_bytes(member.pk))
+    token = default_token_generator.make_token(member)
+    form_url = client.get(f"/accounts/password/reset/{uidb64}/{token}/")["Location"]
+    assert client.post(form_url, mismatched).status_code == 400
+    client.force_login(member)
+    wrong = client.post("/accounts/password/", {"old_password": "a guess", **mismatched})
+    assert wrong.status_code == 400 and "incorrectly" in wrong.text
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
 
 
 def test_password_change_and_reset(client):

@@ -44,7 +44,9 @@ def test_headings_and_word_count_are_stored_and_follow_edits(member):
     assert post.headings == [] and post.word_count == 5
 
     reply = make_reply(thread=thread, author=member, body="### Aside\n\nShort.")
-    assert (reply.headings, reply.word_count) == ([[3, "Aside", "h-aside"]], 3)
+    [(level, text, anchor)] = reply.headings
+    assert (level, text, reply.word_count) == (3, "Aside", 3)
+    assert re.fullmatch(r"h-[0-9a-f]{8}-aside", anchor)  # a reply's anchors are its own
 
 
 @pytest.mark.django_db

@@ -91,3 +91,8 @@ def test_a_deactivated_member_has_no_profile(client):
     UserFactory(username="gone", is_active=False)
 
     assert client.get("/u/gone/").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["%00", "member%00", "mem%20ber", "%F0%9F%98%80"])
+def test_a_name_no_username_could_be_has_no_profile(client, member, name):
+    assert client.get(f"/u/{name}/").status_code == 404

@@ -324,6 +324,22 @@ def test_the_next_page_starts_with_the_branch_the_first_one_left_out(client, mem
     assert "Back to the start" in second.text and "Continues a branch" not in second.text
 
 
+@pytest.mark.parametrize("after", ["\x00", "-5", "zz", "0000001\x00", "0000001" * 65, "ZZZZZZZ"])
+def test_a_place_in_the_thread_that_is_no_posts_reads_from_the_start(client, member, after):
+    """?after= names a post's place in reading order (its path: base-36 segments of
+    seven); anything else reads the page from its start, on the thread's page and a
+    branch's, and is not carried into the page's links."""
+    thread = make_thread(author=member)
+    reply = make_reply(thread=thread, author=member, body="The first reply.")
+    client.force_login(member)
+
+    for url in (thread.get_absolute_url(), f"/p/{thread.opening_post_id}/thread/"):
+        page = client.get(url, {"after": after})
+        assert page.status_code == 200, url
+        assert f'id="post-{reply.pk}"' in page.text, url
+        assert not re.search(r"[?&;]after=", page.text), url
+
+
 def test_a_branch_longer_than_a_page_says_where_it_continues(client, member):
     thread = make_thread(author=member)
     top = make_reply(thread=thread, author=member)
