@@ -5,6 +5,8 @@ the bookmarks page edits and removes; a profile lists a member's activity."""
 
 import pytest
 
+from forum.accounts.models import User
+from forum.threads import bookmarks
 from forum.threads.models import Bookmark
 from forum.threads.services import reaction_add
 from tests.browser import PASSWORD, clean_slate, log_in  # noqa: F401
@@ -66,6 +68,34 @@ def test_a_member_bookmarks_a_post_in_place_with_javascript(
     )
     assert bookmark.locator(".bookmark-label").inner_text() == "Bookmark"
     assert not Bookmark.objects.exists()
+    assert console_errors == []
+
+
+def test_the_readers_marks_arriving_late_never_wipe_a_note_being_written(
+    live_server, page, discussion, console_errors
+):
+    thread, reply = discussion
+    bookmarks.bookmark_save(user=User.objects.get(username="alice"), post=reply, note="Earlier")
+    log_in(page, live_server, "alice")
+    held = []
+    # The answer saying which posts the reader saved is held back until the note is typed.
+    page.route(f"**/t/{thread.pk}/{thread.slug}/bookmarks/", lambda route: held.append(route))
+    with page.expect_request(lambda r: r.url.endswith(f"/{thread.slug}/bookmarks/")):
+        page.goto(live_server.url + thread.get_absolute_url())
+    bookmark = _bookmark(page, reply)
+    bookmark.locator("summary").click()
+    bookmark.get_by_label("Note").fill("Typed before the marks came")
+
+    assert len(held) == 1
+    held[0].continue_()
+    # Marked as saved once the answer came, and what was typed is still there.
+    page.wait_for_function(
+        "details => details.classList.contains('is-bookmarked')", arg=bookmark.element_handle()
+    )
+    assert bookmark.get_by_label("Note").input_value() == "Typed before the marks came"
+    with page.expect_response(lambda r: r.url.endswith(f"/p/{reply.pk}/bookmark/")):
+        bookmark.get_by_role("button", name="Save").click()
+    assert Bookmark.objects.get(post=reply).note == "Typed before the marks came"
     assert console_errors == []
 
 

@@ -9,12 +9,15 @@
 (function () {
   "use strict";
 
+  // The note field shows the saved note; setting its default value changes what it shows
+  // only while the reader has not typed in it, so a mark arriving late never wipes a note
+  // being written.
   function mark(details, saved, note) {
     var label = details.querySelector(".bookmark-label");
     var thread = details.dataset.bookmark.indexOf("thread:") === 0;
     details.classList.toggle("is-bookmarked", saved);
     label.textContent = (saved ? "Bookmarked" : "Bookmark") + (thread ? " thread" : "");
-    details.querySelector("input[name=note]").value = saved ? note : "";
+    details.querySelector("input[name=note]").defaultValue = saved ? note : "";
     details.querySelector(".bookmark-remove").hidden = !saved;
   }
 
@@ -61,6 +64,7 @@
   window.Parley.sendInPlace("bookmark-form", function (form, answer) {
     var details = form.closest("details.bookmark");
     mark(details, answer.bookmarked, answer.note);
+    form.querySelector("input[name=note]").value = answer.bookmarked ? answer.note : "";
     details.open = false;
   });
 })();
