@@ -126,6 +126,24 @@ def console_errors(page):
     return watch_console(page)
 
 
+@pytest.fixture(autouse=True)
+def _no_page_left_open(request):
+    """A browser test closes every page it opened (through the `page`, `context` and
+    `new_context` fixtures, which close theirs): a page left open in the session's
+    browser goes on asking the live server (a thread page polls for new replies) while
+    later tests run and while their database is flushed, which can deadlock the flush.
+    One left open is closed here, and fails the test that opened it."""
+    if request.node.get_closest_marker("browser") is None:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    yield
+    left = list(browser.contexts)
+    for context in left:
+        context.close()
+    assert not left, f"{len(left)} browser context(s) left open: use the new_context fixture"
+
+
 # Names this run of the suite in cache keys (see `_page_cache_per_test`).
 RUN_ID = uuid.uuid4().hex
 

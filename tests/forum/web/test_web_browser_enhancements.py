@@ -195,14 +195,14 @@ def test_report_one_paragraph_from_its_flag(live_server, page, category):
 
 @pytest.mark.integration
 def test_a_reply_reaches_the_other_members_badge_and_notifications_page(
-    live_server, browser, category, celery_worker_process
+    live_server, new_context, category, celery_worker_process
 ):
     bea = UserFactory(username="bea")
     UserFactory(username="alex")
     thread = make_thread(author=bea, category=category, title="Bea's analysis", body=ANALYSIS)
 
-    bea_page = browser.new_context().new_page()
-    alex_page = browser.new_context().new_page()
+    bea_page = new_context().new_page()
+    alex_page = new_context().new_page()
     errors = watch_console(bea_page) + watch_console(alex_page)
     log_in(bea_page, live_server, "bea")
     assert bea_page.locator(".badge").count() == 0

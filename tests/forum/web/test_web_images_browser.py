@@ -39,7 +39,7 @@ def shown_size(image) -> tuple[int, int]:
 
 
 def test_a_member_uploads_a_chart_in_a_reply_and_a_moderator_sees_and_denies_it(
-    live_server, browser, member, moderator, console_errors, page
+    live_server, new_context, member, moderator, console_errors, page
 ):
     thread = make_thread(author=member, title="Rainfall by season")
     log_in(page, live_server, member.username)
@@ -75,7 +75,7 @@ def test_a_member_uploads_a_chart_in_a_reply_and_a_moderator_sees_and_denies_it(
 
     # A report puts the reply in the review queue; the moderator sees the image there.
     item = moderation_services.review_item_open(post=reply, reason=ReviewItem.Reason.REPORTS)
-    moderator_page = browser.new_page()
+    moderator_page = new_context().new_page()
     admin_log_in(moderator_page, live_server, moderator.username)
     moderator_page.goto(f"{live_server.url}/admin/moderation/reviewitem/{item.pk}/change/")
     in_queue = moderator_page.locator(".parley-post-body img")
