@@ -48,13 +48,11 @@ class ReadState:
         return self.unread is None or self.unread > 0
 
 
-def _mark(user) -> Subquery:
-    """The member's mark in the thread of the outer query (its `pk`), or NULL."""
-    return Subquery(
-        ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk")).values(
-            "last_read_position"
-        )[:1]
-    )
+def read_mark_of(user) -> Subquery:
+    """`user`'s mark on the thread of the outer query (its `pk`), or NULL where they never
+    opened it: for lists, and to read with the thread (see `page_reading`'s `mark`)."""
+    marks = ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))
+    return Subquery(marks.values("last_read_position")[:1], output_field=IntegerField())
 
 
 def _new_since_mark(user) -> QuerySet[Post]:
@@ -79,10 +77,14 @@ def read_states(*, user, threads: Sequence[Thread]) -> dict[int, ReadState]:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    marked_post = Post.objects.filter(thread_id=OuterRef("pk"), published_position=OuterRef("mark"))
+    # The last post the mark passed. Not necessarily at the mark: a post hidden and
+    # restored since took a later place, and its old one names no post.
+    marked_post = Post.objects.filter(
+        thread_id=OuterRef("pk"), published_position__lte=OuterRef("mark")
+    ).order_by("-published_position")
     rows = (
         Thread.objects.filter(pk__in=[thread.pk for thread in threads])
-        .annotate(mark=_mark(user))
+        .annotate(mark=read_mark_of(user))
         .annotate(
             marked_post_id=Subquery(marked_post.values("pk")[:1]),
             # A thread the member never opened is all new, uncounted: no scan of its
@@ -104,13 +106,6 @@ def read_states(*, user, threads: Sequence[Thread]) -> dict[int, ReadState]:
 def read_state(*, user, thread: Thread) -> ReadState:
     """What is new in `thread` to `user` (a member who may see it). One query."""
     return read_states(user=user, threads=[thread])[thread.pk]
-
-
-def read_mark_of(user) -> Subquery:
-    """`user`'s mark on the thread of the outer query (None where they never opened it),
-    to read with the thread: see `page_reading`'s `mark`."""
-    marks = ThreadRead.objects.filter(user_id=user.pk, thread_id=OuterRef("pk"))
-    return Subquery(marks.values("last_read_position")[:1], output_field=IntegerField())
 
 
 def first_unread_post(*, user, thread: Thread) -> Post | None:

@@ -107,6 +107,26 @@ def test_a_hidden_reply_restored_is_new_to_readers_who_read_past_it(
     assert unread.first_unread_post(user=member, thread=thread).pk == reply.pk
 
 
+def test_the_last_post_read_is_still_named_when_it_took_a_later_place(
+    member, other_member, moderator
+):
+    """A member read up to the last reply, which was then hidden and restored (taking a
+    later place): their mark names no post now, and the last post it passed is the one
+    they read last, not none, which would say they never opened the thread."""
+    thread = make_thread(author=other_member)
+    earlier = make_reply(thread=thread, author=other_member)
+    last = make_reply(thread=thread, author=other_member)
+    _read_the_whole_page(member, thread)
+    assert unread.read_state(user=member, thread=thread).last_read_post_id == last.pk
+
+    actions.perform("hide", actor=moderator, target=last, reason="reported")
+    actions.perform("restore", actor=moderator, target=Post.objects.get(pk=last.pk))
+
+    state = unread.read_state(user=member, thread=thread)
+    assert state.last_read_post_id == earlier.pk
+    assert state.unread == 1
+
+
 def test_marking_read_up_to_the_approved_reply_through_the_api_service_covers_it(
     member, moderator, held_then_read_past
 ):
