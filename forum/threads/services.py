@@ -910,6 +910,8 @@ def post_split(*, post: Post, title: object, category: Category | None = None) -
         )
         posts = _subtree(Post.objects.get(pk=post.pk))
         _rehome(posts, thread=new_thread, new_parent=None)
+        # An opening post now: its headings take plain ids, the anchors of its contents.
+        post_rerender(post=posts[0])
         Thread.objects.filter(pk=new_thread.pk).update(opening_post=post.pk)
         thread_refresh_counters(thread_id=new_thread.pk)
         thread_refresh_counters(thread_id=old_thread.pk)

@@ -199,6 +199,23 @@ def test_an_opening_post_merged_into_another_thread_takes_a_replys_heading_ids(c
 
 
 @pytest.mark.django_db
+def test_a_reply_split_into_a_thread_of_its_own_takes_an_opening_posts_heading_ids(client, member):
+    thread = make_thread(author=member, body="Opening.")
+    reply = make_reply(thread=thread, author=member, body=SECTIONS)
+
+    split = services.post_split(post=reply, title="The method, discussed")
+
+    opening = Post.objects.get(pk=split.opening_post_id)
+    assert [anchor for _, _, anchor in opening.headings] == [
+        "h-introduction",
+        "h-method",
+        "h-results",
+    ]
+    page = client.get(split.get_absolute_url()).content.decode()
+    assert 'href="#h-method"' in page and 'id="h-method"' in page
+
+
+@pytest.mark.django_db
 def test_an_edit_and_a_new_rendering_keep_a_replys_heading_ids(member):
     post = make_reply(thread=make_thread(author=member), author=member, body=SECTIONS)
     anchors = [anchor for _, _, anchor in post.headings]
