@@ -251,7 +251,11 @@ class CachedPage:
         """The response `build` makes, stored for anonymous readers when it is a plain 200
         that carries nothing personal."""
         response = build()
-        if self._key is None or response.status_code != 200:
+        if (
+            self._key is None
+            or response.status_code != 200
+            or not getattr(response, "page_cache_keep", True)
+        ):
             return response
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
@@ -286,6 +290,15 @@ class CachedPage:
             self._token = fresh
             return True
         return False
+
+
+def not_to_keep(response: HttpResponse) -> HttpResponse:
+    """`response`, answered but never stored: the page was asked for at an address that
+    is not its own (a parameter that names nothing, read as its default, or a page past
+    the last), and storing one copy for each such address would let anyone fill the
+    cache with copies of a page."""
+    response.page_cache_keep = False
+    return response
 
 
 def cached_for_anonymous(

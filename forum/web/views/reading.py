@@ -61,6 +61,13 @@ class ListPage:
         self.previous_page_number = self.number - 1
         self.next_page_number = self.number + 1
 
+    def asked_as(self, number) -> bool:
+        """Whether `number` (?page=) is this page's own address: absent, or its number
+        written plainly, and not past the last page."""
+        if number is None:
+            return True
+        return number == str(self.number) and (bool(self.object_list) or self.number == 1)
+
     @staticmethod
     def page_number(number) -> int:
         """The page asked for by `number` (?page=), or 1 for anything that is not one."""
@@ -71,9 +78,10 @@ class ListPage:
 @private_page
 def home(request: HttpRequest) -> HttpResponse:
     def build() -> HttpResponse:
-        page = ListPage(selectors.thread_list(user=request.user), request.GET.get("page"))
+        asked = request.GET.get("page")
+        page = ListPage(selectors.thread_list(user=request.user), asked)
         page.object_list = with_read_states(request.user, page.object_list)
-        return render(
+        response = render(
             request,
             "web/home.html",
             {
@@ -82,6 +90,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "muted_ids": _muted_thread_authors(request.user, page),
             },
         )
+        return response if page.asked_as(asked) else pagecache.not_to_keep(response)
 
     return pagecache.cached_for_anonymous(
         request, kind="web:home", depends_on=pagecache.LISTS, build=build
@@ -93,16 +102,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def build() -> HttpResponse:
         category = get_object_or_404(Category, slug=slug)
-        page = ListPage(
-            selectors.thread_list(user=request.user, category=category), request.GET.get("page")
-        )
+        asked = request.GET.get("page")
+        page = ListPage(selectors.thread_list(user=request.user, category=category), asked)
         page.object_list = with_read_states(request.user, page.object_list)
         context = {
             "category": category,
             "page": page,
             "muted_ids": _muted_thread_authors(request.user, page),
         }
-        return render(request, "web/category.html", context)
+        response = render(request, "web/category.html", context)
+        return response if page.asked_as(asked) else pagecache.not_to_keep(response)
 
     return pagecache.cached_for_anonymous(
         request, kind="web:category", depends_on=pagecache.LISTS, build=build
@@ -213,7 +222,11 @@ def thread_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse
             preview_html=preview_html,
             draft=draft,
         )
-        return form_page(request, "web/thread.html", context, form=form, status=status)
+        response = form_page(request, "web/thread.html", context, form=form, status=status)
+        asked = request.GET.get("after")
+        if asked is not None and selectors.reading_place(asked) != asked:
+            return pagecache.not_to_keep(response)
+        return response
 
     return cached.store(build)
 

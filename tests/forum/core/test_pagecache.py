@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from forum.core import pagecache
 from forum.threads import services
 from forum.threads.models import PostState
 from tests.factories import CategoryFactory, make_reply, make_thread
@@ -106,3 +107,32 @@ def test_anonymous_api_reads_are_cached_per_thread_version_and_list_generation(
         services.thread_set_state(thread=thread, state=PostState.HIDDEN)
     assert client.get(posts_url).status_code == 404
     assert "Read through the API" not in _get(client, "/api/v1/threads/")[0]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "{thread}?after=made-up",
+        "{thread}?after=%00",
+        "/?page=abc",
+        "/?page=01",
+        "/?page=999",
+        "/c/{category}/?page=x",
+    ],
+)
+def test_a_page_asked_for_at_an_address_not_its_own_is_answered_but_never_kept(
+    client, monkeypatch, address
+):
+    """A parameter that names nothing reads as its default (and a page past the last is
+    empty): one stored copy per such address would let anyone fill the cache."""
+    stored = []
+    monkeypatch.setattr(pagecache.local_pages, "put", lambda key, entry: stored.append(key))
+    thread = make_thread(title="Kept once", body="The opening argument.")
+    url = address.format(thread=thread.get_absolute_url(), category=thread.category.slug)
+
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200
+    assert stored == []
+    # The page's own address is kept as ever.
+    assert client.get(url.split("?")[0]).status_code == 200
+    assert len(stored) == 1
