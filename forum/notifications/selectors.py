@@ -186,18 +186,10 @@ def hears_of_reaction(*, recipient_id: int, actor_id: int, thread_id: int) -> bo
 
 
 def watch_level_of(user) -> Subquery:
-    """`user`'s watch level on the thread of the outer query (None: never set), to read
-    with the thread instead of asking `thread_watch_level`."""
+    """`user`'s watch level on the thread of the outer query, to read with the thread;
+    None where they never set one, which is the normal level."""
     watches = ThreadWatch.objects.filter(user_id=user.pk, thread=OuterRef("pk"))
     return Subquery(watches.values("level")[:1])
-
-
-def thread_watch_level(*, user, thread) -> str:
-    """`user`'s watch level on `thread`; "normal" when they never set one."""
-    level = (
-        ThreadWatch.objects.filter(user=user, thread=thread).values_list("level", flat=True).first()
-    )
-    return level or WatchLevel.NORMAL
 
 
 def muted_among(*, user, author_ids) -> frozenset[int]:
