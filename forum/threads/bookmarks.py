@@ -185,9 +185,9 @@ def bookmarks_in_thread(*, user, thread: Thread) -> dict:
 
 
 def bookmark_target_post(*, pk: int) -> Post:
-    """The post `pk` names, with its thread, for saving or removing a bookmark of it (the
-    services decide who may): NotFound when there is none."""
-    post = Post.objects.select_related("thread").filter(pk=pk).first()
+    """The post `pk` names, with its thread and author, for saving or removing a bookmark
+    of it (the services decide who may): NotFound when there is none."""
+    post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
     if post is None:
         raise NotFound("No such post.")
     return post
@@ -197,9 +197,7 @@ def post_bookmark_get(*, user, pk: int) -> tuple[Post, Bookmark | None]:
     """The post `pk` names (with its thread and author) and `user`'s bookmark of it (None:
     they have none), for the page that saves it; refused as saving it would be (a post
     they may not read is NotFound, as a missing one)."""
-    post = Post.objects.select_related("thread", "author").filter(pk=pk).first()
-    if post is None:
-        raise NotFound("No such post.")
+    post = bookmark_target_post(pk=pk)
     permissions.check_can_bookmark(user, post)
     return post, Bookmark.objects.filter(user=user, post=post).first()
 
