@@ -88,7 +88,8 @@ def _clean_title(title: object) -> str:
     )
 
 
-def _clean_body(body: object) -> str:
+def clean_body(body: object) -> str:
+    """A post's Markdown as every write checks it (and a preview, which costs no more)."""
     return clean_text(
         body,
         field="body",
@@ -276,7 +277,7 @@ def thread_create(*, author, category: Category, title: object, body: object) ->
     """Start a thread in `category` with an opening post. Raises ForumError if refused."""
     permissions.check_can_post(author)
     title = _clean_title(title)
-    body = _clean_body(body)
+    body = clean_body(body)
     rendered = body_render(body, opening=True)
     state, reason = hooks.new_post_state(
         author=author, category=category, html=rendered.html, images=rendered.images
@@ -346,7 +347,7 @@ def post_create(*, author, thread: Thread, body: object, parent: Post | None = N
         raise ValidationFailed.for_field(
             "parent", "The post you are replying to is not in this thread.", code="bad_parent"
         )
-    body = _clean_body(body)
+    body = clean_body(body)
     rendered = body_render(body)
     category = thread.category
     state, reason = hooks.new_post_state(
@@ -495,7 +496,7 @@ def post_edit(
     """Store a new revision of `post`. Editing to the same text changes nothing and
     returns the current revision. `title` applies to opening posts only."""
     permissions.check_can_edit_post(editor, post)
-    body = _clean_body(body)
+    body = clean_body(body)
     thread = post.thread
     new_title = None
     if title is not None:

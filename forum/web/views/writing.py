@@ -10,7 +10,6 @@ back first, and the next save puts it on the server."""
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +24,7 @@ from forum.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from forum.core.text import clean_text, whole_number
+from forum.core.text import whole_number
 from forum.threads import selectors as thread_selectors
 from forum.threads import services as thread_services
 from forum.threads.drafts import selectors as draft_selectors
@@ -54,14 +53,9 @@ def body_preview(form, *, post: Post | None = None, opening: bool = False) -> st
     if body is None:
         return ""
     try:
-        body = clean_text(
-            body,
-            field="body",
-            min_length=1,
-            max_length=settings.PARLEY["BODY_MAX_LENGTH"],
-            multiline=True,
-        )
-        return thread_services.body_render(body, post=post, opening=opening).html
+        return thread_services.body_render(
+            thread_services.clean_body(body), post=post, opening=opening
+        ).html
     except ValidationFailed as exc:
         forms.add_forum_error(form, exc)
     return ""
